@@ -1,0 +1,5 @@
+//! Server functions by domain. Each one is a public HTTP endpoint (`/api/<name>`): it checks
+//! the session and role first, validates its input, calls a backend port and returns a DTO.
+
+pub mod session;
+pub mod users;

@@ -1,0 +1,85 @@
+//! Accessible form parts: a label for every field, hints and errors tied to the input with
+//! `aria-describedby`, and form-level errors announced with `role="alert"`.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// A labelled input whose error (from the last server answer) shows right below it.
+#[component]
+pub fn TextField(
+    /// Distinguishes ids when the same field name appears in several forms of a page.
+    #[prop(into)]
+    form: String,
+    name: &'static str,
+    label: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+) -> impl IntoView {
+    let id = format!("{form}-{name}");
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let message = move || error.get().and_then(|e| e.for_field(name));
+    let described_by = {
+        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if message().is_some() {
+                ids.push(error_id.clone());
+            }
+            ids.join(" ")
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required=true
+                aria-invalid=move || message().is_some().to_string()
+                aria-describedby=described_by
+            />
+            {hint.map(|text| view! { <p class="hint" id=hint_id>{text}</p> })}
+            <Show when=move || message().is_some()>
+                <p class="field-error" id=error_id.clone()>
+                    {message}
+                </p>
+            </Show>
+        </div>
+    }
+}
+
+/// The form-level error of the last answer (one not tied to a field), if any.
+#[component]
+pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let message = move || {
+        error
+            .get()
+            .filter(|e| !e.is_field_error())
+            .map(|e| e.to_string())
+    };
+    view! {
+        <Show when=move || message().is_some()>
+            <p class="form-alert" role="alert">
+                {message}
+            </p>
+        </Show>
+    }
+}
+
+/// The error of an action's latest answer, for [`TextField`] and [`FormAlert`].
+pub fn last_error<I, O>(action: ServerAction<I>) -> Signal<Option<AppError>>
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(Result::err))
+}

@@ -1,0 +1,69 @@
+//! The Instalytics web app: pages, components and server functions, compiled twice — for the
+//! server (`ssr`) and for the browser (`hydrate`).
+
+pub mod api;
+pub mod components;
+pub mod dto;
+pub mod error;
+pub mod routes;
+pub mod rules;
+pub mod state;
+
+#[cfg(feature = "ssr")]
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod backend;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::components::layout::SignedInLayout;
+use crate::routes::{accounts, login, not_found, overview, posts, settings, setup, users};
+
+/// The HTML document around the app; only rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    state::provide_auth();
+
+    // Async SSR: the server resolves the session before the first byte, so redirects and
+    // 401/403 statuses are real HTTP answers rather than client-side fix-ups.
+    view! {
+        <Stylesheet id="leptos" href="/pkg/instalytics.css" />
+        <Title formatter=|page: String| format!("{page} · Instalytics") />
+        <Router>
+            <Routes fallback=not_found::NotFound>
+                <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/setup") view=setup::SetupPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
+                    <Route path=path!("/") view=overview::OverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("/posts") view=posts::PostsPage ssr=SsrMode::Async />
+                    <Route path=path!("/accounts") view=accounts::AccountsPage ssr=SsrMode::Async />
+                    <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,10 @@
+//! One page per file, named after its URL.
+
+pub mod accounts;
+pub mod login;
+pub mod not_found;
+pub mod overview;
+pub mod posts;
+pub mod settings;
+pub mod setup;
+pub mod users;

@@ -1,0 +1,199 @@
+//! `/users` (admin): list, add, change role, reset password, delete.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::users::{list_users, AddUser, ChangeRole, DeleteUser, ResetPassword};
+use crate::components::error_view::ErrorView;
+use crate::components::form::{last_error, FormAlert, TextField};
+use crate::components::layout::AdminOnly;
+use crate::dto::{Role, SessionUser, UserSummary};
+use crate::rules::{PASSWORD_HINT, USERNAME_HINT};
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    view! {
+        <Title text="Users" />
+        <AdminOnly>
+            <UsersAdmin />
+        </AdminOnly>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct RowActions {
+    change_role: ServerAction<ChangeRole>,
+    delete: ServerAction<DeleteUser>,
+}
+
+#[component]
+fn UsersAdmin() -> impl IntoView {
+    let add = ServerAction::<AddUser>::new();
+    let row_actions = RowActions {
+        change_role: ServerAction::new(),
+        delete: ServerAction::new(),
+    };
+    let users = Resource::new(
+        move || {
+            (
+                add.version().get(),
+                row_actions.change_role.version().get(),
+                row_actions.delete.version().get(),
+            )
+        },
+        |_| list_users(),
+    );
+    let add_error = last_error(add);
+    let role_error = last_error(row_actions.change_role);
+    let delete_error = last_error(row_actions.delete);
+    view! {
+        <h1>"Users"</h1>
+        <section aria-labelledby="add-user-title" class="card">
+            <h2 id="add-user-title">"Add a user"</h2>
+            <ActionForm action=add attr:class="inline-form">
+                <TextField form="add" name="username" label="Username" hint=USERNAME_HINT error=add_error />
+                <TextField
+                    form="add"
+                    name="password"
+                    label="Password"
+                    kind="password"
+                    autocomplete="new-password"
+                    hint=PASSWORD_HINT
+                    error=add_error
+                />
+                <div class="field">
+                    <label for="add-role">"Role"</label>
+                    <select id="add-role" name="role">
+                        <option value="viewer" selected=true>
+                            "viewer"
+                        </option>
+                        <option value="admin">"admin"</option>
+                    </select>
+                </div>
+                <FormAlert error=add_error />
+                <button type="submit">"Add user"</button>
+            </ActionForm>
+        </section>
+        <FormAlert error=role_error />
+        <FormAlert error=delete_error />
+        <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
+            {move || Suspend::new(async move {
+                match users.await {
+                    Ok(list) => view! { <UsersTable list actions=row_actions /> }.into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn UsersTable(list: Vec<UserSummary>, actions: RowActions) -> impl IntoView {
+    view! {
+        <table class="data-table">
+            <caption class="visually-hidden">"Dashboard users"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Username"</th>
+                    <th scope="col">"Role"</th>
+                    <th scope="col">"Added"</th>
+                    <th scope="col">"Reset password"</th>
+                    <th scope="col">
+                        <span class="visually-hidden">"Delete"</span>
+                    </th>
+                </tr>
+            </thead>
+            <tbody>
+                {list
+                    .into_iter()
+                    .map(|user| view! { <UserRow user actions /> })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn UserRow(user: UserSummary, actions: RowActions) -> impl IntoView {
+    let me = use_context::<SessionUser>().is_some_and(|u| u.id == user.id);
+    let id = user.id;
+    let reset = ServerAction::<ResetPassword>::new();
+    let reset_error = last_error(reset);
+    let reset_done = move || matches!(reset.value().get(), Some(Ok(())));
+    let username = user.username.clone();
+    let on_role = move |ev| {
+        if let Ok(role) = event_target_value(&ev).parse::<Role>() {
+            actions.change_role.dispatch(ChangeRole { id, role });
+        }
+    };
+    let on_delete = move |_| {
+        if confirm(&format!(
+            "Delete user {username}? They are signed out at once."
+        )) {
+            actions.delete.dispatch(DeleteUser { id });
+        }
+    };
+    view! {
+        <tr data-username=user.username.clone()>
+            <th scope="row">
+                {user.username.clone()} {me.then(|| view! { <small>" (you)"</small> })}
+            </th>
+            <td>
+                <label class="visually-hidden" for=format!("role-{id}")>
+                    "Role of "
+                    {user.username.clone()}
+                </label>
+                <select id=format!("role-{id}") on:change=on_role disabled=me>
+                    {Role::ALL
+                        .into_iter()
+                        .map(|r| view! { <option value=r.as_str() selected=r == user.role>{r.as_str()}</option> })
+                        .collect_view()}
+                </select>
+            </td>
+            <td>{user.created_on.clone()}</td>
+            <td>
+                <ActionForm action=reset attr:class="row-form">
+                    <input type="hidden" name="id" value=id />
+                    <TextField
+                        form=format!("reset-{id}")
+                        name="password"
+                        label="New password"
+                        kind="password"
+                        autocomplete="new-password"
+                        error=reset_error
+                    />
+                    <button type="submit">"Set"</button>
+                    <FormAlert error=reset_error />
+                    <Show when=reset_done>
+                        <span class="ok" role="status">
+                            "Password changed."
+                        </span>
+                    </Show>
+                </ActionForm>
+            </td>
+            <td>
+                {(!me)
+                    .then(|| {
+                        view! {
+                            <button type="button" class="danger" on:click=on_delete>
+                                "Delete"
+                            </button>
+                        }
+                    })}
+            </td>
+        </tr>
+    }
+}
+
+/// Asks before a destructive action; on the server (never reached) it declines.
+fn confirm(message: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        window().confirm_with_message(message).unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = message;
+        false
+    }
+}

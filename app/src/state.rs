@@ -1,0 +1,42 @@
+//! Client-side state shared by every page: who is signed in, and the actions that change it.
+
+use leptos::prelude::*;
+
+use crate::api::session::{whoami, CompleteSetup, Login, Logout};
+use crate::dto::SessionUser;
+use crate::error::AppError;
+
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+    pub setup: ServerAction<CompleteSetup>,
+    /// Refetched whenever one of the actions above completes.
+    pub user: Resource<Result<Option<SessionUser>, AppError>>,
+}
+
+pub fn provide_auth() {
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let setup = ServerAction::<CompleteSetup>::new();
+    let user = Resource::new(
+        move || {
+            (
+                login.version().get(),
+                logout.version().get(),
+                setup.version().get(),
+            )
+        },
+        |_| whoami(),
+    );
+    provide_context(Auth {
+        login,
+        logout,
+        setup,
+        user,
+    });
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}

@@ -1,0 +1,88 @@
+// Starts the real release binary on a free loopback port with its own data directory, and
+// launches Debian's Chromium through playwright-core (no browser download).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const repo = resolve(import.meta.dirname, '..', '..');
+export const artifacts = join(repo, 'end2end', 'artifacts');
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+/** Starts `instalytics` and resolves once it listens; `setupUrl` is the logged first-run link. */
+export async function startServer() {
+  const bin = process.env.INSTALYTICS_BIN ?? join(repo, 'target', 'release', 'instalytics');
+  const dataDir = mkdtempSync(join(tmpdir(), 'instalytics-e2e-'));
+  const port = await freePort();
+  const child = spawn(bin, ['--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
+    cwd: repo,
+    env: {
+      ...process.env,
+      INSTALYTICS_LOG: 'info',
+      LEPTOS_OUTPUT_NAME: 'instalytics',
+      LEPTOS_SITE_ROOT: join(repo, 'target', 'site'),
+      LEPTOS_SITE_PKG_DIR: 'pkg',
+      NO_COLOR: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const setupUrl = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`server did not start:\n${log}`)), 30_000);
+    const onData = (chunk) => {
+      log += chunk;
+      const m = log.match(/create one at (http:\/\/\S+\/setup\?token=[\w-]+)/);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => fail(new Error(`server exited with ${code}:\n${log}`)));
+  });
+  return {
+    base: `http://127.0.0.1:${port}`,
+    setupUrl,
+    log: () => log,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((ok) => child.once('exit', ok));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  mkdirSync(artifacts, { recursive: true });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Waits until the WASM app has hydrated, so clicks go through the live app. */
+export async function hydrated(page) {
+  await page.waitForFunction(() => document.body.dataset.hydrated === 'true', null, { timeout: 20_000 });
+}

@@ -1,0 +1,10 @@
+# Sourced by scripts/run and scripts/test: where the tools and the built site are.
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PATH="$REPO_ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
+# What cargo-leptos tells the server at build time, for running the binary directly.
+export LEPTOS_OUTPUT_NAME=instalytics
+export LEPTOS_SITE_ROOT="$REPO_ROOT/target/site"
+export LEPTOS_SITE_PKG_DIR=pkg
+INSTALYTICS_BIN="$CARGO_TARGET_DIR/release/instalytics"
+export INSTALYTICS_BIN

@@ -1,0 +1,240 @@
+//! The services behind `app::backend`'s [`AuthPort`] and [`UsersPort`]: the rules about who may
+//! sign in and who may change whom. Internal failures are logged here and leave as
+//! `AppError::Internal`.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use app::backend::{AuthPort, UsersPort};
+use app::dto::{Role, SessionUser, UserSummary};
+use app::error::AppError;
+use async_trait::async_trait;
+
+use super::password::{PasswordError, Passwords};
+use super::setup_token::SetupToken;
+use super::throttle::LoginThrottle;
+use crate::store::entities::users;
+use crate::store::users::UserStore;
+use crate::store::StoreError;
+
+const LAST_ADMIN: &str =
+    "The last admin cannot be demoted or deleted; make someone else admin first.";
+
+fn session_user(row: users::Model) -> SessionUser {
+    SessionUser {
+        id: row.id,
+        username: row.username,
+        role: row.role.into(),
+    }
+}
+
+fn summary(row: users::Model) -> UserSummary {
+    let d = row.created_at.date();
+    UserSummary {
+        id: row.id,
+        username: row.username,
+        role: row.role.into(),
+        created_on: format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
+    }
+}
+
+fn store_error(err: StoreError) -> AppError {
+    match err {
+        StoreError::NotFound => AppError::NotFound,
+        StoreError::LastAdmin => AppError::Conflict(LAST_ADMIN.into()),
+        StoreError::Duplicate => AppError::invalid("username", "That username is taken."),
+        StoreError::Db(e) => {
+            tracing::error!(error = %e, "database failure");
+            AppError::Internal
+        }
+    }
+}
+
+fn password_error(err: PasswordError) -> AppError {
+    tracing::error!(error = %err, "password hashing failure");
+    AppError::Internal
+}
+
+pub struct AuthService {
+    pub users: UserStore,
+    pub passwords: Passwords,
+    pub throttle: Arc<LoginThrottle>,
+    pub setup: Arc<SetupToken>,
+}
+
+#[async_trait]
+impl AuthPort for AuthService {
+    async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        client: IpAddr,
+    ) -> Result<SessionUser, AppError> {
+        let now = Instant::now();
+        let name = username.trim().to_lowercase();
+        if let Err(wait) = self.throttle.check(&name, client, now) {
+            tracing::warn!(%client, "sign-in refused: throttled");
+            return Err(AppError::Throttled {
+                retry_after_secs: wait.as_secs_f64().ceil() as u64,
+            });
+        }
+        let user = self
+            .users
+            .find_by_username(&name)
+            .await
+            .map_err(store_error)?;
+        let matched = self
+            .passwords
+            .verify(password, user.as_ref().map(|u| &u.password_hash))
+            .await;
+        match user.filter(|_| matched) {
+            Some(user) => {
+                self.throttle.record_success(&name, client);
+                tracing::info!(user = %user.username, "signed in");
+                Ok(session_user(user))
+            }
+            None => {
+                self.throttle.record_failure(&name, client, now);
+                // The attempted name is not logged: people type passwords into it.
+                tracing::warn!(%client, "sign-in failed");
+                Err(AppError::BadCredentials)
+            }
+        }
+    }
+
+    async fn session_user(&self, id: i64) -> Result<Option<SessionUser>, AppError> {
+        Ok(self
+            .users
+            .find(id)
+            .await
+            .map_err(store_error)?
+            .map(session_user))
+    }
+
+    async fn setup_open(&self, token: &str) -> Result<bool, AppError> {
+        Ok(self.setup.matches(token) && !self.users.admin_exists().await.map_err(store_error)?)
+    }
+
+    async fn complete_setup(
+        &self,
+        token: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<SessionUser, AppError> {
+        let stale = || {
+            AppError::Conflict(
+                "This setup link is not valid any more: an admin exists already, or the server \
+                 restarted and printed a new link."
+                    .into(),
+            )
+        };
+        if !self.setup.consume(token) {
+            return Err(stale());
+        }
+        let created = async {
+            let hash = self
+                .passwords
+                .hash(password)
+                .await
+                .map_err(password_error)?;
+            self.users
+                .insert_first_admin(username, hash)
+                .await
+                .map_err(store_error)
+        }
+        .await;
+        match created {
+            Ok(row) => {
+                tracing::info!(user = %row.username, "first admin created through the setup link");
+                Ok(session_user(row))
+            }
+            Err(e) => {
+                // A failed attempt (say, a taken name) must not burn the link, unless the
+                // reason is that an admin exists now.
+                if self.users.admin_exists().await.unwrap_or(true) {
+                    Err(stale())
+                } else {
+                    self.setup.restore(token);
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+pub struct UserAdmin {
+    pub users: UserStore,
+    pub passwords: Passwords,
+}
+
+#[async_trait]
+impl UsersPort for UserAdmin {
+    async fn list(&self) -> Result<Vec<UserSummary>, AppError> {
+        Ok(self
+            .users
+            .list()
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(summary)
+            .collect())
+    }
+
+    async fn add(
+        &self,
+        username: &str,
+        password: &str,
+        role: Role,
+    ) -> Result<UserSummary, AppError> {
+        let hash = self
+            .passwords
+            .hash(password)
+            .await
+            .map_err(password_error)?;
+        let row = self
+            .users
+            .insert(username, hash, role.into())
+            .await
+            .map_err(store_error)?;
+        tracing::info!(user = %row.username, role = %role, "user added");
+        Ok(summary(row))
+    }
+
+    async fn set_role(&self, actor: &SessionUser, id: i64, role: Role) -> Result<(), AppError> {
+        if actor.id == id && role != Role::Admin {
+            return Err(AppError::Conflict(
+                "You cannot remove your own admin role.".into(),
+            ));
+        }
+        self.users
+            .set_role(id, role.into())
+            .await
+            .map_err(store_error)?;
+        tracing::info!(by = %actor.username, user_id = id, role = %role, "role changed");
+        Ok(())
+    }
+
+    async fn reset_password(&self, id: i64, password: &str) -> Result<(), AppError> {
+        let hash = self
+            .passwords
+            .hash(password)
+            .await
+            .map_err(password_error)?;
+        self.users
+            .set_password(id, hash)
+            .await
+            .map_err(store_error)?;
+        tracing::info!(user_id = id, "password reset");
+        Ok(())
+    }
+
+    async fn delete(&self, actor: &SessionUser, id: i64) -> Result<(), AppError> {
+        if actor.id == id {
+            return Err(AppError::Conflict("You cannot delete yourself.".into()));
+        }
+        self.users.delete(id).await.map_err(store_error)?;
+        tracing::info!(by = %actor.username, user_id = id, "user deleted");
+        Ok(())
+    }
+}

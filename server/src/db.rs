@@ -1,0 +1,108 @@
+//! Opening the database and bringing its schema up to date.
+
+use std::path::Path;
+use std::time::Duration;
+
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+
+use crate::config::redact_url;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbOpenError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open database {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("cannot migrate database {url}: {reason}")]
+    Migrate { url: String, reason: String },
+}
+
+/// The innermost cause only: SeaORM and sqlx repeat the message at every layer.
+fn root_cause(err: &DbErr) -> String {
+    let mut cause: &dyn std::error::Error = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+/// Connects, enables SQLite's WAL journal, and runs pending migrations.
+pub async fn open(url: &str) -> Result<DatabaseConnection, DbOpenError> {
+    let shown = redact_url(url);
+    if let Some(dir) = sqlite_parent_dir(url) {
+        std::fs::create_dir_all(dir).map_err(|source| DbOpenError::DataDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(16)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let connect = |e: DbErr| DbOpenError::Connect {
+        url: shown.clone(),
+        reason: root_cause(&e),
+    };
+    let db = Database::connect(options).await.map_err(connect)?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // SQLite opens lazily: this first statement is where a corrupt file shows. WAL lets
+        // readers go on while the poller writes; it persists in the file.
+        db.execute_unprepared("PRAGMA journal_mode = WAL")
+            .await
+            .map_err(connect)?;
+    }
+    Migrator::up(&db, None)
+        .await
+        .map_err(|e| DbOpenError::Migrate {
+            url: shown.clone(),
+            reason: root_cause(&e),
+        })?;
+    Ok(db)
+}
+
+fn sqlite_parent_dir(url: &str) -> Option<&Path> {
+    let path = url.strip_prefix("sqlite://")?.split('?').next()?;
+    if path.is_empty() || path.starts_with(':') {
+        return None;
+    }
+    Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_files_get_their_directory_created() {
+        assert_eq!(
+            sqlite_parent_dir("sqlite://data/a.db?mode=rwc"),
+            Some(Path::new("data"))
+        );
+        assert_eq!(sqlite_parent_dir("sqlite::memory:"), None);
+        assert_eq!(sqlite_parent_dir("sqlite://a.db"), None);
+        assert_eq!(sqlite_parent_dir("postgres://h/db"), None);
+    }
+
+    #[tokio::test]
+    async fn a_file_that_is_not_a_database_is_a_clear_error() {
+        let dir = std::env::temp_dir().join(format!("ig-corrupt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("broken.db");
+        std::fs::write(&file, vec![0x42u8; 8192]).unwrap();
+        let err = open(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("cannot "), "{text}");
+        assert!(text.contains("not a database"), "{text}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,71 @@
+//! The axum router: Leptos pages and server functions, static files, health, and the layers
+//! every request passes (trace log, body limit, security headers, origin check, session).
+
+mod health;
+mod middleware;
+
+use std::time::Duration;
+
+use app::{shell, App};
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::LatencyUnit;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::config::ServeArgs;
+use crate::state::AppState;
+use crate::store::sessions::DbSessionStore;
+
+/// Server-function bodies are small forms; anything bigger is refused with 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub const SESSION_COOKIE: &str = "instalytics_session";
+
+pub fn router(state: AppState, args: &ServeArgs) -> Router {
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(args.secure_cookies)
+        // Saving on every request slides the idle expiry forward while someone is active.
+        .with_always_save(true)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(i64::from(
+            args.session_idle_days,
+        ))));
+
+    let routes = generate_route_list(App);
+    let backend = state.backend.clone();
+    let provide_backend = move || provide_context(backend.clone());
+    let options = state.leptos_options.clone();
+    let router = Router::new()
+        .route("/healthz", get(health::healthz))
+        .leptos_routes_with_context(&state, routes, provide_backend.clone(), move || {
+            shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide_backend, shell))
+        .with_state(state)
+        .layer(sessions)
+        .layer(axum::middleware::from_fn(middleware::same_origin_writes));
+    middleware::with_security_headers(router)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(middleware::request_span)
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(LatencyUnit::Micros),
+                ),
+        )
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+}

@@ -1,0 +1,19 @@
+//! `instalytics`: parse the command line, set up logging, run; one clear line on failure.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use server::cli::{self, Cli};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    server::telemetry::init(&cli.log_level);
+    match cli::run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

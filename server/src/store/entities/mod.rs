@@ -1,0 +1,4 @@
+//! SeaORM entities, written by hand to match the migrations.
+
+pub mod sessions;
+pub mod users;

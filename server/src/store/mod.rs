@@ -1,0 +1,28 @@
+//! Persistence: one module per table group, each a small struct around the connection.
+
+pub mod entities;
+pub mod sessions;
+pub mod users;
+
+use sea_orm::{DbErr, SqlErr};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("already exists")]
+    Duplicate,
+    #[error("not found")]
+    NotFound,
+    #[error("the last admin cannot lose the admin role")]
+    LastAdmin,
+    #[error("database error: {0}")]
+    Db(DbErr),
+}
+
+impl From<DbErr> for StoreError {
+    fn from(err: DbErr) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => StoreError::Duplicate,
+            _ => StoreError::Db(err),
+        }
+    }
+}

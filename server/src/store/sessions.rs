@@ -1,0 +1,113 @@
+//! A tower-sessions store on our own `sessions` table, so one implementation serves SQLite
+//! and PostgreSQL through SeaORM (no second driver stack, no version coupling with sqlx stores).
+
+use async_trait::async_trait;
+use sea_orm::prelude::*;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, DatabaseConnection};
+use time::OffsetDateTime;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{Error as SessionError, Result as SessionResult};
+use tower_sessions::SessionStore;
+
+use super::entities::sessions;
+
+#[derive(Clone, Debug)]
+pub struct DbSessionStore {
+    db: DatabaseConnection,
+}
+
+fn backend(err: DbErr) -> SessionError {
+    SessionError::Backend(err.to_string())
+}
+
+impl DbSessionStore {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// Removes every expired session; returns how many went.
+    pub async fn delete_expired(&self) -> Result<u64, DbErr> {
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let res = sessions::Entity::delete_many()
+            .filter(sessions::Column::ExpiresAt.lte(now))
+            .exec(&self.db)
+            .await?;
+        Ok(res.rows_affected)
+    }
+
+    fn row(record: &Record) -> SessionResult<sessions::ActiveModel> {
+        let data =
+            serde_json::to_string(&record.data).map_err(|e| SessionError::Encode(e.to_string()))?;
+        Ok(sessions::ActiveModel {
+            id: Set(record.id.to_string()),
+            data: Set(data),
+            expires_at: Set(record.expiry_date.unix_timestamp()),
+        })
+    }
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> SessionResult<()> {
+        // Ids are 128 random bits; a collision is astronomically unlikely but must not
+        // overwrite someone else's session, so insert-only and draw again on conflict.
+        loop {
+            let inserted = sessions::Entity::insert(Self::row(record)?)
+                .on_conflict(
+                    OnConflict::column(sessions::Column::Id)
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(&self.db)
+                .await
+                .map_err(backend)?;
+            if inserted == 1 {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> SessionResult<()> {
+        sessions::Entity::insert(Self::row(record)?)
+            .on_conflict(
+                OnConflict::column(sessions::Column::Id)
+                    .update_columns([sessions::Column::Data, sessions::Column::ExpiresAt])
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> SessionResult<Option<Record>> {
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let Some(row) = sessions::Entity::find_by_id(id.to_string())
+            .filter(sessions::Column::ExpiresAt.gt(now))
+            .one(&self.db)
+            .await
+            .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        let data =
+            serde_json::from_str(&row.data).map_err(|e| SessionError::Decode(e.to_string()))?;
+        let expiry_date = OffsetDateTime::from_unix_timestamp(row.expires_at)
+            .map_err(|e| SessionError::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> SessionResult<()> {
+        sessions::Entity::delete_by_id(id.to_string())
+            .exec(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,229 @@
+//! Fixtures: a real server on a random loopback port, on SQLite (a temp file) or PostgreSQL
+//! (a fresh database on the server named by `INSTALYTICS_TEST_PG`), and HTTP clients for it.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use reqwest::{Client, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::Value;
+use server::config::{DatabaseArgs, ServeArgs};
+use server::Running;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestServer {
+    pub running: Running,
+    pub base: String,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+/// The PostgreSQL admin URL, or `None` (after printing why) when PostgreSQL tests are skipped.
+pub fn pg_admin_url() -> Option<String> {
+    match std::env::var("INSTALYTICS_TEST_PG") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("INSTALYTICS_REQUIRE_PG").is_err(),
+                "INSTALYTICS_REQUIRE_PG is set but INSTALYTICS_TEST_PG is not"
+            );
+            eprintln!("SKIPPED: PostgreSQL test (set INSTALYTICS_TEST_PG to run it)");
+            None
+        }
+    }
+}
+
+static NEXT_DB: AtomicU32 = AtomicU32::new(0);
+
+/// Creates an empty database for one test and returns (admin url, name, url of the new db).
+async fn fresh_pg_database(admin_url: &str) -> (String, String) {
+    let name = format!(
+        "ig_test_{}_{}",
+        std::process::id(),
+        NEXT_DB.fetch_add(1, Ordering::Relaxed)
+    );
+    let admin = Database::connect(admin_url)
+        .await
+        .expect("PostgreSQL reachable");
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let (base, _) = admin_url.rsplit_once('/').expect("URL ends in /database");
+    (name.clone(), format!("{base}/{name}"))
+}
+
+/// A database URL for `db`; `None` when PostgreSQL is not configured here.
+pub async fn database(db: Db, dir: &std::path::Path) -> Option<(String, Option<(String, String)>)> {
+    match db {
+        Db::Sqlite => Some((format!("sqlite://{}/test.db?mode=rwc", dir.display()), None)),
+        Db::Postgres => {
+            let admin = pg_admin_url()?;
+            let (name, url) = fresh_pg_database(&admin).await;
+            Some((url, Some((admin, name))))
+        }
+    }
+}
+
+pub fn serve_args(dir: &std::path::Path, database_url: &str) -> ServeArgs {
+    ServeArgs {
+        database: DatabaseArgs {
+            data_dir: dir.to_path_buf(),
+            database_url: Some(database_url.to_owned()),
+        },
+        listen: "127.0.0.1:0".parse().unwrap(),
+        secure_cookies: false,
+        session_idle_days: 7,
+    }
+}
+
+impl TestServer {
+    pub async fn start(db: Db) -> Option<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        let (database_url, pg) = database(db, dir.path()).await?;
+        let running = server::start(serve_args(dir.path(), &database_url))
+            .await
+            .expect("server starts");
+        let base = running.url();
+        Some(Self {
+            running,
+            base,
+            database_url,
+            _dir: dir,
+            pg,
+        })
+    }
+
+    pub fn client(&self) -> Api {
+        Api {
+            http: Client::builder().cookie_store(true).build().unwrap(),
+            base: self.base.clone(),
+        }
+    }
+
+    pub fn setup_token(&self) -> String {
+        self.running
+            .setup_token
+            .clone()
+            .expect("fresh database has a setup token")
+    }
+
+    /// Creates the first admin through the setup link and returns their signed-in client.
+    pub async fn admin(&self, name: &str, password: &str) -> Api {
+        let api = self.client();
+        let res = api
+            .call(
+                "setup",
+                &[
+                    ("token", &self.setup_token()),
+                    ("username", name),
+                    ("password", password),
+                ],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "setup: {}",
+            res.text().await.unwrap()
+        );
+        api
+    }
+
+    pub async fn stop(self) {
+        self.running.stop().await.unwrap();
+        if let Some((admin_url, name)) = self.pg {
+            let admin = Database::connect(&admin_url).await.unwrap();
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// A browser-like client: keeps cookies, calls server functions as form posts.
+#[derive(Clone)]
+pub struct Api {
+    pub http: Client,
+    pub base: String,
+}
+
+impl Api {
+    pub async fn call(&self, name: &str, form: &[(&str, &str)]) -> Response {
+        self.http
+            .post(format!("{}/api/{name}", self.base))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Calls and decodes the JSON answer, asserting the status.
+    pub async fn json(&self, name: &str, form: &[(&str, &str)], status: StatusCode) -> Value {
+        let res = self.call(name, form).await;
+        let got = res.status();
+        let body = res.text().await.unwrap();
+        assert_eq!(got, status, "{name}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{name}: {e}: {body}"))
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.call("login", &[("username", username), ("password", password)])
+            .await
+    }
+
+    pub async fn whoami(&self) -> Value {
+        self.json("whoami", &[], StatusCode::OK).await
+    }
+
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.text().await.unwrap())
+    }
+}
+
+/// Runs one async test body on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(s) = $crate::common::TestServer::start($crate::common::Db::Sqlite).await {
+                        super::$name(&s).await;
+                        s.stop().await;
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(s) = $crate::common::TestServer::start($crate::common::Db::Postgres).await {
+                        super::$name(&s).await;
+                        s.stop().await;
+                    }
+                }
+            )*
+        }
+    };
+}
