@@ -17,7 +17,7 @@ pub const PASSWORD_HINT: &str = "At least 10 characters.";
 pub fn username(raw: &str) -> Result<String, AppError> {
     let name = raw.trim().to_lowercase();
     let len = name.chars().count();
-    if len < USERNAME_MIN || len > USERNAME_MAX {
+    if !(USERNAME_MIN..=USERNAME_MAX).contains(&len) {
         return Err(AppError::invalid(
             "username",
             format!("Username must be {USERNAME_MIN}–{USERNAME_MAX} characters long."),

@@ -79,6 +79,7 @@ test('admin sets up, signs in, adds a viewer; the viewer cannot manage users', a
   const row = page.locator('tr[data-username="victor"]');
   await row.waitFor();
   assert.equal(await row.getByRole('combobox').inputValue(), 'viewer');
+  assert.equal(await form.getByLabel('Password').inputValue(), '', 'the form is emptied after adding');
   await shot(page, '04-users');
   await signOut(page);
 

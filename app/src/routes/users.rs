@@ -8,6 +8,7 @@ use crate::components::error_view::ErrorView;
 use crate::components::form::{last_error, FormAlert, TextField};
 use crate::components::layout::AdminOnly;
 use crate::dto::{Role, SessionUser, UserSummary};
+use crate::error::AppError;
 use crate::rules::{PASSWORD_HINT, USERNAME_HINT};
 
 #[component]
@@ -43,6 +44,7 @@ fn UsersAdmin() -> impl IntoView {
         },
         |_| list_users(),
     );
+    let add_form = clear_on_success(add);
     let add_error = last_error(add);
     let role_error = last_error(row_actions.change_role);
     let delete_error = last_error(row_actions.delete);
@@ -50,7 +52,7 @@ fn UsersAdmin() -> impl IntoView {
         <h1>"Users"</h1>
         <section aria-labelledby="add-user-title" class="card">
             <h2 id="add-user-title">"Add a user"</h2>
-            <ActionForm action=add attr:class="inline-form">
+            <ActionForm action=add node_ref=add_form attr:class="inline-form">
                 <TextField form="add" name="username" label="Username" hint=USERNAME_HINT error=add_error />
                 <TextField
                     form="add"
@@ -118,6 +120,7 @@ fn UserRow(user: UserSummary, actions: RowActions) -> impl IntoView {
     let me = use_context::<SessionUser>().is_some_and(|u| u.id == user.id);
     let id = user.id;
     let reset = ServerAction::<ResetPassword>::new();
+    let reset_form = clear_on_success(reset);
     let reset_error = last_error(reset);
     let reset_done = move || matches!(reset.value().get(), Some(Ok(())));
     let username = user.username.clone();
@@ -152,7 +155,7 @@ fn UserRow(user: UserSummary, actions: RowActions) -> impl IntoView {
             </td>
             <td>{user.created_on.clone()}</td>
             <td>
-                <ActionForm action=reset attr:class="row-form">
+                <ActionForm action=reset node_ref=reset_form attr:class="row-form">
                     <input type="hidden" name="id" value=id />
                     <TextField
                         form=format!("reset-{id}")
@@ -183,6 +186,24 @@ fn UserRow(user: UserSummary, actions: RowActions) -> impl IntoView {
             </td>
         </tr>
     }
+}
+
+/// A form ref whose form is emptied after each successful answer, so a password typed for one
+/// user is not left in the field.
+fn clear_on_success<I, O>(action: ServerAction<I>) -> NodeRef<leptos::html::Form>
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            if let Some(form) = form.get() {
+                form.reset();
+            }
+        }
+    });
+    form
 }
 
 /// Asks before a destructive action; on the server (never reached) it declines.
