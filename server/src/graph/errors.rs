@@ -1,0 +1,212 @@
+//! Meta's error envelope and what each error means for us (DESIGN.md's table).
+//!
+//! Classification is by `error.code`, not HTTP status: Meta answers most errors with 400.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::redact;
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Envelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct ErrorBody {
+    #[serde(default)]
+    pub message: String,
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub code: i64,
+    #[serde(default)]
+    pub error_subcode: Option<i64>,
+    #[serde(default)]
+    pub error_user_title: Option<String>,
+    #[serde(default)]
+    pub is_transient: Option<bool>,
+    #[serde(default)]
+    pub fbtrace_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum GraphError {
+    /// 190: the token expired (subcode 463), was revoked or is invalid; the user must log in again.
+    #[error("access token rejected (code 190, subcode {subcode:?}): {message}")]
+    TokenInvalid {
+        subcode: Option<i64>,
+        message: String,
+    },
+    /// 10 and 200–299: a permission is missing (or, for stories, too few viewers).
+    #[error("permission missing (code {code}): {message}")]
+    Permission { code: i64, message: String },
+    /// 4, 17, 32, 613, 80002: back off until `retry_after` (from the usage headers) has passed.
+    #[error("rate limited (code {code}), access returns in {retry_after:?}")]
+    RateLimited {
+        code: i64,
+        retry_after: Option<Duration>,
+        message: String,
+    },
+    /// 100: an invalid parameter, typically a metric the media does not support.
+    #[error("rejected request (code 100, subcode {subcode:?}): {message}")]
+    BadRequest {
+        subcode: Option<i64>,
+        message: String,
+    },
+    /// 1, 2, 5xx, timeouts, broken connections: worth retrying.
+    #[error("transient Graph API failure: {0}")]
+    Transient(String),
+    /// A success status whose body is not what the API documents.
+    #[error("unreadable Graph API response: {0}")]
+    Decode(String),
+    #[error("Graph API error {code}: {message}")]
+    Other { code: i64, message: String },
+}
+
+const RATE_LIMIT_CODES: [i64; 5] = [4, 17, 32, 613, 80002];
+
+impl GraphError {
+    pub fn is_transient(&self) -> bool {
+        matches!(self, GraphError::Transient(_))
+    }
+
+    /// Maps an error answer. `regain_access` comes from the same answer's usage headers.
+    pub fn classify(status: u16, body: ErrorBody, regain_access: Option<Duration>) -> Self {
+        let message = redact::url(&body.message);
+        match body.code {
+            190 => GraphError::TokenInvalid {
+                subcode: body.error_subcode,
+                message,
+            },
+            10 | 200..=299 => GraphError::Permission {
+                code: body.code,
+                message,
+            },
+            code if RATE_LIMIT_CODES.contains(&code) => GraphError::RateLimited {
+                code,
+                retry_after: regain_access,
+                message,
+            },
+            100 => GraphError::BadRequest {
+                subcode: body.error_subcode,
+                message,
+            },
+            1 | 2 => GraphError::Transient(message),
+            _ if status >= 500 || body.is_transient == Some(true) => GraphError::Transient(message),
+            code => GraphError::Other { code, message },
+        }
+    }
+
+    /// An error answer that is not Meta's envelope (a proxy's HTML page, say).
+    pub fn unparsed(status: u16, body: &str) -> Self {
+        let snippet: String = redact::url(body).chars().take(200).collect();
+        if status >= 500 {
+            GraphError::Transient(format!("HTTP {status}: {snippet}"))
+        } else {
+            GraphError::Other {
+                code: i64::from(status),
+                message: snippet,
+            }
+        }
+    }
+
+    /// A failure below HTTP. `reqwest` prints URLs, so they are stripped first.
+    pub fn from_transport(err: reqwest::Error) -> Self {
+        let (timeout, decode) = (err.is_timeout(), err.is_decode());
+        let text = redact::url(&err.without_url().to_string());
+        if timeout {
+            GraphError::Transient(format!("timed out: {text}"))
+        } else if decode {
+            GraphError::Decode(text)
+        } else {
+            GraphError::Transient(text)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(code: i64, subcode: Option<i64>) -> ErrorBody {
+        ErrorBody {
+            message: format!("(#{code}) something"),
+            kind: Some("OAuthException".into()),
+            code,
+            error_subcode: subcode,
+            error_user_title: None,
+            is_transient: None,
+            fbtrace_id: Some("AbC".into()),
+        }
+    }
+
+    #[test]
+    fn every_row_of_the_design_table_maps_to_its_kind() {
+        assert!(matches!(
+            GraphError::classify(400, body(190, Some(463)), None),
+            GraphError::TokenInvalid {
+                subcode: Some(463),
+                ..
+            }
+        ));
+        for code in [10, 200, 299] {
+            assert!(
+                matches!(
+                    GraphError::classify(400, body(code, None), None),
+                    GraphError::Permission { .. }
+                ),
+                "{code}"
+            );
+        }
+        for code in [4, 17, 32, 613, 80002] {
+            let wait = Some(Duration::from_secs(60));
+            assert_eq!(
+                GraphError::classify(400, body(code, None), wait),
+                GraphError::RateLimited {
+                    code,
+                    retry_after: wait,
+                    message: format!("(#{code}) something")
+                }
+            );
+        }
+        assert!(matches!(
+            GraphError::classify(400, body(100, Some(33)), None),
+            GraphError::BadRequest {
+                subcode: Some(33),
+                ..
+            }
+        ));
+        assert!(GraphError::classify(500, body(1, None), None).is_transient());
+        assert!(GraphError::classify(500, body(2, None), None).is_transient());
+        assert!(GraphError::classify(503, body(9999, None), None).is_transient());
+        assert!(matches!(
+            GraphError::classify(400, body(9999, None), None),
+            GraphError::Other { code: 9999, .. }
+        ));
+    }
+
+    #[test]
+    fn the_documented_envelope_parses() {
+        let json = r#"{"error":{"message":"Error validating access token: Session has expired on Tuesday, 01-Jul-25 10:00:00 PDT.","type":"OAuthException","code":190,"error_subcode":463,"fbtrace_id":"AWswcVwbcqfgrSgjG80MtqJ"}}"#;
+        let env: Envelope = serde_json::from_str(json).unwrap();
+        assert_eq!(env.error.code, 190);
+        assert_eq!(env.error.error_subcode, Some(463));
+        assert_eq!(env.error.kind.as_deref(), Some("OAuthException"));
+    }
+
+    #[test]
+    fn messages_never_carry_a_token() {
+        let mut b = body(100, None);
+        b.message = "bad next url https://x/?access_token=IGAAsecret".into();
+        assert!(!GraphError::classify(400, b, None)
+            .to_string()
+            .contains("IGAAsecret"));
+        assert!(
+            !GraphError::unparsed(502, "<html>https://x/?access_token=IGAAsecret")
+                .to_string()
+                .contains("IGAAsecret")
+        );
+    }
+}

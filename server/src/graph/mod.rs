@@ -1,0 +1,24 @@
+//! A typed client for the Instagram Graph API, in both flavours (Instagram Login on
+//! graph.instagram.com, Facebook Login on graph.facebook.com). See
+//! `../shared/reference/graph-api.md` for the facts this module is built on.
+
+pub mod client;
+pub mod errors;
+pub mod hashtags;
+pub mod metrics;
+pub mod models;
+pub mod redact;
+pub mod retry;
+pub mod usage;
+
+pub use client::{GraphClient, GraphConfig};
+pub use errors::GraphError;
+pub use models::AccessToken;
+
+/// Which login an account was connected with; decides host, token kind and refresh call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flavour {
+    InstagramLogin,
+    FacebookLogin,
+}
