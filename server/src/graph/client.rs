@@ -84,9 +84,9 @@ pub struct MediaWithMetrics {
 }
 
 /// One day of account insights (UTC dates; absent values were not reported).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccountDay {
-    pub date: Option<Date>,
+    pub date: Date,
     pub reach: Option<i64>,
     pub follower_delta: Option<i64>,
     pub views: Option<i64>,
@@ -542,7 +542,7 @@ impl GraphClient {
                 })
             };
             out.push(AccountDay {
-                date: Some(*day),
+                date: *day,
                 reach: on_day("reach"),
                 follower_delta: on_day("follower_count"),
                 views: total("views"),
