@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use super::password::{PasswordError, Passwords};
 use super::setup_token::SetupToken;
 use super::throttle::LoginThrottle;
-use crate::store::entities::users;
+use crate::store::entities::users::{self, PasswordHash};
 use crate::store::users::UserStore;
 use crate::store::StoreError;
 
@@ -51,9 +51,14 @@ fn store_error(err: StoreError) -> AppError {
     }
 }
 
-fn password_error(err: PasswordError) -> AppError {
-    tracing::error!(error = %err, "password hashing failure");
-    AppError::Internal
+async fn hashed(passwords: &Passwords, password: &str) -> Result<PasswordHash, AppError> {
+    passwords
+        .hash(password)
+        .await
+        .map_err(|err: PasswordError| {
+            tracing::error!(error = %err, "password hashing failure");
+            AppError::Internal
+        })
 }
 
 pub struct AuthService {
@@ -133,11 +138,7 @@ impl AuthPort for AuthService {
             return Err(stale());
         }
         let created = async {
-            let hash = self
-                .passwords
-                .hash(password)
-                .await
-                .map_err(password_error)?;
+            let hash = hashed(&self.passwords, password).await?;
             self.users
                 .insert_first_admin(username, hash)
                 .await
@@ -187,11 +188,7 @@ impl UsersPort for UserAdmin {
         password: &str,
         role: Role,
     ) -> Result<UserSummary, AppError> {
-        let hash = self
-            .passwords
-            .hash(password)
-            .await
-            .map_err(password_error)?;
+        let hash = hashed(&self.passwords, password).await?;
         let row = self
             .users
             .insert(username, hash, role.into())
@@ -216,11 +213,7 @@ impl UsersPort for UserAdmin {
     }
 
     async fn reset_password(&self, id: i64, password: &str) -> Result<(), AppError> {
-        let hash = self
-            .passwords
-            .hash(password)
-            .await
-            .map_err(password_error)?;
+        let hash = hashed(&self.passwords, password).await?;
         self.users
             .set_password(id, hash)
             .await

@@ -18,8 +18,9 @@ pub struct Usage {
     pub regain_access: Option<Duration>,
 }
 
+/// The counters both headers share, each a percentage of its limit.
 #[derive(Deserialize)]
-struct AppUsage {
+struct Counters {
     #[serde(default)]
     call_count: f64,
     #[serde(default)]
@@ -28,14 +29,16 @@ struct AppUsage {
     total_cputime: f64,
 }
 
+impl Counters {
+    fn highest(&self) -> f64 {
+        self.call_count.max(self.total_time).max(self.total_cputime)
+    }
+}
+
 #[derive(Deserialize)]
 struct BucUsage {
-    #[serde(default)]
-    call_count: f64,
-    #[serde(default)]
-    total_time: f64,
-    #[serde(default)]
-    total_cputime: f64,
+    #[serde(flatten)]
+    counters: Counters,
     #[serde(default)]
     estimated_time_to_regain_access: f64,
 }
@@ -46,19 +49,15 @@ impl Usage {
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         let mut usage = Usage::default();
         if let Some(app) =
-            text("x-app-usage").and_then(|t| serde_json::from_str::<AppUsage>(t).ok())
+            text("x-app-usage").and_then(|t| serde_json::from_str::<Counters>(t).ok())
         {
-            usage.percent = app.call_count.max(app.total_time).max(app.total_cputime);
+            usage.percent = app.highest();
         }
         if let Some(buc) = text("x-business-use-case-usage")
             .and_then(|t| serde_json::from_str::<HashMap<String, Vec<BucUsage>>>(t).ok())
         {
             for entry in buc.values().flatten() {
-                let pct = entry
-                    .call_count
-                    .max(entry.total_time)
-                    .max(entry.total_cputime);
-                usage.percent = usage.percent.max(pct);
+                usage.percent = usage.percent.max(entry.counters.highest());
                 if entry.estimated_time_to_regain_access > 0.0 {
                     let wait =
                         Duration::from_secs_f64(entry.estimated_time_to_regain_access * 60.0);
