@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::auth::password::Passwords;
 use crate::config::{DatabaseArgs, ServeArgs};
+use crate::graph_sim::{SimConfig, Simulator};
 use crate::store::users::UserStore;
 use crate::store::StoreError;
 
@@ -35,6 +36,19 @@ pub enum Command {
     /// Manage dashboard users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Run the Instagram Graph API simulator on its own, to try the client by hand.
+    GraphSim {
+        #[arg(long, env = "INSTALYTICS_SIM_LISTEN", default_value = "127.0.0.1:4000")]
+        listen: std::net::SocketAddr,
+        /// Everything the simulator invents follows from this number.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long, default_value_t = 3)]
+        accounts: usize,
+        /// Posts and reels per account before the simulated clock starts.
+        #[arg(long, default_value_t = 300)]
+        media: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -67,7 +81,41 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await
         }
+        Some(Command::GraphSim {
+            listen,
+            seed,
+            accounts,
+            media,
+        }) => {
+            let config = SimConfig {
+                seed,
+                accounts,
+                media_per_account: media,
+                ..SimConfig::default()
+            };
+            graph_sim(listen, config).await
+        }
     }
+}
+
+async fn graph_sim(listen: std::net::SocketAddr, config: SimConfig) -> anyhow::Result<()> {
+    let sim = Simulator::new(config);
+    let server = sim
+        .serve(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    println!("Instagram Login base: {}", server.instagram_base());
+    println!("Facebook Login base:  {}", server.facebook_base());
+    // Simulator tokens open nothing but this simulator, so printing them is fine.
+    for account in sim.accounts() {
+        println!(
+            "{:<20} {:?} ig_user_id={} token={}",
+            account.username, account.flavour, account.ig_user_id, account.token
+        );
+    }
+    tokio::signal::ctrl_c().await?;
+    server.stop().await;
+    Ok(())
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

@@ -1,0 +1,78 @@
+//! What tests can make the simulator do wrong: failed or slow answers, broken bodies,
+//! tokens that expire, permissions taken away, and metrics refused for a media type.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// HTTP 500 with code 2 ("Service temporarily unavailable"), `is_transient: true`.
+    ServerError,
+    /// HTTP 500 with code 1 ("An unknown error occurred").
+    Unknown,
+    /// Answers normally, after this long.
+    Slow(Duration),
+    /// HTTP 200 with a truncated JSON body.
+    Malformed,
+    /// Code 4, the app-level rate limit.
+    RateLimit,
+}
+
+#[derive(Default)]
+pub struct Faults {
+    queue: Mutex<VecDeque<FaultKind>>,
+    expiries: Mutex<HashMap<String, OffsetDateTime>>,
+    revoked: Mutex<HashSet<(String, String)>>,
+    rejected: Mutex<HashSet<(String, String)>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().expect("fault lock poisoned")
+}
+
+impl Faults {
+    /// The next `n` requests, whatever they ask, get `kind`.
+    pub fn fail_next(&self, n: u32, kind: FaultKind) {
+        lock(&self.queue).extend(std::iter::repeat_n(kind, n as usize));
+    }
+
+    /// From `at` (simulated time) on, `token` answers 190/463.
+    pub fn expire_token_at(&self, token: &str, at: OffsetDateTime) {
+        lock(&self.expiries).insert(token.to_owned(), at);
+    }
+
+    /// Insights calls with `token` answer code 10 while `permission` is revoked.
+    pub fn revoke_permission(&self, token: &str, permission: &str) {
+        lock(&self.revoked).insert((token.to_owned(), permission.to_owned()));
+    }
+
+    /// Media of this `media_type` (IMAGE, VIDEO, CAROUSEL_ALBUM) or product type (FEED,
+    /// REELS, STORY) refuse `metric`, as some accounts saw for `shares` on images.
+    pub fn reject_metric_for(&self, media_or_product_type: &str, metric: &str) {
+        lock(&self.rejected).insert((media_or_product_type.to_owned(), metric.to_owned()));
+    }
+
+    pub(super) fn take(&self) -> Option<FaultKind> {
+        lock(&self.queue).pop_front()
+    }
+
+    pub(super) fn expiry(&self, token: &str) -> Option<OffsetDateTime> {
+        lock(&self.expiries).get(token).copied()
+    }
+
+    pub(super) fn insights_revoked(&self, token: &str) -> bool {
+        lock(&self.revoked)
+            .iter()
+            .any(|(t, p)| t == token && p.contains("insights"))
+    }
+
+    pub(super) fn rejects(&self, types: [&str; 2], metric: &str) -> bool {
+        let rejected = lock(&self.rejected);
+        types
+            .iter()
+            .any(|t| rejected.contains(&((*t).to_owned(), metric.to_owned())))
+    }
+}

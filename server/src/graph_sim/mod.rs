@@ -1,0 +1,262 @@
+//! A simulator of the Instagram Graph API, faithful enough that a client which works against
+//! it works against Meta: the same paths, parameters, JSON shapes, cursor paging with
+//! absolute `next` URLs, error envelopes and usage headers (reference: `graph-api.md`).
+//!
+//! Deterministic from a seed; its clock only moves when told to. Used by tests, benchmarks,
+//! `instalytics graph-sim`, and demo mode. Both flavours are served from one listener:
+//! `/instagram/vNN.0/…` stands for graph.instagram.com, `/facebook/vNN.0/…` for
+//! graph.facebook.com.
+
+mod data;
+mod faults;
+mod reply;
+mod rng;
+mod routes;
+mod support;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use time::OffsetDateTime;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use faults::{FaultKind, Faults};
+
+use data::Account;
+use rng::Rng;
+
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    pub seed: u64,
+    pub accounts: usize,
+    /// Posts and reels published before `start` per account.
+    pub media_per_account: usize,
+    /// Those posts spread over this many days before `start`.
+    pub history_days: u32,
+    /// The clock's first reading.
+    pub start: OffsetDateTime,
+    pub api_version: String,
+    /// Calls per token per rolling hour of simulated time before code 80002; `None` = no limit.
+    pub call_budget: Option<u32>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            accounts: 3,
+            media_per_account: 300,
+            history_days: 90,
+            start: OffsetDateTime::from_unix_timestamp(1_795_435_200)
+                .expect("2026-11-23 12:00 UTC"),
+            api_version: "v25.0".into(),
+            call_budget: None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavour {
+    InstagramLogin,
+    FacebookLogin,
+}
+
+/// What a test needs to talk to one simulated account.
+#[derive(Clone, Debug)]
+pub struct SimAccount {
+    pub ig_user_id: String,
+    pub username: String,
+    pub flavour: Flavour,
+    /// Simulator tokens are fake, so they may be printed.
+    pub token: String,
+    pub page_id: String,
+}
+
+/// Long-lived tokens live 60 days; Instagram refreshes only tokens at least a day old.
+const TOKEN_LIFETIME: time::Duration = time::Duration::days(60);
+const REFRESH_MIN_AGE: time::Duration = time::Duration::hours(24);
+
+#[derive(Clone, Debug)]
+struct Token {
+    account: usize,
+    flavour: Flavour,
+    issued: OffsetDateTime,
+}
+
+struct State {
+    config: SimConfig,
+    accounts: Vec<Account>,
+    clock: Mutex<OffsetDateTime>,
+    tokens: Mutex<HashMap<String, Token>>,
+    /// Simulated times of recent calls, per token, for the call budget.
+    calls: Mutex<HashMap<String, VecDeque<OffsetDateTime>>>,
+    faults: Faults,
+    requests: AtomicU64,
+    issued: AtomicU64,
+}
+
+#[derive(Clone)]
+pub struct Simulator {
+    state: Arc<State>,
+}
+
+impl Simulator {
+    pub fn new(config: SimConfig) -> Self {
+        let accounts: Vec<Account> = (0..config.accounts)
+            .map(|i| Account::generate(&config, i))
+            .collect();
+        // Tokens of the initial accounts were issued ten days before the clock starts.
+        let issued = config.start - time::Duration::days(10);
+        let tokens = accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                (
+                    token_string(config.seed, a.flavour, i as u64),
+                    Token {
+                        account: i,
+                        flavour: a.flavour,
+                        issued,
+                    },
+                )
+            })
+            .collect();
+        let clock = Mutex::new(config.start);
+        Self {
+            state: Arc::new(State {
+                config,
+                accounts,
+                clock,
+                tokens: Mutex::new(tokens),
+                calls: Mutex::default(),
+                faults: Faults::default(),
+                requests: AtomicU64::new(0),
+                issued: AtomicU64::new(1_000),
+            }),
+        }
+    }
+
+    pub fn router(&self) -> axum::Router {
+        routes::router(self.state.clone())
+    }
+
+    /// Serves on `addr` (port 0 picks one) until [`SimServer::stop`].
+    pub async fn serve(&self, addr: SocketAddr) -> std::io::Result<SimServer> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let stop = CancellationToken::new();
+        let app = self.router();
+        let shutdown = stop.clone();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown.cancelled_owned())
+                .await
+        });
+        Ok(SimServer {
+            addr,
+            version: self.state.config.api_version.clone(),
+            stop,
+            task,
+        })
+    }
+
+    pub fn accounts(&self) -> Vec<SimAccount> {
+        let tokens = lock(&self.state.tokens);
+        self.state
+            .accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| SimAccount {
+                ig_user_id: a.ig_user_id.clone(),
+                username: a.username.clone(),
+                flavour: a.flavour,
+                token: tokens
+                    .iter()
+                    .filter(|(_, t)| t.account == i)
+                    .min_by_key(|(_, t)| t.issued)
+                    .map(|(s, _)| s.clone())
+                    .expect("every account has a token"),
+                page_id: a.page_id.clone(),
+            })
+            .collect()
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        *lock(&self.state.clock)
+    }
+
+    pub fn advance(&self, by: std::time::Duration) {
+        *lock(&self.state.clock) += by;
+    }
+
+    pub fn faults(&self) -> &Faults {
+        &self.state.faults
+    }
+
+    pub fn request_count(&self) -> u64 {
+        self.state.requests.load(Ordering::Relaxed)
+    }
+}
+
+pub struct SimServer {
+    pub addr: SocketAddr,
+    version: String,
+    stop: CancellationToken,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl SimServer {
+    pub fn instagram_base(&self) -> String {
+        format!("{}/{}", self.instagram_root(), self.version)
+    }
+
+    pub fn instagram_root(&self) -> String {
+        format!("http://{}/instagram", self.addr)
+    }
+
+    pub fn facebook_base(&self) -> String {
+        format!("http://{}/facebook/{}", self.addr, self.version)
+    }
+
+    pub async fn stop(self) {
+        self.stop.cancel();
+        let _ = self.task.await;
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().expect("simulator lock poisoned")
+}
+
+/// Tokens look like Meta's: Instagram User tokens start `IGAA`, Facebook ones `EAA`.
+fn token_string(seed: u64, flavour: Flavour, serial: u64) -> String {
+    let mut r = Rng::new(seed, &[5, serial]);
+    let body: String = (0..4).map(|_| format!("{:016x}", r.next())).collect();
+    match flavour {
+        Flavour::InstagramLogin => format!("IGAA{body}"),
+        Flavour::FacebookLogin => format!("EAA{body}"),
+    }
+}
+
+impl State {
+    fn now(&self) -> OffsetDateTime {
+        *lock(&self.clock)
+    }
+
+    fn issue_token(&self, account: usize, flavour: Flavour) -> String {
+        let serial = self.issued.fetch_add(1, Ordering::Relaxed);
+        let token = token_string(self.config.seed, flavour, serial);
+        lock(&self.tokens).insert(
+            token.clone(),
+            Token {
+                account,
+                flavour,
+                issued: self.now(),
+            },
+        );
+        token
+    }
+}

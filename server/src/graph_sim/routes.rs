@@ -1,0 +1,763 @@
+//! Request handling: authentication, the call budget, faults, and one function per endpoint.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State as AxState};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Value};
+use time::{Date, Duration, OffsetDateTime};
+
+use super::data::{Account, Post, Product};
+use super::faults::FaultKind;
+use super::reply::{Answer, Reply, Usage};
+use super::{lock, support, Flavour, State, Token, REFRESH_MIN_AGE, TOKEN_LIFETIME};
+
+type Params = BTreeMap<String, String>;
+
+const MEDIA_FIELDS: [&str; 11] = [
+    "id",
+    "caption",
+    "media_type",
+    "media_product_type",
+    "permalink",
+    "thumbnail_url",
+    "media_url",
+    "timestamp",
+    "like_count",
+    "comments_count",
+    "username",
+];
+const USER_FIELDS: [&str; 9] = [
+    "id",
+    "ig_id",
+    "username",
+    "name",
+    "biography",
+    "profile_picture_url",
+    "followers_count",
+    "follows_count",
+    "media_count",
+];
+/// Account metrics that answer only with `metric_type=total_value`.
+const TOTAL_ONLY: [&str; 10] = [
+    "views",
+    "accounts_engaged",
+    "total_interactions",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "replies",
+    "profile_views",
+    "website_clicks",
+];
+const SERIES: [&str; 2] = ["reach", "follower_count"];
+const MAX_WINDOW: Duration = Duration::days(30);
+
+pub fn router(state: Arc<State>) -> Router {
+    Router::new()
+        .route("/{host}/{*rest}", get(handle))
+        .with_state(state)
+}
+
+struct Call<'a> {
+    state: &'a State,
+    flavour: Flavour,
+    /// `http://host/instagram` or `…/facebook`, for absolute paging URLs.
+    root: String,
+    path: String,
+    params: Params,
+    now: OffsetDateTime,
+}
+
+async fn handle(
+    AxState(state): AxState<Arc<State>>,
+    Path((host, rest)): Path<(String, String)>,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    state.requests.fetch_add(1, Ordering::Relaxed);
+    match state.faults.take() {
+        Some(FaultKind::Slow(delay)) => tokio::time::sleep(delay).await,
+        Some(FaultKind::ServerError) => {
+            return Reply::error(2, None, "OAuthException", "Service temporarily unavailable")
+                .into_response();
+        }
+        Some(FaultKind::Unknown) => {
+            return Reply::error(1, None, "OAuthException", "An unknown error occurred")
+                .into_response();
+        }
+        Some(FaultKind::Malformed) => {
+            return Reply::raw(StatusCode::OK, r#"{"data":[{"id":"17"#).into_response()
+        }
+        Some(FaultKind::RateLimit) => {
+            return Reply::error(
+                4,
+                None,
+                "OAuthException",
+                "(#4) Application request limit reached",
+            )
+            .into_response();
+        }
+        None => {}
+    }
+    let flavour = match host.as_str() {
+        "instagram" => Flavour::InstagramLogin,
+        "facebook" => Flavour::FacebookLogin,
+        _ => return Reply::no_such_object(&host).into_response(),
+    };
+    let authority = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let call = Call {
+        state: &state,
+        flavour,
+        root: format!("http://{authority}/{host}"),
+        path: rest.clone(),
+        params,
+        now: state.now(),
+    };
+    match call.answer() {
+        Ok(reply) | Err(reply) => reply.into_response(),
+    }
+}
+
+fn graph_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+0000",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// Splits `a,b,insights.metric(x,y),children{id}` at the commas outside brackets.
+fn split_fields(fields: &str) -> Vec<&str> {
+    let (mut out, mut depth, mut start) = (Vec::new(), 0i32, 0);
+    for (i, c) in fields.char_indices() {
+        match c {
+            '(' | '{' => depth += 1,
+            ')' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(fields[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(fields[start..].trim());
+    out.into_iter().filter(|f| !f.is_empty()).collect()
+}
+
+fn metric_list(text: &str) -> Vec<&str> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .collect()
+}
+
+fn title(metric: &str) -> String {
+    let mut t = metric.replace('_', " ");
+    if let Some(first) = t.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    t
+}
+
+impl Call<'_> {
+    fn param(&self, name: &str) -> Option<&str> {
+        self.params.get(name).map(String::as_str)
+    }
+
+    fn answer(&self) -> Answer {
+        let mut segments: Vec<&str> = self.path.split('/').filter(|s| !s.is_empty()).collect();
+        if segments
+            .first()
+            .is_some_and(|s| s.starts_with('v') && s.ends_with(".0"))
+        {
+            segments.remove(0);
+        }
+        // Token exchanges authenticate with other parameters.
+        match (self.flavour, segments.as_slice()) {
+            (Flavour::FacebookLogin, ["oauth", "access_token"]) => return self.facebook_exchange(),
+            (Flavour::InstagramLogin, ["access_token"]) => return self.instagram_exchange(),
+            _ => {}
+        }
+        let (token_text, token) = self.authenticate()?;
+        let usage = self.spend_budget(&token_text, &token)?;
+        let account = &self.state.accounts[token.account];
+        let reply = match segments.as_slice() {
+            ["me"] => self.me(account),
+            ["me", "accounts"] if self.flavour == Flavour::FacebookLogin => self.pages(account),
+            ["refresh_access_token"] if self.flavour == Flavour::InstagramLogin => {
+                self.refresh(&token_text, &token)
+            }
+            [id] if *id == account.ig_user_id => self.user(account),
+            [id, "media"] if *id == account.ig_user_id => {
+                self.media_edge(account, &token_text, false)
+            }
+            [id, "stories"] if *id == account.ig_user_id => {
+                self.media_edge(account, &token_text, true)
+            }
+            [id, "insights"] if *id == account.ig_user_id => self.account_insights(account),
+            [id, "insights"] => {
+                let post = self.find_post(account, id)?;
+                self.media_insights(
+                    &post,
+                    &token_text,
+                    &metric_list(self.param("metric").unwrap_or_default()),
+                )
+                .map(|data| Reply::json(json!({ "data": data })))
+            }
+            [id] => self.find_post(account, id).and_then(|post| {
+                self.media_json(&post, &token_text, account)
+                    .map(Reply::json)
+            }),
+            _ => Err(Reply::no_such_object(
+                segments.first().copied().unwrap_or(""),
+            )),
+        };
+        match reply {
+            Ok(r) => Ok(r.with_usage(usage)),
+            Err(r) => Err(r.with_usage(usage)),
+        }
+    }
+
+    fn authenticate(&self) -> Result<(String, Token), Reply> {
+        let Some(text) = self.param("access_token") else {
+            return Err(Reply::error(
+                2500,
+                None,
+                "OAuthException",
+                "An active access token must be used to query information about the current user.",
+            ));
+        };
+        let token = lock(&self.state.tokens).get(text).cloned();
+        let invalid = || {
+            Reply::error(
+                190,
+                Some(467),
+                "OAuthException",
+                "Invalid OAuth access token - Cannot parse access token",
+            )
+        };
+        let token = token
+            .filter(|t| t.flavour == self.flavour)
+            .ok_or_else(invalid)?;
+        let natural = token.issued + TOKEN_LIFETIME;
+        let expiry = self
+            .state
+            .faults
+            .expiry(text)
+            .map_or(natural, |e| e.min(natural));
+        if self.now >= expiry {
+            return Err(Reply::error(
+                190,
+                Some(463),
+                "OAuthException",
+                &format!(
+                    "Error validating access token: Session has expired on {}.",
+                    graph_time(expiry)
+                ),
+            ));
+        }
+        Ok((text.to_owned(), token))
+    }
+
+    /// Counts the call against the token's rolling hour; refuses with 80002 once spent.
+    fn spend_budget(&self, token_text: &str, token: &Token) -> Result<Usage, Reply> {
+        let business_id = self.state.accounts[token.account].ig_user_id.clone();
+        let Some(budget) = self.state.config.call_budget else {
+            return Ok(Usage {
+                percent: 0,
+                regain_minutes: 0,
+                business_id,
+            });
+        };
+        let mut calls = lock(&self.state.calls);
+        let window = calls.entry(token_text.to_owned()).or_default();
+        while window
+            .front()
+            .is_some_and(|t| self.now - *t >= Duration::hours(1))
+        {
+            window.pop_front();
+        }
+        if window.len() as u32 >= budget {
+            let oldest = *window.front().expect("a full window has calls");
+            let wait = Duration::hours(1) - (self.now - oldest);
+            let usage = Usage {
+                percent: 100,
+                regain_minutes: (wait.whole_seconds() as u32).div_ceil(60).max(1),
+                business_id,
+            };
+            let reply = Reply::error(80002, None, "OAuthException", "(#80002) There have been too many calls to this Instagram account. Wait a bit and try again.");
+            return Err(reply.with_usage(usage));
+        }
+        window.push_back(self.now);
+        Ok(Usage {
+            percent: (window.len() as u32 * 100) / budget.max(1),
+            regain_minutes: 0,
+            business_id,
+        })
+    }
+
+    fn me(&self, account: &Account) -> Answer {
+        Ok(Reply::json(match self.flavour {
+            Flavour::InstagramLogin => {
+                json!({ "user_id": account.ig_user_id, "username": account.username, "id": format!("{}0", account.page_id) })
+            }
+            Flavour::FacebookLogin => {
+                json!({ "id": format!("{}1", account.page_id), "name": account.name })
+            }
+        }))
+    }
+
+    fn pages(&self, account: &Account) -> Answer {
+        // A Page without Instagram first, as real users often have one.
+        Ok(Reply::json(json!({
+            "data": [
+                { "id": format!("{}9", account.page_id), "name": "Old shop page" },
+                { "id": account.page_id, "name": account.name, "instagram_business_account": { "id": account.ig_user_id } },
+            ],
+            "paging": { "cursors": { "before": "QVFIUmJ", "after": "QVFIUmx" } }
+        })))
+    }
+
+    fn user(&self, account: &Account) -> Answer {
+        let fields = self.param("fields").unwrap_or("id");
+        let mut out = serde_json::Map::new();
+        for field in split_fields(fields) {
+            let value = match field {
+                "id" => json!(account.ig_user_id),
+                "ig_id" => json!(account.page_id.len() as i64 * 1_000_003),
+                "username" => json!(account.username),
+                "name" => json!(account.name),
+                "biography" => json!("Simulated account for Instalytics."),
+                "profile_picture_url" => json!(format!(
+                    "https://scontent.example/{}.jpg",
+                    account.ig_user_id
+                )),
+                "followers_count" => json!(account.followers(self.state.config.start, self.now)),
+                "follows_count" => json!(account.follows),
+                "media_count" => json!(account.published(self.now).count()),
+                other => {
+                    return Err(Reply::bad_parameter(&format!(
+                        "(#100) Tried accessing nonexisting field ({other}) on node type (IGUser)"
+                    )))
+                }
+            };
+            debug_assert!(USER_FIELDS.contains(&field));
+            out.insert(field.to_owned(), value);
+        }
+        Ok(Reply::json(Value::Object(out)))
+    }
+
+    fn find_post(&self, account: &Account, id: &str) -> Result<Post, Reply> {
+        account
+            .published(self.now)
+            .find(|p| p.id == id)
+            .cloned()
+            .or_else(|| {
+                account
+                    .live_stories(self.now)
+                    .into_iter()
+                    .find(|s| s.id == id)
+            })
+            .ok_or_else(|| Reply::no_such_object(id))
+    }
+
+    fn media_json(&self, post: &Post, token: &str, account: &Account) -> Result<Value, Reply> {
+        let fields = self.param("fields").unwrap_or("id");
+        let mut out = serde_json::Map::new();
+        let (likes, comments) = post.counts(self.now);
+        for field in split_fields(fields) {
+            if let Some(list) = field
+                .strip_prefix("insights.metric(")
+                .and_then(|f| f.strip_suffix(')'))
+            {
+                out.insert(
+                    "insights".into(),
+                    json!({ "data": self.media_insights(post, token, &metric_list(list))? }),
+                );
+                continue;
+            }
+            if field.starts_with("insights") {
+                return Err(Reply::bad_parameter(
+                    "(#100) For field 'insights': The parameter metric is required",
+                ));
+            }
+            let value = match field {
+                "id" => json!(post.id),
+                "caption" => json!(post.caption),
+                "media_type" => json!(post.media_type),
+                "media_product_type" => json!(post.product.api_name()),
+                "permalink" => json!(format!(
+                    "https://www.instagram.com/p/{}/",
+                    &post.id[post.id.len() - 11..]
+                )),
+                // Meta sends thumbnail_url for videos only.
+                "thumbnail_url" if post.media_type == "VIDEO" => {
+                    json!(format!("https://scontent.example/{}_t.jpg", post.id))
+                }
+                "thumbnail_url" => continue,
+                "media_url" => json!(format!("https://scontent.example/{}.jpg", post.id)),
+                "timestamp" => json!(graph_time(post.timestamp)),
+                "like_count" if post.product != Product::Story => json!(likes),
+                "comments_count" if post.product != Product::Story => json!(comments),
+                "like_count" | "comments_count" => continue,
+                "username" => json!(account.username),
+                other => {
+                    return Err(Reply::bad_parameter(&format!(
+                        "(#100) Tried accessing nonexisting field ({other}) on node type (IGMedia)"
+                    )))
+                }
+            };
+            debug_assert!(MEDIA_FIELDS.contains(&field));
+            out.insert(field.to_owned(), value);
+        }
+        Ok(Value::Object(out))
+    }
+
+    /// Lifetime metrics of one media, or the refusal that fails the whole request.
+    fn media_insights(
+        &self,
+        post: &Post,
+        token: &str,
+        metrics: &[&str],
+    ) -> Result<Vec<Value>, Reply> {
+        if metrics.is_empty() {
+            return Err(Reply::bad_parameter(
+                "(#100) The parameter metric is required",
+            ));
+        }
+        if self.state.faults.insights_revoked(token) {
+            return Err(Reply::error(
+                10,
+                None,
+                "OAuthException",
+                "(#10) Application does not have permission for this action",
+            ));
+        }
+        for metric in metrics {
+            support::check(post.product, post.media_type, metric)
+                .map_err(|m| Reply::bad_parameter(&m))?;
+            if self
+                .state
+                .faults
+                .rejects([post.media_type, post.product.api_name()], metric)
+            {
+                return Err(Reply::bad_parameter(&format!(
+                    "(#100) The metric {metric} is not supported for this media type"
+                )));
+            }
+        }
+        let values = post.metrics(self.now);
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        if post.product == Product::Story && values["reach"] < 5 {
+            return Err(Reply::error(
+                10,
+                None,
+                "OAuthException",
+                "(#10) Not enough viewers for the media to show insights",
+            ));
+        }
+        Ok(metrics
+            .iter()
+            .map(|m| {
+                json!({
+                    "name": m,
+                    "period": "lifetime",
+                    "values": [{ "value": values.get(m).copied().unwrap_or(0) }],
+                    "title": title(m),
+                    "description": format!("The {} of this media.", m.replace('_', " ")),
+                    "id": format!("{}/insights/{m}/lifetime", post.id),
+                })
+            })
+            .collect())
+    }
+
+    /// `/media` (posts and reels) or `/stories` (the last 24 h), newest first, cursor-paged.
+    fn media_edge(&self, account: &Account, token: &str, stories: bool) -> Answer {
+        let since = self.time_param("since")?;
+        let until = self.time_param("until")?;
+        let limit: usize = match self.param("limit") {
+            None => 25,
+            Some(l) => l
+                .parse::<usize>()
+                .map_err(|_| Reply::bad_parameter("(#100) Param limit must be a number"))?
+                .clamp(1, 100),
+        };
+        let offset = match self.param("after") {
+            None => 0,
+            Some(cursor) => decode_cursor(cursor)
+                .ok_or_else(|| Reply::bad_parameter("(#100) The after cursor is invalid"))?,
+        };
+        let items: Vec<Post> = if stories {
+            account.live_stories(self.now)
+        } else {
+            account.published(self.now).cloned().collect()
+        };
+        let items: Vec<&Post> = items
+            .iter()
+            .filter(|p| {
+                since.is_none_or(|s| p.timestamp >= s) && until.is_none_or(|u| p.timestamp <= u)
+            })
+            .collect();
+        let page: Vec<Value> = items
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|p| self.media_json(p, token, account))
+            .collect::<Result<_, _>>()?;
+        let end = offset + page.len();
+        let mut paging =
+            json!({ "cursors": { "before": encode_cursor(offset), "after": encode_cursor(end) } });
+        if end < items.len() {
+            paging["next"] = json!(self.url_with("after", &encode_cursor(end)));
+        }
+        Ok(Reply::json(json!({ "data": page, "paging": paging })))
+    }
+
+    fn time_param(&self, name: &str) -> Result<Option<OffsetDateTime>, Reply> {
+        self.param(name)
+            .map(|v| {
+                v.parse::<i64>()
+                    .ok()
+                    .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+                    .ok_or_else(|| {
+                        Reply::bad_parameter(&format!(
+                            "(#100) Param {name} must be a unix timestamp"
+                        ))
+                    })
+            })
+            .transpose()
+    }
+
+    /// This call's URL with one parameter replaced: how Meta builds `paging.next`.
+    fn url_with(&self, name: &str, value: &str) -> String {
+        let mut params = self.params.clone();
+        params.insert(name.to_owned(), value.to_owned());
+        let query: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
+        format!("{}/{}?{}", self.root, self.path, query.join("&"))
+    }
+
+    fn account_insights(&self, account: &Account) -> Answer {
+        let metrics = metric_list(self.param("metric").unwrap_or_default());
+        if metrics.is_empty() {
+            return Err(Reply::bad_parameter(
+                "(#100) The parameter metric is required",
+            ));
+        }
+        if self.param("period") != Some("day") {
+            return Err(Reply::bad_parameter(
+                "(#100) period must be one of the following values: day",
+            ));
+        }
+        let total = match self.param("metric_type").unwrap_or("time_series") {
+            "total_value" => true,
+            "time_series" => false,
+            _ => return Err(Reply::bad_parameter(
+                "(#100) metric_type must be one of the following values: time_series, total_value",
+            )),
+        };
+        for m in &metrics {
+            if *m == "impressions" {
+                return Err(Reply::bad_parameter("(#100) Starting from version 22 and above, the impressions metric is no longer supported for the queried user. Please use views instead."));
+            }
+            if !TOTAL_ONLY.contains(m) && !SERIES.contains(m) {
+                let valid = [&SERIES[..], &TOTAL_ONLY[..]].concat().join(", ");
+                return Err(Reply::bad_parameter(&format!(
+                    "(#100) metric[0] must be one of the following values: {valid}"
+                )));
+            }
+        }
+        let total_only: Vec<&str> = metrics
+            .iter()
+            .copied()
+            .filter(|m| TOTAL_ONLY.contains(m))
+            .collect();
+        if !total && !total_only.is_empty() {
+            return Err(Reply::bad_parameter(&format!(
+                "(#100) The following metrics ({}) should be specified with parameter metric_type=total_value",
+                total_only.join(",")
+            )));
+        }
+        if total && metrics.contains(&"follower_count") {
+            return Err(Reply::bad_parameter(
+                "(#100) follower_count does not support the total_value metric_type",
+            ));
+        }
+        let until = self.time_param("until")?.unwrap_or(self.now);
+        let since = self
+            .time_param("since")?
+            .unwrap_or(until - Duration::days(1));
+        if until - since > MAX_WINDOW {
+            return Err(Reply::bad_parameter(
+                "(#100) There cannot be more than 30 days (2592000 s) between since and until",
+            ));
+        }
+        let days: Vec<Date> = std::iter::successors(Some(since.date()), |d| d.next_day())
+            .take_while(|d| {
+                d.midnight().assume_utc() < until && d.midnight().assume_utc() < self.now
+            })
+            .collect();
+        let per_day: Vec<(Date, BTreeMap<&str, i64>)> =
+            days.iter().map(|d| (*d, account.day(*d))).collect();
+        let data: Vec<Value> = metrics
+            .iter()
+            .filter(|m| per_day.iter().all(|(_, v)| v.contains_key(*m)))
+            .map(|m| {
+                let mut item = json!({
+                    "name": m, "period": "day", "title": title(m),
+                    "description": format!("Daily {}.", m.replace('_', " ")),
+                    "id": format!("{}/insights/{m}/day", account.ig_user_id),
+                });
+                if total {
+                    item["total_value"] = json!({ "value": per_day.iter().map(|(_, v)| v[*m]).sum::<i64>() });
+                } else {
+                    item["values"] = per_day
+                        .iter()
+                        .map(|(d, v)| json!({ "value": v[*m], "end_time": graph_time(d.next_day().unwrap_or(*d).midnight().assume_utc()) }))
+                        .collect();
+                }
+                item
+            })
+            .collect();
+        Ok(Reply::json(json!({ "data": data })))
+    }
+
+    fn grant(&self, token: String) -> Reply {
+        Reply::json(
+            json!({ "access_token": token, "token_type": "bearer", "expires_in": TOKEN_LIFETIME.whole_seconds() }),
+        )
+    }
+
+    fn refresh(&self, text: &str, token: &Token) -> Result<Reply, Reply> {
+        if self.param("grant_type") != Some("ig_refresh_token") {
+            return Err(Reply::bad_parameter(
+                "(#100) grant_type must be ig_refresh_token",
+            ));
+        }
+        if self.now - token.issued < REFRESH_MIN_AGE {
+            return Err(Reply::bad_parameter(
+                "(#100) The access token must be at least 24 hours old to be refreshed",
+            ));
+        }
+        let _ = text;
+        Ok(self.grant(
+            self.state
+                .issue_token(token.account, Flavour::InstagramLogin),
+        ))
+    }
+
+    fn instagram_exchange(&self) -> Answer {
+        if self.param("grant_type") != Some("ig_exchange_token")
+            || self.param("client_secret").is_none()
+        {
+            return Err(Reply::bad_parameter(
+                "(#100) grant_type ig_exchange_token and client_secret are required",
+            ));
+        }
+        let (_, token) = self.authenticate()?;
+        Ok(self.grant(
+            self.state
+                .issue_token(token.account, Flavour::InstagramLogin),
+        ))
+    }
+
+    fn facebook_exchange(&self) -> Answer {
+        let (Some("fb_exchange_token"), Some(_), Some(_), Some(short)) = (
+            self.param("grant_type"),
+            self.param("client_id"),
+            self.param("client_secret"),
+            self.param("fb_exchange_token"),
+        ) else {
+            return Err(Reply::bad_parameter(
+                "(#100) Missing grant_type, client_id, client_secret or fb_exchange_token",
+            ));
+        };
+        let token = lock(&self.state.tokens).get(short).cloned();
+        let Some(token) = token.filter(|t| {
+            t.flavour == Flavour::FacebookLogin && self.now < t.issued + TOKEN_LIFETIME
+        }) else {
+            return Err(Reply::error(
+                190,
+                Some(467),
+                "OAuthException",
+                "Invalid OAuth access token - Cannot parse access token",
+            ));
+        };
+        Ok(self.grant(
+            self.state
+                .issue_token(token.account, Flavour::FacebookLogin),
+        ))
+    }
+}
+
+/// Cursors are opaque to clients; ours encode the offset.
+fn encode_cursor(offset: usize) -> String {
+    format!("QVFI{offset:x}")
+}
+
+fn decode_cursor(cursor: &str) -> Option<usize> {
+    usize::from_str_radix(cursor.strip_prefix("QVFI")?, 16).ok()
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_split_outside_brackets_only() {
+        assert_eq!(
+            split_fields("id,caption,insights.metric(reach,views),children{id,media_url}"),
+            [
+                "id",
+                "caption",
+                "insights.metric(reach,views)",
+                "children{id,media_url}"
+            ]
+        );
+        assert_eq!(split_fields(""), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn cursors_round_trip_and_reject_junk() {
+        for n in [0, 1, 99, 1000] {
+            assert_eq!(decode_cursor(&encode_cursor(n)), Some(n));
+        }
+        assert_eq!(decode_cursor("garbage"), None);
+    }
+
+    #[test]
+    fn graph_time_has_metas_offset_spelling() {
+        let t = OffsetDateTime::from_unix_timestamp(1_569_537_403).unwrap();
+        assert_eq!(graph_time(t), "2019-09-26T22:36:43+0000");
+    }
+}

@@ -1,0 +1,419 @@
+//! The Graph API client against the in-repo simulator, over real HTTP: paging, field
+//! expansion, every error row of DESIGN.md's table, retries, pacing, and token hygiene.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use server::graph::client::MediaWithMetrics;
+use server::graph::retry::RetryPolicy;
+use server::graph::{AccessToken, Flavour, GraphClient, GraphConfig, GraphError};
+use server::graph_sim::{FaultKind, SimAccount, SimConfig, SimServer, Simulator};
+use time::OffsetDateTime;
+
+struct World {
+    sim: Simulator,
+    /// Keeps the simulator listening for the test's lifetime.
+    _server: SimServer,
+    config: Arc<GraphConfig>,
+}
+
+impl World {
+    async fn new(config: SimConfig) -> Self {
+        let sim = Simulator::new(config);
+        let server = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let config = Arc::new(GraphConfig {
+            instagram_base: server.instagram_base(),
+            instagram_root: server.instagram_root(),
+            facebook_base: server.facebook_base(),
+            facebook_app: Some(("1234".into(), AccessToken::new("app-secret"))),
+            timeout: Duration::from_millis(500),
+            retry: RetryPolicy {
+                max_retries: 3,
+                base: Duration::from_millis(5),
+                cap: Duration::from_millis(20),
+            },
+            max_pacing: Duration::from_millis(20),
+        });
+        Self {
+            sim,
+            _server: server,
+            config,
+        }
+    }
+
+    async fn default() -> Self {
+        Self::new(SimConfig::default()).await
+    }
+
+    fn account(&self, flavour: server::graph_sim::Flavour) -> SimAccount {
+        self.sim
+            .accounts()
+            .into_iter()
+            .find(|a| a.flavour == flavour)
+            .expect("simulator has both flavours")
+    }
+
+    fn client_for(&self, account: &SimAccount) -> GraphClient {
+        let flavour = match account.flavour {
+            server::graph_sim::Flavour::InstagramLogin => Flavour::InstagramLogin,
+            server::graph_sim::Flavour::FacebookLogin => Flavour::FacebookLogin,
+        };
+        GraphClient::new(
+            reqwest::Client::new(),
+            self.config.clone(),
+            flavour,
+            AccessToken::new(account.token.clone()),
+        )
+    }
+
+    fn ig(&self) -> (SimAccount, GraphClient) {
+        let account = self.account(server::graph_sim::Flavour::InstagramLogin);
+        let client = self.client_for(&account);
+        (account, client)
+    }
+}
+
+fn long_ago() -> OffsetDateTime {
+    OffsetDateTime::UNIX_EPOCH
+}
+
+fn assert_no_token(err: &GraphError, token: &str) {
+    assert!(!err.to_string().contains(token), "token in Display: {err}");
+    assert!(
+        !format!("{err:?}").contains(token),
+        "token in Debug: {err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_full_sync_pages_through_every_media_in_few_requests() {
+    let world = World::new(SimConfig {
+        media_per_account: 1000,
+        ..SimConfig::default()
+    })
+    .await;
+    let (account, client) = world.ig();
+    let id = client.account_id().await.unwrap();
+    assert_eq!(id, account.ig_user_id);
+    let profile = client.profile(&id).await.unwrap();
+    assert_eq!(profile.media_count, Some(1000));
+    let before = client.requests();
+    let media = client.media_since(&id, long_ago()).await.unwrap();
+    let edge_requests = client.requests() - before;
+    assert_eq!(media.len(), 1000);
+    let mut ids: Vec<&str> = media.iter().map(|m| m.media.id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 1000, "no media twice");
+    assert!(
+        edge_requests <= 10,
+        "1,000 media took {edge_requests} requests"
+    );
+    // Every settled post has its metrics, and the edge's counts agree with the insights.
+    let settled: Vec<&MediaWithMetrics> = media.iter().filter(|m| !m.metrics.is_empty()).collect();
+    assert!(
+        settled.len() >= 990,
+        "{} of 1000 have metrics",
+        settled.len()
+    );
+    for m in settled {
+        assert_eq!(
+            m.metrics.get("likes").copied(),
+            m.media.like_count,
+            "{}",
+            m.media.id
+        );
+        assert!(m.metrics["views"] >= m.metrics["reach"]);
+        assert!(!m.metrics.contains_key("impressions"));
+    }
+}
+
+#[tokio::test]
+async fn the_since_bound_limits_the_media() {
+    let world = World::default().await;
+    let (account, client) = world.ig();
+    let week_ago = world.sim.now() - time::Duration::days(7);
+    let recent = client
+        .media_since(&account.ig_user_id, week_ago)
+        .await
+        .unwrap();
+    assert!(!recent.is_empty());
+    assert!(recent.iter().all(|m| m.media.timestamp >= week_ago));
+    let all = client
+        .media_since(&account.ig_user_id, long_ago())
+        .await
+        .unwrap();
+    assert!(all.len() > recent.len());
+}
+
+#[tokio::test]
+async fn metrics_grow_as_the_clock_advances() {
+    let world = World::default().await;
+    let (account, client) = world.ig();
+    let first = client
+        .media_since(&account.ig_user_id, long_ago())
+        .await
+        .unwrap();
+    world.sim.advance(Duration::from_secs(6 * 3600));
+    let later = client
+        .media_since(&account.ig_user_id, long_ago())
+        .await
+        .unwrap();
+    let newest = &first[0];
+    let again = later
+        .iter()
+        .find(|m| m.media.id == newest.media.id)
+        .unwrap();
+    for (metric, value) in &newest.metrics {
+        assert!(again.metrics[metric] >= *value, "{metric} went down");
+    }
+    let total_before: i64 = first.iter().filter_map(|m| m.metrics.get("reach")).sum();
+    let total_after: i64 = later.iter().filter_map(|m| m.metrics.get("reach")).sum();
+    assert!(total_after > total_before);
+}
+
+#[tokio::test]
+async fn an_unsupported_metric_is_dropped_for_that_media_only() {
+    let world = World::default().await;
+    world.sim.faults().reject_metric_for("IMAGE", "shares");
+    let (account, client) = world.ig();
+    let media = client
+        .media_since(&account.ig_user_id, long_ago())
+        .await
+        .unwrap();
+    let images: Vec<_> = media
+        .iter()
+        .filter(|m| m.media.media_type.as_deref() == Some("IMAGE") && !m.metrics.is_empty())
+        .collect();
+    let reels: Vec<_> = media
+        .iter()
+        .filter(|m| m.media.media_product_type.as_deref() == Some("REELS") && !m.metrics.is_empty())
+        .collect();
+    assert!(!images.is_empty() && !reels.is_empty());
+    for image in &images {
+        assert_eq!(image.dropped, ["shares"]);
+        assert!(!image.metrics.contains_key("shares"));
+        assert!(image.metrics.contains_key("reach") && image.metrics.contains_key("likes"));
+    }
+    assert!(reels
+        .iter()
+        .all(|r| r.metrics.contains_key("shares") && r.dropped.is_empty()));
+}
+
+#[tokio::test]
+async fn an_expired_token_is_190_and_never_retried() {
+    let world = World::default().await;
+    let (account, client) = world.ig();
+    world
+        .sim
+        .faults()
+        .expire_token_at(&account.token, world.sim.now());
+    let err = client.profile(&account.ig_user_id).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            GraphError::TokenInvalid {
+                subcode: Some(463),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(client.requests(), 1);
+    assert_no_token(&err, &account.token);
+}
+
+#[tokio::test]
+async fn a_token_on_the_wrong_host_is_refused() {
+    let world = World::default().await;
+    let fb = world.account(server::graph_sim::Flavour::FacebookLogin);
+    let wrong = GraphClient::new(
+        reqwest::Client::new(),
+        world.config.clone(),
+        Flavour::InstagramLogin,
+        AccessToken::new(fb.token.clone()),
+    );
+    let err = wrong.account_id().await.unwrap_err();
+    assert!(matches!(err, GraphError::TokenInvalid { .. }), "{err:?}");
+    assert_no_token(&err, &fb.token);
+}
+
+#[tokio::test]
+async fn facebook_login_finds_the_account_through_the_page() {
+    let world = World::default().await;
+    let fb = world.account(server::graph_sim::Flavour::FacebookLogin);
+    let client = world.client_for(&fb);
+    assert_eq!(client.account_id().await.unwrap(), fb.ig_user_id);
+    let media = client
+        .media_since(&fb.ig_user_id, long_ago())
+        .await
+        .unwrap();
+    assert!(!media.is_empty());
+    let grant = client.refresh_token().await.unwrap();
+    assert_ne!(grant.access_token.expose(), fb.token);
+    assert!(grant.expires_in.unwrap() > 50 * 86_400);
+}
+
+#[tokio::test]
+async fn a_missing_permission_is_its_own_error() {
+    let world = World::default().await;
+    let (account, client) = world.ig();
+    world
+        .sim
+        .faults()
+        .revoke_permission(&account.token, "instagram_business_manage_insights");
+    let err = client
+        .media_since(&account.ig_user_id, long_ago())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, GraphError::Permission { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn rate_limits_stop_the_client_until_access_returns() {
+    let world = World::new(SimConfig {
+        call_budget: Some(4),
+        ..SimConfig::default()
+    })
+    .await;
+    let (account, client) = world.ig();
+    let mut last = Ok(());
+    for _ in 0..6 {
+        last = client.profile(&account.ig_user_id).await.map(drop);
+        if last.is_err() {
+            break;
+        }
+    }
+    let err = last.unwrap_err();
+    let GraphError::RateLimited { retry_after, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(retry_after.is_some_and(|d| d > Duration::ZERO));
+    assert!(
+        client.paused() > Duration::ZERO,
+        "usage near the limit slowed the client first"
+    );
+    // While blocked the client does not call at all: calls would extend Meta's block.
+    let sent = client.requests();
+    assert!(matches!(
+        client.profile(&account.ig_user_id).await,
+        Err(GraphError::RateLimited { .. })
+    ));
+    assert_eq!(client.requests(), sent);
+    // On the simulator's clock access returns; a new sync (new client) proceeds.
+    world.sim.advance(Duration::from_secs(2 * 3600));
+    let fresh = world.client_for(&account);
+    assert!(fresh.profile(&account.ig_user_id).await.is_ok());
+}
+
+#[tokio::test]
+async fn transient_failures_are_retried_with_backoff() {
+    let world = World::default().await;
+    let (account, client) = world.ig();
+    world.sim.faults().fail_next(2, FaultKind::ServerError);
+    client.profile(&account.ig_user_id).await.unwrap();
+    assert_eq!(client.requests(), 3, "two failures, one success");
+
+    world
+        .sim
+        .faults()
+        .fail_next(1, FaultKind::Slow(Duration::from_secs(2)));
+    let before = client.requests();
+    client.profile(&account.ig_user_id).await.unwrap();
+    assert_eq!(
+        client.requests() - before,
+        2,
+        "the timed-out attempt was retried"
+    );
+
+    world.sim.faults().fail_next(10, FaultKind::ServerError);
+    let before = client.requests();
+    let err = client.profile(&account.ig_user_id).await.unwrap_err();
+    assert!(err.is_transient());
+    assert_eq!(
+        client.requests() - before,
+        4,
+        "bounded: one try and three retries"
+    );
+}
+
+#[tokio::test]
+async fn malformed_bodies_and_bad_parameters_are_not_retried() {
+    let world = World::default().await;
+    let (account, client) = world.ig();
+    world.sim.faults().fail_next(1, FaultKind::Malformed);
+    let err = client.profile(&account.ig_user_id).await.unwrap_err();
+    assert!(matches!(err, GraphError::Decode(_)), "{err:?}");
+    assert_eq!(client.requests(), 1);
+
+    let media = client
+        .media_since(&account.ig_user_id, long_ago())
+        .await
+        .unwrap();
+    let before = client.requests();
+    let (metrics, dropped) = client
+        .media_insights(&media[5].media.id, &["reach", "impressions"])
+        .await
+        .unwrap();
+    assert_eq!(dropped, ["impressions"]);
+    assert!(metrics.contains_key("reach"));
+    assert_eq!(
+        client.requests() - before,
+        2,
+        "the refusal, then the request without it"
+    );
+}
+
+#[tokio::test]
+async fn stories_come_with_metrics_and_vanish_after_a_day() {
+    let world = World::default().await;
+    let (account, client) = world.ig();
+    let stories = client.stories(&account.ig_user_id).await.unwrap();
+    assert!(!stories.is_empty());
+    assert!(stories
+        .iter()
+        .all(|s| s.media.media_product_type.as_deref() == Some("STORY")));
+    assert!(stories.iter().all(|s| !s.metrics.contains_key("likes")));
+    let ids: Vec<String> = stories.iter().map(|s| s.media.id.clone()).collect();
+    world.sim.advance(Duration::from_secs(25 * 3600));
+    let later = client.stories(&account.ig_user_id).await.unwrap();
+    assert!(later.iter().all(|s| !ids.contains(&s.media.id)));
+}
+
+#[tokio::test]
+async fn account_insights_for_three_days_take_four_requests() {
+    let world = World::default().await;
+    let (account, client) = world.ig();
+    let today = world.sim.now().date();
+    let days = [
+        today - time::Duration::days(3),
+        today - time::Duration::days(2),
+        today - time::Duration::days(1),
+    ];
+    let out = client
+        .account_days(&account.ig_user_id, &days)
+        .await
+        .unwrap();
+    assert_eq!(client.requests(), 4);
+    assert_eq!(out.iter().map(|d| d.date).collect::<Vec<_>>(), days);
+    for day in &out {
+        assert!(day.reach.is_some_and(|r| r > 0), "{day:?}");
+        assert!(day.views.is_some_and(|v| v > 0), "{day:?}");
+        assert!(day.total_interactions.is_some(), "{day:?}");
+    }
+}
+
+#[tokio::test]
+async fn instagram_tokens_refresh_and_the_new_one_works() {
+    let world = World::default().await;
+    let (account, client) = world.ig();
+    let grant = client.refresh_token().await.unwrap();
+    assert!(grant.expires_in.unwrap() >= 59 * 86_400);
+    let renewed = GraphClient::new(
+        reqwest::Client::new(),
+        world.config.clone(),
+        Flavour::InstagramLogin,
+        grant.access_token,
+    );
+    assert_eq!(renewed.account_id().await.unwrap(), account.ig_user_id);
+}
