@@ -1,0 +1,73 @@
+//! `cargo bench -p server --bench graph_sync`: the Graph API calls of one full sync of an
+//! account with 1,000 media against the local simulator — requests used and wall time.
+//! Prints figures; no pass/fail.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use server::graph::{AccessToken, Flavour, GraphClient, GraphConfig};
+use server::graph_sim::{SimConfig, Simulator};
+use time::OffsetDateTime;
+
+const MEDIA: usize = 1_000;
+const RUNS: usize = 5;
+
+#[tokio::main]
+async fn main() {
+    let sim = Simulator::new(SimConfig {
+        media_per_account: MEDIA,
+        accounts: 1,
+        ..SimConfig::default()
+    });
+    let server = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let config = Arc::new(GraphConfig {
+        instagram_base: server.instagram_base(),
+        instagram_root: server.instagram_root(),
+        facebook_base: server.facebook_base(),
+        ..GraphConfig::meta("v25.0")
+    });
+    let account = sim.accounts().remove(0);
+    let http = reqwest::Client::new();
+    let today = sim.now().date();
+    let days: Vec<time::Date> = (1..=3)
+        .rev()
+        .map(|d| today - time::Duration::days(d))
+        .collect();
+
+    let mut walls = Vec::with_capacity(RUNS);
+    let mut requests = 0;
+    let mut media = 0;
+    for _ in 0..RUNS {
+        let client = GraphClient::new(
+            http.clone(),
+            config.clone(),
+            Flavour::InstagramLogin,
+            AccessToken::new(account.token.clone()),
+        );
+        let started = Instant::now();
+        let id = client.account_id().await.unwrap();
+        client.profile(&id).await.unwrap();
+        media = client
+            .media_since(&id, OffsetDateTime::UNIX_EPOCH)
+            .await
+            .unwrap()
+            .len();
+        media += client.stories(&id).await.unwrap().len();
+        client.account_days(&id, &days).await.unwrap();
+        walls.push(started.elapsed());
+        requests = client.requests();
+    }
+    walls.sort();
+    let median: Duration = walls[RUNS / 2];
+    println!("full sync of one account, {MEDIA} posts/reels + live stories ({media} items):");
+    println!(
+        "  requests:            {requests} ({:.1} per 100 media; one-call-per-media would need {})",
+        requests as f64 * 100.0 / MEDIA as f64,
+        MEDIA + 1
+    );
+    println!(
+        "  wall time (median of {RUNS}): {:.1} ms",
+        median.as_secs_f64() * 1e3
+    );
+    server.stop().await;
+}
