@@ -87,16 +87,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_current_feed_set_is_accepted_everywhere_but_stories() {
-        for m in [
-            "reach",
-            "likes",
-            "comments",
-            "saved",
-            "shares",
-            "total_interactions",
-            "views",
-        ] {
+    fn the_clients_feed_set_is_accepted_everywhere_but_stories() {
+        for m in crate::graph::metrics::FEED_AND_REELS {
             assert!(check(Product::Feed, "IMAGE", m).is_ok(), "{m}");
             assert!(check(Product::Reels, "VIDEO", m).is_ok(), "{m}");
         }
