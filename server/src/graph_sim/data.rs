@@ -141,7 +141,8 @@ fn finals(rng: &mut Rng, followers: f64, product: Product) -> Finals {
         Product::Feed => followers * rng.range(0.08, 0.5),
         // Reels travel beyond the followers.
         Product::Reels => followers * rng.range(0.3, 1.6),
-        Product::Story => followers * rng.range(0.002, 0.08),
+        // Small accounts' stories often stay under Meta's 5-viewer threshold.
+        Product::Story => followers * rng.range(0.0005, 0.08),
     };
     let views = reach
         * match product {

@@ -335,7 +335,8 @@ impl Call<'_> {
 
     fn user(&self, account: &Account) -> Answer {
         let fields = self.param("fields").unwrap_or("id");
-        let mut out = serde_json::Map::new();
+        // Meta always includes the node's id, asked for or not.
+        let mut out = serde_json::Map::from_iter([("id".to_owned(), json!(account.ig_user_id))]);
         for field in split_fields(fields) {
             let value = match field {
                 "id" => json!(account.ig_user_id),
@@ -378,7 +379,7 @@ impl Call<'_> {
 
     fn media_json(&self, post: &Post, token: &str, account: &Account) -> Result<Value, Reply> {
         let fields = self.param("fields").unwrap_or("id");
-        let mut out = serde_json::Map::new();
+        let mut out = serde_json::Map::from_iter([("id".to_owned(), json!(post.id))]);
         let (likes, comments) = post.counts(self.now);
         for field in split_fields(fields) {
             if let Some(list) = field
@@ -499,11 +500,6 @@ impl Call<'_> {
                 .map_err(|_| Reply::bad_parameter("(#100) Param limit must be a number"))?
                 .clamp(1, 100),
         };
-        let offset = match self.param("after") {
-            None => 0,
-            Some(cursor) => decode_cursor(cursor)
-                .ok_or_else(|| Reply::bad_parameter("(#100) The after cursor is invalid"))?,
-        };
         let items: Vec<Post> = if stories {
             account.live_stories(self.now)
         } else {
@@ -515,17 +511,36 @@ impl Call<'_> {
                 since.is_none_or(|s| p.timestamp >= s) && until.is_none_or(|u| p.timestamp <= u)
             })
             .collect();
-        let page: Vec<Value> = items
+        // Cursors name an item, not a position, so posts published between two page
+        // requests neither repeat nor skip items.
+        let start = match self.param("after") {
+            None => 0,
+            Some(cursor) => {
+                let (ts, id) = decode_cursor(cursor)
+                    .ok_or_else(|| Reply::bad_parameter("(#100) The after cursor is invalid"))?;
+                items.iter().position(|p| p.id == id).map_or_else(
+                    || {
+                        items
+                            .iter()
+                            .position(|p| p.timestamp.unix_timestamp() < ts)
+                            .unwrap_or(items.len())
+                    },
+                    |i| i + 1,
+                )
+            }
+        };
+        let shown: Vec<&Post> = items.iter().skip(start).take(limit).copied().collect();
+        let page: Vec<Value> = shown
             .iter()
-            .skip(offset)
-            .take(limit)
             .map(|p| self.media_json(p, token, account))
             .collect::<Result<_, _>>()?;
-        let end = offset + page.len();
-        let mut paging =
-            json!({ "cursors": { "before": encode_cursor(offset), "after": encode_cursor(end) } });
-        if end < items.len() {
-            paging["next"] = json!(self.url_with("after", &encode_cursor(end)));
+        let mut paging = json!({});
+        if let (Some(first), Some(last)) = (shown.first(), shown.last()) {
+            paging["cursors"] =
+                json!({ "before": encode_cursor(first), "after": encode_cursor(last) });
+            if start + shown.len() < items.len() {
+                paging["next"] = json!(self.url_with("after", &encode_cursor(last)));
+            }
         }
         Ok(Reply::json(json!({ "data": page, "paging": paging })))
     }
@@ -709,13 +724,19 @@ impl Call<'_> {
     }
 }
 
-/// Cursors are opaque to clients; ours encode the offset.
-fn encode_cursor(offset: usize) -> String {
-    format!("QVFI{offset:x}")
+/// Cursors are opaque to clients; ours name the item (its time, as a fallback once the item
+/// is gone, and its id).
+fn encode_cursor(post: &Post) -> String {
+    cursor_text(post.timestamp.unix_timestamp(), &post.id)
 }
 
-fn decode_cursor(cursor: &str) -> Option<usize> {
-    usize::from_str_radix(cursor.strip_prefix("QVFI")?, 16).ok()
+fn cursor_text(unix: i64, id: &str) -> String {
+    format!("QVFI{unix:x}.{id}")
+}
+
+fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
+    let (unix, id) = cursor.strip_prefix("QVFI")?.split_once('.')?;
+    Some((i64::from_str_radix(unix, 16).ok()?, id.to_owned()))
 }
 
 fn encode(text: &str) -> String {
@@ -749,8 +770,11 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_junk() {
-        for n in [0, 1, 99, 1000] {
-            assert_eq!(decode_cursor(&encode_cursor(n)), Some(n));
+        for (unix, id) in [(0, "1"), (1_795_435_200, "17918195224117851")] {
+            assert_eq!(
+                decode_cursor(&cursor_text(unix, id)),
+                Some((unix, id.to_owned()))
+            );
         }
         assert_eq!(decode_cursor("garbage"), None);
     }
