@@ -1,6 +1,8 @@
 //! Logging through `tracing`. The filter comes from `--log-level` / `INSTALYTICS_LOG`
 //! (any `EnvFilter` directive, e.g. `info` or `info,server=debug`).
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 pub fn init(filter: &str) {
