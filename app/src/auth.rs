@@ -77,14 +77,19 @@ pub async fn client_ip() -> Result<IpAddr, AppError> {
     Ok(addr.ip())
 }
 
-/// Sets the HTTP status from the error, so clients and logs see 401/403/422… and not 500.
+/// Sets the response's HTTP status from `error`, so clients and logs see 401/403/422… not 500.
+pub fn set_status(error: &AppError) {
+    if let Some(options) = use_context::<ResponseOptions>() {
+        let status = axum::http::StatusCode::from_u16(error.status())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        options.set_status(status);
+    }
+}
+
+/// A server function's result, with the HTTP status set from its error.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(e) = &result {
-        if let Some(options) = use_context::<ResponseOptions>() {
-            let status = axum::http::StatusCode::from_u16(e.status())
-                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-            options.set_status(status);
-        }
+        set_status(e);
     }
     result
 }

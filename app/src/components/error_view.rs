@@ -7,11 +7,7 @@ use crate::error::AppError;
 #[component]
 pub fn ErrorView(error: AppError) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(status) = axum::http::StatusCode::from_u16(error.status()) {
-            options.set_status(status);
-        }
-    }
+    crate::auth::set_status(&error);
     let title = match &error {
         AppError::Unauthenticated => "Signed out",
         AppError::Forbidden => "Not allowed",

@@ -133,11 +133,6 @@ impl GraphClient {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Usage as the last answer reported it.
-    pub fn usage(&self) -> Usage {
-        self.pace().usage.clone()
-    }
-
     /// Total time spent waiting because usage was high.
     pub fn paused(&self) -> Duration {
         self.pace().paused
@@ -365,17 +360,17 @@ impl GraphClient {
         let mut out = Vec::new();
         let mut next = Some(first);
         while let Some(url) = next {
-            let (page, embedded) = match self.get::<Page<Media>>(url.clone()).await {
-                Ok(page) => (page, true),
-                Err(GraphError::BadRequest { .. } | GraphError::Permission { code: 10, .. }) => (
+            // The plain re-fetch carries no insights, so its items take the per-media path.
+            let page = match self.get::<Page<Media>>(url.clone()).await {
+                Ok(page) => page,
+                Err(GraphError::BadRequest { .. } | GraphError::Permission { code: 10, .. }) => {
                     self.get::<Page<Media>>(with_param(&url, "fields", MEDIA_FIELDS))
-                        .await?,
-                    false,
-                ),
+                        .await?
+                }
                 Err(e) => return Err(e),
             };
             for mut media in page.data {
-                let item = match media.insights.take().filter(|_| embedded) {
+                let item = match media.insights.take() {
                     Some(list) => MediaWithMetrics {
                         metrics: list.lifetime(),
                         dropped: Vec::new(),

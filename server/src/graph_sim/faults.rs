@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use super::lock;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultKind {
     /// HTTP 500 with code 2 ("Service temporarily unavailable"), `is_transient: true`.
@@ -27,10 +29,6 @@ pub struct Faults {
     expiries: Mutex<HashMap<String, OffsetDateTime>>,
     revoked: Mutex<HashSet<(String, String)>>,
     rejected: Mutex<HashSet<(String, String)>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().expect("fault lock poisoned")
 }
 
 impl Faults {
