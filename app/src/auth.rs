@@ -14,7 +14,8 @@ use crate::backend::backend;
 use crate::dto::SessionUser;
 use crate::error::AppError;
 
-const USER_ID_KEY: &str = "user_id";
+/// The session key holding the signed-in user's id (also read by the OAuth routes).
+pub const USER_ID_KEY: &str = "user_id";
 
 fn session_failure(e: impl std::fmt::Display) -> AppError {
     tracing::error!(error = %e, "session store failure");

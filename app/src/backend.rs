@@ -9,7 +9,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use leptos::prelude::use_context;
 
-use crate::dto::{Role, SessionUser, UserSummary};
+use crate::dto::{
+    AccountSummary, DeletionPreview, DeletionStatus, Flavour, Role, SessionUser, SettingField,
+    SettingsView, SyncOutcome, SyncRunView, UserSummary,
+};
 use crate::error::AppError;
 
 /// Signing in and the one-time first-admin setup.
@@ -56,11 +59,52 @@ pub trait UsersPort: Send + Sync {
     async fn delete(&self, actor: &SessionUser, id: i64) -> Result<(), AppError>;
 }
 
+/// Connected Instagram accounts (mutations are admin only; the caller has checked the role).
+#[async_trait]
+pub trait AccountsPort: Send + Sync {
+    async fn list(&self) -> Result<Vec<AccountSummary>, AppError>;
+    /// Checks the token against the Graph API (profile call) before saving it, sealed.
+    /// Connecting an account that exists already replaces its token and re-enables it.
+    async fn connect(&self, flavour: Flavour, token: &str) -> Result<AccountSummary, AppError>;
+    /// Queues a sync; the poller picks it up within seconds.
+    async fn sync_now(&self, id: i64) -> Result<(), AppError>;
+    async fn set_enabled(&self, id: i64, enabled: bool) -> Result<(), AppError>;
+    async fn deletion_preview(&self, id: i64) -> Result<DeletionPreview, AppError>;
+    /// Removes the account with its media, snapshots, insights and sync runs.
+    async fn delete(&self, id: i64) -> Result<(), AppError>;
+    /// Whether "Connect with Instagram" (OAuth) is configured.
+    fn oauth_enabled(&self) -> bool;
+}
+
+/// The job log of the poller.
+#[async_trait]
+pub trait SyncLogPort: Send + Sync {
+    /// Newest first, at most `limit`.
+    async fn runs(
+        &self,
+        account: Option<i64>,
+        outcome: Option<SyncOutcome>,
+        limit: u64,
+    ) -> Result<Vec<SyncRunView>, AppError>;
+}
+
+/// Instance settings and the public privacy pages.
+#[async_trait]
+pub trait SettingsPort: Send + Sync {
+    async fn get(&self) -> Result<SettingsView, AppError>;
+    /// Validates `value` for `field` and stores it.
+    async fn update(&self, field: SettingField, value: &str) -> Result<SettingsView, AppError>;
+    async fn deletion_status(&self, code: &str) -> Result<Option<DeletionStatus>, AppError>;
+}
+
 /// Everything server functions can reach, provided once per request by the server.
 #[derive(Clone)]
 pub struct Backend {
     pub auth: Arc<dyn AuthPort>,
     pub users: Arc<dyn UsersPort>,
+    pub accounts: Arc<dyn AccountsPort>,
+    pub sync_log: Arc<dyn SyncLogPort>,
+    pub settings: Arc<dyn SettingsPort>,
 }
 
 pub fn backend() -> Result<Backend, AppError> {

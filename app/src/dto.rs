@@ -66,6 +66,221 @@ pub struct UserSummary {
     pub created_on: String,
 }
 
+/// How an account talks to Meta: Instagram Login (graph.instagram.com) or Facebook Login
+/// (graph.facebook.com, the account found through a Facebook Page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flavour {
+    InstagramLogin,
+    FacebookLogin,
+}
+
+impl Flavour {
+    pub const ALL: [Flavour; 2] = [Flavour::InstagramLogin, Flavour::FacebookLogin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flavour::InstagramLogin => "instagram_login",
+            Flavour::FacebookLogin => "facebook_login",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Flavour::InstagramLogin => "Instagram Login",
+            Flavour::FacebookLogin => "Facebook Login",
+        }
+    }
+}
+
+impl FromStr for Flavour {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Flavour::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| format!("unknown login flavour {s:?}"))
+    }
+}
+
+/// Where an account stands with Meta, as the last sync left it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    /// Connected, not synced yet.
+    Pending,
+    Ok,
+    /// The token expired or was revoked (code 190): polling stopped until reconnected.
+    NeedsReauth,
+    /// A permission is missing (codes 10, 200–299); the detail names it.
+    PermissionMissing,
+    /// Meta throttled us; polling resumes at `retry_after`.
+    RateLimited,
+}
+
+impl AccountStatus {
+    pub const ALL: [AccountStatus; 5] = [
+        AccountStatus::Pending,
+        AccountStatus::Ok,
+        AccountStatus::NeedsReauth,
+        AccountStatus::PermissionMissing,
+        AccountStatus::RateLimited,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Pending => "pending",
+            AccountStatus::Ok => "ok",
+            AccountStatus::NeedsReauth => "needs_reauth",
+            AccountStatus::PermissionMissing => "permission_missing",
+            AccountStatus::RateLimited => "rate_limited",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AccountStatus::Pending => "waiting for first sync",
+            AccountStatus::Ok => "ok",
+            AccountStatus::NeedsReauth => "needs re-authorisation",
+            AccountStatus::PermissionMissing => "permission missing",
+            AccountStatus::RateLimited => "rate limited",
+        }
+    }
+}
+
+/// One row of the Accounts page. Times are preformatted `YYYY-MM-DD HH:MM UTC`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub id: i64,
+    pub ig_user_id: String,
+    pub username: String,
+    pub name: Option<String>,
+    pub picture_url: Option<String>,
+    pub flavour: Flavour,
+    pub followers: i64,
+    pub follows: i64,
+    pub media_count: i64,
+    pub enabled: bool,
+    pub status: AccountStatus,
+    /// Which permission is missing, or Meta's message for the status.
+    pub status_detail: Option<String>,
+    /// When polling resumes after a rate limit.
+    pub retry_after: Option<String>,
+    /// A sync of this account is running now (on any instance).
+    pub syncing: bool,
+    /// "Sync now" was pressed and the sync has not started yet.
+    pub sync_requested: bool,
+    pub last_sync: Option<String>,
+    pub token_expires: Option<String>,
+}
+
+/// What deleting an account removes, named in the confirmation before it happens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionPreview {
+    pub username: String,
+    pub media: u64,
+    pub snapshots: u64,
+    pub insight_days: u64,
+    pub sync_runs: u64,
+}
+
+/// How a sync run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncOutcome {
+    Running,
+    Ok,
+    /// A transient failure outlasted its retries, or an unexpected answer; data kept as it was.
+    Failed,
+    NeedsReauth,
+    PermissionMissing,
+    RateLimited,
+    /// Stopped by shutdown before it could commit; nothing of it was written.
+    Cancelled,
+    /// Its instance died mid-run; found and closed when the account was next claimed.
+    Interrupted,
+}
+
+impl SyncOutcome {
+    pub const ALL: [SyncOutcome; 8] = [
+        SyncOutcome::Running,
+        SyncOutcome::Ok,
+        SyncOutcome::Failed,
+        SyncOutcome::NeedsReauth,
+        SyncOutcome::PermissionMissing,
+        SyncOutcome::RateLimited,
+        SyncOutcome::Cancelled,
+        SyncOutcome::Interrupted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncOutcome::Running => "running",
+            SyncOutcome::Ok => "ok",
+            SyncOutcome::Failed => "failed",
+            SyncOutcome::NeedsReauth => "needs_reauth",
+            SyncOutcome::PermissionMissing => "permission_missing",
+            SyncOutcome::RateLimited => "rate_limited",
+            SyncOutcome::Cancelled => "cancelled",
+            SyncOutcome::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl FromStr for SyncOutcome {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        SyncOutcome::ALL
+            .into_iter()
+            .find(|o| o.as_str() == s)
+            .ok_or_else(|| format!("unknown sync outcome {s:?}"))
+    }
+}
+
+/// One row of the Sync log page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRunView {
+    pub id: i64,
+    pub account_id: i64,
+    pub username: String,
+    /// `schedule` or `manual`.
+    pub trigger: String,
+    pub started: String,
+    /// Whole seconds, once finished.
+    pub duration_secs: Option<i64>,
+    pub outcome: SyncOutcome,
+    pub requests: i32,
+    pub rows_written: i32,
+    pub error: Option<String>,
+}
+
+/// The admin-editable settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsView {
+    pub poll_interval_minutes: i64,
+    pub lookback_days: i32,
+    pub privacy_contact: String,
+}
+
+/// Which setting an inline edit changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingField {
+    PollIntervalMinutes,
+    LookbackDays,
+    PrivacyContact,
+}
+
+/// A Meta data-deletion request, as its public status page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionStatus {
+    pub code: String,
+    pub received: String,
+    pub accounts_deleted: i32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +291,16 @@ mod tests {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
         }
         assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn flavours_and_outcomes_round_trip_through_text() {
+        for f in Flavour::ALL {
+            assert_eq!(f.as_str().parse::<Flavour>(), Ok(f));
+        }
+        for o in SyncOutcome::ALL {
+            assert_eq!(o.as_str().parse::<SyncOutcome>(), Ok(o));
+        }
+        assert!("graph".parse::<Flavour>().is_err());
     }
 }

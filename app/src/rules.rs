@@ -1,4 +1,4 @@
-//! Input rules for users, applied by the server at its boundary (server functions and CLI).
+//! Input rules for users, tokens and settings, applied by the server at its boundary (server functions and CLI).
 
 use crate::error::AppError;
 
@@ -56,6 +56,83 @@ pub fn password(raw: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+pub const POLL_MINUTES: std::ops::RangeInclusive<i64> = 5..=1440;
+pub const LOOKBACK_DAYS: std::ops::RangeInclusive<i32> = 1..=730;
+/// Meta's long-lived tokens run to a few hundred characters; this bounds a paste accident.
+const TOKEN_MAX: usize = 2048;
+const CONTACT_MAX: usize = 254;
+
+pub const TOKEN_HINT: &str =
+    "A long-lived access token (60 days) from Meta's App Dashboard or Graph API Explorer.";
+pub const POLL_HINT: &str = "Minutes between polls of each account: 5 to 1440 (24 hours).";
+pub const LOOKBACK_HINT: &str =
+    "Posts published within this many days are polled; older ones and their snapshots are pruned daily. 1 to 730.";
+pub const CONTACT_HINT: &str =
+    "The e-mail address the public Privacy page gives for data requests.";
+
+/// A pasted access token: trimmed, non-empty, printable ASCII without spaces (Meta's tokens
+/// are URL-safe), so nothing odd reaches a URL.
+pub fn access_token(raw: &str) -> Result<String, AppError> {
+    let token = raw.trim();
+    if token.is_empty() {
+        return Err(AppError::invalid("token", "Paste the access token."));
+    }
+    if token.len() > TOKEN_MAX || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AppError::invalid(
+            "token",
+            "That does not look like an access token: it should be one line of letters and digits.",
+        ));
+    }
+    Ok(token.to_owned())
+}
+
+pub fn poll_minutes(raw: &str) -> Result<i64, AppError> {
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|m| POLL_MINUTES.contains(m))
+        .ok_or_else(|| {
+            AppError::invalid(
+                "value",
+                "Poll interval must be a whole number of minutes from 5 to 1440.",
+            )
+        })
+}
+
+pub fn lookback_days(raw: &str) -> Result<i32, AppError> {
+    raw.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|d| LOOKBACK_DAYS.contains(d))
+        .ok_or_else(|| {
+            AppError::invalid(
+                "value",
+                "Lookback window must be a whole number of days from 1 to 730.",
+            )
+        })
+}
+
+/// An e-mail address (or empty, for none yet): one `@`, something either side, no spaces.
+pub fn privacy_contact(raw: &str) -> Result<String, AppError> {
+    let contact = raw.trim();
+    let valid = contact.is_empty()
+        || (contact.len() <= CONTACT_MAX
+            && !contact
+                .chars()
+                .any(|c| c.is_whitespace() || c == '<' || c == '>')
+            && matches!(contact.split_once('@'), Some((user, domain))
+                if !user.is_empty() && domain.contains('.') && !domain.contains('@')
+                    && !domain.starts_with('.') && !domain.ends_with('.')));
+    if valid {
+        Ok(contact.to_owned())
+    } else {
+        Err(AppError::invalid(
+            "value",
+            "Enter an e-mail address such as privacy@example.com, or leave it empty.",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +168,46 @@ mod tests {
             .unwrap_err()
             .for_field("password")
             .is_some());
+    }
+
+    #[test]
+    fn tokens_are_trimmed_and_must_be_one_printable_line() {
+        assert_eq!(access_token("  IGAAabc123 \n").unwrap(), "IGAAabc123");
+        for bad in ["", "   ", "two words", "tab\there", &"x".repeat(3000)] {
+            assert!(access_token(bad).unwrap_err().for_field("token").is_some());
+        }
+    }
+
+    #[test]
+    fn settings_stay_in_their_ranges() {
+        assert_eq!(poll_minutes(" 60 ").unwrap(), 60);
+        assert_eq!(poll_minutes("5").unwrap(), 5);
+        assert_eq!(poll_minutes("1440").unwrap(), 1440);
+        for bad in ["4", "1441", "-5", "ten", "", "60.5"] {
+            assert!(poll_minutes(bad).is_err(), "{bad}");
+        }
+        assert_eq!(lookback_days("730").unwrap(), 730);
+        for bad in ["0", "731", "x"] {
+            assert!(lookback_days(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn privacy_contact_is_an_address_or_nothing() {
+        assert_eq!(
+            privacy_contact(" dpo@example.org ").unwrap(),
+            "dpo@example.org"
+        );
+        assert_eq!(privacy_contact("").unwrap(), "");
+        for bad in [
+            "nobody",
+            "a@b",
+            "@example.org",
+            "a b@example.org",
+            "a@@b.org",
+            "<x>@y.org",
+        ] {
+            assert!(privacy_contact(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -20,3 +20,126 @@ pub enum Sessions {
     Data,
     ExpiresAt,
 }
+
+#[derive(DeriveIden)]
+pub enum Accounts {
+    Table,
+    Id,
+    IgUserId,
+    AppUserId,
+    Flavour,
+    Username,
+    Name,
+    ProfilePictureUrl,
+    FollowersCount,
+    FollowsCount,
+    MediaCount,
+    Enabled,
+    Status,
+    StatusDetail,
+    RetryAfter,
+    Token,
+    TokenIssuedAt,
+    TokenExpiresAt,
+    NextSyncAt,
+    SyncRequested,
+    LastSyncAt,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum SyncLeases {
+    Table,
+    AccountId,
+    Owner,
+    ExpiresAt,
+}
+
+// `media.media_type` is Meta's field name; the variant follows the column.
+#[allow(clippy::enum_variant_names)]
+#[derive(DeriveIden)]
+pub enum Media {
+    Table,
+    Id,
+    AccountId,
+    IgMediaId,
+    Caption,
+    MediaType,
+    ProductType,
+    Permalink,
+    ThumbnailUrl,
+    PublishedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum MediaHashtags {
+    Table,
+    MediaId,
+    Tag,
+}
+
+#[derive(DeriveIden)]
+pub enum MediaSnapshots {
+    Table,
+    Id,
+    MediaId,
+    CapturedAt,
+    Likes,
+    Comments,
+    Saves,
+    Shares,
+    Reach,
+    Views,
+    Impressions,
+    VideoViews,
+    Plays,
+    TotalInteractions,
+}
+
+#[derive(DeriveIden)]
+pub enum AccountInsights {
+    Table,
+    AccountId,
+    Date,
+    Followers,
+    FollowerDelta,
+    Reach,
+    Views,
+    ProfileViews,
+    AccountsEngaged,
+    TotalInteractions,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum SyncRuns {
+    Table,
+    Id,
+    AccountId,
+    Trigger,
+    StartedAt,
+    FinishedAt,
+    Outcome,
+    Requests,
+    RowsWritten,
+    Error,
+    Instance,
+}
+
+#[derive(DeriveIden)]
+pub enum Settings {
+    Table,
+    Id,
+    PollIntervalSecs,
+    LookbackDays,
+    PrivacyContact,
+}
+
+#[derive(DeriveIden)]
+pub enum DeletionRequests {
+    Table,
+    Code,
+    AppUserId,
+    ReceivedAt,
+    AccountsDeleted,
+}

@@ -8,6 +8,9 @@ pub use sea_orm_migration::prelude::*;
 mod iden;
 mod m20261123_000001_create_users;
 mod m20261123_000002_create_sessions;
+mod m20261124_000003_create_accounts;
+mod m20261124_000004_create_time_series;
+mod m20261124_000005_create_settings;
 
 pub struct Migrator;
 
@@ -17,6 +20,9 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_create_users::Migration),
             Box::new(m20261123_000002_create_sessions::Migration),
+            Box::new(m20261124_000003_create_accounts::Migration),
+            Box::new(m20261124_000004_create_time_series::Migration),
+            Box::new(m20261124_000005_create_settings::Migration),
         ]
     }
 }

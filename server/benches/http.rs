@@ -4,7 +4,13 @@
 
 use std::time::{Duration, Instant};
 
-use server::config::{DatabaseArgs, ServeArgs};
+use server::config::ServeArgs;
+
+#[derive(clap::Parser)]
+struct Flags {
+    #[command(flatten)]
+    serve: ServeArgs,
+}
 
 const SIGN_INS: usize = 50;
 const PAGE_LOADS: usize = 300;
@@ -27,15 +33,14 @@ fn report(what: &str, mut samples: Vec<Duration>) {
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let args = ServeArgs {
-        database: DatabaseArgs {
-            data_dir: dir.path().to_path_buf(),
-            database_url: None,
-        },
-        listen: "127.0.0.1:0".parse().unwrap(),
-        secure_cookies: false,
-        session_idle_days: 7,
-    };
+    let args = <Flags as clap::Parser>::parse_from([
+        "instalytics",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        &dir.path().display().to_string(),
+    ])
+    .serve;
     let running = server::start(args).await.expect("server starts");
     let base = running.url();
     let token = running.setup_token.clone().unwrap();

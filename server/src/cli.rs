@@ -8,7 +8,10 @@ use clap::{Parser, Subcommand};
 
 use crate::auth::password::Passwords;
 use crate::config::{DatabaseArgs, ServeArgs};
+use crate::crypto::{Cipher, MasterKey};
 use crate::graph_sim::{SimConfig, Simulator};
+use crate::store::accounts::AccountStore;
+use crate::store::entities::accounts::SealedToken;
 use crate::store::users::UserStore;
 use crate::store::StoreError;
 
@@ -32,10 +35,26 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the dashboard (the default when no command is given).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage dashboard users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Re-encrypt every stored access token under a new master key, in one transaction.
+    /// With a key file, a new one replaces it; with INSTALYTICS_MASTER_KEY, give the new key
+    /// in INSTALYTICS_NEW_MASTER_KEY and switch the variable afterwards.
+    RotateKey {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// A populated dashboard with no Meta app: the simulator in-process, three connected
+    /// accounts and about 90 days of collected history, in a throw-away data directory.
+    Demo {
+        #[arg(long, env = "INSTALYTICS_LISTEN", default_value = "127.0.0.1:3000")]
+        listen: std::net::SocketAddr,
+        /// Days of history to collect before the dashboard opens.
+        #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=365))]
+        days: u32,
+    },
     /// Run the Instagram Graph API simulator on its own, to try the client by hand.
     GraphSim {
         #[arg(long, env = "INSTALYTICS_SIM_LISTEN", default_value = "127.0.0.1:4000")]
@@ -68,7 +87,7 @@ pub enum UserCommand {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::User(UserCommand::Add {
             name,
             admin,
@@ -81,6 +100,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await
         }
+        Some(Command::RotateKey { database }) => rotate_key(&database).await,
+        Some(Command::Demo { listen, days }) => crate::demo::run(listen, days).await,
         Some(Command::GraphSim {
             listen,
             seed,
@@ -143,6 +164,53 @@ async fn add_user(name: &str, role: Role, database: &DatabaseArgs) -> anyhow::Re
         Err(StoreError::Duplicate) => bail!("a user named {username} exists already"),
         Err(e) => Err(e.into()),
     }
+}
+
+async fn rotate_key(database: &DatabaseArgs) -> anyhow::Result<()> {
+    let db = crate::db::open(&database.url()).await?;
+    let current = database.master_key.as_ref().map(|k| k.expose());
+    let old = Cipher::new(MasterKey::load(current, &database.data_dir)?);
+    let new_key = match std::env::var("INSTALYTICS_NEW_MASTER_KEY") {
+        Ok(text) => MasterKey::from_base64(&text)?,
+        Err(_) if current.is_some() => bail!(
+            "the key comes from INSTALYTICS_MASTER_KEY: put the new key in \
+             INSTALYTICS_NEW_MASTER_KEY (e.g. `openssl rand -base64 32`) and run again"
+        ),
+        Err(_) => MasterKey::generate(),
+    };
+    // With a key file, the new key is on disk before any token depends on it.
+    let staged = match current {
+        None => Some(new_key.stage(&database.data_dir)?),
+        Some(_) => None,
+    };
+    let new = Cipher::new(new_key);
+    let count = AccountStore::new(db)
+        .reseal_tokens(|account| {
+            old.open(&account.token.0, &account.ig_user_id)
+                .map(|token| SealedToken(new.seal(&token, &account.ig_user_id)))
+        })
+        .await;
+    let count = match count {
+        Ok(n) => n,
+        Err(e) => {
+            if let Some(path) = &staged {
+                let _ = std::fs::remove_file(path);
+            }
+            bail!("{e}; no token was changed");
+        }
+    };
+    if let Some(path) = staged {
+        MasterKey::promote(&path, &database.data_dir)?;
+    }
+    println!(
+        "re-sealed {count} token(s): key {} replaced by key {}",
+        old.key_id(),
+        new.key_id()
+    );
+    if current.is_some() {
+        println!("now set INSTALYTICS_MASTER_KEY to the value of INSTALYTICS_NEW_MASTER_KEY");
+    }
+    Ok(())
 }
 
 /// Never from a flag: flags end up in shell history and `ps`.

@@ -14,6 +14,11 @@ pub struct DatabaseArgs {
     /// `sqlite://…` or `postgres://…`; defaults to `instalytics.db` in the data directory.
     #[arg(long, env = "INSTALYTICS_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// Base64 of 32 random bytes that seal access tokens at rest. Without it, `master.key` in
+    /// the data directory is used (created with mode 0600 on first run). Environment only:
+    /// a flag would show in `ps`.
+    #[arg(skip = std::env::var("INSTALYTICS_MASTER_KEY").ok().map(Secret))]
+    pub master_key: Option<Secret>,
 }
 
 impl DatabaseArgs {
@@ -46,6 +51,149 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u32).range(1..=365)
     )]
     pub session_idle_days: u32,
+    /// The address users reach the dashboard at (for OAuth redirects and Meta's deletion
+    /// status links); defaults to `http://<listen>`.
+    #[arg(long, env = "INSTALYTICS_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Accounts synced at the same time by this instance.
+    #[arg(
+        long,
+        env = "INSTALYTICS_SYNC_CONCURRENCY",
+        default_value_t = 4,
+        value_parser = clap::value_parser!(u32).range(1..=64)
+    )]
+    pub sync_concurrency: u32,
+    #[command(flatten)]
+    pub graph: GraphArgs,
+}
+
+/// Where the Graph API lives and the Meta app credentials. Base URLs are configuration so that
+/// tests and `instalytics demo` point them at the simulator.
+#[derive(Args, Debug, Clone)]
+pub struct GraphArgs {
+    /// Instagram Login host (a simulator's `/instagram` root in tests and the demo).
+    #[arg(
+        long,
+        env = "INSTALYTICS_INSTAGRAM_GRAPH_URL",
+        default_value = "https://graph.instagram.com"
+    )]
+    pub instagram_graph_url: String,
+    /// Facebook Login host.
+    #[arg(
+        long,
+        env = "INSTALYTICS_FACEBOOK_GRAPH_URL",
+        default_value = "https://graph.facebook.com"
+    )]
+    pub facebook_graph_url: String,
+    #[arg(long, env = "INSTALYTICS_GRAPH_VERSION", default_value = "v25.0", value_parser = graph_version)]
+    pub graph_version: String,
+    /// Instagram app id: enables "Connect with Instagram" (OAuth) together with the secret.
+    #[arg(long, env = "INSTALYTICS_INSTAGRAM_APP_ID")]
+    pub instagram_app_id: Option<String>,
+    /// Instagram app secret: OAuth code exchange and Meta's signed callbacks.
+    #[arg(long, env = "INSTALYTICS_INSTAGRAM_APP_SECRET", hide_env_values = true)]
+    pub instagram_app_secret: Option<Secret>,
+    #[arg(
+        long,
+        env = "INSTALYTICS_INSTAGRAM_OAUTH_URL",
+        default_value = "https://www.instagram.com/oauth/authorize"
+    )]
+    pub instagram_oauth_url: String,
+    #[arg(
+        long,
+        env = "INSTALYTICS_INSTAGRAM_TOKEN_URL",
+        default_value = "https://api.instagram.com/oauth/access_token"
+    )]
+    pub instagram_token_url: String,
+    /// Facebook app id: renews Facebook Login tokens (with the secret).
+    #[arg(long, env = "INSTALYTICS_FACEBOOK_APP_ID")]
+    pub facebook_app_id: Option<String>,
+    #[arg(long, env = "INSTALYTICS_FACEBOOK_APP_SECRET", hide_env_values = true)]
+    pub facebook_app_secret: Option<Secret>,
+}
+
+impl GraphArgs {
+    pub fn graph_config(&self) -> crate::graph::GraphConfig {
+        let ig = self.instagram_graph_url.trim_end_matches('/');
+        let fb = self.facebook_graph_url.trim_end_matches('/');
+        crate::graph::GraphConfig {
+            instagram_base: format!("{ig}/{}", self.graph_version),
+            instagram_root: ig.to_owned(),
+            facebook_base: format!("{fb}/{}", self.graph_version),
+            facebook_app: match (&self.facebook_app_id, &self.facebook_app_secret) {
+                (Some(id), Some(secret)) => {
+                    Some((id.clone(), crate::graph::AccessToken::new(secret.expose())))
+                }
+                _ => None,
+            },
+            ..crate::graph::GraphConfig::meta(&self.graph_version)
+        }
+    }
+
+    /// OAuth needs both the app id and its secret.
+    pub fn oauth_app(&self, public_url: &str) -> Option<crate::state::OAuthApp> {
+        let (Some(app_id), Some(secret)) = (&self.instagram_app_id, &self.instagram_app_secret)
+        else {
+            return None;
+        };
+        Some(crate::state::OAuthApp {
+            app_id: app_id.clone(),
+            secret: secret.clone(),
+            authorize_url: self.instagram_oauth_url.clone(),
+            token_url: self.instagram_token_url.clone(),
+            redirect_uri: format!(
+                "{}/oauth/instagram/callback",
+                public_url.trim_end_matches('/')
+            ),
+        })
+    }
+
+    /// Secrets Meta's callbacks may be signed with.
+    pub fn app_secrets(&self) -> Vec<Secret> {
+        [&self.instagram_app_secret, &self.facebook_app_secret]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect()
+    }
+}
+
+fn graph_version(text: &str) -> Result<String, String> {
+    let ok = text
+        .strip_prefix('v')
+        .and_then(|v| v.split_once('.'))
+        .is_some_and(|(major, minor)| {
+            !major.is_empty() && major.chars().all(|c| c.is_ascii_digit()) && minor == "0"
+        });
+    if ok {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("{text:?} is not a Graph API version such as v25.0"))
+    }
+}
+
+/// A configured secret: `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
 }
 
 /// Hides the password of a database URL before it appears in a message.
@@ -83,6 +231,19 @@ mod tests {
         );
         assert_eq!(probe.serve.session_idle_days, 7);
         assert!(!probe.serve.secure_cookies);
+        assert_eq!(probe.serve.graph.graph_version, "v25.0");
+        assert_eq!(probe.serve.sync_concurrency, 4);
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let probe =
+            Probe::try_parse_from(["x", "--instagram-app-secret", "hunter2-secret"]).unwrap();
+        assert!(!format!("{:?}", probe.serve).contains("hunter2"));
+        assert_eq!(
+            probe.serve.graph.instagram_app_secret.unwrap().expose(),
+            "hunter2-secret"
+        );
     }
 
     #[test]
@@ -111,6 +272,8 @@ mod tests {
     fn bad_values_are_refused() {
         assert!(Probe::try_parse_from(["x", "--listen", "nowhere"]).is_err());
         assert!(Probe::try_parse_from(["x", "--session-idle-days", "0"]).is_err());
+        assert!(Probe::try_parse_from(["x", "--graph-version", "25"]).is_err());
+        assert!(Probe::try_parse_from(["x", "--sync-concurrency", "0"]).is_err());
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub enum CryptoError {
     KeyFileMode { path: PathBuf, mode: u32 },
     #[error("this value was sealed with key {found}, but the configured master key is {expected}")]
     WrongKey { found: String, expected: String },
+    #[error("no master key: INSTALYTICS_MASTER_KEY is not set and {path} does not exist, but stored tokens need the key they were sealed with")]
+    Missing { path: PathBuf },
     #[error("sealed value is malformed")]
     Malformed,
     #[error("sealed value failed authentication (tampered, or moved to another account)")]
@@ -84,6 +86,42 @@ impl MasterKey {
 
     /// The key from `INSTALYTICS_MASTER_KEY` if given, else `<data dir>/master.key`, created
     /// with mode 0600 on first run. A key file others can read is refused.
+    /// Writes this key beside the current key file as `master.key.new` (0600), for
+    /// `rotate-key`: the old file stays in place until the tokens are re-sealed.
+    pub fn stage(&self, data_dir: &Path) -> Result<PathBuf, CryptoError> {
+        let path = data_dir.join(format!("{KEY_FILE}.new"));
+        let io = |source| CryptoError::KeyFile {
+            path: path.clone(),
+            source,
+        };
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+            _ => {}
+        }
+        let mut file = create_private(&path).map_err(io)?;
+        writeln!(file, "{}", self.to_base64()).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        Ok(path)
+    }
+
+    /// Makes a staged key the key file (an atomic rename).
+    pub fn promote(staged: &Path, data_dir: &Path) -> Result<(), CryptoError> {
+        let path = data_dir.join(KEY_FILE);
+        std::fs::rename(staged, &path).map_err(|source| CryptoError::KeyFile { path, source })
+    }
+
+    /// Like [`MasterKey::load_or_create`] but never creates: for when sealed tokens exist.
+    pub fn load(from_env: Option<&str>, data_dir: &Path) -> Result<Self, CryptoError> {
+        if let Some(text) = from_env {
+            return Self::from_base64(text);
+        }
+        let path = data_dir.join(KEY_FILE);
+        if !path.exists() {
+            return Err(CryptoError::Missing { path });
+        }
+        Self::load_or_create(None, data_dir)
+    }
+
     pub fn load_or_create(from_env: Option<&str>, data_dir: &Path) -> Result<Self, CryptoError> {
         if let Some(text) = from_env {
             return Self::from_base64(text);

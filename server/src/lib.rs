@@ -6,25 +6,34 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod demo;
 pub mod graph;
 pub mod graph_sim;
 pub mod http;
+pub mod services;
 pub mod state;
 pub mod store;
+pub mod sync;
 pub mod telemetry;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
 
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::ServeArgs;
+use crate::crypto::{Cipher, MasterKey};
 use crate::db::DbOpenError;
-use crate::state::AppState;
+use crate::state::{AppState, MetaCallbacks, StateParts};
+use crate::store::accounts::AccountStore;
 use crate::store::sessions::DbSessionStore;
 use crate::store::users::UserStore;
+use crate::sync::{Poller, SyncContext};
 
 /// How often expired sessions are swept from the database.
 const SESSION_SWEEP: Duration = Duration::from_secs(60 * 60);
@@ -44,6 +53,15 @@ pub enum StartError {
     Passwords(#[from] auth::password::PasswordError),
     #[error("cannot check for an admin: {0}")]
     Store(#[from] store::StoreError),
+    #[error("master key: {0}")]
+    Key(#[from] crypto::CryptoError),
+    #[error("the stored token of @{username} cannot be opened: {source}. Restore the master key it was sealed with (INSTALYTICS_MASTER_KEY or master.key in the data directory); nothing was changed")]
+    Tokens {
+        username: String,
+        source: crypto::CryptoError,
+    },
+    #[error("cannot build the HTTP client: {0}")]
+    Http(String),
 }
 
 /// A server that is listening. Dropping it does not stop it; call [`Running::stop`].
@@ -53,6 +71,7 @@ pub struct Running {
     pub setup_token: Option<String>,
     shutdown: CancellationToken,
     task: JoinHandle<std::io::Result<()>>,
+    poller: JoinHandle<()>,
 }
 
 impl Running {
@@ -67,11 +86,18 @@ impl Running {
         self.stop().await
     }
 
+    /// Stops taking requests and syncs; running syncs finish or roll back within
+    /// [`sync::scheduler::SHUTDOWN_GRACE`].
     pub async fn stop(self) -> std::io::Result<()> {
         self.shutdown.cancel();
-        self.task
+        let served = self
+            .task
             .await
-            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        if let Err(e) = self.poller.await {
+            tracing::error!(error = %e, "poller task failed");
+        }
+        served
     }
 }
 
@@ -93,7 +119,40 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
     })?;
     leptos_options.site_addr = addr;
 
-    let state = AppState::new(db.clone(), leptos_options).await?;
+    let cipher = Arc::new(open_tokens(&args, &db).await?);
+    let http = reqwest::Client::builder()
+        .user_agent(concat!("instalytics/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| StartError::Http(e.to_string()))?;
+    let graph = Arc::new(args.graph.graph_config());
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let instance = instance_name();
+    let sync = Arc::new(SyncContext {
+        db: db.clone(),
+        cipher: cipher.clone(),
+        http: http.clone(),
+        graph: graph.clone(),
+        instance: instance.clone(),
+    });
+    let poller = Poller::new(sync, args.sync_concurrency as usize);
+    let state = AppState::new(StateParts {
+        db: db.clone(),
+        leptos_options,
+        cipher,
+        http,
+        graph,
+        instance,
+        poller: poller.waker(),
+        oauth: args.graph.oauth_app(&public_url),
+        meta: MetaCallbacks {
+            secrets: args.graph.app_secrets(),
+            public_url,
+        },
+    })
+    .await?;
     let setup_token = if UserStore::new(db.clone()).admin_exists().await? {
         None
     } else {
@@ -104,6 +163,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
 
     let shutdown = CancellationToken::new();
     tokio::spawn(sweep_sessions(DbSessionStore::new(db), shutdown.clone()));
+    let poller = tokio::spawn(poller.run(shutdown.clone()));
     let app = http::router(state, &args).into_make_service_with_connect_info::<SocketAddr>();
     let stop = shutdown.clone();
     let task = tokio::spawn(async move {
@@ -117,7 +177,39 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
         setup_token,
         shutdown,
         task,
+        poller,
     })
+}
+
+/// Loads (or, on first run, creates) the master key and proves it opens every stored token,
+/// so a wrong or missing key is one clear error at start, never garbage later.
+async fn open_tokens(args: &ServeArgs, db: &DatabaseConnection) -> Result<Cipher, StartError> {
+    let accounts = AccountStore::new(db.clone()).list().await?;
+    let from_env = args.database.master_key.as_ref().map(|k| k.expose());
+    let key = if accounts.is_empty() {
+        MasterKey::load_or_create(from_env, &args.database.data_dir)?
+    } else {
+        // Tokens exist: never invent a new key for them.
+        MasterKey::load(from_env, &args.database.data_dir)?
+    };
+    let cipher = Cipher::new(key);
+    for account in &accounts {
+        cipher
+            .open(&account.token.0, &account.ig_user_id)
+            .map_err(|source| StartError::Tokens {
+                username: account.username.clone(),
+                source,
+            })?;
+    }
+    Ok(cipher)
+}
+
+/// Names this process in lease rows and the sync log: host, pid and a random suffix.
+fn instance_name() -> String {
+    use rand::Rng;
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "instalytics".into());
+    let suffix: u32 = rand::thread_rng().gen();
+    format!("{host}-{}-{suffix:08x}", std::process::id())
 }
 
 async fn sweep_sessions(store: DbSessionStore, shutdown: CancellationToken) {

@@ -51,7 +51,7 @@ async fn user_add_creates_an_admin_and_closes_the_setup_link() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
 
     let url = format!("sqlite://{data}/instalytics.db?mode=rwc");
-    let running = server::start(common::serve_args(dir.path(), &url))
+    let running = server::start(common::serve_args(dir.path(), &url, &[]))
         .await
         .unwrap();
     assert!(

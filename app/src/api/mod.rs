@@ -1,5 +1,8 @@
 //! Server functions by domain. Each one is a public HTTP endpoint (`/api/<name>`): it checks
 //! the session and role first, validates its input, calls a backend port and returns a DTO.
 
+pub mod accounts;
 pub mod session;
+pub mod settings;
+pub mod sync_log;
 pub mod users;

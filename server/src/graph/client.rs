@@ -549,6 +549,21 @@ impl GraphClient {
         Ok(out)
     }
 
+    /// Trades this (short-lived, from OAuth) Instagram token for a 60-day one. Server-side
+    /// only: it needs the app secret.
+    #[instrument(skip_all, err)]
+    pub async fn long_lived(&self, app_secret: &str) -> Result<TokenGrant, GraphError> {
+        self.get(self.url(
+            &self.config.instagram_root,
+            "access_token",
+            &[
+                ("grant_type", "ig_exchange_token"),
+                ("client_secret", app_secret),
+            ],
+        )?)
+        .await
+    }
+
     /// A fresh 60-day token: Instagram refreshes (token at least 24 h old), Facebook exchanges
     /// (needs the app id and secret).
     #[instrument(skip(self), err)]

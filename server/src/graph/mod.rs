@@ -7,8 +7,10 @@ pub mod errors;
 pub mod hashtags;
 pub mod metrics;
 pub mod models;
+pub mod oauth;
 pub mod redact;
 pub mod retry;
+pub mod signed_request;
 pub mod usage;
 
 pub use client::{GraphClient, GraphConfig};

@@ -9,6 +9,7 @@
 
 mod data;
 mod faults;
+mod oauth;
 mod reply;
 mod rng;
 mod routes;
@@ -96,6 +97,8 @@ struct State {
     faults: Faults,
     requests: AtomicU64,
     issued: AtomicU64,
+    /// OAuth authorization codes not yet exchanged → account index.
+    codes: Mutex<HashMap<String, usize>>,
 }
 
 #[derive(Clone)]
@@ -135,6 +138,7 @@ impl Simulator {
                 faults: Faults::default(),
                 requests: AtomicU64::new(0),
                 issued: AtomicU64::new(1_000),
+                codes: Mutex::default(),
             }),
         }
     }

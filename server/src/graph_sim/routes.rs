@@ -37,6 +37,11 @@ const MAX_WINDOW: Duration = Duration::days(30);
 
 pub fn router(state: Arc<State>) -> Router {
     Router::new()
+        .route("/oauth/authorize", get(super::oauth::authorize))
+        .route(
+            "/oauth/access_token",
+            axum::routing::post(super::oauth::exchange_code),
+        )
         .route("/{host}/{*rest}", get(handle))
         .with_state(state)
 }

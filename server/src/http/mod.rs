@@ -2,12 +2,14 @@
 //! every request passes (trace log, body limit, security headers, origin check, session).
 
 mod health;
+mod meta;
 mod middleware;
+mod oauth;
 
 use std::time::Duration;
 
 use app::{shell, App};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -43,6 +45,10 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
     let options = state.leptos_options.clone();
     let router = Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/oauth/instagram/start", get(oauth::start))
+        .route("/oauth/instagram/callback", get(oauth::callback))
+        .route("/meta/data-deletion", post(meta::data_deletion))
+        .route("/meta/deauthorize", post(meta::deauthorize))
         .leptos_routes_with_context(&state, routes, provide_backend.clone(), move || {
             shell(options.clone())
         })

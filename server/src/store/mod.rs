@@ -1,7 +1,12 @@
 //! Persistence: one module per table group, each a small struct around the connection.
 
+pub mod accounts;
 pub mod entities;
+pub mod leases;
+pub mod series;
 pub mod sessions;
+pub mod settings;
+pub mod sync_runs;
 pub mod users;
 
 use sea_orm::{DbErr, SqlErr};

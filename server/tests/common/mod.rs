@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use reqwest::{Client, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
-use server::config::{DatabaseArgs, ServeArgs};
+use server::config::ServeArgs;
 use server::Running;
 
 #[derive(Clone, Copy, Debug)]
@@ -76,23 +76,46 @@ pub async fn database(db: Db, dir: &std::path::Path) -> Option<(String, Option<(
     }
 }
 
-pub fn serve_args(dir: &std::path::Path, database_url: &str) -> ServeArgs {
-    ServeArgs {
-        database: DatabaseArgs {
-            data_dir: dir.to_path_buf(),
-            database_url: Some(database_url.to_owned()),
-        },
-        listen: "127.0.0.1:0".parse().unwrap(),
-        secure_cookies: false,
-        session_idle_days: 7,
-    }
+#[derive(clap::Parser)]
+struct Flags {
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+/// Server arguments as the command line would give them, plus `extra` flags.
+pub fn serve_args(dir: &std::path::Path, database_url: &str, extra: &[String]) -> ServeArgs {
+    let mut argv = vec![
+        "instalytics".to_owned(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--data-dir".into(),
+        dir.display().to_string(),
+        "--database-url".into(),
+        database_url.to_owned(),
+    ];
+    argv.extend_from_slice(extra);
+    <Flags as clap::Parser>::parse_from(argv).serve
+}
+
+/// Flags that point the server's Graph API client at a simulator.
+pub fn sim_flags(sim: &server::graph_sim::SimServer) -> Vec<String> {
+    vec![
+        "--instagram-graph-url".into(),
+        sim.instagram_root(),
+        "--facebook-graph-url".into(),
+        format!("http://{}/facebook", sim.addr),
+    ]
 }
 
 impl TestServer {
     pub async fn start(db: Db) -> Option<Self> {
+        Self::start_with(db, &[]).await
+    }
+
+    pub async fn start_with(db: Db, extra: &[String]) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
         let (database_url, pg) = database(db, dir.path()).await?;
-        let running = server::start(serve_args(dir.path(), &database_url))
+        let running = server::start(serve_args(dir.path(), &database_url, extra))
             .await
             .expect("server starts");
         let base = running.url();
@@ -103,6 +126,28 @@ impl TestServer {
             _dir: dir,
             pg,
         })
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// The first column of the first row of `sql` on the server's database (e.g. a count).
+    pub async fn scalar<T: sea_orm::TryGetable>(&self, sql: &str) -> T {
+        let db = Database::connect(&self.database_url).await.unwrap();
+        let row = db
+            .query_one(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no row for {sql}"));
+        row.try_get_by_index::<T>(0).unwrap()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        self.scalar::<i64>(sql).await
     }
 
     pub fn client(&self) -> Api {
@@ -222,6 +267,29 @@ macro_rules! on_both_databases {
                         super::$name(&s).await;
                         s.stop().await;
                     }
+                }
+            )*
+        }
+    };
+}
+
+/// Runs `async fn name(db: Db)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! per_database {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Db::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Db::Postgres).await;
                 }
             )*
         }

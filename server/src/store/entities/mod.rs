@@ -1,4 +1,13 @@
 //! SeaORM entities, written by hand to match the migrations.
 
+pub mod account_insights;
+pub mod accounts;
+pub mod deletion_requests;
+pub mod media;
+pub mod media_hashtags;
+pub mod media_snapshots;
 pub mod sessions;
+pub mod settings;
+pub mod sync_leases;
+pub mod sync_runs;
 pub mod users;

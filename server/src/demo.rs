@@ -1,0 +1,171 @@
+//! `instalytics demo`: the product with no Meta app. The simulator runs in-process; three
+//! accounts are connected through the same code admins use (one Instagram Login, one
+//! Facebook Login, one whose token then expires so its warning shows); the real sync job
+//! collects `days` of history with the simulator's clock stepping a day at a time; then the
+//! dashboard starts on a throw-away data directory, with its poller following the clock.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use rand::distributions::{Alphanumeric, DistString};
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::password::Passwords;
+use crate::config::ServeArgs;
+use crate::crypto::{Cipher, MasterKey};
+use crate::graph_sim::{SimConfig, SimServer, Simulator};
+use crate::services::accounts::AccountService;
+use crate::store::accounts::AccountStore;
+use crate::store::entities::users::DbRole;
+use crate::store::leases::LeaseStore;
+use crate::store::settings::SettingsStore;
+use crate::store::users::UserStore;
+use crate::sync::{job, SyncContext, SyncSettings};
+
+const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+
+#[derive(Parser)]
+struct Flags {
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+/// Removes the demo's data directory however the demo ends.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub async fn run(listen: SocketAddr, days: u32) -> anyhow::Result<()> {
+    let dir =
+        TempDir(std::env::temp_dir().join(format!("instalytics-demo-{}", std::process::id())));
+    std::fs::create_dir_all(&dir.0).context("cannot create the demo data directory")?;
+    let start = OffsetDateTime::now_utc() - DAY * days;
+    let sim = Simulator::new(SimConfig {
+        accounts: 3,
+        media_per_account: 120,
+        history_days: 120,
+        start,
+        ..SimConfig::default()
+    });
+    let sim_server = sim
+        .serve("127.0.0.1:0".parse().expect("loopback address"))
+        .await
+        .context("cannot start the simulator")?;
+    let args = demo_args(&dir.0, listen, &sim_server);
+    let db = crate::db::open(&args.database.url()).await?;
+
+    let password = Alphanumeric.sample_string(&mut rand::rngs::OsRng, 16);
+    let hash = Passwords::new().await?.hash(&password).await?;
+    UserStore::new(db.clone())
+        .insert("admin", hash, DbRole::Admin)
+        .await?;
+
+    let cipher = Arc::new(Cipher::new(MasterKey::load_or_create(None, &dir.0)?));
+    let ctx = SyncContext {
+        db: db.clone(),
+        cipher: cipher.clone(),
+        http: reqwest::Client::new(),
+        graph: Arc::new(args.graph.graph_config()),
+        instance: "demo-backfill".into(),
+    };
+    let connector = AccountService {
+        accounts: AccountStore::new(db.clone()),
+        leases: LeaseStore::new(db.clone(), "demo-backfill"),
+        cipher,
+        http: ctx.http.clone(),
+        graph: ctx.graph.clone(),
+        poller: Arc::new(Notify::new()),
+        oauth: false,
+    };
+    let flavours = [
+        app::dto::Flavour::InstagramLogin,
+        app::dto::Flavour::FacebookLogin,
+        app::dto::Flavour::InstagramLogin,
+    ];
+    let sim_accounts = sim.accounts();
+    for (account, flavour) in sim_accounts.iter().zip(flavours) {
+        connector
+            .connect_token(flavour, &account.token, None, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("connecting {}: {e}", account.username))?;
+    }
+
+    backfill(&ctx, &sim, days).await?;
+    // From here on the third account's token is dead: the first live poll marks it.
+    sim.faults()
+        .expire_token_at(&sim_accounts[2].token, sim.now());
+
+    let running = crate::start(args).await?;
+    let clock = CancellationToken::new();
+    tokio::spawn(follow_real_time(sim.clone(), clock.clone()));
+    println!();
+    println!("Instalytics demo: {}", running.url());
+    println!("  sign in as: admin");
+    println!("  password:   {password}");
+    println!("  ({days} days of simulated history; Ctrl-C ends the demo and deletes its data)");
+    let served = running.until_signal().await;
+    clock.cancel();
+    sim_server.stop().await;
+    served.context("server stopped with an error")
+}
+
+fn demo_args(dir: &std::path::Path, listen: SocketAddr, sim: &SimServer) -> ServeArgs {
+    Flags::parse_from([
+        "instalytics".to_owned(),
+        "--listen".into(),
+        listen.to_string(),
+        "--data-dir".into(),
+        dir.display().to_string(),
+        "--instagram-graph-url".into(),
+        sim.instagram_root(),
+        "--facebook-graph-url".into(),
+        format!("http://{}/facebook", sim.addr),
+    ])
+    .serve
+}
+
+/// One poll per account per simulated day, through the real sync job.
+async fn backfill(ctx: &SyncContext, sim: &Simulator, days: u32) -> anyhow::Result<()> {
+    let settings = SettingsStore::new(ctx.db.clone()).get().await?;
+    let settings = SyncSettings {
+        interval_secs: settings.poll_interval_secs,
+        lookback_days: settings.lookback_days,
+    };
+    let accounts = AccountStore::new(ctx.db.clone());
+    let cancel = CancellationToken::new();
+    for day in 1..=days {
+        sim.advance(DAY);
+        for account in accounts.list().await? {
+            job::run(ctx, &account, "schedule", settings, sim.now(), &cancel).await?;
+        }
+        if day % 10 == 0 || day == days {
+            println!("collected {day} of {days} days of history");
+        }
+    }
+    // Line the simulator up with the wall clock the live poller uses.
+    let behind = OffsetDateTime::now_utc() - sim.now();
+    if behind.is_positive() {
+        sim.advance(behind.unsigned_abs());
+    }
+    Ok(())
+}
+
+/// Keeps the simulator's clock on real time so the live poller sees posts keep growing.
+async fn follow_real_time(sim: Simulator, stop: CancellationToken) {
+    let step = Duration::from_secs(30);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(step) => sim.advance(step),
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Meta's required callbacks (reference §5.3). Both arrive as a form POST carrying a
+//! `signed_request`, verified with the app secret before anything happens:
+//! - data deletion: delete every account of that user with all its data, remember a
+//!   confirmation code, answer `{url, confirmation_code}` (the URL is the public status page);
+//! - deauthorize: the user removed the app, so disable their accounts (data kept until they
+//!   ask for deletion, which Meta sends separately).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Form, Json};
+use rand::distributions::{Alphanumeric, DistString};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::graph::signed_request::{self, Payload};
+use crate::services::now;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct Signed {
+    signed_request: String,
+}
+
+fn refuse(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+/// The verified payload, or the status and reason to refuse with.
+fn verified(state: &AppState, form: &Signed) -> Result<Payload, (StatusCode, String)> {
+    let secrets: Vec<&str> = state.meta.secrets.iter().map(|s| s.expose()).collect();
+    if secrets.is_empty() {
+        return Err((
+            StatusCode::NOT_FOUND,
+            "Meta callbacks need the app secret configured".into(),
+        ));
+    }
+    signed_request::verify(&form.signed_request, &secrets).map_err(|e| {
+        tracing::warn!(error = %e, "Meta callback refused");
+        (StatusCode::BAD_REQUEST, e.to_string())
+    })
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "Meta callback failed");
+    refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+}
+
+pub async fn data_deletion(State(state): State<AppState>, Form(form): Form<Signed>) -> Response {
+    let payload = match verified(&state, &form) {
+        Ok(p) => p,
+        Err((status, why)) => return refuse(status, &why),
+    };
+    let deleted = match state
+        .accounts
+        .accounts
+        .delete_by_meta_user(&payload.user_id)
+        .await
+    {
+        Ok(n) => n,
+        Err(e) => return internal(e),
+    };
+    let code = Alphanumeric.sample_string(&mut rand::rngs::OsRng, 16);
+    if let Err(e) = crate::store::settings::SettingsStore::new(state.db.clone())
+        .record_deletion(&code, &payload.user_id, deleted, now())
+        .await
+    {
+        return internal(e);
+    }
+    tracing::info!(accounts = deleted, %code, "Meta data-deletion request carried out");
+    Json(json!({
+        "url": format!("{}/privacy/deletion/{code}", state.meta.public_url.trim_end_matches('/')),
+        "confirmation_code": code,
+    }))
+    .into_response()
+}
+
+pub async fn deauthorize(State(state): State<AppState>, Form(form): Form<Signed>) -> Response {
+    let payload = match verified(&state, &form) {
+        Ok(p) => p,
+        Err((status, why)) => return refuse(status, &why),
+    };
+    match state
+        .accounts
+        .accounts
+        .disable_by_meta_user(&payload.user_id)
+        .await
+    {
+        Ok(n) => {
+            tracing::info!(accounts = n, "Meta deauthorize: accounts disabled");
+            Json(json!({ "success": true })).into_response()
+        }
+        Err(e) => internal(e),
+    }
+}

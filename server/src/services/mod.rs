@@ -1,0 +1,51 @@
+//! The services behind `app::backend`'s ports for accounts, the sync log and settings. Each
+//! maps store and Graph API failures to `AppError`, logging internal ones in detail here.
+
+pub mod accounts;
+pub mod settings;
+pub mod sync_log;
+
+use app::error::AppError;
+use time::OffsetDateTime;
+
+use crate::store::StoreError;
+
+pub(crate) fn store_error(err: StoreError) -> AppError {
+    match err {
+        StoreError::NotFound => AppError::NotFound,
+        StoreError::Duplicate => AppError::Conflict("That exists already.".into()),
+        StoreError::LastAdmin => AppError::Internal,
+        StoreError::Db(e) => {
+            tracing::error!(error = %e, "database failure");
+            AppError::Internal
+        }
+    }
+}
+
+/// `YYYY-MM-DD HH:MM UTC`, the one way the dashboard shows a moment.
+pub(crate) fn utc(unix: i64) -> String {
+    match OffsetDateTime::from_unix_timestamp(unix) {
+        Ok(t) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute()
+        ),
+        Err(_) => "—".into(),
+    }
+}
+
+pub(crate) fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn moments_show_in_utc_to_the_minute() {
+        assert_eq!(super::utc(1_795_435_200), "2026-11-23 12:00 UTC");
+        assert_eq!(super::utc(i64::MAX), "—");
+    }
+}

@@ -1,0 +1,45 @@
+//! The sync log ([`SyncLogPort`]).
+
+use app::backend::SyncLogPort;
+use app::dto::{SyncOutcome, SyncRunView};
+use app::error::AppError;
+use async_trait::async_trait;
+
+use super::{store_error, utc};
+use crate::store::sync_runs::SyncRunStore;
+
+#[derive(Clone)]
+pub struct SyncLogService {
+    pub runs: SyncRunStore,
+}
+
+#[async_trait]
+impl SyncLogPort for SyncLogService {
+    async fn runs(
+        &self,
+        account: Option<i64>,
+        outcome: Option<SyncOutcome>,
+        limit: u64,
+    ) -> Result<Vec<SyncRunView>, AppError> {
+        let rows = self
+            .runs
+            .list(account, outcome.map(Into::into), limit.min(1000))
+            .await
+            .map_err(store_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(run, username)| SyncRunView {
+                id: run.id,
+                account_id: run.account_id,
+                username,
+                trigger: run.trigger,
+                started: utc(run.started_at),
+                duration_secs: run.finished_at.map(|f| f - run.started_at),
+                outcome: run.outcome.into(),
+                requests: run.requests,
+                rows_written: run.rows_written,
+                error: run.error,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,305 @@
+//! The `accounts` table: connecting, listing, enabling, deleting, and what the poller reads
+//! and records. Deleting relies on ON DELETE CASCADE for everything collected.
+
+use sea_orm::prelude::*;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, DatabaseConnection, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
+};
+use tracing::instrument;
+
+use super::entities::accounts::{self, DbFlavour, DbStatus, SealedToken};
+use super::entities::{account_insights, media, media_snapshots, sync_runs};
+use super::StoreError;
+
+/// What a successful profile check tells us about an account being connected.
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    pub ig_user_id: String,
+    pub app_user_id: Option<String>,
+    pub flavour: DbFlavour,
+    pub username: String,
+    pub name: Option<String>,
+    pub profile_picture_url: Option<String>,
+    pub followers_count: i64,
+    pub follows_count: i64,
+    pub media_count: i64,
+    pub token: SealedToken,
+    pub token_expires_at: Option<i64>,
+}
+
+/// Row counts that deleting an account would remove.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Collected {
+    pub media: u64,
+    pub snapshots: u64,
+    pub insight_days: u64,
+    pub sync_runs: u64,
+}
+
+/// How a sync left the account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusChange {
+    pub status: DbStatus,
+    pub detail: Option<String>,
+    pub retry_after: Option<i64>,
+    pub next_sync_at: i64,
+    /// Set on success.
+    pub synced_at: Option<i64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AccountStore {
+    db: DatabaseConnection,
+}
+
+impl AccountStore {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    #[instrument(skip(self), err)]
+    pub async fn list(&self) -> Result<Vec<accounts::Model>, StoreError> {
+        Ok(accounts::Entity::find()
+            .order_by_asc(accounts::Column::Username)
+            .all(&self.db)
+            .await?)
+    }
+
+    #[instrument(skip(self), err)]
+    pub async fn find(&self, id: i64) -> Result<accounts::Model, StoreError> {
+        accounts::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Inserts the account, or, when its Instagram id is known already, replaces its token and
+    /// profile and re-enables it (reconnecting after a revoked token keeps the history).
+    #[instrument(skip(self, new), fields(ig_user_id = %new.ig_user_id), err)]
+    pub async fn connect(&self, new: NewAccount, now: i64) -> Result<accounts::Model, StoreError> {
+        let row = accounts::ActiveModel {
+            ig_user_id: Set(new.ig_user_id.clone()),
+            app_user_id: Set(new.app_user_id),
+            flavour: Set(new.flavour),
+            username: Set(new.username),
+            name: Set(new.name),
+            profile_picture_url: Set(new.profile_picture_url),
+            followers_count: Set(new.followers_count),
+            follows_count: Set(new.follows_count),
+            media_count: Set(new.media_count),
+            enabled: Set(true),
+            status: Set(DbStatus::Pending),
+            status_detail: Set(None),
+            retry_after: Set(None),
+            token: Set(new.token),
+            token_issued_at: Set(now),
+            token_expires_at: Set(new.token_expires_at),
+            next_sync_at: Set(now),
+            sync_requested: Set(true),
+            last_sync_at: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        };
+        use accounts::Column as C;
+        accounts::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(C::IgUserId)
+                    .update_columns([
+                        C::Flavour,
+                        C::Username,
+                        C::Name,
+                        C::ProfilePictureUrl,
+                        C::FollowersCount,
+                        C::FollowsCount,
+                        C::MediaCount,
+                        C::Enabled,
+                        C::Status,
+                        C::StatusDetail,
+                        C::RetryAfter,
+                        C::Token,
+                        C::TokenIssuedAt,
+                        C::TokenExpiresAt,
+                        C::NextSyncAt,
+                        C::SyncRequested,
+                    ])
+                    .to_owned(),
+            )
+            .exec(&self.db)
+            .await?;
+        accounts::Entity::find()
+            .filter(C::IgUserId.eq(new.ig_user_id))
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn update(&self, row: accounts::ActiveModel) -> Result<(), StoreError> {
+        match row.update(&self.db).await {
+            Err(DbErr::RecordNotUpdated) => Err(StoreError::NotFound),
+            other => other.map(drop).map_err(Into::into),
+        }
+    }
+
+    #[instrument(skip(self), err)]
+    pub async fn set_enabled(&self, id: i64, enabled: bool, now: i64) -> Result<(), StoreError> {
+        self.update(accounts::ActiveModel {
+            id: Set(id),
+            enabled: Set(enabled),
+            // Re-enabled accounts are polled at once rather than a full interval later.
+            next_sync_at: Set(now),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// Queues a sync: a flag in the database, so whichever instance holds the lease runs it.
+    #[instrument(skip(self), err)]
+    pub async fn request_sync(&self, id: i64) -> Result<(), StoreError> {
+        self.update(accounts::ActiveModel {
+            id: Set(id),
+            sync_requested: Set(true),
+            ..Default::default()
+        })
+        .await
+    }
+
+    #[instrument(skip(self), err)]
+    pub async fn collected(&self, id: i64) -> Result<Collected, StoreError> {
+        let media_ids = media::Entity::find()
+            .select_only()
+            .column(media::Column::Id)
+            .filter(media::Column::AccountId.eq(id))
+            .as_query()
+            .to_owned();
+        Ok(Collected {
+            media: media::Entity::find()
+                .filter(media::Column::AccountId.eq(id))
+                .count(&self.db)
+                .await?,
+            snapshots: media_snapshots::Entity::find()
+                .filter(media_snapshots::Column::MediaId.in_subquery(media_ids))
+                .count(&self.db)
+                .await?,
+            insight_days: account_insights::Entity::find()
+                .filter(account_insights::Column::AccountId.eq(id))
+                .count(&self.db)
+                .await?,
+            sync_runs: sync_runs::Entity::find()
+                .filter(sync_runs::Column::AccountId.eq(id))
+                .count(&self.db)
+                .await?,
+        })
+    }
+
+    /// Deletes the account; the database cascades to everything collected for it.
+    #[instrument(skip(self), err)]
+    pub async fn delete(&self, id: i64) -> Result<(), StoreError> {
+        let res = accounts::Entity::delete_by_id(id).exec(&self.db).await?;
+        if res.rows_affected == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Deletes every account Meta's callback names (by app-scoped or Instagram user id).
+    #[instrument(skip(self), err)]
+    pub async fn delete_by_meta_user(&self, user_id: &str) -> Result<u64, StoreError> {
+        Ok(accounts::Entity::delete_many()
+            .filter(meta_user(user_id))
+            .exec(&self.db)
+            .await?
+            .rows_affected)
+    }
+
+    /// Disables every account Meta's deauthorize callback names.
+    #[instrument(skip(self), err)]
+    pub async fn disable_by_meta_user(&self, user_id: &str) -> Result<u64, StoreError> {
+        Ok(accounts::Entity::update_many()
+            .col_expr(accounts::Column::Enabled, Expr::value(false))
+            .filter(meta_user(user_id))
+            .exec(&self.db)
+            .await?
+            .rows_affected)
+    }
+
+    /// Accounts the poller should sync now: enabled, not waiting for re-authorisation or a
+    /// rate limit, and either due or asked for.
+    #[instrument(skip(self), err)]
+    pub async fn due(&self, now: i64, limit: u64) -> Result<Vec<accounts::Model>, StoreError> {
+        use accounts::Column as C;
+        Ok(accounts::Entity::find()
+            .filter(C::Enabled.eq(true))
+            .filter(C::Status.ne(DbStatus::NeedsReauth))
+            .filter(C::RetryAfter.is_null().or(C::RetryAfter.lte(now)))
+            .filter(C::NextSyncAt.lte(now).or(C::SyncRequested.eq(true)))
+            .order_by_desc(C::SyncRequested)
+            .order_by_asc(C::NextSyncAt)
+            .limit(limit)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Records how a sync ended and when the next one is due.
+    #[instrument(skip(self, change), err)]
+    pub async fn record(&self, id: i64, change: StatusChange) -> Result<(), StoreError> {
+        let mut row = accounts::ActiveModel {
+            id: Set(id),
+            status: Set(change.status),
+            status_detail: Set(change.detail),
+            retry_after: Set(change.retry_after),
+            next_sync_at: Set(change.next_sync_at),
+            sync_requested: Set(false),
+            ..Default::default()
+        };
+        if let Some(at) = change.synced_at {
+            row.last_sync_at = Set(Some(at));
+        }
+        self.update(row).await
+    }
+
+    /// Re-seals every token in one transaction: all rows move to the new key or none does.
+    #[instrument(skip(self, reseal), err)]
+    pub async fn reseal_tokens<F, E>(&self, mut reseal: F) -> Result<usize, RotateError<E>>
+    where
+        F: FnMut(&accounts::Model) -> Result<SealedToken, E>,
+        E: std::fmt::Debug,
+    {
+        let txn = self.db.begin().await.map_err(StoreError::from)?;
+        let rows = accounts::Entity::find()
+            .lock_exclusive()
+            .all(&txn)
+            .await
+            .map_err(StoreError::from)?;
+        for account in &rows {
+            let token = reseal(account).map_err(|e| RotateError::Reseal {
+                username: account.username.clone(),
+                error: e,
+            })?;
+            accounts::ActiveModel {
+                id: Set(account.id),
+                token: Set(token),
+                ..Default::default()
+            }
+            .update(&txn)
+            .await
+            .map_err(StoreError::from)?;
+        }
+        txn.commit().await.map_err(StoreError::from)?;
+        Ok(rows.len())
+    }
+}
+
+fn meta_user(user_id: &str) -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(accounts::Column::AppUserId.eq(user_id))
+        .add(accounts::Column::IgUserId.eq(user_id))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RotateError<E: std::fmt::Debug> {
+    #[error("cannot re-seal the token of @{username}: {error:?}")]
+    Reseal { username: String, error: E },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

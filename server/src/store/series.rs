@@ -1,0 +1,315 @@
+//! Writing what one sync collected: the account's profile, media and hashtags, one snapshot
+//! per media, and daily account insights, all in one transaction, so a sync that dies
+//! mid-way leaves the previous state intact and never half of a poll.
+
+use std::collections::HashMap;
+
+use sea_orm::prelude::*;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, DatabaseConnection, IntoActiveModel, QuerySelect, TransactionTrait,
+};
+use time::Date;
+use tracing::instrument;
+
+use super::entities::accounts::{self, SealedToken};
+use super::entities::{account_insights, media, media_hashtags, media_snapshots};
+use super::StoreError;
+
+/// Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bind-parameter limits.
+const CHUNK: usize = 500;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProfileRow {
+    pub username: String,
+    pub name: Option<String>,
+    pub profile_picture_url: Option<String>,
+    pub followers_count: i64,
+    pub follows_count: i64,
+    pub media_count: i64,
+}
+
+/// The metric columns of a snapshot; `None` = not reported.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SnapshotRow {
+    pub likes: Option<i64>,
+    pub comments: Option<i64>,
+    pub saves: Option<i64>,
+    pub shares: Option<i64>,
+    pub reach: Option<i64>,
+    pub views: Option<i64>,
+    pub impressions: Option<i64>,
+    pub video_views: Option<i64>,
+    pub plays: Option<i64>,
+    pub total_interactions: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MediaRow {
+    pub ig_media_id: String,
+    pub caption: Option<String>,
+    pub hashtags: Vec<String>,
+    pub media_type: Option<String>,
+    pub product_type: String,
+    pub permalink: Option<String>,
+    pub thumbnail_url: Option<String>,
+    pub published_at: i64,
+    pub snapshot: SnapshotRow,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DayRow {
+    pub follower_delta: Option<i64>,
+    pub reach: Option<i64>,
+    pub views: Option<i64>,
+    pub profile_views: Option<i64>,
+    pub accounts_engaged: Option<i64>,
+    pub total_interactions: Option<i64>,
+}
+
+/// Everything one successful sync of one account writes.
+#[derive(Clone, Debug)]
+pub struct SyncBatch {
+    pub account_id: i64,
+    pub captured_at: i64,
+    /// The UTC day `captured_at` falls on: its insights row gets today's follower count.
+    pub today: Date,
+    pub profile: ProfileRow,
+    pub media: Vec<MediaRow>,
+    pub days: Vec<(Date, DayRow)>,
+    /// A refreshed token and its expiry, stored with the data it was used for.
+    pub new_token: Option<(SealedToken, Option<i64>)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SeriesStore {
+    db: DatabaseConnection,
+}
+
+impl SeriesStore {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// Writes the batch in one transaction and returns the number of rows written.
+    #[instrument(skip(self, batch), fields(account_id = batch.account_id, media = batch.media.len()), err)]
+    pub async fn write(&self, batch: SyncBatch) -> Result<u64, StoreError> {
+        let txn = self.db.begin().await?;
+        let mut rows = 1;
+        write_profile(&txn, &batch).await?;
+
+        let known = media_ids(&txn, batch.account_id).await?;
+        let (fresh, edited): (Vec<&MediaRow>, Vec<&MediaRow>) = batch
+            .media
+            .iter()
+            .filter(|m| {
+                known
+                    .get(&m.ig_media_id)
+                    .is_none_or(|(_, c)| *c != m.caption)
+            })
+            .partition(|m| !known.contains_key(&m.ig_media_id));
+        for chunk in fresh.chunks(CHUNK) {
+            media::Entity::insert_many(chunk.iter().map(|m| new_media(batch.account_id, m)))
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        for m in &edited {
+            let (id, _) = known[&m.ig_media_id];
+            media::ActiveModel {
+                id: Set(id),
+                caption: Set(m.caption.clone()),
+                permalink: Set(m.permalink.clone()),
+                thumbnail_url: Set(m.thumbnail_url.clone()),
+                ..Default::default()
+            }
+            .update(&txn)
+            .await?;
+            media_hashtags::Entity::delete_many()
+                .filter(media_hashtags::Column::MediaId.eq(id))
+                .exec(&txn)
+                .await?;
+        }
+        rows += (fresh.len() + edited.len()) as u64;
+        let ids = if fresh.is_empty() {
+            known
+        } else {
+            media_ids(&txn, batch.account_id).await?
+        };
+        let id_of = |m: &MediaRow| ids[&m.ig_media_id].0;
+
+        let tags: Vec<media_hashtags::ActiveModel> = fresh
+            .iter()
+            .chain(&edited)
+            .flat_map(|m| {
+                m.hashtags
+                    .iter()
+                    .map(move |tag| media_hashtags::ActiveModel {
+                        media_id: Set(id_of(m)),
+                        tag: Set(tag.clone()),
+                    })
+            })
+            .collect();
+        rows += insert_chunks(&txn, tags).await?;
+
+        let snapshots: Vec<media_snapshots::ActiveModel> = batch
+            .media
+            .iter()
+            .map(|m| snapshot(id_of(m), batch.captured_at, &m.snapshot))
+            .collect();
+        rows += insert_chunks(&txn, snapshots).await?;
+
+        for (date, day) in &batch.days {
+            let followers = (*date == batch.today).then_some(batch.profile.followers_count);
+            upsert_day(
+                &txn,
+                batch.account_id,
+                *date,
+                day,
+                followers,
+                batch.captured_at,
+            )
+            .await?;
+            rows += 1;
+        }
+        txn.commit().await?;
+        Ok(rows)
+    }
+}
+
+async fn write_profile(txn: &impl ConnectionTrait, batch: &SyncBatch) -> Result<(), StoreError> {
+    let p = &batch.profile;
+    let mut row = accounts::ActiveModel {
+        id: Set(batch.account_id),
+        username: Set(p.username.clone()),
+        name: Set(p.name.clone()),
+        profile_picture_url: Set(p.profile_picture_url.clone()),
+        followers_count: Set(p.followers_count),
+        follows_count: Set(p.follows_count),
+        media_count: Set(p.media_count),
+        ..Default::default()
+    };
+    if let Some((token, expires)) = &batch.new_token {
+        row.token = Set(token.clone());
+        row.token_expires_at = Set(*expires);
+        row.token_issued_at = Set(batch.captured_at);
+    }
+    match row.update(txn).await {
+        // Deleted while its sync ran: nothing to write to.
+        Err(DbErr::RecordNotUpdated) => Err(StoreError::NotFound),
+        other => other.map(drop).map_err(Into::into),
+    }
+}
+
+/// `ig_media_id` → (row id, caption) for one account.
+async fn media_ids(
+    txn: &impl ConnectionTrait,
+    account_id: i64,
+) -> Result<HashMap<String, (i64, Option<String>)>, StoreError> {
+    Ok(media::Entity::find()
+        .select_only()
+        .columns([
+            media::Column::IgMediaId,
+            media::Column::Id,
+            media::Column::Caption,
+        ])
+        .filter(media::Column::AccountId.eq(account_id))
+        .into_tuple::<(String, i64, Option<String>)>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|(ig, id, caption)| (ig, (id, caption)))
+        .collect())
+}
+
+fn new_media(account_id: i64, m: &MediaRow) -> media::ActiveModel {
+    media::ActiveModel {
+        account_id: Set(account_id),
+        ig_media_id: Set(m.ig_media_id.clone()),
+        caption: Set(m.caption.clone()),
+        media_type: Set(m.media_type.clone()),
+        product_type: Set(m.product_type.clone()),
+        permalink: Set(m.permalink.clone()),
+        thumbnail_url: Set(m.thumbnail_url.clone()),
+        published_at: Set(m.published_at),
+        ..Default::default()
+    }
+}
+
+fn snapshot(media_id: i64, captured_at: i64, s: &SnapshotRow) -> media_snapshots::ActiveModel {
+    media_snapshots::ActiveModel {
+        media_id: Set(media_id),
+        captured_at: Set(captured_at),
+        likes: Set(s.likes),
+        comments: Set(s.comments),
+        saves: Set(s.saves),
+        shares: Set(s.shares),
+        reach: Set(s.reach),
+        views: Set(s.views),
+        impressions: Set(s.impressions),
+        video_views: Set(s.video_views),
+        plays: Set(s.plays),
+        total_interactions: Set(s.total_interactions),
+        ..Default::default()
+    }
+}
+
+async fn insert_chunks<A>(txn: &impl ConnectionTrait, rows: Vec<A>) -> Result<u64, StoreError>
+where
+    A: ActiveModelTrait,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let n = rows.len() as u64;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(CHUNK).collect();
+        <A::Entity as EntityTrait>::insert_many(chunk)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(n)
+}
+
+/// Meta revises recent days, so a day seen again overwrites its metrics. Followers are only
+/// known for the day of the poll; older rows keep the count seen on their own day.
+async fn upsert_day(
+    txn: &impl ConnectionTrait,
+    account_id: i64,
+    date: Date,
+    day: &DayRow,
+    followers: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    use account_insights::Column as C;
+    let mut update = vec![
+        C::FollowerDelta,
+        C::Reach,
+        C::Views,
+        C::ProfileViews,
+        C::AccountsEngaged,
+        C::TotalInteractions,
+        C::UpdatedAt,
+    ];
+    if followers.is_some() {
+        update.push(C::Followers);
+    }
+    account_insights::Entity::insert(account_insights::ActiveModel {
+        account_id: Set(account_id),
+        date: Set(date),
+        followers: Set(followers),
+        follower_delta: Set(day.follower_delta),
+        reach: Set(day.reach),
+        views: Set(day.views),
+        profile_views: Set(day.profile_views),
+        accounts_engaged: Set(day.accounts_engaged),
+        total_interactions: Set(day.total_interactions),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([C::AccountId, C::Date])
+            .update_columns(update)
+            .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}

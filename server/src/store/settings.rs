@@ -1,0 +1,93 @@
+//! The one-row `settings` table, the lookback pruning it drives, and Meta deletion records.
+
+use sea_orm::prelude::*;
+use sea_orm::{ActiveValue::Set, DatabaseConnection};
+use tracing::instrument;
+
+use super::entities::{deletion_requests, media, settings};
+use super::StoreError;
+
+const ROW: i32 = 1;
+const DAY: i64 = 86_400;
+
+#[derive(Clone, Debug)]
+pub struct SettingsStore {
+    db: DatabaseConnection,
+}
+
+/// One settings change, already validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SettingChange {
+    PollIntervalSecs(i64),
+    LookbackDays(i32),
+    PrivacyContact(String),
+}
+
+impl SettingsStore {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    #[instrument(skip(self), err)]
+    pub async fn get(&self) -> Result<settings::Model, StoreError> {
+        settings::Entity::find_by_id(ROW)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    #[instrument(skip(self), err)]
+    pub async fn set(&self, change: SettingChange) -> Result<settings::Model, StoreError> {
+        let mut row = settings::ActiveModel {
+            id: Set(ROW),
+            ..Default::default()
+        };
+        match change {
+            SettingChange::PollIntervalSecs(s) => row.poll_interval_secs = Set(s),
+            SettingChange::LookbackDays(d) => row.lookback_days = Set(d),
+            SettingChange::PrivacyContact(c) => row.privacy_contact = Set(c),
+        }
+        Ok(row.update(&self.db).await?)
+    }
+
+    /// Deletes media published before the lookback window (their snapshots cascade).
+    #[instrument(skip(self), err)]
+    pub async fn prune(&self, now: i64) -> Result<u64, StoreError> {
+        let settings = self.get().await?;
+        let cutoff = now - i64::from(settings.lookback_days) * DAY;
+        Ok(media::Entity::delete_many()
+            .filter(media::Column::PublishedAt.lt(cutoff))
+            .exec(&self.db)
+            .await?
+            .rows_affected)
+    }
+
+    #[instrument(skip(self), err)]
+    pub async fn record_deletion(
+        &self,
+        code: &str,
+        app_user_id: &str,
+        accounts_deleted: u64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        deletion_requests::ActiveModel {
+            code: Set(code.to_owned()),
+            app_user_id: Set(app_user_id.to_owned()),
+            received_at: Set(now),
+            accounts_deleted: Set(i32::try_from(accounts_deleted).unwrap_or(i32::MAX)),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    #[instrument(skip(self), err)]
+    pub async fn deletion(
+        &self,
+        code: &str,
+    ) -> Result<Option<deletion_requests::Model>, StoreError> {
+        Ok(deletion_requests::Entity::find_by_id(code.to_owned())
+            .one(&self.db)
+            .await?)
+    }
+}

@@ -1,0 +1,118 @@
+//! The `sync_runs` table: the poller's job log.
+
+use sea_orm::prelude::*;
+use sea_orm::{ActiveValue::Set, DatabaseConnection, QueryOrder, QuerySelect};
+use tracing::instrument;
+
+use super::entities::accounts;
+use super::entities::sync_runs::{self, DbOutcome};
+use super::StoreError;
+
+/// How a run ended, for [`SyncRunStore::finish`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunEnd {
+    pub outcome: DbOutcome,
+    pub requests: u32,
+    pub rows_written: u64,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SyncRunStore {
+    db: DatabaseConnection,
+}
+
+impl SyncRunStore {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// Opens a run. Runs left `running` for this account are closed as interrupted first: the
+    /// caller holds the lease, so nobody else can still be running them.
+    #[instrument(skip(self), err)]
+    pub async fn start(
+        &self,
+        account_id: i64,
+        trigger: &str,
+        instance: &str,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        sync_runs::Entity::update_many()
+            .col_expr(
+                sync_runs::Column::Outcome,
+                Expr::value(DbOutcome::Interrupted),
+            )
+            .col_expr(sync_runs::Column::FinishedAt, Expr::value(now))
+            .filter(sync_runs::Column::AccountId.eq(account_id))
+            .filter(sync_runs::Column::Outcome.eq(DbOutcome::Running))
+            .exec(&self.db)
+            .await?;
+        let run = sync_runs::ActiveModel {
+            account_id: Set(account_id),
+            trigger: Set(trigger.to_owned()),
+            started_at: Set(now),
+            finished_at: Set(None),
+            outcome: Set(DbOutcome::Running),
+            requests: Set(0),
+            rows_written: Set(0),
+            error: Set(None),
+            instance: Set(instance.to_owned()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(run.id)
+    }
+
+    #[instrument(skip(self), err)]
+    pub async fn finish(&self, id: i64, end: RunEnd, now: i64) -> Result<(), StoreError> {
+        sync_runs::ActiveModel {
+            id: Set(id),
+            finished_at: Set(Some(now)),
+            outcome: Set(end.outcome),
+            requests: Set(i32::try_from(end.requests).unwrap_or(i32::MAX)),
+            rows_written: Set(i32::try_from(end.rows_written).unwrap_or(i32::MAX)),
+            error: Set(end.error),
+            ..Default::default()
+        }
+        .update(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// Newest first, with each run's account username.
+    #[instrument(skip(self), err)]
+    pub async fn list(
+        &self,
+        account: Option<i64>,
+        outcome: Option<DbOutcome>,
+        limit: u64,
+    ) -> Result<Vec<(sync_runs::Model, String)>, StoreError> {
+        let mut query = sync_runs::Entity::find()
+            .order_by_desc(sync_runs::Column::StartedAt)
+            .order_by_desc(sync_runs::Column::Id)
+            .limit(limit);
+        if let Some(id) = account {
+            query = query.filter(sync_runs::Column::AccountId.eq(id));
+        }
+        if let Some(outcome) = outcome {
+            query = query.filter(sync_runs::Column::Outcome.eq(outcome));
+        }
+        let runs = query.all(&self.db).await?;
+        let names: std::collections::HashMap<i64, String> = accounts::Entity::find()
+            .select_only()
+            .columns([accounts::Column::Id, accounts::Column::Username])
+            .into_tuple::<(i64, String)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(runs
+            .into_iter()
+            .map(|r| {
+                let name = names.get(&r.account_id).cloned().unwrap_or_default();
+                (r, name)
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,295 @@
+//! One sync of one account: read everything from the Graph API first, then write it in one
+//! transaction, then record the run and the account's new status.
+//!
+//! Fetching never writes, so cancelling (shutdown) or crashing before the write leaves the
+//! previous state exactly as it was; the write itself is all or nothing.
+
+use std::sync::Arc;
+
+use time::{Date, OffsetDateTime};
+use tokio_util::sync::CancellationToken;
+use tracing::{info, instrument, warn};
+
+use super::policy;
+use crate::crypto::Cipher;
+use crate::graph::client::MediaWithMetrics;
+use crate::graph::metrics::ProductType;
+use crate::graph::{hashtags, AccessToken, GraphClient, GraphConfig, GraphError};
+use crate::store::accounts::AccountStore;
+use crate::store::entities::accounts::{self, SealedToken};
+use crate::store::entities::sync_runs::DbOutcome;
+use crate::store::series::{DayRow, MediaRow, ProfileRow, SeriesStore, SnapshotRow, SyncBatch};
+use crate::store::sync_runs::{RunEnd, SyncRunStore};
+use crate::store::StoreError;
+
+/// Meta revises the last few days of account insights, so each poll reads them again.
+const INSIGHT_DAYS: i64 = 3;
+
+/// What every sync needs; built once and shared by the poller's tasks.
+pub struct SyncContext {
+    pub db: sea_orm::DatabaseConnection,
+    pub cipher: Arc<Cipher>,
+    pub http: reqwest::Client,
+    pub graph: Arc<GraphConfig>,
+    /// This instance's name in lease rows and the sync log.
+    pub instance: String,
+}
+
+/// The settings a sync runs under.
+#[derive(Clone, Copy, Debug)]
+pub struct SyncSettings {
+    pub interval_secs: i64,
+    pub lookback_days: i32,
+}
+
+/// How a finished (or refused) sync went, as recorded in the sync log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    pub outcome: DbOutcome,
+    pub requests: u32,
+    pub rows: u64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    #[error("the stored token cannot be opened: {0}")]
+    Token(#[from] crate::crypto::CryptoError),
+    #[error("cannot store the collected data: {0}")]
+    Store(#[from] StoreError),
+    #[error("stopped by shutdown before anything was written")]
+    Cancelled,
+}
+
+/// Syncs `account` as of `now` (the real clock, or the simulator's in demo backfill).
+#[instrument(skip_all, fields(account = %account.username, id = account.id))]
+pub async fn run(
+    ctx: &SyncContext,
+    account: &accounts::Model,
+    trigger: &str,
+    settings: SyncSettings,
+    now: OffsetDateTime,
+    cancel: &CancellationToken,
+) -> Result<Report, StoreError> {
+    let runs = SyncRunStore::new(ctx.db.clone());
+    let at = now.unix_timestamp();
+    let clock = std::time::Instant::now();
+    let run_id = runs.start(account.id, trigger, &ctx.instance, at).await?;
+
+    let (requests, result) = collect(ctx, account, settings, now, cancel).await;
+    let result = match result {
+        Ok(batch) => SeriesStore::new(ctx.db.clone())
+            .write(batch)
+            .await
+            .map_err(Failure::from),
+        Err(e) => Err(e),
+    };
+
+    let unit = crate::graph::retry::jitter_unit();
+    let accounts = AccountStore::new(ctx.db.clone());
+    let report = match result {
+        Ok(rows) => {
+            accounts
+                .record(
+                    account.id,
+                    policy::after_success(at, settings.interval_secs, unit),
+                )
+                .await?;
+            info!(requests, rows, "sync done");
+            Report {
+                outcome: DbOutcome::Ok,
+                requests,
+                rows,
+                error: None,
+            }
+        }
+        Err(failure) => {
+            let outcome = match &failure {
+                Failure::Graph(e) => {
+                    let (outcome, change) =
+                        policy::after_error(e, account.status, at, settings.interval_secs, unit);
+                    accounts.record(account.id, change).await?;
+                    outcome
+                }
+                // The account keeps its schedule: the next tick (or instance) tries again.
+                Failure::Cancelled => DbOutcome::Cancelled,
+                Failure::Token(_) | Failure::Store(_) => DbOutcome::Failed,
+            };
+            warn!(%failure, ?outcome, "sync did not complete");
+            Report {
+                outcome,
+                requests,
+                rows: 0,
+                error: Some(failure.to_string()),
+            }
+        }
+    };
+    // Measured, not read from the wall clock: demo backfill runs syncs "in the past".
+    let finished = at + policy::secs(clock.elapsed());
+    runs.finish(
+        run_id,
+        RunEnd {
+            outcome: report.outcome,
+            requests: report.requests,
+            rows_written: report.rows,
+            error: report.error.clone(),
+        },
+        finished,
+    )
+    .await?;
+    Ok(report)
+}
+
+/// Reads everything one poll stores; returns the requests used whatever happened.
+async fn collect(
+    ctx: &SyncContext,
+    account: &accounts::Model,
+    settings: SyncSettings,
+    now: OffsetDateTime,
+    cancel: &CancellationToken,
+) -> (u32, Result<SyncBatch, Failure>) {
+    let token = match ctx.cipher.open(&account.token.0, &account.ig_user_id) {
+        Ok(token) => AccessToken::new(token),
+        Err(e) => return (0, Err(e.into())),
+    };
+    let client = GraphClient::new(
+        ctx.http.clone(),
+        ctx.graph.clone(),
+        account.flavour.into(),
+        token,
+    );
+    let result = tokio::select! {
+        _ = cancel.cancelled() => Err(Failure::Cancelled),
+        r = fetch(ctx, &client, account, settings, now) => r,
+    };
+    (client.requests(), result)
+}
+
+async fn fetch(
+    ctx: &SyncContext,
+    client: &GraphClient,
+    account: &accounts::Model,
+    settings: SyncSettings,
+    now: OffsetDateTime,
+) -> Result<SyncBatch, Failure> {
+    let ig = &account.ig_user_id;
+    let profile = client.profile(ig).await?;
+    let since = now - time::Duration::days(i64::from(settings.lookback_days));
+    let mut media = client.media_since(ig, since).await?;
+    media.extend(client.stories(ig).await?);
+    let today = now.date();
+    let days: Vec<Date> = (0..INSIGHT_DAYS)
+        .rev()
+        .map(|back| today - time::Duration::days(back))
+        .collect();
+    let insights = client.account_days(ig, &days).await?;
+    let new_token = refresh(ctx, client, account, now).await?;
+
+    Ok(SyncBatch {
+        account_id: account.id,
+        captured_at: now.unix_timestamp(),
+        today,
+        profile: ProfileRow {
+            username: profile.username.unwrap_or_else(|| account.username.clone()),
+            name: profile.name,
+            profile_picture_url: profile.profile_picture_url,
+            followers_count: profile.followers_count.unwrap_or(account.followers_count),
+            follows_count: profile.follows_count.unwrap_or(account.follows_count),
+            media_count: profile.media_count.unwrap_or(account.media_count),
+        },
+        media: media.into_iter().map(media_row).collect(),
+        days: insights
+            .into_iter()
+            .map(|d| {
+                (
+                    d.date,
+                    DayRow {
+                        follower_delta: d.follower_delta,
+                        reach: d.reach,
+                        views: d.views,
+                        profile_views: d.profile_views,
+                        accounts_engaged: d.accounts_engaged,
+                        total_interactions: d.total_interactions,
+                    },
+                )
+            })
+            .collect(),
+        new_token,
+    })
+}
+
+/// Renews the token when it is due. Only an invalid token fails the sync; any other refresh
+/// failure is logged and retried next poll, since the current token still works.
+async fn refresh(
+    ctx: &SyncContext,
+    client: &GraphClient,
+    account: &accounts::Model,
+    now: OffsetDateTime,
+) -> Result<Option<(SealedToken, Option<i64>)>, GraphError> {
+    let at = now.unix_timestamp();
+    if !policy::refresh_due(
+        account.flavour,
+        account.token_issued_at,
+        account.token_expires_at,
+        at,
+        ctx.graph.facebook_app.is_some(),
+    ) {
+        return Ok(None);
+    }
+    match client.refresh_token().await {
+        Ok(grant) => {
+            let sealed = ctx
+                .cipher
+                .seal(grant.access_token.expose(), &account.ig_user_id);
+            let expires = grant.expires_in.map(|s| at + s);
+            info!(?expires, "token refreshed");
+            Ok(Some((SealedToken(sealed), expires)))
+        }
+        Err(e @ GraphError::TokenInvalid { .. }) => Err(e),
+        Err(e) => {
+            warn!(error = %e, "token refresh failed; the current token is kept");
+            Ok(None)
+        }
+    }
+}
+
+fn media_row(item: MediaWithMetrics) -> MediaRow {
+    let MediaWithMetrics { media, metrics, .. } = item;
+    let metric = |name: &str| metrics.get(name).copied();
+    let product = ProductType::parse(media.media_product_type.as_deref());
+    MediaRow {
+        hashtags: media
+            .caption
+            .as_deref()
+            .map(hashtags::parse)
+            .unwrap_or_default(),
+        ig_media_id: media.id,
+        caption: media.caption,
+        media_type: media.media_type,
+        product_type: match product {
+            ProductType::Feed => "FEED",
+            ProductType::Reels => "REELS",
+            ProductType::Story => "STORY",
+            ProductType::Other => "OTHER",
+        }
+        .to_owned(),
+        permalink: media.permalink,
+        // Images have no thumbnail: their media_url is the picture itself.
+        thumbnail_url: media.thumbnail_url.or(media.media_url),
+        published_at: media.timestamp.unix_timestamp(),
+        snapshot: SnapshotRow {
+            likes: metric("likes").or(media.like_count),
+            comments: metric("comments").or(media.comments_count),
+            saves: metric("saved"),
+            shares: metric("shares"),
+            reach: metric("reach"),
+            views: metric("views"),
+            impressions: metric("impressions"),
+            video_views: metric("video_views"),
+            plays: metric("plays"),
+            total_interactions: metric("total_interactions"),
+        },
+    }
+}

@@ -1,0 +1,9 @@
+//! The background polling engine: `scheduler` decides what to sync and when, `job` syncs one
+//! account, `policy` holds the pure rules both follow.
+
+pub mod job;
+pub mod policy;
+pub mod scheduler;
+
+pub use job::{SyncContext, SyncSettings};
+pub use scheduler::Poller;

@@ -1,0 +1,219 @@
+//! The poller's decisions as pure functions: when an account is next due, what an error does
+//! to it (DESIGN.md's error table), and when a token is refreshed.
+
+use std::time::Duration;
+
+use crate::graph::GraphError;
+use crate::store::accounts::StatusChange;
+use crate::store::entities::accounts::{DbFlavour, DbStatus};
+use crate::store::entities::sync_runs::DbOutcome;
+
+/// Spread polls of many accounts over ±10 % of the interval so they do not all fire together.
+const JITTER: f64 = 0.1;
+/// When a rate limit answer carries no usage header saying when access returns.
+const DEFAULT_RATE_LIMIT_WAIT: i64 = 30 * 60;
+/// Tokens live 60 days; renew with this much left, so a poller that was down a week still
+/// finds a live token.
+const REFRESH_AHEAD: i64 = 10 * 86_400;
+/// Instagram refuses to refresh tokens younger than a day.
+const REFRESH_MIN_AGE: i64 = 86_400;
+
+/// `now` + the interval, jittered by `unit` ∈ [0, 1).
+pub fn next_due(now: i64, interval_secs: i64, unit: f64) -> i64 {
+    let spread = (interval_secs as f64 * JITTER * (2.0 * unit - 1.0)).round() as i64;
+    now + interval_secs + spread
+}
+
+/// A successful sync.
+pub fn after_success(now: i64, interval_secs: i64, unit: f64) -> StatusChange {
+    StatusChange {
+        status: DbStatus::Ok,
+        detail: None,
+        retry_after: None,
+        next_sync_at: next_due(now, interval_secs, unit),
+        synced_at: Some(now),
+    }
+}
+
+/// What a failed sync does to the account, and the run's outcome. `current` is the status
+/// the account had, kept for failures that say nothing about it (transient, unreadable).
+pub fn after_error(
+    err: &GraphError,
+    current: DbStatus,
+    now: i64,
+    interval_secs: i64,
+    unit: f64,
+) -> (DbOutcome, StatusChange) {
+    let next = next_due(now, interval_secs, unit);
+    let change = |status, detail: Option<String>, retry_after| StatusChange {
+        status,
+        detail,
+        retry_after,
+        next_sync_at: next,
+        synced_at: None,
+    };
+    match err {
+        GraphError::TokenInvalid { message, .. } => (
+            DbOutcome::NeedsReauth,
+            change(DbStatus::NeedsReauth, Some(message.clone()), None),
+        ),
+        GraphError::Permission { message, .. } => (
+            DbOutcome::PermissionMissing,
+            change(DbStatus::PermissionMissing, Some(message.clone()), None),
+        ),
+        GraphError::RateLimited { retry_after, .. } => {
+            let wait = retry_after
+                .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX).max(60))
+                .unwrap_or(DEFAULT_RATE_LIMIT_WAIT);
+            let until = now.saturating_add(wait);
+            (
+                DbOutcome::RateLimited,
+                StatusChange {
+                    next_sync_at: next.max(until),
+                    ..change(DbStatus::RateLimited, None, Some(until))
+                },
+            )
+        }
+        _ => {
+            // Nothing learnt about the account itself; a rate limit has served its time.
+            let status = match current {
+                DbStatus::RateLimited => DbStatus::Ok,
+                other => other,
+            };
+            (
+                DbOutcome::Failed,
+                change(status, Some(format!("Last sync failed: {err}")), None),
+            )
+        }
+    }
+}
+
+/// Whether to renew the token during this sync. Facebook Login tokens are renewed by an
+/// exchange that needs the app's id and secret, so only when those are configured.
+pub fn refresh_due(
+    flavour: DbFlavour,
+    issued_at: i64,
+    expires_at: Option<i64>,
+    now: i64,
+    facebook_app: bool,
+) -> bool {
+    if flavour == DbFlavour::FacebookLogin && !facebook_app {
+        return false;
+    }
+    let old_enough = now - issued_at >= REFRESH_MIN_AGE;
+    // A pasted token's expiry is unknown until the first refresh tells us.
+    let expiring = expires_at.is_none_or(|at| at - now <= REFRESH_AHEAD);
+    old_enough && expiring
+}
+
+/// Seconds, saturating, for storing durations next to unix times.
+pub fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_795_435_200;
+    const HOUR: i64 = 3600;
+
+    #[test]
+    fn jitter_stays_within_ten_percent() {
+        assert_eq!(next_due(NOW, HOUR, 0.5), NOW + HOUR);
+        assert_eq!(next_due(NOW, HOUR, 0.0), NOW + HOUR - 360);
+        assert!(next_due(NOW, HOUR, 0.999_999) <= NOW + HOUR + 360);
+    }
+
+    #[test]
+    fn expired_token_needs_reauth_and_says_why() {
+        let err = GraphError::TokenInvalid {
+            subcode: Some(463),
+            message: "Session has expired".into(),
+        };
+        let (outcome, change) = after_error(&err, DbStatus::Ok, NOW, HOUR, 0.5);
+        assert_eq!(outcome, DbOutcome::NeedsReauth);
+        assert_eq!(change.status, DbStatus::NeedsReauth);
+        assert_eq!(change.detail.as_deref(), Some("Session has expired"));
+        assert_eq!(change.synced_at, None);
+    }
+
+    #[test]
+    fn rate_limits_wait_until_access_returns() {
+        let err = GraphError::RateLimited {
+            code: 80002,
+            retry_after: Some(Duration::from_secs(3 * HOUR as u64)),
+            message: "too many calls".into(),
+        };
+        let (outcome, change) = after_error(&err, DbStatus::Ok, NOW, HOUR, 0.5);
+        assert_eq!(outcome, DbOutcome::RateLimited);
+        assert_eq!(change.retry_after, Some(NOW + 3 * HOUR));
+        assert_eq!(change.next_sync_at, NOW + 3 * HOUR);
+
+        let unknown = GraphError::RateLimited {
+            code: 4,
+            retry_after: None,
+            message: String::new(),
+        };
+        let (_, change) = after_error(&unknown, DbStatus::Ok, NOW, 600, 0.5);
+        assert_eq!(change.retry_after, Some(NOW + DEFAULT_RATE_LIMIT_WAIT));
+    }
+
+    #[test]
+    fn permission_errors_name_the_permission_and_keep_polling() {
+        let err = GraphError::Permission {
+            code: 10,
+            message: "requires instagram_manage_insights".into(),
+        };
+        let (outcome, change) = after_error(&err, DbStatus::Ok, NOW, HOUR, 0.5);
+        assert_eq!(outcome, DbOutcome::PermissionMissing);
+        assert_eq!(change.status, DbStatus::PermissionMissing);
+        assert!(change.detail.unwrap().contains("instagram_manage_insights"));
+        assert_eq!(change.next_sync_at, NOW + HOUR);
+    }
+
+    #[test]
+    fn transient_failures_keep_the_status() {
+        let err = GraphError::Transient("HTTP 500".into());
+        let (outcome, change) = after_error(&err, DbStatus::Ok, NOW, HOUR, 0.5);
+        assert_eq!(outcome, DbOutcome::Failed);
+        assert_eq!(change.status, DbStatus::Ok);
+        assert!(change.detail.unwrap().contains("HTTP 500"));
+        let (_, change) = after_error(&err, DbStatus::PermissionMissing, NOW, HOUR, 0.5);
+        assert_eq!(change.status, DbStatus::PermissionMissing);
+    }
+
+    #[test]
+    fn tokens_are_refreshed_ahead_of_expiry_once_a_day_old() {
+        let day = 86_400;
+        let ig = DbFlavour::InstagramLogin;
+        // Unknown expiry: refreshed once the token is a day old.
+        assert!(!refresh_due(ig, NOW - HOUR, None, NOW, false));
+        assert!(refresh_due(ig, NOW - day, None, NOW, false));
+        // Plenty of life left: not yet.
+        assert!(!refresh_due(
+            ig,
+            NOW - 10 * day,
+            Some(NOW + 50 * day),
+            NOW,
+            false
+        ));
+        assert!(refresh_due(
+            ig,
+            NOW - 50 * day,
+            Some(NOW + 9 * day),
+            NOW,
+            false
+        ));
+        // Facebook Login only with the app's credentials.
+        let fb = DbFlavour::FacebookLogin;
+        assert!(!refresh_due(
+            fb,
+            NOW - 50 * day,
+            Some(NOW + day),
+            NOW,
+            false
+        ));
+        assert!(refresh_due(fb, NOW - 50 * day, Some(NOW + day), NOW, true));
+    }
+}

@@ -1,0 +1,211 @@
+//! The poller: a tokio task that finds due accounts, claims each through its lease row, and
+//! runs their syncs with bounded concurrency. "Sync now" sets a flag in the database and
+//! wakes the task, so any instance can serve it.
+//!
+//! On shutdown it stops taking work, lets running syncs see the cancellation (they roll back:
+//! nothing is written before a sync has everything), and gives them a grace period.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use super::job::{self, SyncContext, SyncSettings};
+use crate::store::accounts::AccountStore;
+use crate::store::entities::accounts;
+use crate::store::leases::LeaseStore;
+use crate::store::settings::SettingsStore;
+use crate::store::StoreError;
+
+/// How often the database is asked for due accounts when nothing wakes the poller.
+const TICK: Duration = Duration::from_secs(2);
+/// A lease outlives its heartbeat twice over, so one slow heartbeat does not lose it, and a
+/// dead instance's accounts are free again within a minute.
+const LEASE: Duration = Duration::from_secs(60);
+const HEARTBEAT: Duration = Duration::from_secs(20);
+const PRUNE_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
+/// Running syncs get this long to finish after shutdown is asked; then they are dropped.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+
+pub struct Poller {
+    ctx: Arc<SyncContext>,
+    concurrency: usize,
+    wake: Arc<Notify>,
+}
+
+impl Poller {
+    pub fn new(ctx: Arc<SyncContext>, concurrency: usize) -> Self {
+        Self {
+            ctx,
+            concurrency: concurrency.max(1),
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Notifying it makes the poller look for work at once (after "Sync now" or a connect).
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    pub async fn run(self, cancel: CancellationToken) {
+        let accounts = AccountStore::new(self.ctx.db.clone());
+        let settings = SettingsStore::new(self.ctx.db.clone());
+        let leases = LeaseStore::new(self.ctx.db.clone(), self.ctx.instance.clone());
+        let mut jobs: JoinSet<i64> = JoinSet::new();
+        let mut running: HashSet<i64> = HashSet::new();
+        let mut next_prune = tokio::time::Instant::now();
+        info!(instance = %self.ctx.instance, concurrency = self.concurrency, "poller started");
+
+        while !cancel.is_cancelled() {
+            if tokio::time::Instant::now() >= next_prune {
+                next_prune += PRUNE_EVERY;
+                prune(&settings).await;
+            }
+            if running.len() < self.concurrency {
+                if let Err(e) = self
+                    .start_due(
+                        &accounts,
+                        &settings,
+                        &leases,
+                        &mut jobs,
+                        &mut running,
+                        &cancel,
+                    )
+                    .await
+                {
+                    error!(error = %e, "poller could not read due accounts");
+                }
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => {}
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(TICK) => {}
+                Some(done) = jobs.join_next(), if !jobs.is_empty() => {
+                    if let Ok(id) = done {
+                        running.remove(&id);
+                    }
+                }
+            }
+            // Reap every finished job, not just the one select! saw.
+            while let Some(done) = jobs.try_join_next() {
+                if let Ok(id) = done {
+                    running.remove(&id);
+                }
+            }
+        }
+
+        info!(running = running.len(), "poller stopping");
+        let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+            while jobs.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            warn!("syncs still running after the grace period were dropped (rolled back)");
+            jobs.shutdown().await;
+        }
+    }
+
+    async fn start_due(
+        &self,
+        accounts: &AccountStore,
+        settings: &SettingsStore,
+        leases: &LeaseStore,
+        jobs: &mut JoinSet<i64>,
+        running: &mut HashSet<i64>,
+        cancel: &CancellationToken,
+    ) -> Result<(), StoreError> {
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let want = (self.concurrency + running.len()) as u64;
+        let due = accounts.due(now, want).await?;
+        if due.is_empty() {
+            return Ok(());
+        }
+        let current = settings.get().await?;
+        let sync_settings = SyncSettings {
+            interval_secs: current.poll_interval_secs,
+            lookback_days: current.lookback_days,
+        };
+        for account in due {
+            if running.len() >= self.concurrency {
+                break;
+            }
+            if running.contains(&account.id)
+                || !leases
+                    .claim(account.id, now, now + LEASE.as_secs() as i64)
+                    .await?
+            {
+                continue;
+            }
+            running.insert(account.id);
+            let ctx = self.ctx.clone();
+            let leases = leases.clone();
+            let cancel = cancel.clone();
+            jobs.spawn(async move {
+                let id = account.id;
+                leased_sync(&ctx, &leases, account, sync_settings, &cancel).await;
+                id
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Runs one sync while renewing its lease; if the lease is lost the sync is dropped (its
+/// transaction, if open, rolls back) rather than racing another instance.
+async fn leased_sync(
+    ctx: &SyncContext,
+    leases: &LeaseStore,
+    account: accounts::Model,
+    settings: SyncSettings,
+    cancel: &CancellationToken,
+) {
+    let trigger = if account.sync_requested {
+        "manual"
+    } else {
+        "schedule"
+    };
+    let heartbeat = async {
+        loop {
+            tokio::time::sleep(HEARTBEAT).await;
+            let now = OffsetDateTime::now_utc().unix_timestamp();
+            match leases
+                .claim(account.id, now, now + LEASE.as_secs() as i64)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => return warn!(account = %account.username, "lease lost"),
+                Err(e) => {
+                    return warn!(account = %account.username, error = %e, "lease renewal failed")
+                }
+            }
+        }
+    };
+    let now = OffsetDateTime::now_utc();
+    tokio::select! {
+        res = job::run(ctx, &account, trigger, settings, now, cancel) => {
+            if let Err(e) = res {
+                error!(account = %account.username, error = %e, "sync could not be recorded");
+            }
+        }
+        _ = heartbeat => {}
+    }
+    if let Err(e) = leases.release(account.id).await {
+        warn!(account = %account.username, error = %e, "lease release failed; it expires by itself");
+    }
+}
+
+async fn prune(settings: &SettingsStore) {
+    match settings
+        .prune(OffsetDateTime::now_utc().unix_timestamp())
+        .await
+    {
+        Ok(0) => {}
+        Ok(n) => info!(media = n, "pruned media older than the lookback window"),
+        Err(e) => warn!(error = %e, "pruning failed"),
+    }
+}

@@ -1,0 +1,218 @@
+//! "Connect with Instagram" through the simulator's OAuth pages, and Meta's signed
+//! data-deletion and deauthorize callbacks, over real HTTP.
+
+mod common;
+
+use common::{sim_flags, Api, Db, TestServer};
+use reqwest::redirect::Policy;
+use reqwest::{Client, StatusCode};
+use server::graph::signed_request;
+use server::graph_sim::{SimConfig, SimServer, Simulator};
+use time::OffsetDateTime;
+
+const PASSWORD: &str = "correct horse battery";
+const APP_SECRET: &str = "instagram-app-secret";
+
+async fn start(db: Db) -> Option<(Simulator, SimServer, TestServer)> {
+    let sim = Simulator::new(SimConfig {
+        accounts: 2,
+        media_per_account: 10,
+        start: OffsetDateTime::now_utc(),
+        ..SimConfig::default()
+    });
+    let sim_server = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let mut flags = sim_flags(&sim_server);
+    flags.extend([
+        "--instagram-app-id".into(),
+        "990011".into(),
+        "--instagram-app-secret".into(),
+        APP_SECRET.into(),
+        "--instagram-oauth-url".into(),
+        format!("http://{}/oauth/authorize", sim_server.addr),
+        "--instagram-token-url".into(),
+        format!("http://{}/oauth/access_token", sim_server.addr),
+    ]);
+    let server = TestServer::start_with(db, &flags).await?;
+    Some((sim, sim_server, server))
+}
+
+/// A signed-in client that does not follow redirects, to inspect each hop.
+async fn admin_without_redirects(server: &TestServer) -> Api {
+    server.admin("admin", PASSWORD).await;
+    let api = Api {
+        http: Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap(),
+        base: server.base.clone(),
+    };
+    assert_eq!(api.login("admin", PASSWORD).await.status(), StatusCode::OK);
+    api
+}
+
+async fn location(api: &Api, url: &str) -> String {
+    let res = api.http.get(url).send().await.unwrap();
+    assert!(res.status().is_redirection(), "{url}: {}", res.status());
+    res.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn oauth_connects_and_state_is_single_use(db: Db) {
+    let Some((sim, sim_server, server)) = start(db).await else {
+        return;
+    };
+    let api = admin_without_redirects(&server).await;
+    let authorize = location(&api, &format!("{}/oauth/instagram/start", server.base)).await;
+    let url = reqwest::Url::parse(&authorize).unwrap();
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    assert_eq!(param("client_id").as_deref(), Some("990011"));
+    assert_eq!(param("response_type").as_deref(), Some("code"));
+    assert!(param("scope")
+        .unwrap()
+        .contains("instagram_business_manage_insights"));
+    assert!(param("state").unwrap().len() >= 32);
+    assert!(!authorize.contains(APP_SECRET));
+
+    // Instagram (the simulator) sends the browser back with a code and the state.
+    let callback = location(&api, &authorize).await;
+    assert!(callback.starts_with(&format!("{}/oauth/instagram/callback?", server.base)));
+    let done = location(&api, &callback).await;
+    let expected = sim.accounts()[0].username.clone();
+    assert_eq!(done, format!("/accounts?connected={expected}"));
+    let app_user = server
+        .scalar::<Option<String>>("SELECT app_user_id FROM accounts")
+        .await;
+    assert_eq!(
+        app_user.as_deref(),
+        Some(sim.accounts()[0].ig_user_id.as_str())
+    );
+    let expires = server
+        .scalar::<Option<i64>>("SELECT token_expires_at FROM accounts")
+        .await
+        .unwrap();
+    let days = (expires - OffsetDateTime::now_utc().unix_timestamp()) / 86_400;
+    assert!((58..=60).contains(&days), "long-lived token: {days} days");
+
+    // The same callback again: the state was used up.
+    let replay = location(&api, &callback).await;
+    assert!(replay.starts_with("/accounts?oauth_error="), "{replay}");
+    // A callback with a state this session never issued.
+    let forged = location(
+        &api,
+        &format!(
+            "{}/oauth/instagram/callback?code=AQx&state=forged",
+            server.base
+        ),
+    )
+    .await;
+    assert!(forged.starts_with("/accounts?oauth_error="));
+    assert_eq!(server.count("SELECT COUNT(*) FROM accounts").await, 1);
+
+    // Only admins may start it.
+    let anonymous = Client::builder().redirect(Policy::none()).build().unwrap();
+    let res = anonymous
+        .get(format!("{}/oauth/instagram/start", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection());
+    assert_eq!(res.headers()[reqwest::header::LOCATION], "/login");
+    server.stop().await;
+    sim_server.stop().await;
+}
+
+async fn meta_callbacks_verify_signatures_and_act(db: Db) {
+    let Some((sim, sim_server, server)) = start(db).await else {
+        return;
+    };
+    let admin = server.admin("admin", PASSWORD).await;
+    for account in sim.accounts() {
+        let flavour = match account.flavour {
+            server::graph_sim::Flavour::InstagramLogin => "instagram_login",
+            server::graph_sim::Flavour::FacebookLogin => "facebook_login",
+        };
+        admin
+            .json(
+                "accounts/connect",
+                &[("flavour", flavour), ("token", &account.token)],
+                StatusCode::OK,
+            )
+            .await;
+    }
+    let [first, second] = [&sim.accounts()[0], &sim.accounts()[1]].map(|a| a.ig_user_id.clone());
+    let http = Client::new();
+    let post = |path: &'static str, signed: String| {
+        let http = http.clone();
+        let url = format!("{}{path}", server.base);
+        async move {
+            http.post(url)
+                .form(&[("signed_request", signed)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let payload = |user: &str| {
+        format!(r#"{{"algorithm":"HMAC-SHA256","issued_at":1795435200,"user_id":"{user}"}}"#)
+    };
+
+    // A forged signature changes nothing.
+    let forged = signed_request::sign(&payload(&first), "not-the-secret");
+    assert_eq!(
+        post("/meta/data-deletion", forged).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(server.count("SELECT COUNT(*) FROM accounts").await, 2);
+
+    // Deauthorize disables, keeping the data.
+    let res = post(
+        "/meta/deauthorize",
+        signed_request::sign(&payload(&second), APP_SECRET),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let enabled = server
+        .scalar::<bool>(&format!(
+            "SELECT enabled FROM accounts WHERE ig_user_id = '{second}'"
+        ))
+        .await;
+    assert!(!enabled);
+
+    // Data deletion removes that user's account and says where to check.
+    let res = post(
+        "/meta/data-deletion",
+        signed_request::sign(&payload(&first), APP_SECRET),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let answer: serde_json::Value = res.json().await.unwrap();
+    let code = answer["confirmation_code"].as_str().unwrap().to_owned();
+    let url = answer["url"].as_str().unwrap();
+    assert_eq!(url, format!("{}/privacy/deletion/{code}", server.base));
+    assert_eq!(
+        server
+            .count(&format!(
+                "SELECT COUNT(*) FROM accounts WHERE ig_user_id = '{first}'"
+            ))
+            .await,
+        0
+    );
+    assert_eq!(server.count("SELECT COUNT(*) FROM accounts").await, 1);
+    let page = http.get(url).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains(&code));
+    server.stop().await;
+    sim_server.stop().await;
+}
+
+per_database!(
+    oauth_connects_and_state_is_single_use,
+    meta_callbacks_verify_signatures_and_act
+);

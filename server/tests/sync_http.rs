@@ -1,0 +1,560 @@
+//! Connected accounts and the poller, end to end over real HTTP: a real server (SQLite or
+//! PostgreSQL) polling the in-repo Graph API simulator. Each test drives the product the way
+//! an admin does (server functions) and checks the database it leaves behind.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{sim_flags, Api, Db, TestServer};
+use reqwest::StatusCode;
+use server::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig, SimServer, Simulator};
+use time::OffsetDateTime;
+
+const PASSWORD: &str = "correct horse battery";
+
+struct World {
+    sim: Simulator,
+    sim_server: SimServer,
+    server: TestServer,
+    admin: Api,
+}
+
+impl World {
+    /// A simulator whose clock reads the real time (the server stamps snapshots with it),
+    /// and a server polling it.
+    async fn new(db: Db, media: usize, extra: &[String]) -> Option<Self> {
+        let sim = Simulator::new(SimConfig {
+            accounts: 3,
+            media_per_account: media,
+            start: OffsetDateTime::now_utc(),
+            ..SimConfig::default()
+        });
+        let sim_server = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let mut flags = sim_flags(&sim_server);
+        flags.extend_from_slice(extra);
+        let server = TestServer::start_with(db, &flags).await?;
+        let admin = server.admin("admin", PASSWORD).await;
+        Some(Self {
+            sim,
+            sim_server,
+            server,
+            admin,
+        })
+    }
+
+    fn account(&self, flavour: Flavour) -> SimAccount {
+        self.sim
+            .accounts()
+            .into_iter()
+            .find(|a| a.flavour == flavour)
+            .unwrap()
+    }
+
+    async fn connect(&self, account: &SimAccount) -> i64 {
+        let flavour = match account.flavour {
+            Flavour::InstagramLogin => "instagram_login",
+            Flavour::FacebookLogin => "facebook_login",
+        };
+        let summary = self
+            .admin
+            .json(
+                "accounts/connect",
+                &[("flavour", flavour), ("token", &account.token)],
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(summary["username"], account.username.as_str());
+        summary["id"].as_i64().unwrap()
+    }
+
+    /// Waits until `account` has `n` finished runs; returns the newest one's outcome.
+    async fn finished_runs(&self, account: i64, n: i64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let done = self
+                .server
+                .count(&format!(
+                    "SELECT COUNT(*) FROM sync_runs WHERE account_id = {account} AND outcome <> 'running'"
+                ))
+                .await;
+            if done >= n {
+                return self
+                    .server
+                    .scalar::<String>(&format!(
+                        "SELECT outcome FROM sync_runs WHERE account_id = {account} ORDER BY id DESC LIMIT 1"
+                    ))
+                    .await;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "account {account}: {done} of {n} runs finished"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn sync_now(&self, account: i64) {
+        self.admin
+            .json(
+                "accounts/sync",
+                &[("id", &account.to_string())],
+                StatusCode::OK,
+            )
+            .await;
+    }
+
+    async fn account_row(&self, id: i64, column: &str) -> Option<String> {
+        self.server
+            .scalar::<Option<String>>(&format!("SELECT {column} FROM accounts WHERE id = {id}"))
+            .await
+    }
+
+    async fn media_of(&self, id: i64) -> i64 {
+        self.server
+            .count(&format!(
+                "SELECT COUNT(*) FROM media WHERE account_id = {id}"
+            ))
+            .await
+    }
+
+    async fn snapshots_of(&self, id: i64) -> i64 {
+        self.server
+            .count(&format!(
+                "SELECT COUNT(*) FROM media_snapshots s JOIN media m ON m.id = s.media_id WHERE m.account_id = {id}"
+            ))
+            .await
+    }
+
+    async fn stop(self) {
+        self.server.stop().await;
+        self.sim_server.stop().await;
+    }
+}
+
+async fn full_sync_then_growth(db: Db) {
+    let Some(w) = World::new(db, 120, &[]).await else {
+        return;
+    };
+    let ig = w.account(Flavour::InstagramLogin);
+    let id = w.connect(&ig).await;
+    assert_eq!(w.finished_runs(id, 1).await, "ok");
+    assert_eq!(w.account_row(id, "status").await.as_deref(), Some("ok"));
+
+    // Every post of the last year plus the live stories, one snapshot each.
+    let media = w.media_of(id).await;
+    assert!(media >= 120, "{media} media stored");
+    assert_eq!(w.snapshots_of(id).await, media);
+    let days = w
+        .server
+        .count(&format!(
+            "SELECT COUNT(*) FROM account_insights WHERE account_id = {id}"
+        ))
+        .await;
+    assert_eq!(days, 3, "the last three days of account insights");
+    let tags = w.server.count("SELECT COUNT(*) FROM media_hashtags").await;
+    assert!(tags > 0, "hashtags parsed from captions");
+    let requests = w
+        .server
+        .count(&format!(
+            "SELECT CAST(requests AS BIGINT) FROM sync_runs WHERE account_id = {id}"
+        ))
+        .await;
+    assert!(requests <= 12, "{requests} requests for 120 media");
+
+    // The clock moves on: the next poll adds one snapshot per media, with grown metrics.
+    let newest = w
+        .server
+        .scalar::<i64>(&format!(
+            "SELECT id FROM media WHERE account_id = {id} AND product_type = 'FEED' ORDER BY published_at DESC LIMIT 1"
+        ))
+        .await;
+    let reach_before = w
+        .server
+        .count(&format!(
+            "SELECT COALESCE(MAX(reach), 0) FROM media_snapshots WHERE media_id = {newest}"
+        ))
+        .await;
+    w.sim.advance(Duration::from_secs(6 * 3600));
+    w.sync_now(id).await;
+    assert_eq!(w.finished_runs(id, 2).await, "ok");
+    let snapshots = w
+        .server
+        .count(&format!(
+            "SELECT COUNT(*) FROM media_snapshots WHERE media_id = {newest}"
+        ))
+        .await;
+    assert_eq!(snapshots, 2);
+    let reach_after = w
+        .server
+        .count(&format!(
+            "SELECT MAX(reach) FROM media_snapshots WHERE media_id = {newest}"
+        ))
+        .await;
+    assert!(
+        reach_after >= reach_before,
+        "{reach_before} → {reach_after}"
+    );
+    assert!(w.snapshots_of(id).await >= 2 * media);
+
+    // The token never sits in the database in the clear.
+    let stored = w.account_row(id, "token").await.unwrap();
+    assert!(stored.starts_with("v1.") && !stored.contains(&ig.token));
+    w.stop().await;
+}
+
+async fn error_table(db: Db) {
+    let Some(w) = World::new(db, 40, &[]).await else {
+        return;
+    };
+    let ig = w.account(Flavour::InstagramLogin);
+    let id = w.connect(&ig).await;
+    assert_eq!(w.finished_runs(id, 1).await, "ok");
+    let (media, snapshots) = (w.media_of(id).await, w.snapshots_of(id).await);
+
+    // Transient failures beyond the retries: the run fails, the data stays.
+    w.sim.faults().fail_next(8, FaultKind::ServerError);
+    w.sync_now(id).await;
+    assert_eq!(w.finished_runs(id, 2).await, "failed");
+    assert_eq!(w.snapshots_of(id).await, snapshots);
+
+    // Rate limited: the account waits, with the time it resumes.
+    w.sim.faults().fail_next(1, FaultKind::RateLimit);
+    w.sync_now(id).await;
+    assert_eq!(w.finished_runs(id, 3).await, "rate_limited");
+    assert_eq!(
+        w.account_row(id, "status").await.as_deref(),
+        Some("rate_limited")
+    );
+    let retry_after = w
+        .server
+        .count(&format!("SELECT retry_after FROM accounts WHERE id = {id}"))
+        .await;
+    assert!(retry_after > OffsetDateTime::now_utc().unix_timestamp());
+    let listed = w.admin.json("accounts/list", &[], StatusCode::OK).await;
+    assert!(listed[0]["retry_after"].as_str().unwrap().ends_with("UTC"));
+    // Lift the wait by hand to go on testing.
+    clear_rate_limit(&w.server, id).await;
+
+    // An unsupported metric is dropped for that media only.
+    w.sim.faults().reject_metric_for("IMAGE", "shares");
+    w.sync_now(id).await;
+    assert_eq!(w.finished_runs(id, 4).await, "ok");
+    assert_eq!(w.snapshots_of(id).await, snapshots + media);
+
+    // Permission revoked: marked, with Meta's words naming it; data kept.
+    w.sim
+        .faults()
+        .revoke_permission(&ig.token, "instagram_business_manage_insights");
+    w.sync_now(id).await;
+    assert_eq!(w.finished_runs(id, 5).await, "permission_missing");
+    assert_eq!(
+        w.account_row(id, "status").await.as_deref(),
+        Some("permission_missing")
+    );
+    assert!(w.account_row(id, "status_detail").await.is_some());
+    assert_eq!(w.snapshots_of(id).await, snapshots + media);
+
+    // Expired token: needs re-authorisation and is no longer polled.
+    w.sim.faults().expire_token_at(&ig.token, w.sim.now());
+    w.sync_now(id).await;
+    assert_eq!(w.finished_runs(id, 6).await, "needs_reauth");
+    assert_eq!(
+        w.account_row(id, "status").await.as_deref(),
+        Some("needs_reauth")
+    );
+    w.sync_now(id).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let runs = w
+        .server
+        .count(&format!(
+            "SELECT COUNT(*) FROM sync_runs WHERE account_id = {id}"
+        ))
+        .await;
+    assert_eq!(
+        runs, 6,
+        "an account that needs re-authorisation is not polled"
+    );
+    assert_eq!(w.snapshots_of(id).await, snapshots + media);
+    w.stop().await;
+}
+
+async fn clear_rate_limit(server: &TestServer, id: i64) {
+    let db = sea_orm::Database::connect(&server.database_url)
+        .await
+        .unwrap();
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared(&format!(
+        "UPDATE accounts SET retry_after = NULL, status = 'ok' WHERE id = {id}"
+    ))
+    .await
+    .unwrap();
+}
+
+async fn shutdown_mid_sync_writes_nothing(db: Db) {
+    let Some(w) = World::new(db, 300, &[]).await else {
+        return;
+    };
+    let ig = w.account(Flavour::InstagramLogin);
+    // Connecting checks /me and the profile, the sync reads the profile: all at once. Then
+    // the first media page takes 20 s, and shutdown comes while the sync waits for it.
+    w.sim.faults().fail_next(3, FaultKind::Slow(Duration::ZERO));
+    w.sim
+        .faults()
+        .fail_next(1, FaultKind::Slow(Duration::from_secs(20)));
+    w.connect(&ig).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while w
+        .server
+        .count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'running'")
+        .await
+        == 0
+    {
+        assert!(Instant::now() < deadline, "sync never started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let url = w.server.database_url.clone();
+    let stopping = Instant::now();
+    w.server.running.stop().await.unwrap();
+    let took = stopping.elapsed();
+    assert!(took < Duration::from_secs(10), "shutdown took {took:?}");
+
+    let db = sea_orm::Database::connect(&url).await.unwrap();
+    let count = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            use sea_orm::ConnectionTrait;
+            db.query_one(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                sql,
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap()
+        }
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM media").await, 0);
+    assert_eq!(count("SELECT COUNT(*) FROM media_snapshots").await, 0);
+    assert_eq!(count("SELECT COUNT(*) FROM account_insights").await, 0);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'cancelled'").await,
+        1
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM sync_leases").await, 0);
+    w.sim_server.stop().await;
+}
+
+async fn prune_and_cascade(db: Db) {
+    let Some(w) = World::new(db, 150, &[]).await else {
+        return;
+    };
+    let ig = w.account(Flavour::InstagramLogin);
+    let fb = w.account(Flavour::FacebookLogin);
+    let (a, b) = (w.connect(&ig).await, w.connect(&fb).await);
+    assert_eq!(w.finished_runs(a, 1).await, "ok");
+    assert_eq!(w.finished_runs(b, 1).await, "ok");
+
+    // Pruning honours the window: nothing older than 30 days survives, the rest stays.
+    w.admin
+        .json(
+            "settings/update",
+            &[("field", "lookback_days"), ("value", "30")],
+            StatusCode::OK,
+        )
+        .await;
+    let cutoff = OffsetDateTime::now_utc().unix_timestamp() - 30 * 86_400;
+    let old = w
+        .server
+        .count(&format!(
+            "SELECT COUNT(*) FROM media WHERE published_at < {cutoff}"
+        ))
+        .await;
+    let kept = w
+        .server
+        .count(&format!(
+            "SELECT COUNT(*) FROM media WHERE published_at >= {cutoff}"
+        ))
+        .await;
+    assert!(old > 0 && kept > 0, "{old} old, {kept} recent");
+    let settings = server::store::settings::SettingsStore::new(
+        sea_orm::Database::connect(&w.server.database_url)
+            .await
+            .unwrap(),
+    );
+    let pruned = settings
+        .prune(OffsetDateTime::now_utc().unix_timestamp())
+        .await
+        .unwrap();
+    assert_eq!(pruned as i64, old);
+    assert_eq!(w.server.count("SELECT COUNT(*) FROM media").await, kept);
+    let orphans = w
+        .server
+        .count("SELECT COUNT(*) FROM media_snapshots WHERE media_id NOT IN (SELECT id FROM media)")
+        .await;
+    assert_eq!(orphans, 0, "snapshots went with their media");
+
+    // Delete names what goes, then takes exactly that and nothing of the other account.
+    let preview = w
+        .admin
+        .json(
+            "accounts/deletion_preview",
+            &[("id", &a.to_string())],
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(preview["media"].as_i64().unwrap(), w.media_of(a).await);
+    assert_eq!(
+        preview["snapshots"].as_i64().unwrap(),
+        w.snapshots_of(a).await
+    );
+    assert_eq!(preview["sync_runs"], 1);
+    let b_snapshots = w.snapshots_of(b).await;
+    w.admin
+        .json("accounts/delete", &[("id", &a.to_string())], StatusCode::OK)
+        .await;
+    for table in ["media", "account_insights", "sync_runs"] {
+        assert_eq!(
+            w.server
+                .count(&format!(
+                    "SELECT COUNT(*) FROM {table} WHERE account_id = {a}"
+                ))
+                .await,
+            0,
+            "{table}"
+        );
+    }
+    assert_eq!(w.snapshots_of(b).await, b_snapshots);
+    let orphans = w
+        .server
+        .count("SELECT COUNT(*) FROM media_snapshots WHERE media_id NOT IN (SELECT id FROM media)")
+        .await;
+    assert_eq!(orphans, 0);
+
+    // Disabled accounts keep their data and are not polled.
+    w.admin
+        .json(
+            "accounts/enabled",
+            &[("id", &b.to_string()), ("enabled", "false")],
+            StatusCode::OK,
+        )
+        .await;
+    w.sync_now(b).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        w.server
+            .count(&format!(
+                "SELECT COUNT(*) FROM sync_runs WHERE account_id = {b}"
+            ))
+            .await,
+        1
+    );
+    assert_eq!(w.snapshots_of(b).await, b_snapshots);
+    w.stop().await;
+}
+
+async fn bad_input_is_refused_and_viewers_only_read(db: Db) {
+    let Some(w) = World::new(db, 10, &[]).await else {
+        return;
+    };
+    let ig = w.account(Flavour::InstagramLogin);
+    // A wrong token, and a right token with the wrong login type: refused, nothing saved.
+    for (flavour, token) in [
+        ("instagram_login", "IGAAnot-a-real-token"),
+        ("facebook_login", ig.token.as_str()),
+        ("instagram_login", ""),
+        ("instagram_login", "two words"),
+    ] {
+        let err = w
+            .admin
+            .json(
+                "accounts/connect",
+                &[("flavour", flavour), ("token", token)],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        let text = err.to_string();
+        assert!(text.contains("token"), "{text}");
+        assert!(!text.contains(&ig.token), "the token is not echoed back");
+    }
+    assert_eq!(w.server.count("SELECT COUNT(*) FROM accounts").await, 0);
+
+    for (field, value) in [
+        ("poll_interval_minutes", "4"),
+        ("poll_interval_minutes", "1441"),
+        ("lookback_days", "0"),
+        ("lookback_days", "many"),
+        ("privacy_contact", "not an address"),
+    ] {
+        w.admin
+            .json(
+                "settings/update",
+                &[("field", field), ("value", value)],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+    }
+    let settings = w.admin.json("settings/get", &[], StatusCode::OK).await;
+    assert_eq!(settings["poll_interval_minutes"], 60);
+    assert_eq!(settings["lookback_days"], 365);
+
+    let id = w.connect(&ig).await;
+    w.admin
+        .json(
+            "users/add",
+            &[
+                ("username", "viewer"),
+                ("password", PASSWORD),
+                ("role", "viewer"),
+            ],
+            StatusCode::OK,
+        )
+        .await;
+    let viewer = w.server.client();
+    assert_eq!(
+        viewer.login("viewer", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    let listed = viewer.json("accounts/list", &[], StatusCode::OK).await;
+    assert_eq!(listed[0]["username"], ig.username.as_str());
+    assert!(!listed.to_string().contains(&ig.token));
+    let id = id.to_string();
+    for (name, form) in [
+        ("accounts/sync", vec![("id", id.as_str())]),
+        ("accounts/delete", vec![("id", id.as_str())]),
+        (
+            "accounts/enabled",
+            vec![("id", id.as_str()), ("enabled", "false")],
+        ),
+        (
+            "accounts/connect",
+            vec![("flavour", "instagram_login"), ("token", "x")],
+        ),
+        ("settings/get", vec![]),
+        (
+            "settings/update",
+            vec![("field", "lookback_days"), ("value", "30")],
+        ),
+    ] {
+        assert_eq!(
+            viewer.call(name, &form).await.status(),
+            StatusCode::FORBIDDEN,
+            "{name}"
+        );
+    }
+    let anonymous = w.server.client();
+    assert_eq!(
+        anonymous.call("accounts/list", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    w.stop().await;
+}
+
+per_database!(
+    full_sync_then_growth,
+    error_table,
+    shutdown_mid_sync_writes_nothing,
+    prune_and_cascade,
+    bad_input_is_refused_and_viewers_only_read,
+);
