@@ -273,6 +273,17 @@ pub enum SettingField {
     PrivacyContact,
 }
 
+impl SettingField {
+    /// The wire name (as serde writes it), for hidden form inputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SettingField::PollIntervalMinutes => "poll_interval_minutes",
+            SettingField::LookbackDays => "lookback_days",
+            SettingField::PrivacyContact => "privacy_contact",
+        }
+    }
+}
+
 /// A Meta data-deletion request, as its public status page shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeletionStatus {

@@ -20,7 +20,10 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::components::layout::SignedInLayout;
-use crate::routes::{accounts, login, not_found, overview, posts, settings, setup, users};
+use crate::routes::{
+    accounts, login, not_found, overview, posts, privacy, privacy_deletion, settings, setup,
+    sync_log, users,
+};
 
 /// The HTML document around the app; only rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -58,10 +61,17 @@ pub fn App() -> impl IntoView {
             <Routes fallback=not_found::NotFound>
                 <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/setup") view=setup::SetupPage ssr=SsrMode::Async />
+                <Route path=path!("/privacy") view=privacy::PrivacyPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/privacy/deletion/:code")
+                    view=privacy_deletion::DeletionStatusPage
+                    ssr=SsrMode::Async
+                />
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("/") view=overview::OverviewPage ssr=SsrMode::Async />
                     <Route path=path!("/posts") view=posts::PostsPage ssr=SsrMode::Async />
                     <Route path=path!("/accounts") view=accounts::AccountsPage ssr=SsrMode::Async />
+                    <Route path=path!("/sync-log") view=sync_log::SyncLogPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
                 </ParentRoute>

@@ -21,12 +21,66 @@ function freePort() {
   });
 }
 
+const bin = () => process.env.INSTALYTICS_BIN ?? join(repo, 'target', 'release', 'instalytics');
+
+/** Waits for `pattern` in a child's output; rejects if it exits or 30 s pass. */
+function waitForOutput(child, pattern, what) {
+  let log = '';
+  const seen = new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${what} did not start:\n${log}`)), 30_000);
+    const onData = (chunk) => {
+      log += chunk;
+      const m = log.match(pattern);
+      if (m) {
+        clearTimeout(timer);
+        ok(m);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => fail(new Error(`${what} exited with ${code}:\n${log}`)));
+  });
+  return { seen, log: () => log };
+}
+
+/**
+ * Starts `instalytics graph-sim` (the in-repo Graph API simulator) and resolves with its
+ * address and the accounts it invented (simulator tokens open nothing else).
+ */
+export async function startSim() {
+  const port = await freePort();
+  const child = spawn(bin(), ['graph-sim', '--listen', `127.0.0.1:${port}`, '--media', '60'], {
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = waitForOutput(child, /OAuth authorize:[^\n]*\n(?:.*token=\S+\n){3}/, 'simulator');
+  await out.seen;
+  const accounts = [...out.log().matchAll(/^(\S+)\s+(InstagramLogin|FacebookLogin) ig_user_id=(\d+) token=(\S+)$/gm)]
+    .map(([, username, flavour, igUserId, token]) => ({ username, flavour, igUserId, token }));
+  const root = `http://127.0.0.1:${port}`;
+  return {
+    root,
+    accounts,
+    /** Server flags that point the Graph API client and Instagram OAuth at the simulator. */
+    flags: [
+      '--instagram-graph-url', `${root}/instagram`,
+      '--facebook-graph-url', `${root}/facebook`,
+      '--instagram-app-id', '990011',
+      '--instagram-oauth-url', `${root}/oauth/authorize`,
+      '--instagram-token-url', `${root}/oauth/access_token`,
+    ],
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((ok) => child.once('exit', ok));
+    },
+  };
+}
+
 /** Starts `instalytics` and resolves once it listens; `setupUrl` is the logged first-run link. */
-export async function startServer() {
-  const bin = process.env.INSTALYTICS_BIN ?? join(repo, 'target', 'release', 'instalytics');
+export async function startServer(extraArgs = [], extraEnv = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'instalytics-e2e-'));
   const port = await freePort();
-  const child = spawn(bin, ['--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
+  const child = spawn(bin(), ['--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...extraArgs], {
     cwd: repo,
     env: {
       ...process.env,
@@ -35,28 +89,16 @@ export async function startServer() {
       LEPTOS_SITE_ROOT: join(repo, 'target', 'site'),
       LEPTOS_SITE_PKG_DIR: 'pkg',
       NO_COLOR: '1',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let log = '';
-  const setupUrl = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${log}`)), 30_000);
-    const onData = (chunk) => {
-      log += chunk;
-      const m = log.match(/create one at (http:\/\/\S+\/setup\?token=[\w-]+)/);
-      if (m) {
-        clearTimeout(timer);
-        ok(m[1]);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => fail(new Error(`server exited with ${code}:\n${log}`)));
-  });
+  const out = waitForOutput(child, /create one at (http:\/\/\S+\/setup\?token=[\w-]+)/, 'server');
+  const [, setupUrl] = await out.seen;
   return {
     base: `http://127.0.0.1:${port}`,
     setupUrl,
-    log: () => log,
+    log: out.log,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((ok) => child.once('exit', ok));

@@ -112,6 +112,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 seed,
                 accounts,
                 media_per_account: media,
+                // On the wall clock, so a server polling it asks for days the simulator has.
+                start: time::OffsetDateTime::now_utc(),
                 ..SimConfig::default()
             };
             graph_sim(listen, config).await
@@ -127,6 +129,10 @@ async fn graph_sim(listen: std::net::SocketAddr, config: SimConfig) -> anyhow::R
         .with_context(|| format!("cannot listen on {listen}"))?;
     println!("Instagram Login base: {}", server.instagram_base());
     println!("Facebook Login base:  {}", server.facebook_base());
+    println!(
+        "OAuth authorize:      http://{}/oauth/authorize",
+        server.addr
+    );
     // Simulator tokens open nothing but this simulator, so printing them is fine.
     for account in sim.accounts() {
         println!(

@@ -83,3 +83,34 @@ where
 {
     Signal::derive(move || action.value().get().and_then(Result::err))
 }
+
+/// A form ref whose form is emptied after each successful answer, so a password typed for one
+/// user is not left in the field.
+pub fn clear_on_success<I, O>(action: ServerAction<I>) -> NodeRef<leptos::html::Form>
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            if let Some(form) = form.get() {
+                form.reset();
+            }
+        }
+    });
+    form
+}
+
+/// Asks before a destructive action; on the server (never reached) it declines.
+pub fn confirm(message: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        window().confirm_with_message(message).unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = message;
+        false
+    }
+}

@@ -23,6 +23,9 @@ pub fn SignedInLayout() -> impl IntoView {
                             <main id="main" class="page">
                                 <Outlet />
                             </main>
+                            <footer class="footer">
+                                <a href="/privacy">"Privacy policy"</a>
+                            </footer>
                         }
                             .into_any()
                     }
@@ -56,6 +59,7 @@ fn TopNav(user: SessionUser) -> impl IntoView {
                 </A>
                 <A href="/posts">"Posts"</A>
                 <A href="/accounts">"Accounts"</A>
+                <A href="/sync-log">"Sync log"</A>
                 {admin.then(|| view! { <A href="/users">"Users"</A> })}
                 {admin.then(|| view! { <A href="/settings">"Settings"</A> })}
             </nav>

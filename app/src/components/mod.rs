@@ -3,3 +3,5 @@
 pub mod error_view;
 pub mod form;
 pub mod layout;
+pub mod number;
+pub mod status_badge;

@@ -5,10 +5,9 @@ use leptos_meta::Title;
 
 use crate::api::users::{list_users, AddUser, ChangeRole, DeleteUser, ResetPassword};
 use crate::components::error_view::ErrorView;
-use crate::components::form::{last_error, FormAlert, TextField};
+use crate::components::form::{clear_on_success, confirm, last_error, FormAlert, TextField};
 use crate::components::layout::AdminOnly;
 use crate::dto::{Role, SessionUser, UserSummary};
-use crate::error::AppError;
 use crate::rules::{PASSWORD_HINT, USERNAME_HINT};
 
 #[component]
@@ -185,36 +184,5 @@ fn UserRow(user: UserSummary, actions: RowActions) -> impl IntoView {
                     })}
             </td>
         </tr>
-    }
-}
-
-/// A form ref whose form is emptied after each successful answer, so a password typed for one
-/// user is not left in the field.
-fn clear_on_success<I, O>(action: ServerAction<I>) -> NodeRef<leptos::html::Form>
-where
-    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
-    O: Clone + Send + Sync + 'static,
-{
-    let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if matches!(action.value().get(), Some(Ok(_))) {
-            if let Some(form) = form.get() {
-                form.reset();
-            }
-        }
-    });
-    form
-}
-
-/// Asks before a destructive action; on the server (never reached) it declines.
-fn confirm(message: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        window().confirm_with_message(message).unwrap_or(false)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = message;
-        false
     }
 }

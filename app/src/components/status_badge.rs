@@ -1,0 +1,26 @@
+//! An account's status as a coloured badge, with what the user needs to know next to it.
+
+use leptos::prelude::*;
+
+use crate::dto::AccountStatus;
+
+#[component]
+pub fn StatusBadge(
+    status: AccountStatus,
+    /// Rate limited: when polling resumes.
+    retry_after: Option<String>,
+    /// Meta's words about a missing permission or an expired token.
+    detail: Option<String>,
+) -> impl IntoView {
+    let until = (status == AccountStatus::RateLimited)
+        .then_some(retry_after)
+        .flatten()
+        .map(|t| format!(" until {t}"));
+    view! {
+        <span class=format!("status status-{}", status.as_str())>
+            {status.label()}
+            {until}
+        </span>
+        {detail.map(|d| view! { <p class="status-detail">{d}</p> })}
+    }
+}
