@@ -90,7 +90,13 @@ async fn main() {
             Flavour::FacebookLogin => app::dto::Flavour::FacebookLogin,
         };
         connector
-            .connect_token(flavour, &account.token, None, None)
+            .connect_token(
+                flavour,
+                &account.token,
+                None,
+                None,
+                sim.now().unix_timestamp(),
+            )
             .await
             .unwrap();
     }

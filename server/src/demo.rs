@@ -94,15 +94,26 @@ pub async fn run(listen: SocketAddr, days: u32) -> anyhow::Result<()> {
     let sim_accounts = sim.accounts();
     for (account, flavour) in sim_accounts.iter().zip(flavours) {
         connector
-            .connect_token(flavour, &account.token, None, None)
+            .connect_token(flavour, &account.token, None, None, start.unix_timestamp())
             .await
             .map_err(|e| anyhow::anyhow!("connecting {}: {e}", account.username))?;
     }
 
     backfill(&ctx, &sim, days).await?;
-    // From here on the third account's token is dead: the first live poll marks it.
-    sim.faults()
-        .expire_token_at(&sim_accounts[2].token, sim.now());
+    // From here on the third account's token (as renewed during the backfill) is dead: the
+    // first live poll marks the account for re-authorisation.
+    let store = AccountStore::new(db.clone());
+    let connected = store.list().await?;
+    let third = connected
+        .iter()
+        .find(|a| a.ig_user_id == sim_accounts[2].ig_user_id)
+        .context("the third demo account is missing")?;
+    let token = ctx.cipher.open(&third.token.0, &third.ig_user_id)?;
+    sim.faults().expire_token_at(&token, sim.now());
+    // A live poll of every account right away, so the dashboard opens current.
+    for account in &connected {
+        store.request_sync(account.id).await?;
+    }
 
     let running = crate::start(args).await?;
     let clock = CancellationToken::new();
@@ -129,6 +140,11 @@ fn demo_args(dir: &std::path::Path, listen: SocketAddr, sim: &SimServer) -> Serv
         sim.instagram_root(),
         "--facebook-graph-url".into(),
         format!("http://{}/facebook", sim.addr),
+        // The simulator accepts any app credentials; they let Facebook Login tokens renew.
+        "--facebook-app-id".into(),
+        "demo-app".into(),
+        "--facebook-app-secret".into(),
+        "demo-secret".into(),
     ])
     .serve
 }

@@ -130,3 +130,86 @@ fn an_unreachable_database_is_one_clear_line() {
     );
     assert!(!err.contains("topsecret"), "password leaked: {err}");
 }
+
+/// `instalytics demo`: the simulator in-process, three accounts with collected history, one
+/// of them warned about its expired token; it prints the URL and an admin password.
+#[tokio::test]
+async fn demo_serves_three_accounts_with_history() {
+    use std::io::{BufRead, BufReader};
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_instalytics"))
+        .args([
+            "demo",
+            "--days",
+            "5",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("INSTALYTICS_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut url, mut password) = (None, None);
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(u) = line.strip_prefix("Instalytics demo: ") {
+            url = Some(u.to_owned());
+        }
+        if let Some(p) = line.trim().strip_prefix("password:") {
+            password = Some(p.trim().to_owned());
+            break;
+        }
+    }
+    let (url, password) = (
+        url.expect("URL printed"),
+        password.expect("password printed"),
+    );
+    let api = common::Api {
+        http: reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap(),
+        base: url,
+    };
+    assert_eq!(api.login("admin", &password).await.status(), StatusCode::OK);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let statuses = loop {
+        let accounts = api.json("accounts/list", &[], StatusCode::OK).await;
+        let mut statuses: Vec<String> = accounts
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["status"].as_str().unwrap().to_owned())
+            .collect();
+        statuses.sort();
+        if statuses.contains(&"needs_reauth".to_owned()) || std::time::Instant::now() > deadline {
+            break statuses;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(statuses, ["needs_reauth", "ok", "ok"]);
+    let runs = api
+        .json("sync/runs", &[("outcome", "ok")], StatusCode::OK)
+        .await;
+    assert!(
+        runs.as_array().unwrap().len() >= 15,
+        "five days of history for three accounts, then live polls"
+    );
+    terminate(child.id());
+    assert!(child.wait().unwrap().success());
+}
+
+fn terminate(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}

@@ -4,6 +4,8 @@
 //! insights in the media edge (one request per 100 media instead of one per media), falls back
 //! to per-media requests when a page refuses a metric, retries transient failures with
 //! jittered backoff, paces itself by Meta's usage headers, and counts every request.
+//! Errors are traced at debug level here: callers decide what a failure means (a story's
+//! "not enough viewers" is normal) and log it once at the level it deserves.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -260,7 +262,7 @@ impl GraphClient {
 
     /// The professional account behind the token: `/me` for Instagram Login, the first Page
     /// with a linked account for Facebook Login.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn account_id(&self) -> Result<String, GraphError> {
         match self.flavour {
             Flavour::InstagramLogin => {
@@ -285,7 +287,7 @@ impl GraphClient {
         }
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn facebook_pages(&self) -> Result<Vec<FacebookPage>, GraphError> {
         let first = self.url(
             self.base(),
@@ -309,14 +311,14 @@ impl GraphClient {
         Ok(items)
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn profile(&self, ig_user_id: &str) -> Result<Profile, GraphError> {
         self.get(self.url(self.base(), ig_user_id, &[("fields", PROFILE_FIELDS)])?)
             .await
     }
 
     /// Feed posts and reels published at or after `since`, with their lifetime metrics.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn media_since(
         &self,
         ig_user_id: &str,
@@ -336,7 +338,7 @@ impl GraphClient {
     }
 
     /// Stories of the last 24 hours (they vanish after that), with their metrics.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn stories(&self, ig_user_id: &str) -> Result<Vec<MediaWithMetrics>, GraphError> {
         let nested = format!(
             "{MEDIA_FIELDS},insights.metric({})",
@@ -412,7 +414,7 @@ impl GraphClient {
     }
 
     /// Lifetime metrics of one media; metrics Meta refuses for it are dropped and reported.
-    #[instrument(skip(self, wanted), err)]
+    #[instrument(skip(self, wanted), err(level = "debug"))]
     pub async fn media_insights(
         &self,
         media_id: &str,
@@ -474,7 +476,7 @@ impl GraphClient {
 
     /// Account insights for each UTC day in `days` (ascending, at most 30 apart): one series
     /// call for reach and follower growth, one total-value call per day for the rest.
-    #[instrument(skip(self, days), err)]
+    #[instrument(skip(self, days), err(level = "debug"))]
     pub async fn account_days(
         &self,
         ig_user_id: &str,
@@ -551,7 +553,7 @@ impl GraphClient {
 
     /// Trades this (short-lived, from OAuth) Instagram token for a 60-day one. Server-side
     /// only: it needs the app secret.
-    #[instrument(skip_all, err)]
+    #[instrument(skip_all, err(level = "debug"))]
     pub async fn long_lived(&self, app_secret: &str) -> Result<TokenGrant, GraphError> {
         self.get(self.url(
             &self.config.instagram_root,
@@ -566,7 +568,7 @@ impl GraphClient {
 
     /// A fresh 60-day token: Instagram refreshes (token at least 24 h old), Facebook exchanges
     /// (needs the app id and secret).
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn refresh_token(&self) -> Result<TokenGrant, GraphError> {
         let url = match self.flavour {
             Flavour::InstagramLogin => self.url(

@@ -171,6 +171,7 @@ async fn connect(
             token.expose(),
             Some(grant.user_id),
             long.expires_in,
+            crate::services::now(),
         )
         .await
         .map_err(|e| e.for_field("token").unwrap_or_else(|| e.to_string()))?;

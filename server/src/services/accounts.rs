@@ -83,13 +83,15 @@ fn summary(row: accounts::Model, syncing: bool) -> AccountSummary {
 
 impl AccountService {
     /// Checks `token` with the profile call, then saves the account with the token sealed to
-    /// its Instagram id. Used by the paste form and by the OAuth callback.
+    /// its Instagram id, as issued at `at`. Used by the paste form, the OAuth callback and the
+    /// demo (whose clock starts in the past).
     pub async fn connect_token(
         &self,
         flavour: Flavour,
         token: &str,
         app_user_id: Option<String>,
         expires_in: Option<i64>,
+        at: i64,
     ) -> Result<accounts::Model, AppError> {
         let client = GraphClient::new(
             self.http.clone(),
@@ -105,7 +107,6 @@ impl AccountService {
             .profile(&ig_user_id)
             .await
             .map_err(|e| refusal(flavour, e))?;
-        let at = now();
         let row = self
             .accounts
             .connect(
@@ -154,7 +155,9 @@ impl AccountsPort for AccountService {
     }
 
     async fn connect(&self, flavour: Flavour, token: &str) -> Result<AccountSummary, AppError> {
-        let row = self.connect_token(flavour, token, None, None).await?;
+        let row = self
+            .connect_token(flavour, token, None, None, now())
+            .await?;
         Ok(summary(row, false))
     }
 

@@ -1,0 +1,133 @@
+// Connected accounts as an admin uses them, in headless Chromium against the release build
+// polling the in-repo Graph API simulator: a refused token, a pasted token, "Connect with
+// Instagram" (OAuth), Sync now, the Sync log filters, inline settings, deletion with its
+// confirmation, and the public Privacy page.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { join } from 'node:path';
+import { artifacts, hydrated, launchBrowser, startServer, startSim } from './server.mjs';
+
+const APP_SECRET = 'e2e-instagram-app-secret';
+let sim;
+let server;
+let browser;
+
+before(async () => {
+  sim = await startSim();
+  server = await startServer(sim.flags, { INSTALYTICS_INSTAGRAM_APP_SECRET: APP_SECRET });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await sim?.stop();
+});
+
+const shot = (page, name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+
+test('an admin connects, syncs, inspects, configures and deletes accounts', async () => {
+  const [igAccount, fbAccount] = [
+    sim.accounts.find((a) => a.flavour === 'InstagramLogin'),
+    sim.accounts.find((a) => a.flavour === 'FacebookLogin'),
+  ];
+  const page = await browser.newPage();
+  await page.goto(server.setupUrl);
+  await hydrated(page);
+  await page.getByLabel('Username').fill('olivia');
+  await page.getByLabel('Password').fill('olivia-password-1');
+  await page.getByRole('button', { name: 'Create admin' }).click();
+  await page.waitForURL(`${server.base}/`);
+
+  await page.getByRole('link', { name: 'Accounts' }).click();
+  await page.waitForURL(`${server.base}/accounts`);
+  await page.getByText('No accounts yet. Connect one above.').waitFor();
+  const form = page.locator('#connect-form');
+
+  // A Facebook Login token offered as an Instagram Login one: refused, with the reason.
+  await form.getByLabel('Login type').selectOption('instagram_login');
+  await form.getByLabel('Access token').fill(fbAccount.token);
+  await form.getByRole('button', { name: 'Check and connect' }).click();
+  await page.locator('#connect-token-error').filter({ hasText: 'Meta rejected this token' }).waitFor();
+  await shot(page, '10-accounts-token-refused');
+
+  // The right login type: connected, and its first sync completes on its own.
+  await form.getByLabel('Login type').selectOption('facebook_login');
+  await form.getByLabel('Access token').fill(fbAccount.token);
+  await form.getByRole('button', { name: 'Check and connect' }).click();
+  const fbCard = page.locator(`li[data-account="${fbAccount.username}"]`);
+  await fbCard.locator('.status-ok').waitFor({ timeout: 30_000 });
+  assert.notEqual(await fbCard.locator('dd').nth(4).textContent(), 'never');
+
+  // Connect with Instagram: through the simulator's OAuth pages and back.
+  await page.getByRole('link', { name: 'Connect with Instagram' }).click();
+  await page.waitForURL(/\/accounts\?connected=/);
+  await page.getByText(`Connected @${igAccount.username}.`).first().waitFor();
+  const igCard = page.locator(`li[data-account="${igAccount.username}"]`);
+  await igCard.locator('.status-ok').waitFor({ timeout: 30_000 });
+  await shot(page, '11-accounts-connected');
+
+  // Sync now: a second run shows in the Sync log.
+  await hydrated(page);
+  await igCard.getByRole('button', { name: 'Sync now' }).click();
+  await page.getByRole('link', { name: 'Sync log' }).click();
+  await page.waitForURL(`${server.base}/sync-log`);
+  await page.waitForFunction(
+    (name) => [...document.querySelectorAll('tbody tr')].filter((r) => r.textContent.includes(`@${name}`)).length >= 2,
+    igAccount.username,
+    { timeout: 30_000 },
+  );
+  await page.getByLabel('Outcome').selectOption('needs_reauth');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForURL(/outcome=needs_reauth/);
+  await page.getByText('No sync runs match.').waitFor();
+  await page.goto(`${server.base}/sync-log?outcome=bogus`);
+  await page.getByText('Unknown outcome filter').waitFor();
+  await page.goto(`${server.base}/sync-log?outcome=ok`);
+  await page.locator('tbody tr[data-outcome="ok"]').first().waitFor();
+  await shot(page, '12-sync-log');
+
+  // Settings are edited in place; bad values are refused next to the field.
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.waitForURL(`${server.base}/settings`);
+  await hydrated(page);
+  const poll = page.locator('#setting-poll_interval_minutes-form');
+  await poll.getByLabel('Poll interval (minutes)').fill('3');
+  await poll.getByRole('button', { name: 'Save' }).click();
+  await poll.getByText('Poll interval must be a whole number of minutes from 5 to 1440.').waitFor();
+  await poll.getByLabel('Poll interval (minutes)').fill('30');
+  await poll.getByRole('button', { name: 'Save' }).click();
+  await poll.getByText('Saved.').waitFor();
+  const contact = page.locator('#setting-privacy_contact-form');
+  await contact.getByLabel('Privacy contact address').fill('privacy@example.org');
+  await contact.getByRole('button', { name: 'Save' }).click();
+  await contact.getByText('Saved.').waitFor();
+  await page.reload();
+  assert.equal(await page.getByLabel('Poll interval (minutes)').inputValue(), '30');
+  await shot(page, '13-settings');
+
+  // Delete names what goes before it goes.
+  await page.getByRole('link', { name: 'Accounts' }).click();
+  await page.waitForURL(`${server.base}/accounts`);
+  await hydrated(page);
+  await fbCard.getByRole('button', { name: 'Delete' }).click();
+  const confirm = fbCard.getByRole('alertdialog');
+  await confirm.getByText(/posts, .* snapshots, .* days of account insights, .* sync runs/).waitFor();
+  await shot(page, '14-delete-confirmation');
+  await confirm.getByRole('button', { name: `Delete @${fbAccount.username}` }).click();
+  await fbCard.waitFor({ state: 'detached' });
+  assert.equal(await igCard.count(), 1);
+
+  // The Privacy page is public and names the contact.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(`${server.base}/login`);
+  await page.goto(`${server.base}/privacy`);
+  await page.getByRole('link', { name: 'privacy@example.org' }).waitFor();
+  await shot(page, '15-privacy');
+
+  // Tokens and the app secret never reach the log.
+  for (const secret of [igAccount.token, fbAccount.token, APP_SECRET]) {
+    assert.ok(!server.log().includes(secret), 'the server log contains a secret');
+  }
+  await page.close();
+});
