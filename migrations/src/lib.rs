@@ -5,6 +5,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod columns;
 mod iden;
 mod m20261123_000001_create_users;
 mod m20261123_000002_create_sessions;

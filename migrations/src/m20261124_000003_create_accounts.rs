@@ -6,6 +6,7 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::columns::{big, big_null, cascade, id};
 use crate::iden::{Accounts, SyncLeases};
 
 pub struct Migration;
@@ -23,13 +24,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Accounts::Table)
-                    .col(
-                        ColumnDef::new(Accounts::Id)
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id(Accounts::Id))
                     .col(
                         ColumnDef::new(Accounts::IgUserId)
                             .string_len(64)
@@ -41,44 +36,20 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Accounts::Username).string_len(64).not_null())
                     .col(ColumnDef::new(Accounts::Name).text().null())
                     .col(ColumnDef::new(Accounts::ProfilePictureUrl).text().null())
-                    .col(
-                        ColumnDef::new(Accounts::FollowersCount)
-                            .big_integer()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(Accounts::FollowsCount)
-                            .big_integer()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(Accounts::MediaCount)
-                            .big_integer()
-                            .not_null(),
-                    )
+                    .col(big(Accounts::FollowersCount))
+                    .col(big(Accounts::FollowsCount))
+                    .col(big(Accounts::MediaCount))
                     .col(ColumnDef::new(Accounts::Enabled).boolean().not_null())
                     .col(ColumnDef::new(Accounts::Status).string_len(24).not_null())
                     .col(ColumnDef::new(Accounts::StatusDetail).text().null())
-                    .col(ColumnDef::new(Accounts::RetryAfter).big_integer().null())
+                    .col(big_null(Accounts::RetryAfter))
                     .col(ColumnDef::new(Accounts::Token).text().not_null())
-                    .col(
-                        ColumnDef::new(Accounts::TokenIssuedAt)
-                            .big_integer()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(Accounts::TokenExpiresAt)
-                            .big_integer()
-                            .null(),
-                    )
-                    .col(
-                        ColumnDef::new(Accounts::NextSyncAt)
-                            .big_integer()
-                            .not_null(),
-                    )
+                    .col(big(Accounts::TokenIssuedAt))
+                    .col(big_null(Accounts::TokenExpiresAt))
+                    .col(big(Accounts::NextSyncAt))
                     .col(ColumnDef::new(Accounts::SyncRequested).boolean().not_null())
-                    .col(ColumnDef::new(Accounts::LastSyncAt).big_integer().null())
-                    .col(ColumnDef::new(Accounts::CreatedAt).big_integer().not_null())
+                    .col(big_null(Accounts::LastSyncAt))
+                    .col(big(Accounts::CreatedAt))
                     .to_owned(),
             )
             .await?;
@@ -86,25 +57,14 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(SyncLeases::Table)
-                    .col(
-                        ColumnDef::new(SyncLeases::AccountId)
-                            .big_integer()
-                            .not_null()
-                            .primary_key(),
-                    )
+                    .col(big(SyncLeases::AccountId).primary_key())
                     .col(ColumnDef::new(SyncLeases::Owner).string_len(64).not_null())
-                    .col(
-                        ColumnDef::new(SyncLeases::ExpiresAt)
-                            .big_integer()
-                            .not_null(),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_sync_leases_account")
-                            .from(SyncLeases::Table, SyncLeases::AccountId)
-                            .to(Accounts::Table, Accounts::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .col(big(SyncLeases::ExpiresAt))
+                    .foreign_key(&mut cascade(
+                        "fk_sync_leases_account",
+                        (SyncLeases::Table, SyncLeases::AccountId),
+                        (Accounts::Table, Accounts::Id),
+                    ))
                     .to_owned(),
             )
             .await

@@ -8,6 +8,7 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::columns::{big, big_null, cascade, id, index};
 use crate::iden::{AccountInsights, Accounts, Media, MediaHashtags, MediaSnapshots, SyncRuns};
 
 pub struct Migration;
@@ -18,32 +19,6 @@ impl MigrationName for Migration {
     }
 }
 
-fn id<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .big_integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .to_owned()
-}
-
-fn count<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).big_integer().null().to_owned()
-}
-
-fn cascade(
-    name: &str,
-    from: (impl IntoTableRef, impl IntoIden),
-    to: (impl IntoTableRef, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -52,14 +27,14 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Media::Table)
                     .col(id(Media::Id))
-                    .col(ColumnDef::new(Media::AccountId).big_integer().not_null())
+                    .col(big(Media::AccountId))
                     .col(ColumnDef::new(Media::IgMediaId).string_len(64).not_null())
                     .col(ColumnDef::new(Media::Caption).text().null())
                     .col(ColumnDef::new(Media::MediaType).string_len(32).null())
                     .col(ColumnDef::new(Media::ProductType).string_len(16).not_null())
                     .col(ColumnDef::new(Media::Permalink).text().null())
                     .col(ColumnDef::new(Media::ThumbnailUrl).text().null())
-                    .col(ColumnDef::new(Media::PublishedAt).big_integer().not_null())
+                    .col(big(Media::PublishedAt))
                     .foreign_key(&mut cascade(
                         "fk_media_account",
                         (Media::Table, Media::AccountId),
@@ -75,26 +50,19 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_media_account_published")
-                    .table(Media::Table)
-                    .col(Media::AccountId)
-                    .col(Media::PublishedAt)
-                    .to_owned(),
-            )
-            .await?;
+        index(
+            manager,
+            "idx_media_account_published",
+            Media::Table,
+            [Media::AccountId, Media::PublishedAt],
+        )
+        .await?;
 
         manager
             .create_table(
                 Table::create()
                     .table(MediaHashtags::Table)
-                    .col(
-                        ColumnDef::new(MediaHashtags::MediaId)
-                            .big_integer()
-                            .not_null(),
-                    )
+                    .col(big(MediaHashtags::MediaId))
                     .col(
                         ColumnDef::new(MediaHashtags::Tag)
                             .string_len(128)
@@ -113,41 +81,31 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_media_hashtags_tag")
-                    .table(MediaHashtags::Table)
-                    .col(MediaHashtags::Tag)
-                    .to_owned(),
-            )
-            .await?;
+        index(
+            manager,
+            "idx_media_hashtags_tag",
+            MediaHashtags::Table,
+            [MediaHashtags::Tag],
+        )
+        .await?;
 
         manager
             .create_table(
                 Table::create()
                     .table(MediaSnapshots::Table)
                     .col(id(MediaSnapshots::Id))
-                    .col(
-                        ColumnDef::new(MediaSnapshots::MediaId)
-                            .big_integer()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(MediaSnapshots::CapturedAt)
-                            .big_integer()
-                            .not_null(),
-                    )
-                    .col(count(MediaSnapshots::Likes))
-                    .col(count(MediaSnapshots::Comments))
-                    .col(count(MediaSnapshots::Saves))
-                    .col(count(MediaSnapshots::Shares))
-                    .col(count(MediaSnapshots::Reach))
-                    .col(count(MediaSnapshots::Views))
-                    .col(count(MediaSnapshots::Impressions))
-                    .col(count(MediaSnapshots::VideoViews))
-                    .col(count(MediaSnapshots::Plays))
-                    .col(count(MediaSnapshots::TotalInteractions))
+                    .col(big(MediaSnapshots::MediaId))
+                    .col(big(MediaSnapshots::CapturedAt))
+                    .col(big_null(MediaSnapshots::Likes))
+                    .col(big_null(MediaSnapshots::Comments))
+                    .col(big_null(MediaSnapshots::Saves))
+                    .col(big_null(MediaSnapshots::Shares))
+                    .col(big_null(MediaSnapshots::Reach))
+                    .col(big_null(MediaSnapshots::Views))
+                    .col(big_null(MediaSnapshots::Impressions))
+                    .col(big_null(MediaSnapshots::VideoViews))
+                    .col(big_null(MediaSnapshots::Plays))
+                    .col(big_null(MediaSnapshots::TotalInteractions))
                     .foreign_key(&mut cascade(
                         "fk_media_snapshots_media",
                         (MediaSnapshots::Table, MediaSnapshots::MediaId),
@@ -156,39 +114,28 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_media_snapshots_media_captured")
-                    .table(MediaSnapshots::Table)
-                    .col(MediaSnapshots::MediaId)
-                    .col(MediaSnapshots::CapturedAt)
-                    .to_owned(),
-            )
-            .await?;
+        index(
+            manager,
+            "idx_media_snapshots_media_captured",
+            MediaSnapshots::Table,
+            [MediaSnapshots::MediaId, MediaSnapshots::CapturedAt],
+        )
+        .await?;
 
         manager
             .create_table(
                 Table::create()
                     .table(AccountInsights::Table)
-                    .col(
-                        ColumnDef::new(AccountInsights::AccountId)
-                            .big_integer()
-                            .not_null(),
-                    )
+                    .col(big(AccountInsights::AccountId))
                     .col(ColumnDef::new(AccountInsights::Date).date().not_null())
-                    .col(count(AccountInsights::Followers))
-                    .col(count(AccountInsights::FollowerDelta))
-                    .col(count(AccountInsights::Reach))
-                    .col(count(AccountInsights::Views))
-                    .col(count(AccountInsights::ProfileViews))
-                    .col(count(AccountInsights::AccountsEngaged))
-                    .col(count(AccountInsights::TotalInteractions))
-                    .col(
-                        ColumnDef::new(AccountInsights::UpdatedAt)
-                            .big_integer()
-                            .not_null(),
-                    )
+                    .col(big_null(AccountInsights::Followers))
+                    .col(big_null(AccountInsights::FollowerDelta))
+                    .col(big_null(AccountInsights::Reach))
+                    .col(big_null(AccountInsights::Views))
+                    .col(big_null(AccountInsights::ProfileViews))
+                    .col(big_null(AccountInsights::AccountsEngaged))
+                    .col(big_null(AccountInsights::TotalInteractions))
+                    .col(big(AccountInsights::UpdatedAt))
                     .primary_key(
                         Index::create()
                             .col(AccountInsights::AccountId)
@@ -208,10 +155,10 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(SyncRuns::Table)
                     .col(id(SyncRuns::Id))
-                    .col(ColumnDef::new(SyncRuns::AccountId).big_integer().not_null())
+                    .col(big(SyncRuns::AccountId))
                     .col(ColumnDef::new(SyncRuns::Trigger).string_len(16).not_null())
-                    .col(ColumnDef::new(SyncRuns::StartedAt).big_integer().not_null())
-                    .col(ColumnDef::new(SyncRuns::FinishedAt).big_integer().null())
+                    .col(big(SyncRuns::StartedAt))
+                    .col(big_null(SyncRuns::FinishedAt))
                     .col(ColumnDef::new(SyncRuns::Outcome).string_len(24).not_null())
                     .col(ColumnDef::new(SyncRuns::Requests).integer().not_null())
                     .col(ColumnDef::new(SyncRuns::RowsWritten).integer().not_null())
@@ -225,16 +172,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_sync_runs_account_started")
-                    .table(SyncRuns::Table)
-                    .col(SyncRuns::AccountId)
-                    .col(SyncRuns::StartedAt)
-                    .to_owned(),
-            )
-            .await
+        index(
+            manager,
+            "idx_sync_runs_account_started",
+            SyncRuns::Table,
+            [SyncRuns::AccountId, SyncRuns::StartedAt],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

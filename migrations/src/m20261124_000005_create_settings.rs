@@ -3,6 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::columns::big;
 use crate::iden::{DeletionRequests, Settings};
 
 pub struct Migration;
@@ -30,11 +31,7 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .primary_key(),
                     )
-                    .col(
-                        ColumnDef::new(Settings::PollIntervalSecs)
-                            .big_integer()
-                            .not_null(),
-                    )
+                    .col(big(Settings::PollIntervalSecs))
                     .col(ColumnDef::new(Settings::LookbackDays).integer().not_null())
                     .col(ColumnDef::new(Settings::PrivacyContact).text().not_null())
                     .to_owned(),
@@ -74,11 +71,7 @@ impl MigrationTrait for Migration {
                             .string_len(64)
                             .not_null(),
                     )
-                    .col(
-                        ColumnDef::new(DeletionRequests::ReceivedAt)
-                            .big_integer()
-                            .not_null(),
-                    )
+                    .col(big(DeletionRequests::ReceivedAt))
                     .col(
                         ColumnDef::new(DeletionRequests::AccountsDeleted)
                             .integer()

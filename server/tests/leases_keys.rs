@@ -99,18 +99,7 @@ async fn two_instances_never_sync_the_same_account_at_once() {
         .fail_next(100_000, FaultKind::Slow(Duration::from_millis(15)));
     let mut ids = Vec::new();
     for account in sim.accounts() {
-        let flavour = match account.flavour {
-            server::graph_sim::Flavour::InstagramLogin => "instagram_login",
-            server::graph_sim::Flavour::FacebookLogin => "facebook_login",
-        };
-        let summary = admin
-            .json(
-                "accounts/connect",
-                &[("flavour", flavour), ("token", &account.token)],
-                StatusCode::OK,
-            )
-            .await;
-        ids.push(summary["id"].as_i64().unwrap());
+        ids.push(common::connect(&admin, &account).await);
     }
     let rounds = 4;
     for round in 1..=rounds {
@@ -195,17 +184,7 @@ async fn rotation_and_wrong_keys(db: Db) {
     };
     let admin = server.admin("admin", PASSWORD).await;
     for account in sim.accounts() {
-        let flavour = match account.flavour {
-            server::graph_sim::Flavour::InstagramLogin => "instagram_login",
-            server::graph_sim::Flavour::FacebookLogin => "facebook_login",
-        };
-        admin
-            .json(
-                "accounts/connect",
-                &[("flavour", flavour), ("token", &account.token)],
-                StatusCode::OK,
-            )
-            .await;
+        common::connect(&admin, &account).await;
     }
     let dir = server.data_dir().to_path_buf();
     let url = server.database_url.clone();

@@ -134,17 +134,7 @@ async fn meta_callbacks_verify_signatures_and_act(db: Db) {
     };
     let admin = server.admin("admin", PASSWORD).await;
     for account in sim.accounts() {
-        let flavour = match account.flavour {
-            server::graph_sim::Flavour::InstagramLogin => "instagram_login",
-            server::graph_sim::Flavour::FacebookLogin => "facebook_login",
-        };
-        admin
-            .json(
-                "accounts/connect",
-                &[("flavour", flavour), ("token", &account.token)],
-                StatusCode::OK,
-            )
-            .await;
+        common::connect(&admin, &account).await;
     }
     let [first, second] = [&sim.accounts()[0], &sim.accounts()[1]].map(|a| a.ig_user_id.clone());
     let http = Client::new();

@@ -52,20 +52,7 @@ impl World {
     }
 
     async fn connect(&self, account: &SimAccount) -> i64 {
-        let flavour = match account.flavour {
-            Flavour::InstagramLogin => "instagram_login",
-            Flavour::FacebookLogin => "facebook_login",
-        };
-        let summary = self
-            .admin
-            .json(
-                "accounts/connect",
-                &[("flavour", flavour), ("token", &account.token)],
-                StatusCode::OK,
-            )
-            .await;
-        assert_eq!(summary["username"], account.username.as_str());
-        summary["id"].as_i64().unwrap()
+        common::connect(&self.admin, account).await
     }
 
     /// Waits until `account` has `n` finished runs; returns the newest one's outcome.

@@ -17,6 +17,10 @@ pub fn TextField(
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
+    /// The value shown before the user types (settings edited in place).
+    #[prop(optional, into)]
+    value: Option<String>,
+    #[prop(default = true)] required: bool,
 ) -> impl IntoView {
     let id = format!("{form}-{name}");
     let hint_id = format!("{id}-hint");
@@ -43,7 +47,8 @@ pub fn TextField(
                 name=name
                 type=kind
                 autocomplete=autocomplete
-                required=true
+                value=value
+                required=required
                 aria-invalid=move || message().is_some().to_string()
                 aria-describedby=described_by
             />

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 
 use crate::api::settings::{get_settings, UpdateSetting};
 use crate::components::error_view::ErrorView;
-use crate::components::form::{last_error, FormAlert};
+use crate::components::form::{last_error, FormAlert, TextField};
 use crate::components::layout::AdminOnly;
 use crate::dto::{SettingField, SettingsView};
 use crate::rules::{CONTACT_HINT, LOOKBACK_HINT, POLL_HINT};
@@ -79,41 +79,20 @@ fn Setting(
     let error = last_error(save);
     let id = format!("setting-{}", field.as_str());
     let form_id = format!("{id}-form");
-    let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
-    let message = move || error.get().and_then(|e| e.for_field("value"));
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
-    let described = {
-        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
-        move || {
-            if message().is_some() {
-                format!("{hint_id} {error_id}")
-            } else {
-                hint_id.clone()
-            }
-        }
-    };
     view! {
         <ActionForm action=save attr:class="setting inline-form" attr:id=form_id>
             <input type="hidden" name="field" value=field.as_str() />
-            <div class="field">
-                <label for=id.clone()>{label}</label>
-                <input
-                    id=id
-                    name="value"
-                    type=kind
-                    value=value
-                    aria-invalid=move || message().is_some().to_string()
-                    aria-describedby=described
-                />
-                <p class="hint" id=hint_id>
-                    {hint}
-                </p>
-                <Show when=move || message().is_some()>
-                    <p class="field-error" id=error_id.clone()>
-                        {message}
-                    </p>
-                </Show>
-            </div>
+            <TextField
+                form=id
+                name="value"
+                label
+                kind
+                hint
+                value
+                required=field != SettingField::PrivacyContact
+                error
+            />
             <button type="submit">"Save"</button>
             <FormAlert error />
             <Show when=saved>

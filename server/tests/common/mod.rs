@@ -97,6 +97,23 @@ pub fn serve_args(dir: &std::path::Path, database_url: &str, extra: &[String]) -
     <Flags as clap::Parser>::parse_from(argv).serve
 }
 
+/// Connects a simulator account through the Accounts page's server function; returns its id.
+pub async fn connect(admin: &Api, account: &server::graph_sim::SimAccount) -> i64 {
+    let flavour = match account.flavour {
+        server::graph_sim::Flavour::InstagramLogin => "instagram_login",
+        server::graph_sim::Flavour::FacebookLogin => "facebook_login",
+    };
+    let summary = admin
+        .json(
+            "accounts/connect",
+            &[("flavour", flavour), ("token", &account.token)],
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(summary["username"], account.username.as_str());
+    summary["id"].as_i64().unwrap()
+}
+
 /// Flags that point the server's Graph API client at a simulator.
 pub fn sim_flags(sim: &server::graph_sim::SimServer) -> Vec<String> {
     vec![
