@@ -24,6 +24,8 @@ after(async () => {
   await sim?.stop();
 });
 
+// The overview page links to Accounts too: click the navigation's link.
+const nav = (page, name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
 const shot = (page, name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 
 test('an admin connects, syncs, inspects, configures and deletes accounts', async () => {
@@ -39,7 +41,7 @@ test('an admin connects, syncs, inspects, configures and deletes accounts', asyn
   await page.getByRole('button', { name: 'Create admin' }).click();
   await page.waitForURL(`${server.base}/`);
 
-  await page.getByRole('link', { name: 'Accounts' }).click();
+  await nav(page, 'Accounts').click();
   await page.waitForURL(`${server.base}/accounts`);
   await page.getByText('No accounts yet. Connect one above.').waitFor();
   const form = page.locator('#connect-form');
@@ -70,7 +72,7 @@ test('an admin connects, syncs, inspects, configures and deletes accounts', asyn
   // Sync now: a second run shows in the Sync log.
   await hydrated(page);
   await igCard.getByRole('button', { name: 'Sync now' }).click();
-  await page.getByRole('link', { name: 'Sync log' }).click();
+  await nav(page, 'Sync log').click();
   await page.waitForURL(`${server.base}/sync-log`);
   await page.waitForFunction(
     (name) => [...document.querySelectorAll('tbody tr')].filter((r) => r.textContent.includes(`@${name}`)).length >= 2,
@@ -88,7 +90,7 @@ test('an admin connects, syncs, inspects, configures and deletes accounts', asyn
   await shot(page, '12-sync-log');
 
   // Settings are edited in place; bad values are refused next to the field.
-  await page.getByRole('link', { name: 'Settings' }).click();
+  await nav(page, 'Settings').click();
   await page.waitForURL(`${server.base}/settings`);
   await hydrated(page);
   const poll = page.locator('#setting-poll_interval_minutes-form');
@@ -107,7 +109,7 @@ test('an admin connects, syncs, inspects, configures and deletes accounts', asyn
   await shot(page, '13-settings');
 
   // Delete names what goes before it goes.
-  await page.getByRole('link', { name: 'Accounts' }).click();
+  await nav(page, 'Accounts').click();
   await page.waitForURL(`${server.base}/accounts`);
   await hydrated(page);
   await fbCard.getByRole('button', { name: 'Delete' }).click();

@@ -4,4 +4,5 @@ pub mod error_view;
 pub mod form;
 pub mod layout;
 pub mod number;
+pub mod refresh;
 pub mod status_badge;

@@ -1,7 +1,9 @@
 //! Numbers as people read them.
 
-/// `12345678` → `12,345,678`.
-pub fn thousands(n: i64) -> String {
+/// `12345678` → `12,345,678`. Takes any integer the DTOs use (`i32`, `i64`, `u64`): `i128`
+/// holds them all, so no caller needs a lossy cast.
+pub fn thousands(n: impl Into<i128>) -> String {
+    let n: i128 = n.into();
     let digits = n.unsigned_abs().to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
     if n < 0 {
@@ -28,5 +30,7 @@ mod tests {
         assert_eq!(thousands(12_345_678), "12,345,678");
         assert_eq!(thousands(-1_234), "-1,234");
         assert_eq!(thousands(i64::MIN), "-9,223,372,036,854,775,808");
+        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
+        assert_eq!(thousands(7_i32), "7");
     }
 }

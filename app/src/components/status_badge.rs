@@ -4,6 +4,8 @@ use leptos::prelude::*;
 
 use crate::dto::AccountStatus;
 
+/// The badge's text and class: `status status-<as_str()>`, so colour is never the only cue
+/// and browser tests can find a status by class.
 #[component]
 pub fn StatusBadge(
     status: AccountStatus,
@@ -16,6 +18,14 @@ pub fn StatusBadge(
         .then_some(retry_after)
         .flatten()
         .map(|t| format!(" until {t}"));
+    // Only these two need the admin to act, and Meta's message says how; for the others the
+    // detail is at most a leftover from an earlier state.
+    let detail = matches!(
+        status,
+        AccountStatus::PermissionMissing | AccountStatus::NeedsReauth
+    )
+    .then_some(detail)
+    .flatten();
     view! {
         <span class=format!("status status-{}", status.as_str())>
             {status.label()}

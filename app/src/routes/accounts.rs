@@ -6,24 +6,53 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::accounts::{
-    account_deletion_preview, list_accounts, oauth_enabled, ConnectAccount, DeleteAccount,
+    list_accounts, oauth_enabled, AccountDeletionPreview, ConnectAccount, DeleteAccount,
     SetAccountEnabled, SyncAccount,
 };
 use crate::components::error_view::ErrorView;
 use crate::components::form::{clear_on_success, last_error, FormAlert, TextField};
 use crate::components::number::thousands;
+use crate::components::refresh::refresh_while;
 use crate::components::status_badge::StatusBadge;
-use crate::dto::{AccountSummary, DeletionPreview, Flavour, SessionUser};
+use crate::dto::{AccountStatus, AccountSummary, DeletionPreview, Flavour, SessionUser};
 use crate::rules::TOKEN_HINT;
 
 /// How often the list refreshes while a sync runs or waits, so "Sync now" visibly finishes.
 const BUSY_REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// The admin's per-account actions, shared by every card.
 #[derive(Clone, Copy)]
 struct RowActions {
     sync: ServerAction<SyncAccount>,
     enable: ServerAction<SetAccountEnabled>,
+    preview: ServerAction<AccountDeletionPreview>,
     delete: ServerAction<DeleteAccount>,
+    /// The account whose deletion is being confirmed. Kept here rather than in its card
+    /// because the cards are rebuilt on every refresh while a sync runs.
+    confirming: RwSignal<Option<i64>>,
+}
+
+/// What the poller is doing about an account right now, as the card says it.
+fn activity(account: &AccountSummary) -> Option<&'static str> {
+    if account.syncing {
+        Some("syncing…")
+    } else if account.sync_requested && account.enabled {
+        Some("queued")
+    } else {
+        None
+    }
+}
+
+/// Whether the poller will change this account soon, so the page should look again. A queued
+/// account that is waiting for re-authorisation or for a rate limit to lift is not polled
+/// for: the poller skips it until then, which can be hours.
+fn changing_soon(account: &AccountSummary) -> bool {
+    activity(account).is_some()
+        && (account.syncing
+            || !matches!(
+                account.status,
+                AccountStatus::NeedsReauth | AccountStatus::RateLimited
+            ))
 }
 
 #[component]
@@ -33,7 +62,9 @@ pub fn AccountsPage() -> impl IntoView {
     let actions = RowActions {
         sync: ServerAction::new(),
         enable: ServerAction::new(),
+        preview: ServerAction::new(),
         delete: ServerAction::new(),
+        confirming: RwSignal::new(None),
     };
     let tick = RwSignal::new(0u32);
     let accounts = Resource::new(
@@ -48,18 +79,20 @@ pub fn AccountsPage() -> impl IntoView {
         },
         |_| list_accounts(),
     );
-    // Only in the browser (effects do not run on the server): poll while anything is busy.
-    Effect::new(move |_| {
-        let busy = accounts.get().is_some_and(|r| {
-            r.is_ok_and(|list| list.iter().any(|a| a.syncing || a.sync_requested))
-        });
-        if busy {
-            set_timeout(move || tick.update(|t| *t += 1), BUSY_REFRESH);
-        }
-    });
+    refresh_while(
+        tick,
+        move || {
+            accounts
+                .get()
+                .and_then(Result::ok)
+                .is_some_and(|list| list.iter().any(changing_soon))
+        },
+        BUSY_REFRESH,
+    );
     let errors = [
         last_error(actions.sync),
         last_error(actions.enable),
+        last_error(actions.preview),
         last_error(actions.delete),
     ];
     view! {
@@ -80,11 +113,12 @@ pub fn AccountsPage() -> impl IntoView {
                         view! { <p class="empty-state">{text}</p> }.into_any()
                     }
                     Ok(list) => {
+                        let actions = admin.then_some(actions);
                         view! {
                             <ul class="accounts">
                                 {list
                                     .into_iter()
-                                    .map(|account| view! { <AccountCard account admin actions /> })
+                                    .map(|account| view! { <AccountCard account actions /> })
                                     .collect_view()}
                             </ul>
                         }
@@ -97,6 +131,11 @@ pub fn AccountsPage() -> impl IntoView {
     }
 }
 
+/// The same words whether the account came by token or through Instagram's OAuth pages.
+fn connected_message(username: &str) -> String {
+    format!("Connected @{username}. Its first sync starts now.")
+}
+
 /// What the OAuth callback reported, carried in the query string. Shown as text, never HTML.
 #[component]
 fn OAuthNotice() -> impl IntoView {
@@ -106,7 +145,7 @@ fn OAuthNotice() -> impl IntoView {
         if let Some(name) = q.get("connected") {
             view! {
                 <p class="notice ok" role="status">
-                    {format!("Connected @{name}. Its first sync starts now.")}
+                    {connected_message(&name)}
                 </p>
             }
             .into_any()
@@ -128,10 +167,7 @@ fn ConnectForm(connect: ServerAction<ConnectAccount>) -> impl IntoView {
     let form = clear_on_success(connect);
     let error = last_error(connect);
     let connected = move || match connect.value().get() {
-        Some(Ok(account)) => Some(format!(
-            "Connected @{}. Its first sync starts now.",
-            account.username
-        )),
+        Some(Ok(account)) => Some(connected_message(&account.username)),
         _ => None,
     };
     let oauth = Resource::new(|| (), |_| oauth_enabled());
@@ -157,15 +193,20 @@ fn ConnectForm(connect: ServerAction<ConnectAccount>) -> impl IntoView {
                     error
                 />
                 <FormAlert error />
-                <button type="submit">"Check and connect"</button>
+                // The server asks Meta before saving, which can take seconds: one click is enough.
+                <button type="submit" disabled=connect.pending()>
+                    "Check and connect"
+                </button>
             </ActionForm>
             <p class="ok" role="status">
                 {connected}
             </p>
             <Suspense>
                 {move || Suspend::new(async move {
-                    matches!(oauth.await, Ok(true))
-                        .then(|| {
+                    match oauth.await {
+                        // rel="external": a full navigation, since the server answers with a
+                        // redirect to Instagram rather than a page of this app.
+                        Ok(true) => {
                             view! {
                                 <p>
                                     "Or sign in with Instagram: "
@@ -174,43 +215,56 @@ fn ConnectForm(connect: ServerAction<ConnectAccount>) -> impl IntoView {
                                     </a>
                                 </p>
                             }
-                        })
+                                .into_any()
+                        }
+                        Ok(false) => ().into_any(),
+                        Err(error) => {
+                            view! {
+                                <p class="form-alert" role="alert">
+                                    {format!("Cannot tell whether Instagram sign-in is set up: {error}")}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    }
                 })}
             </Suspense>
         </section>
     }
 }
 
+/// One account. `actions` is `Some` for admins only: viewers see the status, nothing to press.
 #[component]
-fn AccountCard(account: AccountSummary, admin: bool, actions: RowActions) -> impl IntoView {
-    let busy = if account.syncing {
-        Some("syncing…")
-    } else if account.sync_requested && account.enabled {
-        Some("queued")
-    } else {
-        None
-    };
-    let username = account.username.clone();
-    let (id, enabled) = (account.id, account.enabled);
-    let controls = admin.then(|| view! { <AccountActions id enabled actions /> });
+fn AccountCard(account: AccountSummary, actions: Option<RowActions>) -> impl IntoView {
+    let controls = actions.map(|actions| {
+        view! {
+            <AccountActions
+                id=account.id
+                username=account.username.clone()
+                enabled=account.enabled
+                reauth=account.status == AccountStatus::NeedsReauth
+                actions
+            />
+        }
+    });
+    let activity = activity(&account);
+    let key = account.username.clone();
     view! {
-        <li class="account card" data-account=username>
+        <li class="account card" data-account=key>
             {account
                 .picture_url
-                .clone()
                 .map(|src| view! { <img class="avatar" src=src alt="" width="40" height="40" /> })}
             <div class="account-main">
-                <h2>
-                    "@" {account.username.clone()} <small>{account.name.clone()}</small>
-                </h2>
-                <p class="account-status">
+                <h2>"@" {account.username} <small>{account.name}</small></h2>
+                <div class="account-status">
                     <StatusBadge
                         status=account.status
-                        retry_after=account.retry_after.clone()
-                        detail=account.status_detail.clone()
+                        retry_after=account.retry_after
+                        detail=account.status_detail
                     />
-                    {busy.map(|b| view! { <span class="busy" role="status">{b}</span> })}
-                </p>
+                    {activity.map(|text| view! { <span class="busy">{text}</span> })}
+                </div>
+                // Browser tests read these by position: keep "Last sync" fifth.
                 <dl class="facts">
                     <dt>"Followers"</dt>
                     <dd>{thousands(account.followers)}</dd>
@@ -221,9 +275,9 @@ fn AccountCard(account: AccountSummary, admin: bool, actions: RowActions) -> imp
                     <dt>"Polling"</dt>
                     <dd>{if account.enabled { "enabled" } else { "disabled" }}</dd>
                     <dt>"Last sync"</dt>
-                    <dd>{account.last_sync.clone().unwrap_or_else(|| "never".into())}</dd>
+                    <dd>{account.last_sync.unwrap_or_else(|| "never".into())}</dd>
                     <dt>"Token expires"</dt>
-                    <dd>{account.token_expires.clone().unwrap_or_else(|| "unknown".into())}</dd>
+                    <dd>{account.token_expires.unwrap_or_else(|| "unknown".into())}</dd>
                 </dl>
             </div>
             {controls}
@@ -232,22 +286,39 @@ fn AccountCard(account: AccountSummary, admin: bool, actions: RowActions) -> imp
 }
 
 #[component]
-fn AccountActions(id: i64, enabled: bool, actions: RowActions) -> impl IntoView {
-    let preview = RwSignal::new(None::<DeletionPreview>);
-    let preview_error = RwSignal::new(None::<crate::error::AppError>);
+fn AccountActions(
+    id: i64,
+    username: String,
+    enabled: bool,
+    /// The token is dead: a sync would be skipped, so "Sync now" is off until reconnected.
+    reauth: bool,
+    actions: RowActions,
+) -> impl IntoView {
     let ask = move |_| {
-        leptos::task::spawn_local(async move {
-            match account_deletion_preview(id).await {
-                Ok(p) => preview.set(Some(p)),
-                Err(e) => preview_error.set(Some(e)),
-            }
-        });
+        actions.confirming.set(Some(id));
+        actions.preview.dispatch(AccountDeletionPreview { id });
+    };
+    // The preview shown is the latest answer, and only if it is about this account.
+    let preview = move || {
+        (actions.confirming.get() == Some(id))
+            .then(|| actions.preview.value().get())
+            .flatten()
+            .and_then(Result::ok)
+            .filter(|p| p.username == username)
+    };
+    let sync_blocked_reason = if !enabled {
+        Some("Enable the account to sync it.")
+    } else if reauth {
+        Some("The token was revoked or expired: connect the account again.")
+    } else {
+        None
     };
     view! {
         <div class="account-actions">
             <button
                 type="button"
-                disabled=!enabled
+                disabled=sync_blocked_reason.is_some()
+                title=sync_blocked_reason
                 on:click=move |_| {
                     actions.sync.dispatch(SyncAccount { id });
                 }
@@ -265,40 +336,47 @@ fn AccountActions(id: i64, enabled: bool, actions: RowActions) -> impl IntoView 
             <button type="button" class="danger" on:click=ask>
                 "Delete"
             </button>
-            <FormAlert error=Signal::derive(move || preview_error.get()) />
-            {move || {
-                preview
-                    .get()
-                    .map(|p| {
-                        view! {
-                            <div class="confirm" role="alertdialog" aria-label="Confirm deletion">
-                                <p>
-                                    {format!(
-                                        "Delete @{} and everything collected for it: {} posts, {} snapshots, {} days of account insights, {} sync runs. This cannot be undone.",
-                                        p.username,
-                                        thousands(p.media as i64),
-                                        thousands(p.snapshots as i64),
-                                        thousands(p.insight_days as i64),
-                                        thousands(p.sync_runs as i64),
-                                    )}
-                                </p>
-                                <button
-                                    type="button"
-                                    class="danger"
-                                    on:click=move |_| {
-                                        actions.delete.dispatch(DeleteAccount { id });
-                                        preview.set(None);
-                                    }
-                                >
-                                    {format!("Delete @{}", p.username)}
-                                </button>
-                                <button type="button" on:click=move |_| preview.set(None)>
-                                    "Cancel"
-                                </button>
-                            </div>
-                        }
-                    })
-            }}
+            {move || preview().map(|preview| view! { <ConfirmDelete id preview actions /> })}
+        </div>
+    }
+}
+
+/// Names everything a deletion removes, and asks once more.
+#[component]
+fn ConfirmDelete(id: i64, preview: DeletionPreview, actions: RowActions) -> impl IntoView {
+    let cancel = move |_| {
+        actions.confirming.set(None);
+        actions.preview.clear();
+    };
+    let delete = move |_| {
+        actions.confirming.set(None);
+        actions.preview.clear();
+        actions.delete.dispatch(DeleteAccount { id });
+    };
+    let DeletionPreview {
+        username,
+        media,
+        snapshots,
+        insight_days,
+        sync_runs,
+    } = preview;
+    view! {
+        <div class="confirm" role="alertdialog" aria-label="Confirm deletion">
+            <p>
+                {format!(
+                    "Delete @{username} and everything collected for it: {} posts, {} snapshots, {} days of account insights, {} sync runs. This cannot be undone.",
+                    thousands(media),
+                    thousands(snapshots),
+                    thousands(insight_days),
+                    thousands(sync_runs),
+                )}
+            </p>
+            <button type="button" class="danger" on:click=delete>
+                {format!("Delete @{username}")}
+            </button>
+            <button type="button" class="secondary" on:click=cancel>
+                "Cancel"
+            </button>
         </div>
     }
 }

@@ -42,6 +42,10 @@ pub fn LoginPage() -> impl IntoView {
                     "Sign in"
                 </button>
             </ActionForm>
+            // Meta requires the privacy policy to be reachable without an account.
+            <p class="auth-footer">
+                <a href="/privacy">"Privacy policy"</a>
+            </p>
         </main>
     }
 }

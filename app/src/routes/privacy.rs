@@ -31,8 +31,9 @@ pub fn PrivacyPage() -> impl IntoView {
             <p>
                 "Removing this app under Apps and Websites in your Instagram or Facebook settings tells this instance to stop collecting; asking Meta to delete your data deletes your connected account and everything collected for it, and gives you a confirmation code to check here."
             </p>
+            <p>"You can also write to the contact below and ask for your account and its data to be deleted."</p>
             <h2>"Contact"</h2>
-            <Suspense fallback=|| view! { <p>"…"</p> }>
+            <Suspense fallback=|| view! { <p class="loading">"Loading the contact address…"</p> }>
                 {move || Suspend::new(async move {
                     match contact.await {
                         Ok(address) if !address.is_empty() => {
@@ -49,7 +50,16 @@ pub fn PrivacyPage() -> impl IntoView {
                             view! { <p>"The operator has not published a contact address yet."</p> }
                                 .into_any()
                         }
-                        Err(error) => view! { <p>{error.to_string()}</p> }.into_any(),
+                        // Not an ErrorView: the policy above is still worth reading, so only
+                        // this paragraph says what failed (and "no contact" reads differently).
+                        Err(error) => {
+                            view! {
+                                <p class="form-alert" role="alert">
+                                    {format!("The contact address could not be loaded: {error}")}
+                                </p>
+                            }
+                                .into_any()
+                        }
                     }
                 })}
             </Suspense>

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::settings::find_deletion;
+use crate::api::settings::deletion_status;
 use crate::components::error_view::ErrorView;
 
 #[component]
@@ -13,7 +13,7 @@ pub fn DeletionStatusPage() -> impl IntoView {
     let params = use_params_map();
     let status = Resource::new(
         move || params.read().get("code").unwrap_or_default(),
-        find_deletion,
+        deletion_status,
     );
     view! {
         <Title text="Data deletion" />

@@ -9,6 +9,7 @@ use crate::api::accounts::list_accounts;
 use crate::api::sync_log::{sync_runs, SYNC_LOG_LIMIT};
 use crate::components::error_view::ErrorView;
 use crate::components::number::thousands;
+use crate::components::refresh::refresh_while;
 use crate::dto::{SyncOutcome, SyncRunView};
 use crate::error::AppError;
 
@@ -23,14 +24,33 @@ fn filter<T: std::str::FromStr>(raw: Option<String>, what: &str) -> Result<Optio
     }
 }
 
+/// How often the log refreshes while a run it shows is still going.
+const RUNNING_REFRESH: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// `needs_reauth` → `needs reauth`: the wire name, readable.
+fn outcome_label(outcome: SyncOutcome) -> String {
+    outcome.as_str().replace('_', " ")
+}
+
 #[component]
 pub fn SyncLogPage() -> impl IntoView {
     let query = use_query_map();
     let account = move || filter::<i64>(query.read().get("account"), "account");
     let outcome = move || filter::<SyncOutcome>(query.read().get("outcome"), "outcome");
+    let tick = RwSignal::new(0u32);
+    // A filter that makes no sense is reported by the page and never sent to the server.
     let runs = Resource::new(
-        move || (account(), outcome()),
-        |(account, outcome)| async move { sync_runs(account?, outcome?).await },
+        move || (account(), outcome(), tick.get()),
+        |(account, outcome, _)| async move { sync_runs(account?, outcome?).await },
+    );
+    refresh_while(
+        tick,
+        move || {
+            runs.get()
+                .and_then(Result::ok)
+                .is_some_and(|list| list.iter().any(|r| r.outcome == SyncOutcome::Running))
+        },
+        RUNNING_REFRESH,
     );
     let accounts = Resource::new(|| (), |_| list_accounts());
     let chosen_account = move || account().ok().flatten();
@@ -38,25 +58,40 @@ pub fn SyncLogPage() -> impl IntoView {
     view! {
         <Title text="Sync log" />
         <h1>"Sync log"</h1>
-        <form method="get" action="/sync-log" class="inline-form filters">
+        // A plain GET form: the filters live in the URL (shareable, reloadable) and work
+        // before the page is hydrated; the page reads them back with `use_query_map`.
+        <form method="get" action="/sync-log" class="inline-form filters" id="sync-log-filters">
             <div class="field">
                 <label for="filter-account">"Account"</label>
                 <select id="filter-account" name="account">
                     <option value="">"All accounts"</option>
                     <Suspense>
                         {move || Suspend::new(async move {
-                            accounts
-                                .await
-                                .unwrap_or_default()
-                                .into_iter()
-                                .map(|a| {
+                            match accounts.await {
+                                Ok(list) => {
+                                    list.into_iter()
+                                        .map(|a| {
+                                            let id = a.id;
+                                            view! {
+                                                <option value=id selected=move || chosen_account() == Some(id)>
+                                                    {format!("@{}", a.username)}
+                                                </option>
+                                            }
+                                        })
+                                        .collect_view()
+                                        .into_any()
+                                }
+                                // Inside a <select> only an option can say it; the runs below
+                                // still load, and the same failure shows there if it persists.
+                                Err(error) => {
                                     view! {
-                                        <option value=a.id selected=chosen_account() == Some(a.id)>
-                                            {format!("@{}", a.username)}
+                                        <option value="" disabled=true>
+                                            {format!("Accounts unavailable: {error}")}
                                         </option>
                                     }
-                                })
-                                .collect_view()
+                                        .into_any()
+                                }
+                            }
                         })}
                     </Suspense>
                 </select>
@@ -70,7 +105,7 @@ pub fn SyncLogPage() -> impl IntoView {
                         .map(|o| {
                             view! {
                                 <option value=o.as_str() selected=move || chosen_outcome() == Some(o)>
-                                    {o.as_str().replace('_', " ")}
+                                    {outcome_label(o)}
                                 </option>
                             }
                         })
@@ -106,35 +141,45 @@ fn RunsTable(list: Vec<SyncRunView>) -> impl IntoView {
                     <th scope="col">"Trigger"</th>
                     <th scope="col">"Outcome"</th>
                     <th scope="col">"Duration"</th>
-                    <th scope="col">"Requests"</th>
-                    <th scope="col">"Rows written"</th>
+                    <th scope="col" class="num">"Requests"</th>
+                    <th scope="col" class="num">"Rows written"</th>
                     <th scope="col">"Error"</th>
                 </tr>
             </thead>
-            <tbody>
-                {list
-                    .into_iter()
-                    .map(|run| {
-                        view! {
-                            <tr data-outcome=run.outcome.as_str()>
-                                <td>{run.started}</td>
-                                <td>"@" {run.username}</td>
-                                <td>{run.trigger}</td>
-                                <td>
-                                    <span class=format!("outcome outcome-{}", run.outcome.as_str())>
-                                        {run.outcome.as_str().replace('_', " ")}
-                                    </span>
-                                </td>
-                                <td>{run.duration_secs.map(|s| format!("{s} s")).unwrap_or_else(|| "…".into())}</td>
-                                <td class="num">{thousands(i64::from(run.requests))}</td>
-                                <td class="num">{thousands(i64::from(run.rows_written))}</td>
-                                <td class="error-text">{run.error}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
+            <tbody>{list.into_iter().map(|run| view! { <RunRow run /> }).collect_view()}</tbody>
         </table>
-        {capped.then(|| view! { <p class="hint">{format!("Showing the newest {SYNC_LOG_LIMIT} runs.")}</p> })}
+        {capped
+            .then(|| {
+                view! {
+                    <p class="hint">
+                        {format!("Showing the newest {SYNC_LOG_LIMIT} runs; filter to see older ones.")}
+                    </p>
+                }
+            })}
+    }
+}
+
+#[component]
+fn RunRow(run: SyncRunView) -> impl IntoView {
+    // A run without a duration has not finished (or its instance died and it is not closed yet).
+    let duration = run
+        .duration_secs
+        .map_or_else(|| "…".to_owned(), |s| format!("{s} s"));
+    view! {
+        <tr data-outcome=run.outcome.as_str() data-account-id=run.account_id>
+            <td>{run.started}</td>
+            <td>"@" {run.username}</td>
+            <td>{run.trigger}</td>
+            <td>
+                <span class=format!(
+                    "outcome outcome-{}",
+                    run.outcome.as_str(),
+                )>{outcome_label(run.outcome)}</span>
+            </td>
+            <td>{duration}</td>
+            <td class="num">{thousands(run.requests)}</td>
+            <td class="num">{thousands(run.rows_written)}</td>
+            <td class="error-text">{run.error}</td>
+        </tr>
     }
 }
