@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use leptos::prelude::use_context;
 
 use crate::dto::{
-    AccountSummary, DeletionPreview, DeletionStatus, Flavour, Role, SessionUser, SettingField,
-    SettingsView, SyncOutcome, SyncRunView, UserSummary,
+    AccountSummary, DeletionPreview, DeletionStatus, Flavour, Overview, PeriodQuery, Role,
+    SessionUser, SettingField, SettingsView, SyncOutcome, SyncRunView, UserSummary,
 };
 use crate::error::AppError;
 
@@ -97,6 +97,13 @@ pub trait SettingsPort: Send + Sync {
     async fn deletion_status(&self, code: &str) -> Result<Option<DeletionStatus>, AppError>;
 }
 
+/// The dashboard's figures, read by everyone signed in. Invalid periods are refused with a
+/// field error; an unknown account is `NotFound`.
+#[async_trait]
+pub trait AnalyticsPort: Send + Sync {
+    async fn overview(&self, query: &PeriodQuery) -> Result<Overview, AppError>;
+}
+
 /// Everything server functions can reach, provided once per request by the server.
 #[derive(Clone)]
 pub struct Backend {
@@ -105,6 +112,7 @@ pub struct Backend {
     pub accounts: Arc<dyn AccountsPort>,
     pub sync_log: Arc<dyn SyncLogPort>,
     pub settings: Arc<dyn SettingsPort>,
+    pub analytics: Arc<dyn AnalyticsPort>,
 }
 
 pub fn backend() -> Result<Backend, AppError> {

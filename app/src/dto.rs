@@ -292,6 +292,101 @@ pub struct DeletionStatus {
     pub accounts_deleted: i32,
 }
 
+/// Which days a dashboard page covers, as its URL says: `?days=7|30|90` (ending today, UTC)
+/// or `?from=YYYY-MM-DD&to=YYYY-MM-DD`. The server validates it; the page only carries it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodQuery {
+    /// One account, or every account when `None`.
+    pub account: Option<i64>,
+    pub days: Option<u16>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// The period a page shows and the one it is compared with (same length, just before).
+/// Dates are `YYYY-MM-DD`, both ends included.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodView {
+    pub from: String,
+    pub to: String,
+    pub previous_from: String,
+    pub previous_to: String,
+    pub days: u16,
+}
+
+/// How a KPI's number reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KpiUnit {
+    Count,
+    /// A fraction shown as a percentage.
+    Rate,
+}
+
+/// One KPI card: this period, the previous one, and the relative change. `None` = no data
+/// (or undefined, such as a rate over zero reach): shown as "—".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Kpi {
+    /// Stable name for links and tests: `followers`, `net_followers`, `reach`, …
+    pub key: String,
+    pub label: String,
+    /// What the number is, in a sentence (the card's tooltip).
+    pub help: String,
+    pub unit: KpiUnit,
+    pub value: Option<f64>,
+    pub previous: Option<f64>,
+    /// `(value − previous) / |previous|`; `None` when either is missing or previous is 0.
+    pub change: Option<f64>,
+}
+
+/// One day of the Overview's charts, summed over the chosen accounts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayPoint {
+    pub date: String,
+    /// The last follower count known on or before this day.
+    pub followers: Option<i64>,
+    pub reach: Option<i64>,
+    pub views: Option<i64>,
+}
+
+/// A post with its latest metrics, as tables and the top-posts list show it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PostSummary {
+    pub id: i64,
+    pub account_id: i64,
+    pub username: String,
+    /// `FEED`, `REELS` or `STORY`.
+    pub product_type: String,
+    /// `IMAGE`, `VIDEO` or `CAROUSEL_ALBUM`.
+    pub media_type: Option<String>,
+    pub caption: Option<String>,
+    pub permalink: Option<String>,
+    pub thumbnail_url: Option<String>,
+    /// `YYYY-MM-DD HH:MM UTC`.
+    pub published: String,
+    pub likes: Option<i64>,
+    pub comments: Option<i64>,
+    pub saves: Option<i64>,
+    pub shares: Option<i64>,
+    pub reach: Option<i64>,
+    pub views: Option<i64>,
+    pub interactions: i64,
+    /// Interactions / reach, as a fraction.
+    pub engagement_by_reach: Option<f64>,
+    /// Interactions / the account's followers when the metrics were captured.
+    pub engagement_by_followers: Option<f64>,
+}
+
+/// Everything the Overview page shows for one account (or all) and one period.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Overview {
+    pub period: PeriodView,
+    pub kpis: Vec<Kpi>,
+    pub days: Vec<DayPoint>,
+    /// The period's five posts with the most interactions.
+    pub top_posts: Vec<PostSummary>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ pub mod api;
 pub mod components;
 pub mod dto;
 pub mod error;
+pub mod metrics;
 pub mod routes;
 pub mod rules;
 pub mod state;

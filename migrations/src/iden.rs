@@ -69,6 +69,14 @@ pub enum Media {
     Permalink,
     ThumbnailUrl,
     PublishedAt,
+    LatestCapturedAt,
+    LatestLikes,
+    LatestComments,
+    LatestSaves,
+    LatestShares,
+    LatestReach,
+    LatestViews,
+    FollowersAtCapture,
 }
 
 #[derive(DeriveIden)]

@@ -12,6 +12,7 @@ mod m20261123_000002_create_sessions;
 mod m20261124_000003_create_accounts;
 mod m20261124_000004_create_time_series;
 mod m20261124_000005_create_settings;
+mod m20261128_000006_add_media_latest;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_create_accounts::Migration),
             Box::new(m20261124_000004_create_time_series::Migration),
             Box::new(m20261124_000005_create_settings::Migration),
+            Box::new(m20261128_000006_add_media_latest::Migration),
         ]
     }
 }

@@ -16,9 +16,11 @@ use crate::config::Secret;
 use crate::crypto::Cipher;
 use crate::graph::GraphConfig;
 use crate::services::accounts::AccountService;
+use crate::services::analytics::AnalyticsService;
 use crate::services::settings::SettingsService;
 use crate::services::sync_log::SyncLogService;
 use crate::store::accounts::AccountStore;
+use crate::store::analytics::AnalyticsStore;
 use crate::store::leases::LeaseStore;
 use crate::store::settings::SettingsStore;
 use crate::store::sync_runs::SyncRunStore;
@@ -96,6 +98,9 @@ impl AppState {
             }),
             settings: Arc::new(SettingsService {
                 settings: SettingsStore::new(db.clone()),
+            }),
+            analytics: Arc::new(AnalyticsService {
+                store: AnalyticsStore::new(db.clone()),
             }),
         };
         Ok(Self {

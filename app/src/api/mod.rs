@@ -2,6 +2,7 @@
 //! the session and role first, validates its input, calls a backend port and returns a DTO.
 
 pub mod accounts;
+pub mod analytics;
 pub mod session;
 pub mod settings;
 pub mod sync_log;

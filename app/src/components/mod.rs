@@ -6,3 +6,4 @@ pub mod layout;
 pub mod number;
 pub mod refresh;
 pub mod status_badge;
+pub mod url_state;

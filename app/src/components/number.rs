@@ -18,9 +18,29 @@ pub fn thousands(n: impl Into<i128>) -> String {
     out
 }
 
+/// A KPI figure: whole numbers with thousands separators; "—" when unknown.
+pub fn figure(value: Option<f64>) -> String {
+    // KPI counts are integers or daily averages; a fraction of a follower means nothing.
+    value.map_or_else(|| "—".into(), |v| thousands(v.round() as i64))
+}
+
+/// A fraction as a percentage with one decimal: `0.0423` → `4.2 %`; "—" when undefined.
+pub fn percent(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".into(), |v| format!("{:.1} %", v * 100.0))
+}
+
+/// A change with its sign: `+12.5 %`, `−3.0 %`; "—" when there is nothing to compare with.
+pub fn signed_percent(value: Option<f64>) -> String {
+    match value {
+        None => "—".into(),
+        Some(v) if v < 0.0 => format!("\u{2212}{:.1} %", -v * 100.0),
+        Some(v) => format!("+{:.1} %", v * 100.0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::thousands;
+    use super::*;
 
     #[test]
     fn groups_of_three_from_the_right() {
@@ -32,5 +52,17 @@ mod tests {
         assert_eq!(thousands(i64::MIN), "-9,223,372,036,854,775,808");
         assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
         assert_eq!(thousands(7_i32), "7");
+    }
+
+    #[test]
+    fn figures_and_rates_read_as_people_write_them() {
+        assert_eq!(figure(Some(12_345.6)), "12,346");
+        assert_eq!(figure(None), "—");
+        assert_eq!(percent(Some(0.0423)), "4.2 %");
+        assert_eq!(percent(None), "—");
+        assert_eq!(signed_percent(Some(0.125)), "+12.5 %");
+        assert_eq!(signed_percent(Some(-0.03)), "\u{2212}3.0 %");
+        assert_eq!(signed_percent(Some(0.0)), "+0.0 %");
+        assert_eq!(signed_percent(None), "—");
     }
 }

@@ -10,19 +10,8 @@ use crate::api::sync_log::{sync_runs, SYNC_LOG_LIMIT};
 use crate::components::error_view::ErrorView;
 use crate::components::number::thousands;
 use crate::components::refresh::refresh_while;
+use crate::components::url_state::param;
 use crate::dto::{SyncOutcome, SyncRunView};
-use crate::error::AppError;
-
-/// A filter from the query string: absent, valid, or a value that makes no sense.
-fn filter<T: std::str::FromStr>(raw: Option<String>, what: &str) -> Result<Option<T>, AppError> {
-    match raw.filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => v
-            .parse()
-            .map(Some)
-            .map_err(|_| AppError::invalid(what, format!("Unknown {what} filter {v:?}."))),
-    }
-}
 
 /// How often the log refreshes while a run it shows is still going.
 const RUNNING_REFRESH: std::time::Duration = std::time::Duration::from_secs(3);
@@ -35,8 +24,8 @@ fn outcome_label(outcome: SyncOutcome) -> String {
 #[component]
 pub fn SyncLogPage() -> impl IntoView {
     let query = use_query_map();
-    let account = move || filter::<i64>(query.read().get("account"), "account");
-    let outcome = move || filter::<SyncOutcome>(query.read().get("outcome"), "outcome");
+    let account = move || param::<i64>(&query.read(), "account");
+    let outcome = move || param::<SyncOutcome>(&query.read(), "outcome");
     let tick = RwSignal::new(0u32);
     // A filter that makes no sense is reported by the page and never sent to the server.
     let runs = Resource::new(

@@ -1,7 +1,10 @@
-//! The services behind `app::backend`'s ports for accounts, the sync log and settings. Each
+//! The services behind `app::backend`'s ports for accounts, the dashboard's figures, the sync
+//! log and settings. Each
 //! maps store and Graph API failures to `AppError`, logging internal ones in detail here.
 
 pub mod accounts;
+pub mod analytics;
+pub mod period;
 pub mod settings;
 pub mod sync_log;
 

@@ -1,6 +1,7 @@
 //! Persistence: one module per table group, each a small struct around the connection.
 
 pub mod accounts;
+pub mod analytics;
 pub mod entities;
 pub mod leases;
 pub mod series;

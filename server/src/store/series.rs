@@ -108,24 +108,22 @@ impl SeriesStore {
                     .is_none_or(|(_, c)| *c != m.caption)
             })
             .partition(|m| !known.contains_key(&m.ig_media_id));
-        for chunk in fresh.chunks(CHUNK) {
-            media::Entity::insert_many(chunk.iter().map(|m| new_media(batch.account_id, m)))
+        // Every media row carries this poll's metrics in its `latest_*` columns: new media are
+        // inserted and known ones updated, one statement per chunk.
+        for chunk in batch.media.chunks(CHUNK) {
+            media::Entity::insert_many(chunk.iter().map(|m| media_row(&batch, m)))
+                .on_conflict(
+                    OnConflict::columns([media::Column::AccountId, media::Column::IgMediaId])
+                        .update_columns(REFRESHED)
+                        .to_owned(),
+                )
                 .exec_without_returning(&txn)
                 .await?;
         }
+        // An edited caption may name other hashtags: they are parsed again below.
         for m in &edited {
-            let (id, _) = known[&m.ig_media_id];
-            media::ActiveModel {
-                id: Set(id),
-                caption: Set(m.caption.clone()),
-                permalink: Set(m.permalink.clone()),
-                thumbnail_url: Set(m.thumbnail_url.clone()),
-                ..Default::default()
-            }
-            .update(&txn)
-            .await?;
             media_hashtags::Entity::delete_many()
-                .filter(media_hashtags::Column::MediaId.eq(id))
+                .filter(media_hashtags::Column::MediaId.eq(known[&m.ig_media_id].0))
                 .exec(&txn)
                 .await?;
         }
@@ -221,9 +219,25 @@ async fn media_ids(
         .collect())
 }
 
-fn new_media(account_id: i64, m: &MediaRow) -> media::ActiveModel {
+/// What a poll overwrites on a media row it knows already.
+const REFRESHED: [media::Column; 11] = [
+    media::Column::Caption,
+    media::Column::Permalink,
+    media::Column::ThumbnailUrl,
+    media::Column::LatestCapturedAt,
+    media::Column::LatestLikes,
+    media::Column::LatestComments,
+    media::Column::LatestSaves,
+    media::Column::LatestShares,
+    media::Column::LatestReach,
+    media::Column::LatestViews,
+    media::Column::FollowersAtCapture,
+];
+
+fn media_row(batch: &SyncBatch, m: &MediaRow) -> media::ActiveModel {
+    let s = &m.snapshot;
     media::ActiveModel {
-        account_id: Set(account_id),
+        account_id: Set(batch.account_id),
         ig_media_id: Set(m.ig_media_id.clone()),
         caption: Set(m.caption.clone()),
         media_type: Set(m.media_type.clone()),
@@ -231,6 +245,14 @@ fn new_media(account_id: i64, m: &MediaRow) -> media::ActiveModel {
         permalink: Set(m.permalink.clone()),
         thumbnail_url: Set(m.thumbnail_url.clone()),
         published_at: Set(m.published_at),
+        latest_captured_at: Set(Some(batch.captured_at)),
+        latest_likes: Set(s.likes),
+        latest_comments: Set(s.comments),
+        latest_saves: Set(s.saves),
+        latest_shares: Set(s.shares),
+        latest_reach: Set(s.reach),
+        latest_views: Set(s.views),
+        followers_at_capture: Set(Some(batch.profile.followers_count)),
         ..Default::default()
     }
 }

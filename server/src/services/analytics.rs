@@ -1,0 +1,245 @@
+//! The dashboard's figures ([`AnalyticsPort`]), computed from the stored series with the
+//! definitions in `app::metrics`, so every page and the CSV agree.
+
+use std::collections::{BTreeMap, HashMap};
+
+use app::backend::AnalyticsPort;
+use app::dto::{DayPoint, Kpi, KpiUnit, Overview, PeriodQuery, PostSummary};
+use app::error::AppError;
+use app::metrics::{self, Counts};
+use async_trait::async_trait;
+use time::{Date, OffsetDateTime};
+
+use super::period::Period;
+use super::{store_error, utc};
+use crate::store::analytics::AnalyticsStore;
+use crate::store::entities::{account_insights, media};
+
+/// How many posts the Overview lists as the period's best.
+const TOP_POSTS: usize = 5;
+
+#[derive(Clone)]
+pub struct AnalyticsService {
+    pub store: AnalyticsStore,
+}
+
+#[async_trait]
+impl AnalyticsPort for AnalyticsService {
+    async fn overview(&self, query: &PeriodQuery) -> Result<Overview, AppError> {
+        let today = OffsetDateTime::now_utc().date();
+        let period = Period::parse(query, today)?;
+        let previous = period.previous();
+        let accounts = self
+            .store
+            .account_ids(query.account)
+            .await
+            .map_err(store_error)?;
+        let base = self
+            .store
+            .followers_before(&accounts, previous.from)
+            .await
+            .map_err(store_error)?;
+        let rows = self
+            .store
+            .days(&accounts, previous.from, period.to)
+            .await
+            .map_err(store_error)?;
+        let days = Days::new(
+            &base,
+            &rows,
+            Period {
+                from: previous.from,
+                to: period.to,
+            },
+        );
+        let (start, end) = period.unix_bounds();
+        let (previous_start, _) = previous.unix_bounds();
+        let (current, earlier): (Vec<Dated>, Vec<Dated>) = self
+            .store
+            .posts(&accounts, previous_start, end)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(|(m, username)| post_summary(m, username))
+            .partition(|p| p.published_at_unix >= start);
+        let current: Vec<PostSummary> = current.into_iter().map(|p| p.post).collect();
+        let earlier: Vec<PostSummary> = earlier.into_iter().map(|p| p.post).collect();
+        let kpis = kpis(&days, period, &current, &earlier);
+        let mut top_posts = current;
+        top_posts.sort_by(|a, b| b.interactions.cmp(&a.interactions));
+        top_posts.truncate(TOP_POSTS);
+        Ok(Overview {
+            period: period.view(),
+            kpis,
+            days: period.dates().map(|d| days.point(d)).collect(),
+            top_posts,
+        })
+    }
+}
+
+/// A post with the moment it was published, for splitting posts between periods.
+struct Dated {
+    published_at_unix: i64,
+    post: PostSummary,
+}
+
+fn post_summary(m: media::Model, username: String) -> Dated {
+    let counts = Counts {
+        likes: m.latest_likes.unwrap_or(0),
+        comments: m.latest_comments.unwrap_or(0),
+        saves: m.latest_saves.unwrap_or(0),
+        shares: m.latest_shares.unwrap_or(0),
+    };
+    let interactions = counts.interactions();
+    Dated {
+        published_at_unix: m.published_at,
+        post: PostSummary {
+            id: m.id,
+            account_id: m.account_id,
+            username,
+            product_type: m.product_type,
+            media_type: m.media_type,
+            caption: m.caption,
+            permalink: m.permalink,
+            thumbnail_url: m.thumbnail_url,
+            published: utc(m.published_at),
+            likes: m.latest_likes,
+            comments: m.latest_comments,
+            saves: m.latest_saves,
+            shares: m.latest_shares,
+            reach: m.latest_reach,
+            views: m.latest_views,
+            interactions,
+            engagement_by_reach: metrics::engagement_rate(
+                interactions,
+                m.latest_reach.unwrap_or(0),
+            ),
+            engagement_by_followers: metrics::engagement_rate(
+                interactions,
+                m.followers_at_capture.unwrap_or(0),
+            ),
+        },
+    }
+}
+
+/// Daily account insights summed over the chosen accounts, with follower counts carried
+/// forward: a day without a count of its own has the last one seen before it.
+struct Days {
+    by_date: BTreeMap<Date, DayPoint>,
+    /// Followers at the end of the day before the first day covered.
+    base: Option<i64>,
+}
+
+impl Days {
+    fn new(base: &[(i64, i64)], rows: &[account_insights::Model], span: Period) -> Days {
+        let mut last: HashMap<i64, i64> = base.iter().copied().collect();
+        let base = (!last.is_empty()).then(|| last.values().sum());
+        let mut by_date = BTreeMap::new();
+        let mut rows = rows.iter().peekable();
+        for date in span.dates() {
+            let mut point = DayPoint {
+                date: date.to_string(),
+                followers: None,
+                reach: None,
+                views: None,
+            };
+            while let Some(row) = rows.next_if(|r| r.date == date) {
+                if let Some(f) = row.followers {
+                    last.insert(row.account_id, f);
+                }
+                point.reach = add(point.reach, row.reach);
+                point.views = add(point.views, row.views);
+            }
+            point.followers = (!last.is_empty()).then(|| last.values().sum());
+            by_date.insert(date, point);
+        }
+        Days { by_date, base }
+    }
+
+    fn point(&self, date: Date) -> DayPoint {
+        self.by_date[&date].clone()
+    }
+
+    fn in_period(&self, p: Period) -> impl Iterator<Item = &DayPoint> {
+        self.by_date.range(p.from..=p.to).map(|(_, d)| d)
+    }
+
+    /// Followers at the end of `date`; before the first day covered, the base.
+    fn followers_at(&self, date: Date) -> Option<i64> {
+        match self.by_date.get(&date) {
+            Some(point) => point.followers,
+            None => self.base,
+        }
+    }
+}
+
+/// `None + None` stays unknown; a known value counts even when another account's is missing.
+fn add(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (None, None) => None,
+        _ => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+    }
+}
+
+/// One period's figures, before they are paired with the previous period's.
+struct Figures {
+    followers: Option<f64>,
+    net_followers: Option<f64>,
+    reach: Option<f64>,
+    views: Option<f64>,
+    interactions: f64,
+    engagement: Option<f64>,
+    posts: f64,
+}
+
+fn figures(days: &Days, p: Period, posts: &[PostSummary]) -> Figures {
+    let end = days.followers_at(p.to);
+    let start = days.followers_at(p.from - time::Duration::days(1));
+    let in_period: Vec<&DayPoint> = days.in_period(p).collect();
+    let views: Vec<i64> = in_period.iter().filter_map(|d| d.views).collect();
+    // Engagement over the posts whose reach Meta reported: a post without reach would add
+    // interactions with nothing to divide them by.
+    let (reached, reach) = posts
+        .iter()
+        .filter_map(|p| p.reach.map(|r| (p.interactions, r)))
+        .fold((0, 0), |(i, r), (pi, pr)| (i + pi, r + pr));
+    Figures {
+        followers: end.map(as_f64),
+        net_followers: end.zip(start).map(|(e, s)| as_f64(e - s)),
+        // Reach counts unique accounts per day, so days are averaged, never summed.
+        reach: metrics::mean(in_period.iter().filter_map(|d| d.reach).map(as_f64)),
+        views: (!views.is_empty()).then(|| as_f64(views.iter().sum())),
+        interactions: as_f64(posts.iter().map(|p| p.interactions).sum()),
+        engagement: metrics::engagement_rate(reached, reach),
+        posts: as_f64(i64::try_from(posts.len()).unwrap_or(i64::MAX)),
+    }
+}
+
+fn kpis(days: &Days, period: Period, current: &[PostSummary], earlier: &[PostSummary]) -> Vec<Kpi> {
+    let now = figures(days, period, current);
+    let before = figures(days, period.previous(), earlier);
+    let kpi =
+        |key: &str, label: &str, help: &str, unit, value: Option<f64>, previous: Option<f64>| Kpi {
+            key: key.into(),
+            label: label.into(),
+            help: help.into(),
+            unit,
+            value,
+            previous,
+            change: value.zip(previous).and_then(|(v, p)| metrics::change(v, p)),
+        };
+    vec![
+        kpi("followers", "Followers", "Followers on the last day of the period.", KpiUnit::Count, now.followers, before.followers),
+        kpi("net_followers", "Net follower growth", "Followers on the last day minus followers the day before the period began.", KpiUnit::Count, now.net_followers, before.net_followers),
+        kpi("reach", "Reach (daily average)", "Accounts reached per day, averaged over the days Meta reported; daily reach counts unique accounts, so it is never summed.", KpiUnit::Count, now.reach, before.reach),
+        kpi("views", "Views", "Times your content was shown during the period (Meta's views).", KpiUnit::Count, now.views, before.views),
+        kpi("interactions", "Interactions", "Likes + comments + saves + shares on the posts published in the period.", KpiUnit::Count, Some(now.interactions), Some(before.interactions)),
+        kpi("engagement", "Engagement rate (by reach)", "Interactions divided by reach, over the period's posts whose reach is known.", KpiUnit::Rate, now.engagement, before.engagement),
+        kpi("posts", "Posts published", "Posts and reels published in the period (stories not counted).", KpiUnit::Count, Some(now.posts), Some(before.posts)),
+    ]
+}
+
+/// Counts fit an f64 exactly far beyond any follower or view count.
+fn as_f64(n: i64) -> f64 {
+    n as f64
+}

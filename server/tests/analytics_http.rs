@@ -1,0 +1,366 @@
+//! The dashboard's figures over real HTTP on a seeded database (SQLite and PostgreSQL), each
+//! checked against a value worked out by hand in the comments.
+
+mod common;
+
+use common::{Api, Db, TestServer};
+use reqwest::StatusCode;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, Database, DatabaseConnection};
+use serde_json::Value;
+use server::store::entities::accounts::{self, DbFlavour, DbStatus, SealedToken};
+use server::store::entities::{account_insights, media};
+use time::macros::{date, datetime};
+use time::Date;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A disabled account (the poller leaves it alone; its data still counts).
+async fn account(db: &DatabaseConnection, name: &str) -> i64 {
+    accounts::ActiveModel {
+        ig_user_id: Set(format!("ig-{name}")),
+        app_user_id: Set(None),
+        flavour: Set(DbFlavour::InstagramLogin),
+        username: Set(name.into()),
+        name: Set(None),
+        profile_picture_url: Set(None),
+        followers_count: Set(0),
+        follows_count: Set(0),
+        media_count: Set(0),
+        enabled: Set(false),
+        status: Set(DbStatus::Ok),
+        status_detail: Set(None),
+        retry_after: Set(None),
+        token: Set(SealedToken("v1.unused".into())),
+        token_issued_at: Set(0),
+        token_expires_at: Set(None),
+        next_sync_at: Set(0),
+        sync_requested: Set(false),
+        last_sync_at: Set(None),
+        created_at: Set(0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap()
+    .id
+}
+
+#[derive(Default)]
+struct Day {
+    followers: Option<i64>,
+    reach: Option<i64>,
+    views: Option<i64>,
+}
+
+async fn day(db: &DatabaseConnection, account_id: i64, date: Date, d: Day) {
+    account_insights::ActiveModel {
+        account_id: Set(account_id),
+        date: Set(date),
+        followers: Set(d.followers),
+        follower_delta: Set(None),
+        reach: Set(d.reach),
+        views: Set(d.views),
+        profile_views: Set(None),
+        accounts_engaged: Set(None),
+        total_interactions: Set(None),
+        updated_at: Set(0),
+    }
+    .insert(db)
+    .await
+    .unwrap();
+}
+
+/// A post with its latest metrics: likes, comments, saves, shares, reach.
+struct Post {
+    account: i64,
+    kind: &'static str,
+    at: time::OffsetDateTime,
+    counts: [i64; 4],
+    reach: Option<i64>,
+    followers: i64,
+}
+
+async fn post(db: &DatabaseConnection, n: usize, p: Post) -> i64 {
+    let [likes, comments, saves, shares] = p.counts;
+    media::ActiveModel {
+        account_id: Set(p.account),
+        ig_media_id: Set(format!("m{n}")),
+        caption: Set(Some(format!("Post {n} #seed"))),
+        media_type: Set(Some("IMAGE".into())),
+        product_type: Set(p.kind.into()),
+        permalink: Set(None),
+        thumbnail_url: Set(None),
+        published_at: Set(p.at.unix_timestamp()),
+        latest_captured_at: Set(Some(p.at.unix_timestamp() + 3600)),
+        latest_likes: Set(Some(likes)),
+        latest_comments: Set(Some(comments)),
+        latest_saves: Set(Some(saves)),
+        latest_shares: Set(Some(shares)),
+        latest_reach: Set(p.reach),
+        latest_views: Set(None),
+        followers_at_capture: Set(Some(p.followers)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap()
+    .id
+}
+
+/// Two accounts. The period is 2026-03-08 … 03-14; the previous one 03-01 … 03-07.
+async fn seed(db: &DatabaseConnection) -> (i64, i64) {
+    let a = account(db, "alpha").await;
+    let b = account(db, "beta").await;
+    let f = |n| Day {
+        followers: Some(n),
+        ..Day::default()
+    };
+    // Followers — A: 1,000 before both periods, 1,100 on 03-07, 1,200 on 03-14.
+    // B: 500 on 03-03, 450 on 03-10.
+    day(db, a, date!(2026 - 02 - 27), f(1000)).await;
+    day(db, a, date!(2026 - 03 - 07), f(1100)).await;
+    day(db, a, date!(2026 - 03 - 14), f(1200)).await;
+    day(db, b, date!(2026 - 03 - 03), f(500)).await;
+    day(db, b, date!(2026 - 03 - 10), f(450)).await;
+    // Reach and views — period: 03-08 A 100 + B 50, 03-09 A 300; views A 1,000 + B 500.
+    // Previous: 03-01 A reach 80, no views.
+    let rv = |reach, views| Day {
+        reach: Some(reach),
+        views,
+        ..Day::default()
+    };
+    day(db, a, date!(2026 - 03 - 08), rv(100, Some(1000))).await;
+    day(db, b, date!(2026 - 03 - 08), rv(50, None)).await;
+    day(db, a, date!(2026 - 03 - 09), rv(300, None)).await;
+    day(
+        db,
+        b,
+        date!(2026 - 03 - 09),
+        Day {
+            views: Some(500),
+            ..Day::default()
+        },
+    )
+    .await;
+    day(db, a, date!(2026 - 03 - 01), rv(80, None)).await;
+
+    let posts = [
+        // Previous period: 5 interactions over reach 100.
+        Post {
+            account: a,
+            kind: "FEED",
+            at: datetime!(2026-03-01 00:00 UTC),
+            counts: [5, 0, 0, 0],
+            reach: Some(100),
+            followers: 1000,
+        },
+        // The period: 60 over reach 1,000 and followers 1,200; 10 without reach; 24 over reach 0.
+        Post {
+            account: a,
+            kind: "FEED",
+            at: datetime!(2026-03-09 12:00 UTC),
+            counts: [50, 5, 3, 2],
+            reach: Some(1000),
+            followers: 1200,
+        },
+        Post {
+            account: b,
+            kind: "REELS",
+            at: datetime!(2026-03-12 08:00 UTC),
+            counts: [10, 0, 0, 0],
+            reach: None,
+            followers: 450,
+        },
+        Post {
+            account: a,
+            kind: "FEED",
+            at: datetime!(2026-03-14 23:59:59 UTC),
+            counts: [20, 2, 1, 1],
+            reach: Some(0),
+            followers: 1200,
+        },
+        // Not counted: a story, and a post one second after the period.
+        Post {
+            account: a,
+            kind: "STORY",
+            at: datetime!(2026-03-10 10:00 UTC),
+            counts: [0, 0, 0, 900],
+            reach: Some(9),
+            followers: 1200,
+        },
+        Post {
+            account: a,
+            kind: "FEED",
+            at: datetime!(2026-03-15 00:00 UTC),
+            counts: [900, 0, 0, 0],
+            reach: Some(9),
+            followers: 1200,
+        },
+    ];
+    for (n, p) in posts.into_iter().enumerate() {
+        post(db, n, p).await;
+    }
+    (a, b)
+}
+
+async fn overview(api: &Api, extra: &[(&str, &str)], status: StatusCode) -> Value {
+    api.json("analytics/overview", extra, status).await
+}
+
+fn kpi<'a>(o: &'a Value, key: &str) -> &'a Value {
+    o["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["key"] == key)
+        .unwrap_or_else(|| panic!("no KPI {key}"))
+}
+
+fn close(v: &Value, expected: f64) {
+    let got = v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"));
+    assert!((got - expected).abs() < 1e-9, "{got} ≠ {expected}");
+}
+
+async fn overview_figures(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = server.admin("admin", PASSWORD).await;
+    let conn = Database::connect(&server.database_url).await.unwrap();
+    let (_a, b) = seed(&conn).await;
+    let custom = [("query[from]", "2026-03-08"), ("query[to]", "2026-03-14")];
+    let o = overview(&admin, &custom, StatusCode::OK).await;
+
+    assert_eq!(o["period"]["previous_from"], "2026-03-01");
+    assert_eq!(o["period"]["previous_to"], "2026-03-07");
+    assert_eq!(o["period"]["days"], 7);
+    // Followers: 1,200 + 450 = 1,650 now; 1,100 + 500 = 1,600 before: +50/1,600.
+    let followers = kpi(&o, "followers");
+    close(&followers["value"], 1650.0);
+    close(&followers["previous"], 1600.0);
+    close(&followers["change"], 50.0 / 1600.0);
+    // Net growth: 1,650 − 1,600 = 50 now; 1,600 − 1,000 (only A known before) = 600 before.
+    let net = kpi(&o, "net_followers");
+    close(&net["value"], 50.0);
+    close(&net["previous"], 600.0);
+    close(&net["change"], (50.0 - 600.0) / 600.0);
+    // Reach is a daily average: (150 + 300) / 2 = 225, never the sum 450; before 80.
+    let reach = kpi(&o, "reach");
+    close(&reach["value"], 225.0);
+    close(&reach["previous"], 80.0);
+    close(&reach["change"], (225.0 - 80.0) / 80.0);
+    // Views add up: 1,500; none before, so no change.
+    let views = kpi(&o, "views");
+    close(&views["value"], 1500.0);
+    assert!(views["previous"].is_null() && views["change"].is_null());
+    // Interactions 60 + 10 + 24 = 94 (the story and the post after the period excluded).
+    close(&kpi(&o, "interactions")["value"], 94.0);
+    close(&kpi(&o, "interactions")["previous"], 5.0);
+    // Engagement by reach over posts with a reach: (60 + 24) / (1,000 + 0) = 0.084; before 0.05.
+    let engagement = kpi(&o, "engagement");
+    close(&engagement["value"], 0.084);
+    close(&engagement["previous"], 0.05);
+    close(&engagement["change"], (0.084 - 0.05) / 0.05);
+    close(&kpi(&o, "posts")["value"], 3.0);
+    close(&kpi(&o, "posts")["change"], 2.0);
+
+    // One point per day; followers carried forward; reach summed over accounts per day.
+    let days = o["days"].as_array().unwrap();
+    assert_eq!(days.len(), 7);
+    assert_eq!(days[0]["date"], "2026-03-08");
+    assert_eq!(days[0]["followers"], 1600);
+    assert_eq!(days[0]["reach"], 150);
+    assert_eq!(days[2]["followers"], 1550); // 03-10: B drops to 450
+    assert!(days[3]["reach"].is_null());
+    assert_eq!(days[6]["followers"], 1650);
+
+    // Top posts by interactions; engagement undefined at zero reach, never NaN.
+    let top = o["top_posts"].as_array().unwrap();
+    let interactions: Vec<i64> = top
+        .iter()
+        .map(|p| p["interactions"].as_i64().unwrap())
+        .collect();
+    assert_eq!(interactions, [60, 24, 10]);
+    close(&top[0]["engagement_by_reach"], 0.06);
+    close(&top[0]["engagement_by_followers"], 0.05);
+    assert!(top[1]["engagement_by_reach"].is_null());
+    assert_eq!(top[2]["username"], "beta");
+    assert_eq!(top[0]["published"], "2026-03-09 12:00 UTC");
+
+    // One account: B had 500, then 450; nothing known before its first count.
+    let b_id = b.to_string();
+    let mut only_b = custom.to_vec();
+    only_b.push(("query[account]", &b_id));
+    let o = overview(&admin, &only_b, StatusCode::OK).await;
+    close(&kpi(&o, "followers")["change"], -0.1);
+    close(&kpi(&o, "net_followers")["value"], -50.0);
+    assert!(kpi(&o, "net_followers")["previous"].is_null());
+    assert!(
+        kpi(&o, "engagement")["value"].is_null(),
+        "B's only post has no reach"
+    );
+
+    // An empty period: counts are zero, rates and changes undefined.
+    let empty = [("query[from]", "2025-01-01"), ("query[to]", "2025-01-31")];
+    let o = overview(&admin, &empty, StatusCode::OK).await;
+    assert_eq!(o["top_posts"].as_array().unwrap().len(), 0);
+    close(&kpi(&o, "posts")["value"], 0.0);
+    assert!(kpi(&o, "posts")["change"].is_null());
+    assert!(kpi(&o, "engagement")["value"].is_null());
+    assert!(kpi(&o, "followers")["value"].is_null());
+
+    // Presets end today.
+    let o = overview(&admin, &[("query[days]", "7")], StatusCode::OK).await;
+    assert_eq!(o["days"].as_array().unwrap().len(), 7);
+
+    // The page renders the cards on the server.
+    let (status, html) = admin
+        .page("/?range=custom&from=2026-03-08&to=2026-03-14")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("data-kpi=\"reach\"") && html.contains("225"),
+        "{html}"
+    );
+    server.stop().await;
+}
+
+async fn overview_refuses_bad_input(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = server.admin("admin", PASSWORD).await;
+    let conn = Database::connect(&server.database_url).await.unwrap();
+    account(&conn, "alpha").await;
+    for (form, field) in [
+        (vec![("query[days]", "14")], "days"),
+        (vec![("query[from]", "2026-03-08")], "from"),
+        (
+            vec![("query[from]", "March"), ("query[to]", "2026-03-14")],
+            "from",
+        ),
+        (
+            vec![("query[from]", "2026-03-14"), ("query[to]", "2026-03-08")],
+            "to",
+        ),
+        (
+            vec![("query[from]", "2020-01-01"), ("query[to]", "2026-03-08")],
+            "to",
+        ),
+    ] {
+        let err = overview(&admin, &form, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(err["Invalid"]["field"], field, "{form:?}: {err}");
+    }
+    overview(&admin, &[("query[account]", "999")], StatusCode::NOT_FOUND).await;
+    let anonymous = server.client();
+    assert_eq!(
+        anonymous.call("analytics/overview", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, html) = admin.page("/?range=week").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Unknown range filter"), "{html}");
+    server.stop().await;
+}
+
+per_database!(overview_figures, overview_refuses_bad_input);
