@@ -89,6 +89,20 @@ test('an admin connects, syncs, inspects, configures and deletes accounts', asyn
   await page.locator('tbody tr[data-outcome="ok"]').first().waitFor();
   await shot(page, '12-sync-log');
 
+  // The Overview shows the synced posts; the period picker puts its state in the URL.
+  await nav(page, 'Overview').click();
+  await page.waitForURL(`${server.base}/`);
+  const posts = page.locator('[data-kpi="posts"] .kpi-value');
+  assert.notEqual(await posts.textContent(), '—');
+  assert.ok(Number((await posts.textContent()).replace(/,/g, '')) > 0, 'posts published in 30 days');
+  assert.ok(await page.locator('.top-posts tbody tr').count() > 0);
+  await hydrated(page);
+  await page.getByLabel('Period').selectOption('7');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL(/range=7/);
+  await page.getByText(/\(7 days, UTC\)/).waitFor();
+  await shot(page, '16-overview');
+
   // Settings are edited in place; bad values are refused next to the field.
   await nav(page, 'Settings').click();
   await page.waitForURL(`${server.base}/settings`);

@@ -10,7 +10,7 @@ use serde_json::Value;
 use server::store::entities::accounts::{self, DbFlavour, DbStatus, SealedToken};
 use server::store::entities::{account_insights, media};
 use time::macros::{date, datetime};
-use time::Date;
+use time::{Date, OffsetDateTime};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -70,41 +70,41 @@ async fn day(db: &DatabaseConnection, account_id: i64, date: Date, d: Day) {
     .unwrap();
 }
 
-/// A post with its latest metrics: likes, comments, saves, shares, reach.
-struct Post {
-    account: i64,
-    kind: &'static str,
-    at: time::OffsetDateTime,
-    counts: [i64; 4],
-    reach: Option<i64>,
-    followers: i64,
-}
+/// A post with its latest metrics:
+/// (account, product type, published, [likes, comments, saves, shares], reach, followers).
+type PostRow = (
+    i64,
+    &'static str,
+    OffsetDateTime,
+    [i64; 4],
+    Option<i64>,
+    i64,
+);
 
-async fn post(db: &DatabaseConnection, n: usize, p: Post) -> i64 {
-    let [likes, comments, saves, shares] = p.counts;
+async fn post(db: &DatabaseConnection, n: usize, row: PostRow) {
+    let (account, kind, at, [likes, comments, saves, shares], reach, followers) = row;
     media::ActiveModel {
-        account_id: Set(p.account),
+        account_id: Set(account),
         ig_media_id: Set(format!("m{n}")),
         caption: Set(Some(format!("Post {n} #seed"))),
         media_type: Set(Some("IMAGE".into())),
-        product_type: Set(p.kind.into()),
+        product_type: Set(kind.into()),
         permalink: Set(None),
         thumbnail_url: Set(None),
-        published_at: Set(p.at.unix_timestamp()),
-        latest_captured_at: Set(Some(p.at.unix_timestamp() + 3600)),
+        published_at: Set(at.unix_timestamp()),
+        latest_captured_at: Set(Some(at.unix_timestamp() + 3600)),
         latest_likes: Set(Some(likes)),
         latest_comments: Set(Some(comments)),
         latest_saves: Set(Some(saves)),
         latest_shares: Set(Some(shares)),
-        latest_reach: Set(p.reach),
+        latest_reach: Set(reach),
         latest_views: Set(None),
-        followers_at_capture: Set(Some(p.followers)),
+        followers_at_capture: Set(Some(followers)),
         ..Default::default()
     }
     .insert(db)
     .await
-    .unwrap()
-    .id
+    .unwrap();
 }
 
 /// Two accounts. The period is 2026-03-08 … 03-14; the previous one 03-01 … 03-07.
@@ -144,61 +144,21 @@ async fn seed(db: &DatabaseConnection) -> (i64, i64) {
     .await;
     day(db, a, date!(2026 - 03 - 01), rv(80, None)).await;
 
-    let posts = [
+    // A table is easier to check by hand than rustfmt's one field per line.
+    #[rustfmt::skip]
+    let posts: [PostRow; 6] = [
         // Previous period: 5 interactions over reach 100.
-        Post {
-            account: a,
-            kind: "FEED",
-            at: datetime!(2026-03-01 00:00 UTC),
-            counts: [5, 0, 0, 0],
-            reach: Some(100),
-            followers: 1000,
-        },
+        (a, "FEED", datetime!(2026-03-01 00:00 UTC), [5, 0, 0, 0], Some(100), 1000),
         // The period: 60 over reach 1,000 and followers 1,200; 10 without reach; 24 over reach 0.
-        Post {
-            account: a,
-            kind: "FEED",
-            at: datetime!(2026-03-09 12:00 UTC),
-            counts: [50, 5, 3, 2],
-            reach: Some(1000),
-            followers: 1200,
-        },
-        Post {
-            account: b,
-            kind: "REELS",
-            at: datetime!(2026-03-12 08:00 UTC),
-            counts: [10, 0, 0, 0],
-            reach: None,
-            followers: 450,
-        },
-        Post {
-            account: a,
-            kind: "FEED",
-            at: datetime!(2026-03-14 23:59:59 UTC),
-            counts: [20, 2, 1, 1],
-            reach: Some(0),
-            followers: 1200,
-        },
+        (a, "FEED", datetime!(2026-03-09 12:00 UTC), [50, 5, 3, 2], Some(1000), 1200),
+        (b, "REELS", datetime!(2026-03-12 08:00 UTC), [10, 0, 0, 0], None, 450),
+        (a, "FEED", datetime!(2026-03-14 23:59:59 UTC), [20, 2, 1, 1], Some(0), 1200),
         // Not counted: a story, and a post one second after the period.
-        Post {
-            account: a,
-            kind: "STORY",
-            at: datetime!(2026-03-10 10:00 UTC),
-            counts: [0, 0, 0, 900],
-            reach: Some(9),
-            followers: 1200,
-        },
-        Post {
-            account: a,
-            kind: "FEED",
-            at: datetime!(2026-03-15 00:00 UTC),
-            counts: [900, 0, 0, 0],
-            reach: Some(9),
-            followers: 1200,
-        },
+        (a, "STORY", datetime!(2026-03-10 10:00 UTC), [0, 0, 0, 900], Some(9), 1200),
+        (a, "FEED", datetime!(2026-03-15 00:00 UTC), [900, 0, 0, 0], Some(9), 1200),
     ];
-    for (n, p) in posts.into_iter().enumerate() {
-        post(db, n, p).await;
+    for (n, row) in posts.into_iter().enumerate() {
+        post(db, n, row).await;
     }
     (a, b)
 }

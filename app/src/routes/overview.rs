@@ -231,14 +231,16 @@ fn TopPostRow(post: PostSummary) -> impl IntoView {
     let kind = post.product_type.to_lowercase();
     view! {
         <tr data-post-id=post.id>
-            <td class="post-cell">
-                {post
-                    .thumbnail_url
-                    .clone()
-                    .map(|src| view! { <img class="thumb" src=src alt="" width="40" height="40" loading="lazy" /> })}
-                <span class=format!("badge type-{kind}")>{kind.clone()}</span>
-                <span class="caption">{caption_start(post.caption.as_deref())}</span>
-                <span class="hint">{format!(" @{}", post.username)}</span>
+            <td>
+                <div class="post-cell">
+                    {post
+                        .thumbnail_url
+                        .clone()
+                        .map(|src| view! { <img class="thumb" src=src alt="" width="40" height="40" loading="lazy" /> })}
+                    <span class=format!("badge type-{kind}")>{kind.clone()}</span>
+                    <span class="caption">{caption_start(post.caption.as_deref())}</span>
+                    <span class="hint">{format!(" @{}", post.username)}</span>
+                </div>
             </td>
             <td>{post.published}</td>
             <td class="num">{thousands(post.interactions)}</td>

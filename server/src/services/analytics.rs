@@ -66,7 +66,7 @@ impl AnalyticsPort for AnalyticsService {
         let earlier: Vec<PostSummary> = earlier.into_iter().map(|p| p.post).collect();
         let kpis = kpis(&days, period, &current, &earlier);
         let mut top_posts = current;
-        top_posts.sort_by(|a, b| b.interactions.cmp(&a.interactions));
+        top_posts.sort_by_key(|p| std::cmp::Reverse(p.interactions));
         top_posts.truncate(TOP_POSTS);
         Ok(Overview {
             period: period.view(),
