@@ -54,16 +54,19 @@ impl AnalyticsPort for AnalyticsService {
         );
         let (start, end) = period.unix_bounds();
         let (previous_start, _) = previous.unix_bounds();
-        let (current, earlier): (Vec<Dated>, Vec<Dated>) = self
+        let (current, earlier): (Vec<_>, Vec<_>) = self
             .store
             .posts(&accounts, previous_start, end)
             .await
             .map_err(store_error)?
             .into_iter()
-            .map(|(m, username)| post_summary(m, username))
-            .partition(|p| p.published_at_unix >= start);
-        let current: Vec<PostSummary> = current.into_iter().map(|p| p.post).collect();
-        let earlier: Vec<PostSummary> = earlier.into_iter().map(|p| p.post).collect();
+            .partition(|(m, _)| m.published_at >= start);
+        let summaries = |rows: Vec<(media::Model, String)>| -> Vec<PostSummary> {
+            rows.into_iter()
+                .map(|(m, name)| post_summary(m, name))
+                .collect()
+        };
+        let (current, earlier) = (summaries(current), summaries(earlier));
         let kpis = kpis(&days, period, &current, &earlier);
         let mut top_posts = current;
         top_posts.sort_by_key(|p| std::cmp::Reverse(p.interactions));
@@ -77,13 +80,7 @@ impl AnalyticsPort for AnalyticsService {
     }
 }
 
-/// A post with the moment it was published, for splitting posts between periods.
-struct Dated {
-    published_at_unix: i64,
-    post: PostSummary,
-}
-
-fn post_summary(m: media::Model, username: String) -> Dated {
+fn post_summary(m: media::Model, username: String) -> PostSummary {
     let counts = Counts {
         likes: m.latest_likes.unwrap_or(0),
         comments: m.latest_comments.unwrap_or(0),
@@ -91,34 +88,28 @@ fn post_summary(m: media::Model, username: String) -> Dated {
         shares: m.latest_shares.unwrap_or(0),
     };
     let interactions = counts.interactions();
-    Dated {
-        published_at_unix: m.published_at,
-        post: PostSummary {
-            id: m.id,
-            account_id: m.account_id,
-            username,
-            product_type: m.product_type,
-            media_type: m.media_type,
-            caption: m.caption,
-            permalink: m.permalink,
-            thumbnail_url: m.thumbnail_url,
-            published: utc(m.published_at),
-            likes: m.latest_likes,
-            comments: m.latest_comments,
-            saves: m.latest_saves,
-            shares: m.latest_shares,
-            reach: m.latest_reach,
-            views: m.latest_views,
+    PostSummary {
+        id: m.id,
+        account_id: m.account_id,
+        username,
+        product_type: m.product_type,
+        media_type: m.media_type,
+        caption: m.caption,
+        permalink: m.permalink,
+        thumbnail_url: m.thumbnail_url,
+        published: utc(m.published_at),
+        likes: m.latest_likes,
+        comments: m.latest_comments,
+        saves: m.latest_saves,
+        shares: m.latest_shares,
+        reach: m.latest_reach,
+        views: m.latest_views,
+        interactions,
+        engagement_by_reach: metrics::engagement_rate(interactions, m.latest_reach.unwrap_or(0)),
+        engagement_by_followers: metrics::engagement_rate(
             interactions,
-            engagement_by_reach: metrics::engagement_rate(
-                interactions,
-                m.latest_reach.unwrap_or(0),
-            ),
-            engagement_by_followers: metrics::engagement_rate(
-                interactions,
-                m.followers_at_capture.unwrap_or(0),
-            ),
-        },
+            m.followers_at_capture.unwrap_or(0),
+        ),
     }
 }
 

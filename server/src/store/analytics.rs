@@ -101,15 +101,12 @@ impl AnalyticsStore {
             .order_by_desc(C::PublishedAt)
             .all(&self.db)
             .await?;
-        let names = self.usernames(accounts).await?;
+        let names: std::collections::HashMap<i64, String> =
+            self.usernames(accounts).await?.into_iter().collect();
         Ok(rows
             .into_iter()
             .map(|m| {
-                let name = names
-                    .iter()
-                    .find(|(id, _)| *id == m.account_id)
-                    .map(|(_, n)| n.clone())
-                    .unwrap_or_default();
+                let name = names.get(&m.account_id).cloned().unwrap_or_default();
                 (m, name)
             })
             .collect())
