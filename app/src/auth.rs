@@ -81,6 +81,15 @@ pub async fn client_ip() -> Result<IpAddr, AppError> {
 /// Sets the response's HTTP status from `error`, so clients and logs see 401/403/422… not 500.
 pub fn set_status(error: &AppError) {
     if let Some(options) = use_context::<ResponseOptions>() {
+        // A signed-out page load is redirected to /login by the layout while the page's own
+        // server functions answer 401 in the same request: the redirect must win.
+        let redirecting = options
+            .0
+            .read()
+            .is_ok_and(|parts| parts.status.is_some_and(|s| s.is_redirection()));
+        if redirecting {
+            return;
+        }
         let status = axum::http::StatusCode::from_u16(error.status())
             .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
         options.set_status(status);

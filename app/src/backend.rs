@@ -10,8 +10,9 @@ use async_trait::async_trait;
 use leptos::prelude::use_context;
 
 use crate::dto::{
-    AccountSummary, DeletionPreview, DeletionStatus, Flavour, Overview, PeriodQuery, Role,
-    SessionUser, SettingField, SettingsView, SyncOutcome, SyncRunView, UserSummary,
+    AccountSummary, BestTime, BestTimeQuery, DeletionPreview, DeletionStatus, Flavour, Hashtags,
+    Overview, PeriodQuery, PostDetail, PostSummary, PostsPage, PostsQuery, Role, SessionUser,
+    SettingField, SettingsView, SyncOutcome, SyncRunView, UserSummary,
 };
 use crate::error::AppError;
 
@@ -102,6 +103,15 @@ pub trait SettingsPort: Send + Sync {
 #[async_trait]
 pub trait AnalyticsPort: Send + Sync {
     async fn overview(&self, query: &PeriodQuery) -> Result<Overview, AppError>;
+    /// One page of the period's posts, filtered and sorted.
+    async fn posts(&self, query: &PostsQuery) -> Result<PostsPage, AppError>;
+    /// Every post matching the filters, sorted, for the CSV download.
+    async fn all_posts(&self, query: &PostsQuery) -> Result<Vec<PostSummary>, AppError>;
+    /// `NotFound` for an unknown id or a story.
+    async fn post(&self, id: i64) -> Result<PostDetail, AppError>;
+    async fn hashtags(&self, query: &PeriodQuery) -> Result<Hashtags, AppError>;
+    /// An unknown time zone is a field error on `tz`.
+    async fn best_time(&self, query: &BestTimeQuery) -> Result<BestTime, AppError>;
 }
 
 /// Everything server functions can reach, provided once per request by the server.

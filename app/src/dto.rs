@@ -295,6 +295,7 @@ pub struct DeletionStatus {
 /// Which days a dashboard page covers, as its URL says: `?days=7|30|90` (ending today, UTC)
 /// or `?from=YYYY-MM-DD&to=YYYY-MM-DD`. The server validates it; the page only carries it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PeriodQuery {
     /// One account, or every account when `None`.
     pub account: Option<i64>,
@@ -375,6 +376,11 @@ pub struct PostSummary {
     pub engagement_by_reach: Option<f64>,
     /// Interactions / the account's followers when the metrics were captured.
     pub engagement_by_followers: Option<f64>,
+    /// 0–100: where the post's weighted engagement per reach ranks among its account's posts
+    /// of the same product type (`app::metrics::impact_scores`); `None` without reach.
+    pub impact: Option<u8>,
+    /// Case-folded, without `#`, in caption order.
+    pub hashtags: Vec<String>,
 }
 
 /// Everything the Overview page shows for one account (or all) and one period.
@@ -385,6 +391,232 @@ pub struct Overview {
     pub days: Vec<DayPoint>,
     /// The period's five posts with the most interactions.
     pub top_posts: Vec<PostSummary>,
+}
+
+/// What kind of post, as the Posts page filters it: Meta's media type, with reels apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PostKind {
+    Image,
+    Video,
+    Carousel,
+    Reel,
+}
+
+impl PostKind {
+    pub const ALL: [PostKind; 4] = [
+        PostKind::Image,
+        PostKind::Video,
+        PostKind::Carousel,
+        PostKind::Reel,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostKind::Image => "image",
+            PostKind::Video => "video",
+            PostKind::Carousel => "carousel",
+            PostKind::Reel => "reel",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PostKind::Image => "Image",
+            PostKind::Video => "Video",
+            PostKind::Carousel => "Carousel",
+            PostKind::Reel => "Reel",
+        }
+    }
+
+    /// From Meta's `media_product_type` and `media_type`; `None` for stories.
+    pub fn of(product_type: &str, media_type: Option<&str>) -> Option<PostKind> {
+        match (product_type, media_type) {
+            ("STORY", _) => None,
+            ("REELS", _) => Some(PostKind::Reel),
+            (_, Some("VIDEO")) => Some(PostKind::Video),
+            (_, Some("CAROUSEL_ALBUM")) => Some(PostKind::Carousel),
+            _ => Some(PostKind::Image),
+        }
+    }
+}
+
+impl FromStr for PostKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PostKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown post type {s:?}"))
+    }
+}
+
+/// The Posts table's sortable columns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostSort {
+    #[default]
+    Published,
+    Likes,
+    Comments,
+    Saves,
+    Shares,
+    Reach,
+    Views,
+    EngagementByReach,
+    EngagementByFollowers,
+    Impact,
+}
+
+impl PostSort {
+    pub const ALL: [PostSort; 10] = [
+        PostSort::Published,
+        PostSort::Likes,
+        PostSort::Comments,
+        PostSort::Saves,
+        PostSort::Shares,
+        PostSort::Reach,
+        PostSort::Views,
+        PostSort::EngagementByReach,
+        PostSort::EngagementByFollowers,
+        PostSort::Impact,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostSort::Published => "published",
+            PostSort::Likes => "likes",
+            PostSort::Comments => "comments",
+            PostSort::Saves => "saves",
+            PostSort::Shares => "shares",
+            PostSort::Reach => "reach",
+            PostSort::Views => "views",
+            PostSort::EngagementByReach => "engagement_by_reach",
+            PostSort::EngagementByFollowers => "engagement_by_followers",
+            PostSort::Impact => "impact",
+        }
+    }
+}
+
+impl FromStr for PostSort {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PostSort::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown sort column {s:?}"))
+    }
+}
+
+/// The Posts page's state: the period, filters, sort and page, all from its URL.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PostsQuery {
+    pub period: PeriodQuery,
+    pub kind: Option<PostKind>,
+    /// Without `#`; matched case-insensitively.
+    pub hashtag: Option<String>,
+    /// Words the caption must contain (case-insensitive).
+    pub search: Option<String>,
+    pub sort: PostSort,
+    /// Ascending when true; the default is highest (or newest) first.
+    pub ascending: bool,
+    /// 1-based.
+    pub page: u32,
+}
+
+/// Rows per page of the Posts table.
+pub const POSTS_PAGE_SIZE: u32 = 50;
+
+/// One page of the Posts table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PostsPage {
+    pub period: PeriodView,
+    pub posts: Vec<PostSummary>,
+    /// Posts matching the filters, over all pages.
+    pub total: u64,
+    pub page: u32,
+    pub pages: u32,
+}
+
+/// One snapshot of a post's metrics: a point of its curves.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotPoint {
+    /// Unix seconds.
+    pub at: i64,
+    pub likes: Option<i64>,
+    pub comments: Option<i64>,
+    pub saves: Option<i64>,
+    pub shares: Option<i64>,
+    pub reach: Option<i64>,
+    pub views: Option<i64>,
+}
+
+/// The Post detail page: the post, its rank in its account and its curves since publication.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PostDetail {
+    pub post: PostSummary,
+    /// Unix seconds of publication: where the curves start.
+    pub published_at: i64,
+    /// 1 = most interactions among the account's posts and reels (stories apart).
+    pub rank: u32,
+    /// How many posts that rank is among.
+    pub ranked_among: u32,
+    /// Oldest first.
+    pub snapshots: Vec<SnapshotPoint>,
+}
+
+/// One row of the Hashtags page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HashtagRow {
+    /// Without `#`, case-folded.
+    pub tag: String,
+    pub posts: u32,
+    /// Mean latest reach of its posts with a known reach.
+    pub average_reach: Option<f64>,
+    /// Mean of its posts' engagement rates by reach (posts without reach left out).
+    pub average_engagement: Option<f64>,
+    /// The post with the highest engagement rate by reach (ties: most interactions).
+    pub best_post: Option<PostSummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Hashtags {
+    pub period: PeriodView,
+    /// Most posts first, then by tag.
+    pub rows: Vec<HashtagRow>,
+}
+
+/// The Best time page's question: a period, and the viewer's IANA time zone.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BestTimeQuery {
+    pub period: PeriodQuery,
+    /// IANA name (`Europe/Paris`); UTC when absent.
+    pub tz: Option<String>,
+}
+
+/// One cell of the weekday × hour heatmap.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HeatCell {
+    /// 0 = Monday … 6 = Sunday, in the chosen time zone.
+    pub weekday: u8,
+    /// 0–23, in the chosen time zone.
+    pub hour: u8,
+    pub posts: u32,
+    /// Mean engagement rate by reach of the cell's posts with a known reach.
+    pub average_engagement: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BestTime {
+    pub period: PeriodView,
+    /// The zone the cells are in, as resolved (`UTC` when none was given).
+    pub tz: String,
+    /// Only cells with posts, weekday then hour.
+    pub cells: Vec<HeatCell>,
 }
 
 #[cfg(test)]

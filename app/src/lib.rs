@@ -22,8 +22,8 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::layout::SignedInLayout;
 use crate::routes::{
-    accounts, login, not_found, overview, posts, privacy, privacy_deletion, settings, setup,
-    sync_log, users,
+    accounts, best_time, hashtags, login, not_found, overview, post, posts, privacy,
+    privacy_deletion, settings, setup, sync_log, users,
 };
 
 /// The HTML document around the app; only rendered on the server.
@@ -71,6 +71,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("/") view=overview::OverviewPage ssr=SsrMode::Async />
                     <Route path=path!("/posts") view=posts::PostsPage ssr=SsrMode::Async />
+                    <Route path=path!("/posts/:id") view=post::PostPage ssr=SsrMode::Async />
+                    <Route path=path!("/hashtags") view=hashtags::HashtagsPage ssr=SsrMode::Async />
+                    <Route path=path!("/best-time") view=best_time::BestTimePage ssr=SsrMode::Async />
                     <Route path=path!("/accounts") view=accounts::AccountsPage ssr=SsrMode::Async />
                     <Route path=path!("/sync-log") view=sync_log::SyncLogPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />

@@ -15,6 +15,19 @@ pub struct Auth {
     pub user: Resource<Result<Option<SessionUser>, AppError>>,
 }
 
+impl Auth {
+    /// Whether the signed-in user is an admin, once the session is known. Only for what the
+    /// page shows: every server function checks the role itself.
+    pub async fn is_admin(self) -> bool {
+        matches!(self.user.await, Ok(Some(user)) if user.is_admin())
+    }
+
+    /// The signed-in user's id, once the session is known.
+    pub async fn user_id(self) -> Option<i64> {
+        self.user.await.ok().flatten().map(|user| user.id)
+    }
+}
+
 pub fn provide_auth() {
     let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();

@@ -95,7 +95,7 @@ test('an admin connects, syncs, inspects, configures and deletes accounts', asyn
   const posts = page.locator('[data-kpi="posts"] .kpi-value');
   assert.notEqual(await posts.textContent(), '—');
   assert.ok(Number((await posts.textContent()).replace(/,/g, '')) > 0, 'posts published in 30 days');
-  assert.ok(await page.locator('.top-posts tbody tr').count() > 0);
+  assert.ok(await page.locator('[data-table="top-posts"] tbody tr').count() > 0);
   await hydrated(page);
   await page.getByLabel('Period').selectOption('7');
   await page.getByRole('button', { name: 'Show' }).click();

@@ -107,6 +107,37 @@ export async function startServer(extraArgs = [], extraEnv = {}) {
   };
 }
 
+/**
+ * Starts `instalytics demo` (simulator in-process, three accounts, `days` of collected
+ * history) and resolves with its address and the admin password it printed.
+ */
+export async function startDemo(days = 30) {
+  const port = await freePort();
+  const child = spawn(bin(), ['demo', '--listen', `127.0.0.1:${port}`, '--days', String(days)], {
+    cwd: repo,
+    env: {
+      ...process.env,
+      INSTALYTICS_LOG: 'info',
+      LEPTOS_OUTPUT_NAME: 'instalytics',
+      LEPTOS_SITE_ROOT: join(repo, 'target', 'site'),
+      LEPTOS_SITE_PKG_DIR: 'pkg',
+      NO_COLOR: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = waitForOutput(child, /password:\s+(\S+)/, 'demo');
+  const [, password] = await out.seen;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    password,
+    log: out.log,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((ok) => child.once('exit', ok));
+    },
+  };
+}
+
 export async function launchBrowser() {
   mkdirSync(artifacts, { recursive: true });
   return chromium.launch({

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::auth::password::Passwords;
 use crate::config::{DatabaseArgs, ServeArgs};
 use crate::crypto::{Cipher, MasterKey};
+use crate::generate::GenerateConfig;
 use crate::graph_sim::{SimConfig, Simulator};
 use crate::store::accounts::AccountStore;
 use crate::store::entities::accounts::SealedToken;
@@ -54,6 +55,23 @@ pub enum Command {
         /// Days of history to collect before the dashboard opens.
         #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=365))]
         days: u32,
+    },
+    /// Fill an empty database with a synthetic history (accounts, posts and reels, snapshots,
+    /// daily insights) for benchmarks and trying the dashboard at scale. Deterministic from
+    /// the seed; the accounts are disabled so the poller leaves them alone.
+    Generate {
+        #[arg(long, default_value_t = 20)]
+        accounts: usize,
+        /// Posts and reels per account.
+        #[arg(long, default_value_t = 2000)]
+        posts: usize,
+        /// Days of history the posts are spread over.
+        #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=730))]
+        days: u32,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
     /// Run the Instagram Graph API simulator on its own, to try the client by hand.
     GraphSim {
@@ -102,6 +120,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::RotateKey { database }) => rotate_key(&database).await,
         Some(Command::Demo { listen, days }) => crate::demo::run(listen, days).await,
+        Some(Command::Generate {
+            accounts,
+            posts,
+            days,
+            seed,
+            database,
+        }) => {
+            let config = GenerateConfig {
+                accounts,
+                posts,
+                days,
+                seed,
+            };
+            generate(&config, &database).await
+        }
         Some(Command::GraphSim {
             listen,
             seed,
@@ -119,6 +152,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             graph_sim(listen, config).await
         }
     }
+}
+
+async fn generate(config: &GenerateConfig, database: &DatabaseArgs) -> anyhow::Result<()> {
+    let db = crate::db::open(&database.url()).await?;
+    // The key `serve` will use, so it can open the placeholder tokens at start.
+    let key = MasterKey::load_or_create(
+        database.master_key.as_ref().map(|k| k.expose()),
+        &database.data_dir,
+    )?;
+    println!(
+        "generating {} accounts x {} posts over {} days (seed {}) into {}",
+        config.accounts,
+        config.posts,
+        config.days,
+        config.seed,
+        crate::config::redact_url(&database.url())
+    );
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let report = crate::generate::generate(&db, config, &Cipher::new(key), now).await?;
+    println!("wrote {report}");
+    Ok(())
 }
 
 async fn graph_sim(listen: std::net::SocketAddr, config: SimConfig) -> anyhow::Result<()> {

@@ -7,6 +7,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod demo;
+pub mod generate;
 pub mod graph;
 pub mod graph_sim;
 pub mod http;

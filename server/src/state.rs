@@ -101,6 +101,7 @@ impl AppState {
             }),
             analytics: Arc::new(AnalyticsService {
                 store: AnalyticsStore::new(db.clone()),
+                settings: SettingsStore::new(db.clone()),
             }),
         };
         Ok(Self {

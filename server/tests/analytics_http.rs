@@ -3,47 +3,16 @@
 
 mod common;
 
+use common::seed::account;
 use common::{Api, Db, TestServer};
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, Database, DatabaseConnection};
 use serde_json::Value;
-use server::store::entities::accounts::{self, DbFlavour, DbStatus, SealedToken};
 use server::store::entities::{account_insights, media};
 use time::macros::{date, datetime};
 use time::{Date, OffsetDateTime};
 
 const PASSWORD: &str = "correct horse battery";
-
-/// A disabled account (the poller leaves it alone; its data still counts).
-async fn account(db: &DatabaseConnection, name: &str) -> i64 {
-    accounts::ActiveModel {
-        ig_user_id: Set(format!("ig-{name}")),
-        app_user_id: Set(None),
-        flavour: Set(DbFlavour::InstagramLogin),
-        username: Set(name.into()),
-        name: Set(None),
-        profile_picture_url: Set(None),
-        followers_count: Set(0),
-        follows_count: Set(0),
-        media_count: Set(0),
-        enabled: Set(false),
-        status: Set(DbStatus::Ok),
-        status_detail: Set(None),
-        retry_after: Set(None),
-        token: Set(SealedToken("v1.unused".into())),
-        token_issued_at: Set(0),
-        token_expires_at: Set(None),
-        next_sync_at: Set(0),
-        sync_requested: Set(false),
-        last_sync_at: Set(None),
-        created_at: Set(0),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap()
-    .id
-}
 
 #[derive(Default)]
 struct Day {

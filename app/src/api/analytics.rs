@@ -2,7 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::dto::{Overview, PeriodQuery};
+use crate::dto::{
+    BestTime, BestTimeQuery, Hashtags, Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery,
+};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{auth, backend::backend};
@@ -17,6 +19,50 @@ pub async fn overview(
         async {
             auth::require_user().await?;
             backend()?.analytics.overview(&query).await
+        }
+        .await,
+    )
+}
+
+#[server(name = LoadPosts, endpoint = "analytics/posts")]
+pub async fn posts(#[server(default)] query: PostsQuery) -> Result<PostsPage, AppError> {
+    auth::respond(
+        async {
+            auth::require_user().await?;
+            backend()?.analytics.posts(&query).await
+        }
+        .await,
+    )
+}
+
+#[server(name = LoadPost, endpoint = "analytics/post")]
+pub async fn post(id: i64) -> Result<PostDetail, AppError> {
+    auth::respond(
+        async {
+            auth::require_user().await?;
+            backend()?.analytics.post(id).await
+        }
+        .await,
+    )
+}
+
+#[server(name = LoadHashtags, endpoint = "analytics/hashtags")]
+pub async fn hashtags(#[server(default)] query: PeriodQuery) -> Result<Hashtags, AppError> {
+    auth::respond(
+        async {
+            auth::require_user().await?;
+            backend()?.analytics.hashtags(&query).await
+        }
+        .await,
+    )
+}
+
+#[server(name = LoadBestTime, endpoint = "analytics/best-time")]
+pub async fn best_time(#[server(default)] query: BestTimeQuery) -> Result<BestTime, AppError> {
+    auth::respond(
+        async {
+            auth::require_user().await?;
+            backend()?.analytics.best_time(&query).await
         }
         .await,
     )

@@ -5,42 +5,34 @@ use leptos_router::components::{Outlet, Redirect, A};
 
 use crate::components::error_view::ErrorView;
 use crate::dto::SessionUser;
-use crate::error::AppError;
 use crate::state::use_auth;
 
 /// Wraps every page that needs a signed-in user; anonymous visitors go to /login.
+///
+/// The page (`Outlet`) is deliberately *outside* the suspense that waits for the session: a
+/// page creates its resources when it is built, and anything built inside a `Suspend` is
+/// rebuilt — its owner disposed — whenever that `Suspend` re-runs. Pages built there lost
+/// their request context mid-render on the server and hydrated against different data on
+/// the client. Pages need no user to render; their server functions check the session.
 #[component]
 pub fn SignedInLayout() -> impl IntoView {
     let auth = use_auth();
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Transition fallback=|| view! { <header class="topbar"></header> }>
             {move || Suspend::new(async move {
                 match auth.user.await {
-                    Ok(Some(user)) => {
-                        provide_context(user.clone());
-                        view! {
-                            <TopNav user />
-                            <main id="main" class="page">
-                                <Outlet />
-                            </main>
-                            <footer class="footer">
-                                <a href="/privacy">"Privacy policy"</a>
-                            </footer>
-                        }
-                            .into_any()
-                    }
+                    Ok(Some(user)) => view! { <TopNav user /> }.into_any(),
                     Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
-                    Err(error) => {
-                        view! {
-                            <main class="page">
-                                <ErrorView error />
-                            </main>
-                        }
-                            .into_any()
-                    }
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
             })}
         </Transition>
+        <main id="main" class="page">
+            <Outlet />
+        </main>
+        <footer class="footer">
+            <a href="/privacy">"Privacy policy"</a>
+        </footer>
     }
 }
 
@@ -58,6 +50,8 @@ fn TopNav(user: SessionUser) -> impl IntoView {
                     "Overview"
                 </A>
                 <A href="/posts">"Posts"</A>
+                <A href="/hashtags">"Hashtags"</A>
+                <A href="/best-time">"Best time"</A>
                 <A href="/accounts">"Accounts"</A>
                 <A href="/sync-log">"Sync log"</A>
                 {admin.then(|| view! { <A href="/users">"Users"</A> })}
@@ -78,16 +72,20 @@ fn TopNav(user: SessionUser) -> impl IntoView {
     }
 }
 
-/// Renders its children for admins and a 403 for everyone else. The server functions behind
-/// the children check the role again: this only keeps viewers from a page of errors.
+/// Renders its children for admins and nothing for anyone else: controls a viewer has no use
+/// for. The server functions behind them check the role again. The children are rebuilt
+/// when the session changes, so they must not create resources (see `SignedInLayout`).
 #[component]
-pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
-    let admin = use_context::<SessionUser>().is_some_and(|u| u.is_admin());
-    move || {
-        if admin {
-            children().into_any()
-        } else {
-            view! { <ErrorView error=AppError::Forbidden /> }.into_any()
-        }
+pub fn ForAdmins(children: ChildrenFn) -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Suspense>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    if auth.is_admin().await { children().into_any() } else { ().into_any() }
+                })
+            }}
+        </Suspense>
     }
 }

@@ -18,6 +18,11 @@ pub fn thousands(n: impl Into<i128>) -> String {
     out
 }
 
+/// A count that may be unknown: `1,234` or "—".
+pub fn count(value: Option<i64>) -> String {
+    value.map_or_else(|| "—".into(), thousands)
+}
+
 /// A KPI figure: whole numbers with thousands separators; "—" when unknown.
 pub fn figure(value: Option<f64>) -> String {
     // KPI counts are integers or daily averages; a fraction of a follower means nothing.

@@ -1,6 +1,6 @@
 //! Page state kept in the URL's query string, so a link restores what its sender saw.
 
-use crate::dto::PeriodQuery;
+use crate::dto::{BestTimeQuery, PeriodQuery, PostsQuery};
 use crate::error::AppError;
 use leptos_router::params::ParamsMap;
 
@@ -45,6 +45,56 @@ pub fn period_query(query: &ParamsMap) -> Result<PeriodQuery, AppError> {
     })
 }
 
+/// `?…&sort=…&order=asc|desc&page=…&kind=…&hashtag=…&search=…` → the Posts query.
+pub fn posts_query(query: &ParamsMap) -> Result<PostsQuery, AppError> {
+    let text = |name: &str| {
+        query
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    Ok(PostsQuery {
+        period: period_query(query)?,
+        kind: param(query, "kind")?,
+        hashtag: text("hashtag"),
+        search: text("search"),
+        sort: param(query, "sort")?.unwrap_or_default(),
+        ascending: match query.get("order").as_deref() {
+            None | Some("") | Some("desc") => false,
+            Some("asc") => true,
+            Some(other) => {
+                return Err(AppError::invalid(
+                    "order",
+                    format!("Unknown order filter {other:?}."),
+                ))
+            }
+        },
+        page: param(query, "page")?.unwrap_or(1),
+    })
+}
+
+/// `?…&tz=Area/City` → the Best time query; the zone is checked by the server.
+pub fn best_time_query(query: &ParamsMap) -> Result<BestTimeQuery, AppError> {
+    Ok(BestTimeQuery {
+        period: period_query(query)?,
+        tz: query.get("tz").filter(|v| !v.is_empty()),
+    })
+}
+
+/// `path` with the current query changed: `Some` sets a parameter, `None` removes it.
+pub fn with_params(path: &str, query: &ParamsMap, changes: &[(&str, Option<&str>)]) -> String {
+    let mut query = query.clone();
+    for (name, value) in changes {
+        match value {
+            Some(v) => query.replace(name.to_string(), (*v).to_owned()),
+            None => {
+                query.remove(name);
+            }
+        }
+    }
+    format!("{path}{}", query.to_query_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +131,49 @@ mod tests {
             .unwrap_err()
             .for_field("range")
             .is_some());
+    }
+
+    #[test]
+    fn urls_become_posts_queries() {
+        let q = posts_query(&map(&[
+            ("range", "7"),
+            ("kind", "reel"),
+            ("hashtag", " sea "),
+            ("search", ""),
+            ("sort", "reach"),
+            ("order", "asc"),
+            ("page", "3"),
+        ]))
+        .unwrap();
+        assert_eq!(q.period.days, Some(7));
+        assert_eq!(q.kind, Some(crate::dto::PostKind::Reel));
+        assert_eq!((q.hashtag.as_deref(), q.search), (Some("sea"), None));
+        assert_eq!(
+            (q.sort, q.ascending, q.page),
+            (crate::dto::PostSort::Reach, true, 3)
+        );
+        let q = posts_query(&map(&[])).unwrap();
+        assert_eq!(
+            (q.sort, q.ascending, q.page),
+            (crate::dto::PostSort::Published, false, 1)
+        );
+        for (name, bad) in [
+            ("kind", "gif"),
+            ("sort", "colour"),
+            ("order", "up"),
+            ("page", "-1"),
+        ] {
+            let error = posts_query(&map(&[(name, bad)])).unwrap_err();
+            assert!(error.for_field(name).is_some(), "{name}={bad}");
+        }
+    }
+
+    #[test]
+    fn links_change_one_parameter_and_keep_the_rest() {
+        let q = map(&[("range", "7"), ("page", "2")]);
+        assert_eq!(
+            with_params("/posts", &q, &[("sort", Some("likes")), ("page", None)]),
+            "/posts?range=7&sort=likes"
+        );
     }
 }

@@ -11,11 +11,14 @@ use crate::api::accounts::{
 };
 use crate::components::error_view::ErrorView;
 use crate::components::form::{clear_on_success, last_error, FormAlert, TextField};
+use crate::components::layout::ForAdmins;
 use crate::components::number::thousands;
 use crate::components::refresh::refresh_while;
 use crate::components::status_badge::StatusBadge;
-use crate::dto::{AccountStatus, AccountSummary, DeletionPreview, Flavour, SessionUser};
+use crate::dto::{AccountStatus, AccountSummary, DeletionPreview, Flavour};
+use crate::error::AppError;
 use crate::rules::TOKEN_HINT;
+use crate::state::use_auth;
 
 /// How often the list refreshes while a sync runs or waits, so "Sync now" visibly finishes.
 const BUSY_REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
@@ -57,7 +60,7 @@ fn changing_soon(account: &AccountSummary) -> bool {
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {
-    let admin = use_context::<SessionUser>().is_some_and(|u| u.is_admin());
+    let auth = use_auth();
     let connect = ServerAction::<ConnectAccount>::new();
     let actions = RowActions {
         sync: ServerAction::new(),
@@ -66,6 +69,8 @@ pub fn AccountsPage() -> impl IntoView {
         delete: ServerAction::new(),
         confirming: RwSignal::new(None),
     };
+    // Created here, not in the form: what `ForAdmins` shows must not create resources.
+    let oauth = Resource::new(|| (), |_| oauth_enabled());
     let tick = RwSignal::new(0u32);
     let accounts = Resource::new(
         move || {
@@ -99,10 +104,13 @@ pub fn AccountsPage() -> impl IntoView {
         <Title text="Accounts" />
         <h1>"Accounts"</h1>
         <OAuthNotice />
-        {admin.then(|| view! { <ConnectForm connect /> })}
+        <ForAdmins>
+            <ConnectForm connect oauth />
+        </ForAdmins>
         {errors.map(|error| view! { <FormAlert error /> }).collect_view()}
         <Transition fallback=|| view! { <p class="loading">"Loading accounts…"</p> }>
             {move || Suspend::new(async move {
+                let admin = auth.is_admin().await;
                 match accounts.await {
                     Ok(list) if list.is_empty() => {
                         let text = if admin {
@@ -163,14 +171,16 @@ fn OAuthNotice() -> impl IntoView {
 }
 
 #[component]
-fn ConnectForm(connect: ServerAction<ConnectAccount>) -> impl IntoView {
+fn ConnectForm(
+    connect: ServerAction<ConnectAccount>,
+    oauth: Resource<Result<bool, AppError>>,
+) -> impl IntoView {
     let form = clear_on_success(connect);
     let error = last_error(connect);
     let connected = move || match connect.value().get() {
         Some(Ok(account)) => Some(connected_message(&account.username)),
         _ => None,
     };
-    let oauth = Resource::new(|| (), |_| oauth_enabled());
     view! {
         <section aria-labelledby="connect-title" class="card">
             <h2 id="connect-title">"Connect an account"</h2>

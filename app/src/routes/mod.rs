@@ -1,9 +1,12 @@
 //! One page per file, named after its URL.
 
 pub mod accounts;
+pub mod best_time;
+pub mod hashtags;
 pub mod login;
 pub mod not_found;
 pub mod overview;
+pub mod post;
 pub mod posts;
 pub mod privacy;
 pub mod privacy_deletion;

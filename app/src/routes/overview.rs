@@ -3,14 +3,17 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::accounts::list_accounts;
 use crate::api::analytics::overview;
+use crate::components::chart::{day_label, day_x, LineChart, Series};
+use crate::components::dashboard::{has_accounts, DashboardFilters};
 use crate::components::error_view::ErrorView;
-use crate::components::number::{figure, percent, signed_percent, thousands};
-use crate::components::url_state::{period_query, RANGES};
+use crate::components::number::{count, figure, percent, signed_percent};
+use crate::components::posts_table::PostsTable;
+use crate::components::table::{Column, DataTable};
+use crate::components::url_state::period_query;
 use crate::dto::{DayPoint, Kpi, KpiUnit, Overview, PeriodView, PostSummary};
 
 #[component]
@@ -24,98 +27,20 @@ pub fn OverviewPage() -> impl IntoView {
     view! {
         <Title text="Overview" />
         <h1>"Overview"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        // The pickers and the figures are siblings, not nested: each boundary waits for its
+        // own data, and the figures' transition keeps the old numbers while new ones load.
+        <DashboardFilters accounts />
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match accounts.await {
-                    Ok(list) if list.is_empty() => {
-                        view! {
-                            <p class="empty-state">
-                                "No Instagram account is connected yet. Once an admin connects one on the "
-                                <a href="/accounts">"Accounts"</a>
-                                " page, followers, reach and engagement appear here."
-                            </p>
-                        }
-                            .into_any()
-                    }
-                    Ok(list) => {
-                        let choices: Vec<(i64, String)> = list
-                            .into_iter()
-                            .map(|a| (a.id, a.username))
-                            .collect();
-                        view! {
-                            <PeriodForm choices />
-                            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                                {move || Suspend::new(async move {
-                                    match data.await {
-                                        Ok(o) => view! { <OverviewBody o /> }.into_any(),
-                                        Err(error) => view! { <ErrorView error /> }.into_any(),
-                                    }
-                                })}
-                            </Transition>
-                        }
-                            .into_any()
-                    }
+                if !has_accounts(accounts).await {
+                    return ().into_any();
+                }
+                match data.await {
+                    Ok(o) => view! { <OverviewBody o /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
             })}
-        </Suspense>
-    }
-}
-
-/// Account and range pickers. A GET form: submitting changes the URL (client-side once
-/// hydrated), and the URL is what the figures are read from.
-#[component]
-fn PeriodForm(choices: Vec<(i64, String)>) -> impl IntoView {
-    let query = use_query_map();
-    let current = move |name: &str| query.read().get(name).unwrap_or_default();
-    let range = move || {
-        Some(current("range"))
-            .filter(|r| !r.is_empty())
-            .unwrap_or_else(|| "30".into())
-    };
-    view! {
-        <Form method="GET" action="" attr:class="inline-form filters" attr:id="period-form">
-            <div class="field">
-                <label for="period-account">"Account"</label>
-                <select id="period-account" name="account">
-                    <option value="">"All accounts"</option>
-                    {choices
-                        .into_iter()
-                        .map(|(id, name)| {
-                            view! {
-                                <option value=id selected=move || current("account") == id.to_string()>
-                                    {format!("@{name}")}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="period-range">"Period"</label>
-                <select id="period-range" name="range">
-                    {RANGES
-                        .into_iter()
-                        .map(|(value, label)| {
-                            view! {
-                                <option value=value selected=move || range() == value>
-                                    {label}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="period-from">"From"</label>
-                <input id="period-from" type="date" name="from" value=move || current("from") />
-            </div>
-            <div class="field">
-                <label for="period-to">"To"</label>
-                <input id="period-to" type="date" name="to" value=move || current("to") />
-            </div>
-            <button type="submit">"Show"</button>
-        </Form>
+        </Transition>
     }
 }
 
@@ -132,8 +57,34 @@ fn OverviewBody(o: Overview) -> impl IntoView {
         <ul class="kpis">
             {kpis.into_iter().map(|kpi| view! { <KpiCard kpi /> }).collect_view()}
         </ul>
+        <div class="charts">
+            <LineChart
+                title="Followers"
+                series=vec![daily("Followers", &days, |d| d.followers)]
+                x_label=day_label
+                y_label=|v| figure(Some(v))
+            />
+            <LineChart
+                title="Daily reach and views"
+                series=vec![daily("Reach", &days, |d| d.reach), daily("Views", &days, |d| d.views)]
+                x_label=day_label
+                y_label=|v| figure(Some(v))
+            />
+        </div>
         <TopPosts posts=top_posts />
         <DailyTable days />
+    }
+}
+
+/// One daily figure as a chart line; days without it leave a gap.
+fn daily(name: &str, days: &[DayPoint], value: fn(&DayPoint) -> Option<i64>) -> Series {
+    let points = days
+        .iter()
+        .filter_map(|d| Some((day_x(&d.date)?, value(d)? as f64)))
+        .collect();
+    Series {
+        name: name.into(),
+        points,
     }
 }
 
@@ -191,118 +142,31 @@ fn TopPosts(posts: Vec<PostSummary>) -> impl IntoView {
         <section>
             <h2>"Top posts"</h2>
             <p class="hint">"The period's posts with the most interactions (likes, comments, saves and shares)."</p>
-            <table class="data-table top-posts">
-                <thead>
-                    <tr>
-                        <th scope="col">"Post"</th>
-                        <th scope="col">"Published"</th>
-                        <th scope="col" class="num">"Interactions"</th>
-                        <th scope="col" class="num">"Reach"</th>
-                        <th scope="col" class="num" title="Interactions divided by reach">
-                            "Engagement (by reach)"
-                        </th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {posts.into_iter().map(|post| view! { <TopPostRow post /> }).collect_view()}
-                </tbody>
-            </table>
+            <PostsTable name="top-posts" posts />
         </section>
     }
     .into_any()
 }
 
-/// The first words of a caption, enough to recognise the post.
-fn caption_start(caption: Option<&str>) -> String {
-    const WORDS: usize = 12;
-    let Some(caption) = caption.filter(|c| !c.trim().is_empty()) else {
-        return "(no caption)".into();
-    };
-    let words: Vec<&str> = caption.split_whitespace().collect();
-    if words.len() > WORDS {
-        format!("{}…", words[..WORDS].join(" "))
-    } else {
-        words.join(" ")
-    }
-}
+/// The daily figures behind the cards and charts, as a table anyone can read (and download).
+const DAY_COLUMNS: [Column<DayPoint>; 4] = [
+    Column::text("Day", |d| d.date.clone()),
+    Column::number("Followers", "Followers at the end of the day", |d| {
+        count(d.followers)
+    }),
+    Column::number("Reach", "Accounts reached that day", |d| count(d.reach)),
+    Column::number("Views", "Times content was shown that day", |d| {
+        count(d.views)
+    }),
+];
 
 #[component]
-fn TopPostRow(post: PostSummary) -> impl IntoView {
-    let kind = post.product_type.to_lowercase();
-    view! {
-        <tr data-post-id=post.id>
-            <td>
-                <div class="post-cell">
-                    {post
-                        .thumbnail_url
-                        .clone()
-                        .map(|src| view! { <img class="thumb" src=src alt="" width="40" height="40" loading="lazy" /> })}
-                    <span class=format!("badge type-{kind}")>{kind.clone()}</span>
-                    <span class="caption">{caption_start(post.caption.as_deref())}</span>
-                    <span class="hint">{format!(" @{}", post.username)}</span>
-                </div>
-            </td>
-            <td>{post.published}</td>
-            <td class="num">{thousands(post.interactions)}</td>
-            <td class="num">{post.reach.map_or_else(|| "—".to_owned(), thousands)}</td>
-            <td class="num">{percent(post.engagement_by_reach)}</td>
-        </tr>
-    }
-}
-
-/// The daily figures behind the cards, as a table anyone (and any screen reader) can read.
-#[component]
-fn DailyTable(days: Vec<DayPoint>) -> impl IntoView {
-    let cell = |v: Option<i64>| v.map_or_else(|| "—".to_owned(), thousands);
+fn DailyTable(mut days: Vec<DayPoint>) -> impl IntoView {
+    days.reverse();
     view! {
         <details class="daily">
             <summary>"Daily figures"</summary>
-            <table class="data-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Day"</th>
-                        <th scope="col" class="num">"Followers"</th>
-                        <th scope="col" class="num">"Reach"</th>
-                        <th scope="col" class="num">"Views"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {days
-                        .into_iter()
-                        .rev()
-                        .map(|d| {
-                            view! {
-                                <tr>
-                                    <td>{d.date}</td>
-                                    <td class="num">{cell(d.followers)}</td>
-                                    <td class="num">{cell(d.reach)}</td>
-                                    <td class="num">{cell(d.views)}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
+            <DataTable name="daily" columns=&DAY_COLUMNS rows=days />
         </details>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::caption_start;
-
-    #[test]
-    fn captions_are_cut_at_twelve_words() {
-        assert_eq!(caption_start(None), "(no caption)");
-        assert_eq!(caption_start(Some("  ")), "(no caption)");
-        assert_eq!(
-            caption_start(Some("Sunset  at\nthe pier #sea")),
-            "Sunset at the pier #sea"
-        );
-        let long = (1..=20)
-            .map(|i| i.to_string())
-            .collect::<Vec<_>>()
-            .join(" ");
-        assert_eq!(caption_start(Some(&long)), "1 2 3 4 5 6 7 8 9 10 11 12…");
     }
 }

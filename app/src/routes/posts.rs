@@ -1,15 +1,106 @@
-//! `/posts`: every collected post with its metrics.
+//! `/posts`: the period's posts with every figure; sorted, filtered, searched and paged on
+//! the server, all of it in the URL.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::accounts::list_accounts;
+use crate::api::analytics::posts;
+use crate::components::dashboard::{has_accounts, DashboardFilters, QueryInput, QuerySelect};
+use crate::components::error_view::ErrorView;
+use crate::components::number::thousands;
+use crate::components::posts_table::PostsTable;
+use crate::components::url_state::{posts_query, with_params};
+use crate::dto::{PostKind, PostsPage};
 
 #[component]
 pub fn PostsPage() -> impl IntoView {
+    let query = use_query_map();
+    let data = Resource::new(
+        move || posts_query(&query.read()),
+        |q| async move { posts(q?).await },
+    );
+    let accounts = Resource::new(|| (), |_| list_accounts());
+    let kinds = PostKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), k.label()))
+        .collect::<Vec<_>>();
     view! {
         <Title text="Posts" />
         <h1>"Posts"</h1>
-        <p class="empty-state">
-            "No posts collected yet: they appear after the first sync of a connected account."
-        </p>
+        <DashboardFilters
+            accounts
+            keep=&["sort", "order"]
+            extra=move || {
+                view! {
+                    <QuerySelect name="kind" label="Type" any="All types" options=kinds.clone() />
+                    <QueryInput name="hashtag" label="Hashtag" placeholder="without #" />
+                    <QueryInput name="search" label="Caption contains" />
+                }
+            }
+        />
+        <Transition fallback=|| view! { <p class="loading">"Loading posts…"</p> }>
+            {move || Suspend::new(async move {
+                if !has_accounts(accounts).await {
+                    return ().into_any();
+                }
+                match data.await {
+                    Ok(page) => view! { <PostsBody page /> }.into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn PostsBody(page: PostsPage) -> impl IntoView {
+    let PostsPage {
+        period,
+        posts,
+        total,
+        page,
+        pages,
+    } = page;
+    let summary = format!(
+        "{} posts published {} to {} (UTC).",
+        thousands(total),
+        period.from,
+        period.to
+    );
+    if posts.is_empty() {
+        let text = if total == 0 {
+            "No posts match these filters in this period."
+        } else {
+            "This page is past the last one."
+        };
+        return view! {
+            <p class="period">{summary}</p>
+            <p class="empty-state">{text}</p>
+            <Pager page pages />
+        }
+        .into_any();
+    }
+    view! {
+        <p class="period">{summary}</p>
+        <PostsTable name="posts" posts sortable=true />
+        <Pager page pages />
+    }
+    .into_any()
+}
+
+#[component]
+fn Pager(page: u32, pages: u32) -> impl IntoView {
+    let query = use_query_map();
+    let link =
+        move |to: u32| with_params("/posts", &query.read(), &[("page", Some(&to.to_string()))]);
+    view! {
+        <nav class="pager" aria-label="Pages">
+            {(page > 1).then(|| view! { <A href=link(page.min(pages + 1) - 1) attr:rel="prev">"← Previous"</A> })}
+            <span>{format!("Page {page} of {pages}")}</span>
+            {(page < pages).then(|| view! { <A href=link(page + 1) attr:rel="next">"Next →"</A> })}
+        </nav>
     }
 }

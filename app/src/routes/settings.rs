@@ -7,7 +7,6 @@ use leptos_meta::Title;
 use crate::api::settings::{get_settings, UpdateSetting};
 use crate::components::error_view::ErrorView;
 use crate::components::form::{last_error, FormAlert, TextField};
-use crate::components::layout::AdminOnly;
 use crate::dto::{SettingField, SettingsView};
 use crate::rules::{CONTACT_HINT, LOOKBACK_HINT, POLL_HINT};
 
@@ -15,9 +14,7 @@ use crate::rules::{CONTACT_HINT, LOOKBACK_HINT, POLL_HINT};
 pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text="Settings" />
-        <AdminOnly>
-            <SettingsAdmin />
-        </AdminOnly>
+        <SettingsAdmin />
     }
 }
 

@@ -11,7 +11,8 @@ use crate::components::error_view::ErrorView;
 use crate::components::number::thousands;
 use crate::components::refresh::refresh_while;
 use crate::components::url_state::param;
-use crate::dto::{SyncOutcome, SyncRunView};
+use crate::dto::{AccountSummary, SyncOutcome, SyncRunView};
+use crate::error::AppError;
 
 /// How often the log refreshes while a run it shows is still going.
 const RUNNING_REFRESH: std::time::Duration = std::time::Duration::from_secs(3);
@@ -47,42 +48,65 @@ pub fn SyncLogPage() -> impl IntoView {
     view! {
         <Title text="Sync log" />
         <h1>"Sync log"</h1>
-        // A plain GET form: the filters live in the URL (shareable, reloadable) and work
-        // before the page is hydrated; the page reads them back with `use_query_map`.
+        // The form is drawn once the accounts are known: a suspense boundary inside a
+        // <select> leaves markers the HTML parser moves, which breaks hydration.
+        <Suspense fallback=|| view! { <p class="loading">"Loading filters…"</p> }>
+            {move || Suspend::new(async move {
+                let accounts = accounts.await;
+                view! { <Filters accounts chosen_account chosen_outcome /> }
+            })}
+        </Suspense>
+        <Transition fallback=|| view! { <p class="loading">"Loading runs…"</p> }>
+            {move || Suspend::new(async move {
+                match runs.await {
+                    Ok(list) if list.is_empty() => {
+                        view! { <p class="empty-state">"No sync runs match."</p> }.into_any()
+                    }
+                    Ok(list) => view! { <RunsTable list /> }.into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// A plain GET form: the filters live in the URL (shareable, reloadable) and work before the
+/// page is hydrated; the page reads them back with `use_query_map`.
+#[component]
+fn Filters(
+    accounts: Result<Vec<AccountSummary>, AppError>,
+    chosen_account: impl Fn() -> Option<i64> + Copy + Send + Sync + 'static,
+    chosen_outcome: impl Fn() -> Option<SyncOutcome> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let account_options = match accounts {
+        Ok(list) => list
+            .into_iter()
+            .map(|a| {
+                let id = a.id;
+                view! {
+                    <option value=id selected=move || chosen_account() == Some(id)>
+                        {format!("@{}", a.username)}
+                    </option>
+                }
+            })
+            .collect_view()
+            .into_any(),
+        // Inside a <select> only an option can say it; the runs below still load, and the
+        // same failure shows there if it persists.
+        Err(error) => view! {
+            <option value="" disabled=true>
+                {format!("Accounts unavailable: {error}")}
+            </option>
+        }
+        .into_any(),
+    };
+    view! {
         <form method="get" action="/sync-log" class="inline-form filters" id="sync-log-filters">
             <div class="field">
                 <label for="filter-account">"Account"</label>
                 <select id="filter-account" name="account">
                     <option value="">"All accounts"</option>
-                    <Suspense>
-                        {move || Suspend::new(async move {
-                            match accounts.await {
-                                Ok(list) => {
-                                    list.into_iter()
-                                        .map(|a| {
-                                            let id = a.id;
-                                            view! {
-                                                <option value=id selected=move || chosen_account() == Some(id)>
-                                                    {format!("@{}", a.username)}
-                                                </option>
-                                            }
-                                        })
-                                        .collect_view()
-                                        .into_any()
-                                }
-                                // Inside a <select> only an option can say it; the runs below
-                                // still load, and the same failure shows there if it persists.
-                                Err(error) => {
-                                    view! {
-                                        <option value="" disabled=true>
-                                            {format!("Accounts unavailable: {error}")}
-                                        </option>
-                                    }
-                                        .into_any()
-                                }
-                            }
-                        })}
-                    </Suspense>
+                    {account_options}
                 </select>
             </div>
             <div class="field">
@@ -103,17 +127,6 @@ pub fn SyncLogPage() -> impl IntoView {
             </div>
             <button type="submit">"Filter"</button>
         </form>
-        <Transition fallback=|| view! { <p class="loading">"Loading runs…"</p> }>
-            {move || Suspend::new(async move {
-                match runs.await {
-                    Ok(list) if list.is_empty() => {
-                        view! { <p class="empty-state">"No sync runs match."</p> }.into_any()
-                    }
-                    Ok(list) => view! { <RunsTable list /> }.into_any(),
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
-                }
-            })}
-        </Transition>
     }
 }
 

@@ -6,17 +6,16 @@ use leptos_meta::Title;
 use crate::api::users::{list_users, AddUser, ChangeRole, DeleteUser, ResetPassword};
 use crate::components::error_view::ErrorView;
 use crate::components::form::{clear_on_success, confirm, last_error, FormAlert, TextField};
-use crate::components::layout::AdminOnly;
-use crate::dto::{Role, SessionUser, UserSummary};
+use crate::components::layout::ForAdmins;
+use crate::dto::{Role, UserSummary};
 use crate::rules::{PASSWORD_HINT, USERNAME_HINT};
+use crate::state::use_auth;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
     view! {
         <Title text="Users" />
-        <AdminOnly>
-            <UsersAdmin />
-        </AdminOnly>
+        <UsersAdmin />
     }
 }
 
@@ -28,6 +27,7 @@ struct RowActions {
 
 #[component]
 fn UsersAdmin() -> impl IntoView {
+    let auth = use_auth();
     let add = ServerAction::<AddUser>::new();
     let row_actions = RowActions {
         change_role: ServerAction::new(),
@@ -49,6 +49,8 @@ fn UsersAdmin() -> impl IntoView {
     let delete_error = last_error(row_actions.delete);
     view! {
         <h1>"Users"</h1>
+        // Viewers get the list's 403 below and no form.
+        <ForAdmins>
         <section aria-labelledby="add-user-title" class="card">
             <h2 id="add-user-title">"Add a user"</h2>
             <ActionForm action=add node_ref=add_form attr:class="inline-form">
@@ -75,12 +77,16 @@ fn UsersAdmin() -> impl IntoView {
                 <button type="submit">"Add user"</button>
             </ActionForm>
         </section>
+        </ForAdmins>
         <FormAlert error=role_error />
         <FormAlert error=delete_error />
         <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match users.await {
-                    Ok(list) => view! { <UsersTable list actions=row_actions /> }.into_any(),
+                    Ok(list) => {
+                        let me = auth.user_id().await;
+                        view! { <UsersTable list me actions=row_actions /> }.into_any()
+                    }
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
             })}
@@ -89,7 +95,7 @@ fn UsersAdmin() -> impl IntoView {
 }
 
 #[component]
-fn UsersTable(list: Vec<UserSummary>, actions: RowActions) -> impl IntoView {
+fn UsersTable(list: Vec<UserSummary>, me: Option<i64>, actions: RowActions) -> impl IntoView {
     view! {
         <table class="data-table">
             <caption class="visually-hidden">"Dashboard users"</caption>
@@ -107,7 +113,10 @@ fn UsersTable(list: Vec<UserSummary>, actions: RowActions) -> impl IntoView {
             <tbody>
                 {list
                     .into_iter()
-                    .map(|user| view! { <UserRow user actions /> })
+                    .map(|user| {
+                        let me = me == Some(user.id);
+                        view! { <UserRow user me actions /> }
+                    })
                     .collect_view()}
             </tbody>
         </table>
@@ -115,8 +124,7 @@ fn UsersTable(list: Vec<UserSummary>, actions: RowActions) -> impl IntoView {
 }
 
 #[component]
-fn UserRow(user: UserSummary, actions: RowActions) -> impl IntoView {
-    let me = use_context::<SessionUser>().is_some_and(|u| u.id == user.id);
+fn UserRow(user: UserSummary, me: bool, actions: RowActions) -> impl IntoView {
     let id = user.id;
     let reset = ServerAction::<ResetPassword>::new();
     let reset_form = clear_on_success(reset);

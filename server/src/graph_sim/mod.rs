@@ -11,7 +11,8 @@ mod data;
 mod faults;
 mod oauth;
 mod reply;
-mod rng;
+/// Shared with `generate`, whose data must also follow from a seed alone.
+pub(crate) mod rng;
 mod routes;
 mod support;
 

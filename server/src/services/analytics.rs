@@ -1,26 +1,35 @@
 //! The dashboard's figures ([`AnalyticsPort`]), computed from the stored series with the
 //! definitions in `app::metrics`, so every page and the CSV agree.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use app::backend::AnalyticsPort;
-use app::dto::{DayPoint, Kpi, KpiUnit, Overview, PeriodQuery, PostSummary};
+use app::dto::{
+    BestTime, BestTimeQuery, DayPoint, Hashtags, Kpi, KpiUnit, Overview, PeriodQuery, PostDetail,
+    PostSummary, PostsPage, PostsQuery,
+};
 use app::error::AppError;
 use app::metrics::{self, Counts};
 use async_trait::async_trait;
 use time::{Date, OffsetDateTime};
 
 use super::period::Period;
-use super::{store_error, utc};
+use super::{best_time, hashtags, impact, post_detail, posts, store_error, utc};
+use crate::graph::hashtags::parse as caption_tags;
 use crate::store::analytics::AnalyticsStore;
 use crate::store::entities::{account_insights, media};
+use crate::store::settings::SettingsStore;
 
 /// How many posts the Overview lists as the period's best.
 const TOP_POSTS: usize = 5;
 
+const DAY: i64 = 86_400;
+
 #[derive(Clone)]
 pub struct AnalyticsService {
     pub store: AnalyticsStore,
+    /// For the lookback window that bounds impact scores' peer groups.
+    pub settings: SettingsStore,
 }
 
 #[async_trait]
@@ -71,6 +80,11 @@ impl AnalyticsPort for AnalyticsService {
         let mut top_posts = current;
         top_posts.sort_by_key(|p| std::cmp::Reverse(p.interactions));
         top_posts.truncate(TOP_POSTS);
+        let scores = self
+            .impact(top_posts.iter().map(|p| p.account_id), start)
+            .await?;
+        set_impact(&mut top_posts, &scores);
+        self.tag(&mut top_posts).await?;
         Ok(Overview {
             period: period.view(),
             kpis,
@@ -78,15 +92,164 @@ impl AnalyticsPort for AnalyticsService {
             top_posts,
         })
     }
+
+    async fn posts(&self, query: &PostsQuery) -> Result<PostsPage, AppError> {
+        posts::page(self, query).await
+    }
+
+    async fn all_posts(&self, query: &PostsQuery) -> Result<Vec<PostSummary>, AppError> {
+        posts::all(self, query).await
+    }
+
+    async fn post(&self, id: i64) -> Result<PostDetail, AppError> {
+        post_detail::detail(self, id).await
+    }
+
+    async fn hashtags(&self, query: &PeriodQuery) -> Result<Hashtags, AppError> {
+        hashtags::hashtags(self, query).await
+    }
+
+    async fn best_time(&self, query: &BestTimeQuery) -> Result<BestTime, AppError> {
+        best_time::best_time(self, query).await
+    }
 }
 
-fn post_summary(m: media::Model, username: String) -> PostSummary {
-    let counts = Counts {
-        likes: m.latest_likes.unwrap_or(0),
-        comments: m.latest_comments.unwrap_or(0),
-        saves: m.latest_saves.unwrap_or(0),
-        shares: m.latest_shares.unwrap_or(0),
-    };
+/// The period's posts and reels of the accounts a query covers, newest first.
+pub(super) struct PeriodPosts {
+    pub period: Period,
+    pub accounts: Vec<i64>,
+    /// `[start, end)` in unix seconds.
+    pub bounds: (i64, i64),
+    pub rows: Vec<(media::Model, String)>,
+}
+
+impl AnalyticsService {
+    /// Parses the period as `overview` does (field errors; unknown account → `NotFound`) and
+    /// reads its posts.
+    pub(super) async fn period_posts(&self, query: &PeriodQuery) -> Result<PeriodPosts, AppError> {
+        let today = OffsetDateTime::now_utc().date();
+        let period = Period::parse(query, today)?;
+        let accounts = self
+            .store
+            .account_ids(query.account)
+            .await
+            .map_err(store_error)?;
+        let (start, end) = period.unix_bounds();
+        let rows = self
+            .store
+            .posts(&accounts, start, end)
+            .await
+            .map_err(store_error)?;
+        Ok(PeriodPosts {
+            period,
+            accounts,
+            bounds: (start, end),
+            rows,
+        })
+    }
+
+    /// Where the lookback window starts now (unix seconds).
+    pub(super) async fn lookback_start(&self) -> Result<i64, AppError> {
+        let settings = self.settings.get().await.map_err(store_error)?;
+        Ok(super::now() - i64::from(settings.lookback_days) * DAY)
+    }
+
+    /// Impact scores of the posts of `accounts`, by media id: one query for all peer groups.
+    ///
+    /// Peers are the lookback window's posts. Posts published before the window (possible
+    /// until the next prune deletes them) still get a score: the peer query then starts at
+    /// `earliest`, the oldest moment shown, so every scored post is among its peers.
+    pub(super) async fn impact(
+        &self,
+        accounts: impl IntoIterator<Item = i64>,
+        earliest: i64,
+    ) -> Result<HashMap<i64, u8>, AppError> {
+        let accounts: Vec<i64> = accounts
+            .into_iter()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if accounts.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let since = self.lookback_start().await?.min(earliest);
+        let peers = self
+            .store
+            .peers(&accounts, since)
+            .await
+            .map_err(store_error)?;
+        Ok(impact::scores(&peers))
+    }
+
+    /// Fills the hashtags of a page of posts (one query).
+    pub(super) async fn tag(&self, posts: &mut [PostSummary]) -> Result<(), AppError> {
+        let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
+        let tags = self.store.tags_of(&ids).await.map_err(store_error)?;
+        set_tags(posts, tags);
+        Ok(())
+    }
+}
+
+pub(super) fn set_impact(posts: &mut [PostSummary], scores: &HashMap<i64, u8>) {
+    for p in posts {
+        p.impact = scores.get(&p.id).copied();
+    }
+}
+
+/// Gives each post its stored `(media_id, tag)` rows, in caption order.
+pub(super) fn set_tags(posts: &mut [PostSummary], tags: Vec<(i64, String)>) {
+    let mut by_post: HashMap<i64, Vec<String>> = HashMap::new();
+    for (id, tag) in tags {
+        by_post.entry(id).or_default().push(tag);
+    }
+    for p in posts {
+        let stored = by_post.remove(&p.id).unwrap_or_default();
+        p.hashtags = in_caption_order(p.caption.as_deref(), stored);
+    }
+}
+
+/// The stored tags are the truth; the caption only orders them. Tags the caption no longer
+/// shows (it was edited since the last sync) follow, alphabetically.
+fn in_caption_order(caption: Option<&str>, mut stored: Vec<String>) -> Vec<String> {
+    stored.sort();
+    let mut ordered: Vec<String> = caption
+        .map(caption_tags)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| stored.binary_search(t).is_ok())
+        .collect();
+    for tag in stored {
+        if !ordered.contains(&tag) {
+            ordered.push(tag);
+        }
+    }
+    ordered
+}
+
+/// A media row's latest counts; a metric Meta did not report adds nothing.
+pub(super) fn counts(
+    likes: Option<i64>,
+    comments: Option<i64>,
+    saves: Option<i64>,
+    shares: Option<i64>,
+) -> Counts {
+    Counts {
+        likes: likes.unwrap_or(0),
+        comments: comments.unwrap_or(0),
+        saves: saves.unwrap_or(0),
+        shares: shares.unwrap_or(0),
+    }
+}
+
+/// A post's summary without its impact score and hashtags, which need their own queries
+/// ([`AnalyticsService::impact`], [`AnalyticsService::tag`]).
+pub(super) fn post_summary(m: media::Model, username: String) -> PostSummary {
+    let counts = counts(
+        m.latest_likes,
+        m.latest_comments,
+        m.latest_saves,
+        m.latest_shares,
+    );
     let interactions = counts.interactions();
     PostSummary {
         id: m.id,
@@ -110,6 +273,8 @@ fn post_summary(m: media::Model, username: String) -> PostSummary {
             interactions,
             m.followers_at_capture.unwrap_or(0),
         ),
+        impact: None,
+        hashtags: Vec::new(),
     }
 }
 
@@ -233,4 +398,24 @@ fn kpis(days: &Days, period: Period, current: &[PostSummary], earlier: &[PostSum
 /// Counts fit an f64 exactly far beyond any follower or view count.
 fn as_f64(n: i64) -> f64 {
     n as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_caption_order;
+
+    #[test]
+    fn hashtags_follow_the_caption() {
+        let stored = vec![
+            "b".to_owned(),
+            "sun".to_owned(),
+            "a".to_owned(),
+            "old".to_owned(),
+        ];
+        assert_eq!(
+            in_caption_order(Some("#Sun and #sunset, then #b #A"), stored.clone()),
+            ["sun", "b", "a", "old"]
+        );
+        assert_eq!(in_caption_order(None, stored), ["a", "b", "old", "sun"]);
+    }
 }

@@ -4,7 +4,12 @@
 
 pub mod accounts;
 pub mod analytics;
+pub mod best_time;
+pub mod hashtags;
+pub mod impact;
 pub mod period;
+pub mod post_detail;
+pub mod posts;
 pub mod settings;
 pub mod sync_log;
 

@@ -1,12 +1,14 @@
 //! Reading the collected series for the dashboard. Read-only, and every query is bounded by
 //! account and dates so its cost follows the period shown, not the history kept.
 
+use std::collections::HashMap;
+
 use sea_orm::prelude::*;
-use sea_orm::{DatabaseConnection, QueryOrder, QuerySelect};
+use sea_orm::{DatabaseConnection, FromQueryResult, QueryOrder, QuerySelect, QueryTrait};
 use time::Date;
 use tracing::instrument;
 
-use super::entities::{account_insights, accounts, media};
+use super::entities::{account_insights, accounts, media, media_hashtags, media_snapshots};
 use super::StoreError;
 
 /// Stories are not posts: they vanish after a day and have no likes to compare.
@@ -101,8 +103,7 @@ impl AnalyticsStore {
             .order_by_desc(C::PublishedAt)
             .all(&self.db)
             .await?;
-        let names: std::collections::HashMap<i64, String> =
-            self.usernames(accounts).await?.into_iter().collect();
+        let names: HashMap<i64, String> = self.usernames(accounts).await?.into_iter().collect();
         Ok(rows
             .into_iter()
             .map(|m| {
@@ -110,6 +111,111 @@ impl AnalyticsStore {
                 (m, name)
             })
             .collect())
+    }
+
+    /// One post, reel or story with its account's username; `None` for an unknown id.
+    #[instrument(skip(self), err)]
+    pub async fn post(&self, id: i64) -> Result<Option<(media::Model, String)>, StoreError> {
+        let Some(m) = media::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(None);
+        };
+        let name = self
+            .usernames(&[m.account_id])
+            .await?
+            .into_iter()
+            .next()
+            .map(|(_, name)| name)
+            .unwrap_or_default();
+        Ok(Some((m, name)))
+    }
+
+    /// Every snapshot of one media, oldest first (id breaks ties between two polls in the
+    /// same second).
+    #[instrument(skip(self), err)]
+    pub async fn snapshots(
+        &self,
+        media_id: i64,
+    ) -> Result<Vec<media_snapshots::Model>, StoreError> {
+        use media_snapshots::Column as C;
+        Ok(media_snapshots::Entity::find()
+            .filter(C::MediaId.eq(media_id))
+            .order_by_asc(C::CapturedAt)
+            .order_by_asc(C::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The figures posts are compared on (impact score, rank): the non-story posts of
+    /// `accounts` published at or after `since`, a few columns each.
+    #[instrument(skip(self, accounts), err)]
+    pub async fn peers(&self, accounts: &[i64], since: i64) -> Result<Vec<Peer>, StoreError> {
+        use media::Column as C;
+        Ok(media::Entity::find()
+            .select_only()
+            .columns([
+                C::Id,
+                C::AccountId,
+                C::ProductType,
+                C::PublishedAt,
+                C::LatestLikes,
+                C::LatestComments,
+                C::LatestSaves,
+                C::LatestShares,
+                C::LatestReach,
+            ])
+            .filter(C::AccountId.is_in(accounts.iter().copied()))
+            .filter(C::PublishedAt.gte(since))
+            .filter(C::ProductType.ne(STORY))
+            .into_model::<Peer>()
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The hashtags of the given media, as `(media_id, tag)`. Meant for a page of posts:
+    /// the ids are bound parameters, and SQLite accepts at most 32,766 of them.
+    #[instrument(skip(self, ids), fields(ids = ids.len()), err)]
+    pub async fn tags_of(&self, ids: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
+        use media_hashtags::Column as C;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(media_hashtags::Entity::find()
+            .select_only()
+            .columns([C::MediaId, C::Tag])
+            .filter(C::MediaId.is_in(ids.iter().copied()))
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The hashtags of the non-story posts of `accounts` published in `[from, until)`, as
+    /// `(media_id, tag)`; only `tag` when given (case-folded, as stored). The post set is a
+    /// subquery bounded like [`Self::posts`], so a whole period costs one query whatever its size.
+    #[instrument(skip(self, accounts), err)]
+    pub async fn tags_in(
+        &self,
+        accounts: &[i64],
+        from: i64,
+        until: i64,
+        tag: Option<&str>,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        use media_hashtags::Column as C;
+        let posts = media::Entity::find()
+            .select_only()
+            .column(media::Column::Id)
+            .filter(media::Column::AccountId.is_in(accounts.iter().copied()))
+            .filter(media::Column::PublishedAt.gte(from))
+            .filter(media::Column::PublishedAt.lt(until))
+            .filter(media::Column::ProductType.ne(STORY))
+            .into_query();
+        let mut find = media_hashtags::Entity::find()
+            .select_only()
+            .columns([C::MediaId, C::Tag])
+            .filter(C::MediaId.in_subquery(posts));
+        if let Some(tag) = tag {
+            find = find.filter(C::Tag.eq(tag));
+        }
+        Ok(find.into_tuple().all(&self.db).await?)
     }
 
     async fn usernames(&self, ids: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
@@ -121,4 +227,18 @@ impl AnalyticsStore {
             .all(&self.db)
             .await?)
     }
+}
+
+/// A post as its peers see it: enough to score and rank it, without captions or URLs.
+#[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
+pub struct Peer {
+    pub id: i64,
+    pub account_id: i64,
+    pub product_type: String,
+    pub published_at: i64,
+    pub latest_likes: Option<i64>,
+    pub latest_comments: Option<i64>,
+    pub latest_saves: Option<i64>,
+    pub latest_shares: Option<i64>,
+    pub latest_reach: Option<i64>,
 }

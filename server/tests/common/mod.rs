@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod seed;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use reqwest::{Client, Response, StatusCode};
@@ -254,6 +256,8 @@ impl Api {
         let res = self
             .http
             .get(format!("{}{path}", self.base))
+            // As a browser loads a page: the server answers redirects with a real 302.
+            .header("accept", "text/html")
             .send()
             .await
             .unwrap();

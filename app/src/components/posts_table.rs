@@ -1,0 +1,211 @@
+//! The table of posts the Overview (top posts) and the Posts page share, and its CSV.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::number::{count, percent};
+use crate::components::table::{csv, Column, CsvLink};
+use crate::components::url_state::with_params;
+use crate::dto::{PostKind, PostSort, PostSummary};
+
+fn kind(post: &PostSummary) -> &'static str {
+    PostKind::of(&post.product_type, post.media_type.as_deref()).map_or("Story", PostKind::label)
+}
+
+/// The first words of a caption, enough to recognise the post.
+pub fn caption_start(caption: Option<&str>) -> String {
+    const WORDS: usize = 12;
+    let Some(caption) = caption.filter(|c| !c.trim().is_empty()) else {
+        return "(no caption)".into();
+    };
+    let words: Vec<&str> = caption.split_whitespace().collect();
+    if words.len() > WORDS {
+        format!("{}…", words[..WORDS].join(" "))
+    } else {
+        words.join(" ")
+    }
+}
+
+/// What identifies a post; the table shows these four together in its first cell.
+const IDENTITY: usize = 4;
+
+/// Every column, in CSV order. After the identity, one column per [`PostSort`], in
+/// `PostSort::ALL`'s order: those headings sort the Posts page.
+pub const POST_COLUMNS: [Column<PostSummary>; IDENTITY + PostSort::ALL.len()] = [
+    Column::text("Account", |p| format!("@{}", p.username)),
+    Column::text("Type", |p| kind(p).to_owned()),
+    Column::text("Caption", |p| caption_start(p.caption.as_deref())),
+    Column::text("Hashtags", |p| p.hashtags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(" ")),
+    Column::text("Published (UTC)", |p| p.published.clone()),
+    Column::number("Likes", "", |p| count(p.likes)),
+    Column::number("Comments", "", |p| count(p.comments)),
+    Column::number("Saves", "", |p| count(p.saves)),
+    Column::number("Shares", "", |p| count(p.shares)),
+    Column::number("Reach", "Accounts that saw the post at least once", |p| count(p.reach)),
+    Column::number("Views", "Times the post was shown (Meta's views)", |p| count(p.views)),
+    Column::number(
+        "Engagement (by reach)",
+        "Likes + comments + saves + shares, divided by reach",
+        |p| percent(p.engagement_by_reach),
+    ),
+    Column::number(
+        "Engagement (by followers)",
+        "Likes + comments + saves + shares, divided by the account's followers when measured",
+        |p| percent(p.engagement_by_followers),
+    ),
+    Column::number(
+        "Impact",
+        "0–100: how this post's weighted engagement per reach ranks among its account's posts of the same kind",
+        |p| p.impact.map_or_else(|| "—".to_owned(), |i| i.to_string()),
+    ),
+];
+
+/// Thumbnail, type badge, caption start and account, linking to the post's page.
+#[component]
+pub fn PostCell(post: PostSummary) -> impl IntoView {
+    let kind = kind(&post);
+    view! {
+        <div class="post-cell">
+            {post
+                .thumbnail_url
+                .clone()
+                .map(|src| view! { <img class="thumb" src=src alt="" width="40" height="40" loading="lazy" /> })}
+            <span class=format!("badge type-{}", kind.to_lowercase())>{kind}</span>
+            <A href=format!("/posts/{}", post.id) attr:class="caption">
+                {caption_start(post.caption.as_deref())}
+            </A>
+            <span class="hint">{format!(" @{}", post.username)}</span>
+            {(!post.hashtags.is_empty())
+                .then(|| {
+                    view! {
+                        <span class="tags">
+                            {post.hashtags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(" ")}
+                        </span>
+                    }
+                })}
+        </div>
+    }
+}
+
+/// Posts with every figure. With `sortable`, the figure headings are links that sort by
+/// that column (a second click flips the direction), kept in the URL.
+#[component]
+pub fn PostsTable(
+    /// The download's file name.
+    name: &'static str,
+    posts: Vec<PostSummary>,
+    #[prop(optional)] sortable: bool,
+) -> impl IntoView {
+    let csv = csv(&POST_COLUMNS, &posts);
+    let figures = &POST_COLUMNS[IDENTITY..];
+    view! {
+        <CsvLink name csv />
+        <div class="table-scroll">
+            <table class="data-table posts-table" data-table=name>
+                <thead>
+                    <tr>
+                        <th scope="col">"Post"</th>
+                        {figures
+                            .iter()
+                            .zip(PostSort::ALL)
+                            .map(|(c, sort)| {
+                                if sortable {
+                                    view! { <SortHeading column=c sort /> }.into_any()
+                                } else {
+                                    view! { <th scope="col" class=c.class() title=c.help>{c.label}</th> }.into_any()
+                                }
+                            })
+                            .collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    {posts
+                        .into_iter()
+                        .map(|post| {
+                            let id = post.id;
+                            let cells = figures
+                                .iter()
+                                .map(|c| view! { <td class=c.class()>{(c.text)(&post)}</td> })
+                                .collect_view();
+                            view! {
+                                <tr data-post-id=id>
+                                    <td>
+                                        <PostCell post />
+                                    </td>
+                                    {cells}
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn SortHeading(column: &'static Column<PostSummary>, sort: PostSort) -> impl IntoView {
+    let query = use_query_map();
+    let state = move || {
+        let q = query.read();
+        let current: PostSort = q
+            .get("sort")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_default();
+        let ascending = q.get("order").as_deref() == Some("asc");
+        (current == sort).then_some(ascending)
+    };
+    let href = move || {
+        // First click: highest (newest) first; on the sorted column, the other way round.
+        let order = if state() == Some(false) {
+            "asc"
+        } else {
+            "desc"
+        };
+        with_params(
+            "/posts",
+            &query.read(),
+            &[
+                ("sort", Some(sort.as_str())),
+                ("order", Some(order)),
+                ("page", None),
+            ],
+        )
+    };
+    let aria = move || match state() {
+        Some(true) => "ascending",
+        Some(false) => "descending",
+        None => "none",
+    };
+    let arrow = move || match state() {
+        Some(true) => " ▲",
+        Some(false) => " ▼",
+        None => "",
+    };
+    view! {
+        <th scope="col" class=column.class() title=column.help aria-sort=aria data-sort=sort.as_str()>
+            <A href=href>{column.label} {arrow}</A>
+        </th>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::caption_start;
+
+    #[test]
+    fn captions_are_cut_at_twelve_words() {
+        assert_eq!(caption_start(None), "(no caption)");
+        assert_eq!(caption_start(Some("  ")), "(no caption)");
+        assert_eq!(
+            caption_start(Some("Sunset  at\nthe pier #sea")),
+            "Sunset at the pier #sea"
+        );
+        let long = (1..=20)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(caption_start(Some(&long)), "1 2 3 4 5 6 7 8 9 10 11 12…");
+    }
+}

@@ -1,0 +1,91 @@
+//! `/hashtags`: how the period's posts did, hashtag by hashtag.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::accounts::list_accounts;
+use crate::api::analytics::hashtags;
+use crate::components::dashboard::{has_accounts, DashboardFilters};
+use crate::components::error_view::ErrorView;
+use crate::components::number::{figure, percent, thousands};
+use crate::components::posts_table::caption_start;
+use crate::components::table::{Column, DataTable};
+use crate::components::url_state::period_query;
+use crate::dto::{HashtagRow, Hashtags};
+
+const COLUMNS: [Column<HashtagRow>; 5] = [
+    Column::text("Hashtag", |r| format!("#{}", r.tag)),
+    Column::number("Posts", "Posts of the period using it", |r| {
+        thousands(r.posts)
+    }),
+    Column::number(
+        "Average reach",
+        "Mean reach of those posts (posts without reach left out)",
+        |r| figure(r.average_reach),
+    ),
+    Column::number(
+        "Average engagement (by reach)",
+        "Mean of the posts' interactions divided by reach",
+        |r| percent(r.average_engagement),
+    ),
+    Column::text("Best post", |r| {
+        r.best_post.as_ref().map_or_else(
+            || "—".to_owned(),
+            |p| {
+                format!(
+                    "{} ({})",
+                    caption_start(p.caption.as_deref()),
+                    percent(p.engagement_by_reach)
+                )
+            },
+        )
+    }),
+];
+
+#[component]
+pub fn HashtagsPage() -> impl IntoView {
+    let query = use_query_map();
+    let data = Resource::new(
+        move || period_query(&query.read()),
+        |q| async move { hashtags(q?).await },
+    );
+    let accounts = Resource::new(|| (), |_| list_accounts());
+    view! {
+        <Title text="Hashtags" />
+        <h1>"Hashtags"</h1>
+        <DashboardFilters accounts />
+        <Transition fallback=|| view! { <p class="loading">"Loading hashtags…"</p> }>
+            {move || Suspend::new(async move {
+                if !has_accounts(accounts).await {
+                    return ().into_any();
+                }
+                match data.await {
+                    Ok(h) => view! { <HashtagsBody h /> }.into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn HashtagsBody(h: Hashtags) -> impl IntoView {
+    let Hashtags { period, rows } = h;
+    let line = format!(
+        "Posts published {} to {} (UTC), by the hashtags in their captions.",
+        period.from, period.to
+    );
+    if rows.is_empty() {
+        return view! {
+            <p class="period">{line}</p>
+            <p class="empty-state">"No post of this period has a hashtag."</p>
+        }
+        .into_any();
+    }
+    view! {
+        <p class="period">{line}</p>
+        <DataTable name="hashtags" columns=&COLUMNS rows caption="Hashtags" />
+    }
+    .into_any()
+}

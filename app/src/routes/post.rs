@@ -1,0 +1,118 @@
+//! `/posts/:id`: one post — its curves since publication from the snapshots (the time series
+//! this product exists for), its figures, and its rank in its account.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::analytics::post;
+use crate::components::chart::{age_label, day_iso, LineChart, Series};
+use crate::components::error_view::ErrorView;
+use crate::components::number::{count, figure, thousands};
+use crate::components::posts_table::{caption_start, PostsTable};
+use crate::components::table::{Column, DataTable};
+use crate::dto::{PostDetail, SnapshotPoint};
+use crate::error::AppError;
+
+#[component]
+pub fn PostPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .ok_or(AppError::NotFound)
+    };
+    let data = Resource::new(id, |id| async move { post(id?).await });
+    view! {
+        <Title text="Post" />
+        <Transition fallback=|| view! { <p class="loading">"Loading post…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(detail) => view! { <PostBody detail /> }.into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// One metric of a snapshot.
+type Metric = fn(&SnapshotPoint) -> Option<i64>;
+
+/// A metric of the snapshots, as a chart line over hours since publication.
+fn curve(name: &str, published: i64, snapshots: &[SnapshotPoint], value: Metric) -> Series {
+    let points = snapshots
+        .iter()
+        .filter_map(|s| Some(((s.at - published) as f64 / 3_600.0, value(s)? as f64)))
+        .collect();
+    Series {
+        name: name.into(),
+        points,
+    }
+}
+
+const SNAPSHOT_COLUMNS: [Column<SnapshotPoint>; 7] = [
+    Column::text("Captured (UTC)", |s| utc_label(s.at)),
+    Column::number("Likes", "", |s| count(s.likes)),
+    Column::number("Comments", "", |s| count(s.comments)),
+    Column::number("Saves", "", |s| count(s.saves)),
+    Column::number("Shares", "", |s| count(s.shares)),
+    Column::number("Reach", "", |s| count(s.reach)),
+    Column::number("Views", "", |s| count(s.views)),
+];
+
+/// Unix seconds → `2026-03-05 14:00` (UTC).
+fn utc_label(at: i64) -> String {
+    let day = day_iso(at as f64);
+    let secs = at.rem_euclid(86_400);
+    format!("{day} {:02}:{:02}", secs / 3_600, secs % 3_600 / 60)
+}
+
+#[component]
+fn PostBody(detail: PostDetail) -> impl IntoView {
+    let PostDetail {
+        post,
+        published_at,
+        rank,
+        ranked_among,
+        mut snapshots,
+    } = detail;
+    let lines = |names: &[(&str, Metric)]| {
+        names
+            .iter()
+            .map(|(n, f)| curve(n, published_at, &snapshots, *f))
+            .collect::<Vec<_>>()
+    };
+    let audience = lines(&[("Reach", |s| s.reach), ("Views", |s| s.views)]);
+    let actions = lines(&[
+        ("Likes", |s| s.likes),
+        ("Comments", |s| s.comments),
+        ("Saves", |s| s.saves),
+        ("Shares", |s| s.shares),
+    ]);
+    snapshots.reverse();
+    let title = caption_start(post.caption.as_deref());
+    view! {
+        <h1 class="post-title">{title}</h1>
+        <p class="period">
+            {format!("@{} · published {} · ", post.username, post.published)}
+            <strong data-rank=rank>{format!("#{rank} of {ranked_among}")}</strong>
+            " of the account's posts by interactions ("
+            {thousands(post.interactions)}
+            ")"
+            {post.permalink.clone().map(|href| view! { " · " <a href=href rel="external noopener" target="_blank">"Open on Instagram"</a> })}
+        </p>
+        {post.caption.clone().map(|c| view! { <p class="caption-full">{c}</p> })}
+        <PostsTable name="post" posts=vec![post] />
+        <div class="charts">
+            <LineChart title="Reach and views since publication" series=audience x_label=age_label y_label=|v| figure(Some(v)) />
+            <LineChart title="Interactions since publication" series=actions x_label=age_label y_label=|v| figure(Some(v)) />
+        </div>
+        <details class="daily">
+            <summary>{format!("Snapshots ({})", snapshots.len())}</summary>
+            <DataTable name="snapshots" columns=&SNAPSHOT_COLUMNS rows=snapshots />
+        </details>
+    }
+}

@@ -1,0 +1,226 @@
+//! `cargo bench -p server --bench dashboard`: latency of the Overview and Posts server
+//! functions' backend (`AnalyticsPort`, i.e. the server functions minus HTTP) on a generated
+//! history of 20 accounts × 2,000 posts × 90 days. Prints generation time, row counts and
+//! p50/p95/max per case; the goal is p95 < 50 ms. No pass/fail.
+//!
+//! SQLite in a temp dir always; PostgreSQL too when `INSTALYTICS_TEST_PG` names a server
+//! (e.g. `postgres://root@127.0.0.1:5432/test`): a fresh database is created and dropped.
+//! Smaller runs: `BENCH_ACCOUNTS`, `BENCH_POSTS` (per account), `BENCH_DAYS`; `BENCH_RUNS`
+//! sets the timed calls per case (default 50, after 3 warm-ups).
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::backend::AnalyticsPort;
+use app::dto::{PeriodQuery, PostSort, PostsQuery};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use server::crypto::{Cipher, MasterKey};
+use server::generate::{generate, GenerateConfig};
+use server::services::analytics::AnalyticsService;
+use server::store::analytics::AnalyticsStore;
+use server::store::settings::SettingsStore;
+
+const WARM_UPS: usize = 3;
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
+    db.query_one(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap()
+}
+
+/// Nearest-rank percentile of sorted samples.
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Times `runs` calls of `call` after the warm-ups; prints one line. `call` returns a short
+/// description of its answer, so a case that finds nothing shows.
+async fn case<F, Fut>(name: &str, runs: usize, mut call: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = String>,
+{
+    let mut answer = String::new();
+    for _ in 0..WARM_UPS {
+        answer = call().await;
+    }
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        call().await;
+        samples.push(started.elapsed());
+    }
+    samples.sort_unstable();
+    let p95 = percentile(&samples, 0.95);
+    println!(
+        "  {name:<44} p50 {:>7.1} ms   p95 {:>7.1} ms   max {:>7.1} ms  {}  ({answer})",
+        ms(percentile(&samples, 0.5)),
+        ms(p95),
+        ms(samples[samples.len() - 1]),
+        if p95 < Duration::from_millis(50) {
+            "ok  "
+        } else {
+            "SLOW"
+        },
+    );
+}
+
+async fn bench(backend: &str, url: &str, config: &GenerateConfig, runs: usize) {
+    let db = server::db::open(url).await.unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let report = generate(&db, config, &Cipher::new(MasterKey::generate()), now)
+        .await
+        .unwrap();
+    println!("{backend}:");
+    println!("  generated {report}");
+    println!(
+        "  ({:.0} rows/s)",
+        report.rows() as f64 / report.elapsed.as_secs_f64()
+    );
+    let first_account = scalar(&db, "SELECT MIN(id) FROM accounts").await;
+    let port: Arc<dyn AnalyticsPort> = Arc::new(AnalyticsService {
+        store: AnalyticsStore::new(db.clone()),
+        settings: SettingsStore::new(db.clone()),
+    });
+
+    let all_30 = PeriodQuery {
+        account: None,
+        days: Some(30),
+        from: None,
+        to: None,
+    };
+    let one_90 = PeriodQuery {
+        account: Some(first_account),
+        days: Some(90),
+        from: None,
+        to: None,
+    };
+    let by_reach = PostsQuery {
+        period: all_30.clone(),
+        sort: PostSort::Reach,
+        page: 1,
+        ..PostsQuery::default()
+    };
+    // The generator's most common tag, written "travel" in captions.
+    let tagged = PostsQuery {
+        hashtag: Some("travel".into()),
+        ..by_reach.clone()
+    };
+
+    case("overview: all accounts, 30 days", runs, || async {
+        let o = port.overview(&all_30).await.unwrap();
+        format!("{} days, {} top posts", o.days.len(), o.top_posts.len())
+    })
+    .await;
+    case("overview: one account, 90 days", runs, || async {
+        let o = port.overview(&one_90).await.unwrap();
+        format!("{} days, {} top posts", o.days.len(), o.top_posts.len())
+    })
+    .await;
+    case(
+        "posts: all accounts, 30 days, by reach, p1",
+        runs,
+        || async {
+            let p = port.posts(&by_reach).await.unwrap();
+            format!("{} of {} posts", p.posts.len(), p.total)
+        },
+    )
+    .await;
+    case("posts: same, #travel", runs, || async {
+        let p = port.posts(&tagged).await.unwrap();
+        format!("{} of {} posts", p.posts.len(), p.total)
+    })
+    .await;
+
+    // Where the time goes: the store's queries on their own (row decoding included).
+    println!("  store queries inside those calls:");
+    let store = AnalyticsStore::new(db.clone());
+    let ids = store.account_ids(None).await.unwrap();
+    let today = time::OffsetDateTime::now_utc().date();
+    let midnight = today.midnight().assume_utc().unix_timestamp();
+    let (day, end) = (86_400, midnight + 86_400);
+    case("posts(), all accounts, 60 days", runs, || async {
+        let rows = store.posts(&ids, end - 60 * day, end).await.unwrap();
+        format!("{} rows", rows.len())
+    })
+    .await;
+    case("peers(), all accounts, 365-day lookback", runs, || async {
+        let rows = store.peers(&ids, now - 365 * day).await.unwrap();
+        format!("{} rows", rows.len())
+    })
+    .await;
+    case("tags_in(), all accounts, 30 days, travel", runs, || async {
+        let rows = store
+            .tags_in(&ids, end - 30 * day, end, Some("travel"))
+            .await
+            .unwrap();
+        format!("{} rows", rows.len())
+    })
+    .await;
+    case("days(), all accounts, 60 days", runs, || async {
+        let rows = store
+            .days(&ids, today - time::Duration::days(59), today)
+            .await
+            .unwrap();
+        format!("{} rows", rows.len())
+    })
+    .await;
+    db.close().await.unwrap();
+}
+
+#[tokio::main]
+async fn main() {
+    let config = GenerateConfig {
+        accounts: env_or("BENCH_ACCOUNTS", 20),
+        posts: env_or("BENCH_POSTS", 2_000),
+        days: env_or("BENCH_DAYS", 90),
+        seed: 42,
+    };
+    let runs: usize = env_or("BENCH_RUNS", 50).max(1);
+    println!(
+        "dashboard: {} accounts x {} posts over {} days (seed {}); {runs} timed calls per case after {WARM_UPS} warm-ups; goal p95 < 50 ms",
+        config.accounts, config.posts, config.days, config.seed
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}/bench.db?mode=rwc", dir.path().display());
+    bench("SQLite", &sqlite, &config, runs).await;
+
+    match std::env::var("INSTALYTICS_TEST_PG") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = format!("ig_bench_{}", std::process::id());
+            let admin = Database::connect(&admin_url).await.unwrap();
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+                .await
+                .unwrap();
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
+            let (base, _) = admin_url.rsplit_once('/').expect("URL ends in /database");
+            bench("PostgreSQL", &format!("{base}/{name}"), &config, runs).await;
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await
+                .unwrap();
+        }
+        _ => println!("PostgreSQL: skipped (set INSTALYTICS_TEST_PG to run it)"),
+    }
+}

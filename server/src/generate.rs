@@ -1,0 +1,724 @@
+//! `instalytics generate`: a synthetic history for benchmarks and trying the dashboard at
+//! scale: accounts, posts and reels with hashtags, their snapshot curves and daily account
+//! insights, written in multi-row INSERTs, one transaction per account.
+//!
+//! Everything follows from the seed and `now`: the same arguments give the same rows (times
+//! are offsets from `now`). Accounts are written disabled, so a running poller leaves them
+//! alone; their token is a placeholder sealed with the instance's key, so `serve` starts.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use sea_orm::sea_query::{IntoIden, IntoTableRef, Query, SimpleExpr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
+    Value,
+};
+use time::{Date, OffsetDateTime};
+
+use crate::crypto::Cipher;
+use crate::graph::hashtags::parse as caption_tags;
+use crate::graph_sim::rng::Rng;
+use crate::store::entities::accounts::{DbFlavour, DbStatus, SealedToken};
+use crate::store::entities::{account_insights, accounts, media, media_hashtags, media_snapshots};
+
+const HOUR: i64 = 3_600;
+const DAY: i64 = 86_400;
+/// Bound parameters per INSERT: under SQLite's 32,766 and PostgreSQL's 65,535.
+const MAX_PARAMS: usize = 16_000;
+/// Rows per INSERT when the columns allow it; bigger statements gain little.
+const MAX_ROWS: usize = 1_000;
+/// Hours over which a post's numbers approach their final value (about 95 % after 3×).
+const SETTLE_HOURS: f64 = 30.0;
+
+/// A few tags, most common first; mixed case, since stored tags are case-folded.
+const HASHTAGS: [&str; 16] = [
+    "travel",
+    "Food",
+    "photography",
+    "coffee",
+    "fitness",
+    "design",
+    "Berlin",
+    "sunset",
+    "recipe",
+    "tips",
+    "behindthescenes",
+    "smallbusiness",
+    "café",
+    "hiking",
+    "tech",
+    "weekend",
+];
+const PHRASES: [&str; 8] = [
+    "Golden hour",
+    "New in",
+    "Behind the scenes",
+    "Quick tip",
+    "Weekend plans",
+    "Fresh batch",
+    "Tutorial",
+    "Throwback",
+];
+/// How likely a post is published in each UTC hour (relative weights): days, not nights.
+const HOUR_WEIGHTS: [u64; 24] = [
+    1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 8, 9, 10, 9, 8, 8, 9, 10, 12, 12, 10, 7, 4, 2,
+];
+
+/// What to generate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GenerateConfig {
+    pub accounts: usize,
+    /// Posts and reels per account.
+    pub posts: usize,
+    /// History length: posts are spread over these days, insights cover them.
+    pub days: u32,
+    pub seed: u64,
+}
+
+impl Default for GenerateConfig {
+    fn default() -> Self {
+        Self {
+            accounts: 20,
+            posts: 2_000,
+            days: 90,
+            seed: 42,
+        }
+    }
+}
+
+/// Rows written per table, and how long it took.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GenerateReport {
+    pub accounts: u64,
+    pub media: u64,
+    pub hashtags: u64,
+    pub snapshots: u64,
+    pub insights: u64,
+    pub elapsed: Duration,
+}
+
+impl GenerateReport {
+    pub fn rows(&self) -> u64 {
+        self.accounts + self.media + self.hashtags + self.snapshots + self.insights
+    }
+}
+
+impl std::fmt::Display for GenerateReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} rows in {:.1} s: {} accounts, {} media, {} hashtags, {} snapshots, {} insight days",
+            self.rows(),
+            self.elapsed.as_secs_f64(),
+            self.accounts,
+            self.media,
+            self.hashtags,
+            self.snapshots,
+            self.insights
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error("the database has {0} account(s) already: generate into an empty database")]
+    NotEmpty(u64),
+    #[error("cannot build an INSERT: {0}")]
+    Query(#[from] sea_orm::sea_query::error::Error),
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// Writes the dataset into `db` (migrated, without accounts). `now` anchors every time.
+pub async fn generate(
+    db: &DatabaseConnection,
+    config: &GenerateConfig,
+    cipher: &Cipher,
+    now: i64,
+) -> Result<GenerateReport, GenerateError> {
+    let started = Instant::now();
+    // Generated rows mixed into a real instance could not be told apart afterwards.
+    let existing = accounts::Entity::find().count(db).await?;
+    if existing > 0 {
+        return Err(GenerateError::NotEmpty(existing));
+    }
+    let mut report = GenerateReport::default();
+    for index in 0..config.accounts {
+        let plan = AccountPlan::new(config, index as u64, now);
+        let txn = db.begin().await?;
+        write_account(&txn, &plan, cipher, now, &mut report).await?;
+        txn.commit().await?;
+    }
+    if db.get_database_backend() == DbBackend::Postgres {
+        // Autovacuum would gather statistics soon after a bulk load; without them the
+        // planner guesses, and the first minutes would measure that instead.
+        db.execute_unprepared("ANALYZE").await?;
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// One account's generated history, before it has database ids.
+struct AccountPlan {
+    ig_user_id: String,
+    username: String,
+    flavour: DbFlavour,
+    /// The first day with insights; `followers[i]` is the count on `first_day + i`.
+    first_day: Date,
+    followers: Vec<i64>,
+    /// Followers the day before `first_day`, for the first delta.
+    followers_before: i64,
+    days: Vec<DayPlan>,
+    posts: Vec<PostPlan>,
+}
+
+struct DayPlan {
+    reach: i64,
+    views: i64,
+    profile_views: i64,
+    accounts_engaged: i64,
+    total_interactions: i64,
+}
+
+struct PostPlan {
+    ig_media_id: String,
+    caption: String,
+    tags: Vec<String>,
+    media_type: &'static str,
+    product_type: &'static str,
+    published_at: i64,
+    snapshots: Vec<Snapshot>,
+}
+
+#[derive(Clone, Copy)]
+struct Snapshot {
+    captured_at: i64,
+    likes: i64,
+    comments: i64,
+    saves: i64,
+    shares: i64,
+    reach: i64,
+    views: i64,
+}
+
+impl Snapshot {
+    fn interactions(&self) -> i64 {
+        self.likes + self.comments + self.saves + self.shares
+    }
+}
+
+impl AccountPlan {
+    fn new(config: &GenerateConfig, index: u64, now: i64) -> Self {
+        let seed = config.seed;
+        let mut rng = Rng::new(seed, &[index, 0]);
+        let today = day_of(now);
+        let days = i64::from(config.days);
+        // Insights from the day of the oldest possible post to today.
+        let first_day = today - time::Duration::days(days);
+        // 1k to 200k followers, growing 0.05–0.4 % a day with daily noise.
+        let start = 10f64.powf(rng.range(3.0, 5.3));
+        let growth = rng.range(0.0005, 0.004);
+        let level = |d: i64, rng: &mut Rng| -> i64 {
+            (start * (1.0 + growth).powf(d as f64) * rng.range(0.998, 1.002)).round() as i64
+        };
+        let followers_before = level(-1, &mut rng);
+        let followers: Vec<i64> = (0..=days).map(|d| level(d, &mut rng)).collect();
+        let plan_days = followers
+            .iter()
+            .enumerate()
+            .map(|(d, &f)| {
+                let mut r = Rng::new(seed, &[index, 1, d as u64]);
+                let reach = (f as f64 * r.range(0.12, 0.4)).round() as i64;
+                let accounts_engaged = (reach as f64 * r.range(0.03, 0.07)).round() as i64;
+                DayPlan {
+                    reach,
+                    views: (reach as f64 * r.range(1.8, 2.8)).round() as i64,
+                    profile_views: (reach as f64 * r.range(0.02, 0.05)).round() as i64,
+                    accounts_engaged,
+                    total_interactions: (accounts_engaged as f64 * r.range(1.4, 2.6)).round()
+                        as i64,
+                }
+            })
+            .collect();
+
+        let mut plan = AccountPlan {
+            ig_user_id: format!("17841{seed:05}{index:05}"),
+            username: format!("generated_{index:02}"),
+            flavour: if index.is_multiple_of(2) {
+                DbFlavour::InstagramLogin
+            } else {
+                DbFlavour::FacebookLogin
+            },
+            first_day,
+            followers,
+            followers_before,
+            days: plan_days,
+            posts: Vec::new(),
+        };
+        let mut times: Vec<i64> = (0..config.posts)
+            .map(|i| publish_time(&mut Rng::new(seed, &[index, 2, i as u64]), now, days))
+            .collect();
+        times.sort_unstable();
+        let posts = times
+            .iter()
+            .enumerate()
+            .map(|(i, &published_at)| {
+                let mut r = Rng::new(seed, &[index, 3, i as u64]);
+                post_plan(&mut r, index, i, published_at, now, days, &|t| {
+                    plan.followers_on(t)
+                })
+            })
+            .collect();
+        plan.posts = posts;
+        plan
+    }
+
+    fn followers_on(&self, t: i64) -> i64 {
+        let d = (day_of(t) - self.first_day).whole_days();
+        usize::try_from(d)
+            .ok()
+            .and_then(|d| self.followers.get(d))
+            .copied()
+            .unwrap_or(self.followers_before)
+    }
+}
+
+/// A moment in the last `days` days, at a plausible hour, before `now`.
+fn publish_time(rng: &mut Rng, now: i64, days: i64) -> i64 {
+    let total: u64 = HOUR_WEIGHTS.iter().sum();
+    let today = now - now.rem_euclid(DAY);
+    loop {
+        let day = today - rng.below(days.max(1) as u64) as i64 * DAY;
+        let mut pick = rng.below(total);
+        let hour = HOUR_WEIGHTS
+            .iter()
+            .position(|&w| {
+                if pick < w {
+                    true
+                } else {
+                    pick -= w;
+                    false
+                }
+            })
+            .unwrap_or(12) as i64;
+        let t = day + hour * HOUR + rng.below(HOUR as u64) as i64;
+        // Today's later hours have not happened yet.
+        if t < now {
+            return t;
+        }
+    }
+}
+
+fn post_plan(
+    r: &mut Rng,
+    account: u64,
+    index: usize,
+    published_at: i64,
+    now: i64,
+    days: i64,
+    followers_on: &impl Fn(i64) -> i64,
+) -> PostPlan {
+    let (media_type, product_type) = match r.below(100) {
+        0..=39 => ("IMAGE", "FEED"),
+        40..=54 => ("VIDEO", "FEED"),
+        55..=74 => ("CAROUSEL_ALBUM", "FEED"),
+        _ => ("VIDEO", "REELS"),
+    };
+    let reel = product_type == "REELS";
+    // Squaring skews the choice towards the first tags, so a few are common.
+    let tag_count = r.below(5);
+    let mut caption = PHRASES[r.below(PHRASES.len() as u64) as usize].to_owned();
+    for _ in 0..tag_count {
+        let u = r.range(0.0, 1.0);
+        let tag = HASHTAGS[((u * u) * HASHTAGS.len() as f64) as usize % HASHTAGS.len()];
+        caption.push_str(" #");
+        caption.push_str(tag);
+    }
+    let tags = caption_tags(&caption);
+
+    let quality = r.range(-1.0, 1.0).exp() * if r.below(50) == 0 { 5.0 } else { 1.0 };
+    let reach = followers_on(published_at) as f64
+        * r.range(0.2, 0.45)
+        * quality
+        * if reel { 1.6 } else { 1.0 };
+    let likes = reach * r.range(0.02, 0.08);
+    let final_values = Snapshot {
+        captured_at: 0,
+        likes: likes.round() as i64,
+        comments: (likes * r.range(0.01, 0.05)).round() as i64,
+        saves: (likes * r.range(0.03, 0.12)).round() as i64,
+        shares: (likes * r.range(0.02, 0.08)).round() as i64,
+        reach: reach.round() as i64,
+        views: (reach
+            * if reel {
+                r.range(2.0, 3.5)
+            } else {
+                r.range(1.2, 1.6)
+            })
+        .round() as i64,
+    };
+    // As the poller would have seen it: +1 h, +6 h, +24 h, then daily, at most `days` days.
+    let snapshots = [HOUR, 6 * HOUR]
+        .into_iter()
+        .chain((1..=days).map(|d| d * DAY))
+        .map(|age| published_at + age)
+        .take_while(|&t| t <= now)
+        .map(|t| grown(&final_values, t - published_at, t))
+        .collect();
+    PostPlan {
+        ig_media_id: format!("18{account:04}{index:08}"),
+        caption,
+        tags,
+        media_type,
+        product_type,
+        published_at,
+        snapshots,
+    }
+}
+
+/// `end` scaled to a post's age: fast at first, then a plateau. Monotonic in `age`.
+fn grown(end: &Snapshot, age: i64, captured_at: i64) -> Snapshot {
+    let f = 1.0 - (-(age as f64) / (SETTLE_HOURS * HOUR as f64)).exp();
+    let at = |v: i64| (v as f64 * f).round() as i64;
+    Snapshot {
+        captured_at,
+        likes: at(end.likes),
+        comments: at(end.comments),
+        saves: at(end.saves),
+        shares: at(end.shares),
+        reach: at(end.reach),
+        views: at(end.views),
+    }
+}
+
+fn day_of(unix: i64) -> Date {
+    OffsetDateTime::from_unix_timestamp(unix - unix.rem_euclid(DAY))
+        .map(|t| t.date())
+        .unwrap_or(Date::MIN)
+}
+
+async fn write_account<C: ConnectionTrait>(
+    db: &C,
+    plan: &AccountPlan,
+    cipher: &Cipher,
+    now: i64,
+    report: &mut GenerateReport,
+) -> Result<(), GenerateError> {
+    let followers_now = plan
+        .followers
+        .last()
+        .copied()
+        .unwrap_or(plan.followers_before);
+    let account = accounts::ActiveModel {
+        ig_user_id: Set(plan.ig_user_id.clone()),
+        app_user_id: Set(None),
+        flavour: Set(plan.flavour),
+        username: Set(plan.username.clone()),
+        name: Set(Some(format!("Generated {}", plan.username))),
+        profile_picture_url: Set(None),
+        followers_count: Set(followers_now),
+        follows_count: Set(300),
+        media_count: Set(plan.posts.len() as i64),
+        enabled: Set(false),
+        status: Set(DbStatus::Ok),
+        status_detail: Set(None),
+        retry_after: Set(None),
+        token: Set(SealedToken(
+            cipher.seal("generated-placeholder", &plan.ig_user_id),
+        )),
+        token_issued_at: Set(now),
+        token_expires_at: Set(Some(now + 60 * DAY)),
+        next_sync_at: Set(now),
+        sync_requested: Set(false),
+        last_sync_at: Set(Some(now)),
+        created_at: Set(plan.first_day.midnight().assume_utc().unix_timestamp()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    report.accounts += 1;
+
+    use media::Column as M;
+    let media_rows = plan.posts.iter().map(|p| {
+        let last = p.snapshots.last();
+        let latest = |f: fn(&Snapshot) -> i64| last.map(f);
+        vec![
+            account.id.into(),
+            p.ig_media_id.clone().into(),
+            Some(p.caption.clone()).into(),
+            Some(p.media_type).into(),
+            p.product_type.into(),
+            Some(format!("https://www.instagram.com/p/{}/", p.ig_media_id)).into(),
+            p.published_at.into(),
+            latest(|s| s.captured_at).into(),
+            latest(|s| s.likes).into(),
+            latest(|s| s.comments).into(),
+            latest(|s| s.saves).into(),
+            latest(|s| s.shares).into(),
+            latest(|s| s.reach).into(),
+            latest(|s| s.views).into(),
+            last.map(|s| plan.followers_on(s.captured_at)).into(),
+        ]
+    });
+    report.media += insert(
+        db,
+        media::Entity,
+        &[
+            M::AccountId,
+            M::IgMediaId,
+            M::Caption,
+            M::MediaType,
+            M::ProductType,
+            M::Permalink,
+            M::PublishedAt,
+            M::LatestCapturedAt,
+            M::LatestLikes,
+            M::LatestComments,
+            M::LatestSaves,
+            M::LatestShares,
+            M::LatestReach,
+            M::LatestViews,
+            M::FollowersAtCapture,
+        ],
+        media_rows,
+    )
+    .await?;
+
+    // Multi-row INSERTs return no ids on SQLite; read them back by the natural key.
+    let ids: HashMap<String, i64> = media::Entity::find()
+        .select_only()
+        .columns([M::IgMediaId, M::Id])
+        .filter(M::AccountId.eq(account.id))
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let with_ids = || {
+        plan.posts
+            .iter()
+            .filter_map(|p| ids.get(&p.ig_media_id).map(|&id| (id, p)))
+    };
+
+    use media_hashtags::Column as H;
+    let tag_rows =
+        with_ids().flat_map(|(id, p)| p.tags.iter().map(move |t| vec![id.into(), t.into()]));
+    report.hashtags += insert(db, media_hashtags::Entity, &[H::MediaId, H::Tag], tag_rows).await?;
+
+    use media_snapshots::Column as S;
+    let snapshot_rows = with_ids().flat_map(|(id, p)| {
+        p.snapshots.iter().map(move |s| {
+            vec![
+                id.into(),
+                s.captured_at.into(),
+                s.likes.into(),
+                s.comments.into(),
+                s.saves.into(),
+                s.shares.into(),
+                s.reach.into(),
+                s.views.into(),
+                s.interactions().into(),
+            ]
+        })
+    });
+    report.snapshots += insert(
+        db,
+        media_snapshots::Entity,
+        &[
+            S::MediaId,
+            S::CapturedAt,
+            S::Likes,
+            S::Comments,
+            S::Saves,
+            S::Shares,
+            S::Reach,
+            S::Views,
+            S::TotalInteractions,
+        ],
+        snapshot_rows,
+    )
+    .await?;
+
+    use account_insights::Column as I;
+    let mut previous = plan.followers_before;
+    let insight_rows = plan
+        .followers
+        .iter()
+        .zip(&plan.days)
+        .zip(0i64..)
+        .map(|((&followers, day), d)| {
+            let date = plan.first_day + time::Duration::days(d);
+            let end_of_day = date.midnight().assume_utc().unix_timestamp() + DAY - 1;
+            let delta = followers - previous;
+            previous = followers;
+            vec![
+                account.id.into(),
+                date.into(),
+                Some(followers).into(),
+                Some(delta).into(),
+                Some(day.reach).into(),
+                Some(day.views).into(),
+                Some(day.profile_views).into(),
+                Some(day.accounts_engaged).into(),
+                Some(day.total_interactions).into(),
+                end_of_day.min(now).into(),
+            ]
+        })
+        .collect::<Vec<Vec<Value>>>();
+    report.insights += insert(
+        db,
+        account_insights::Entity,
+        &[
+            I::AccountId,
+            I::Date,
+            I::Followers,
+            I::FollowerDelta,
+            I::Reach,
+            I::Views,
+            I::ProfileViews,
+            I::AccountsEngaged,
+            I::TotalInteractions,
+            I::UpdatedAt,
+        ],
+        insight_rows,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Inserts `rows` (values in `columns` order) in multi-row statements; returns the count.
+async fn insert<C, T, Col>(
+    db: &C,
+    table: T,
+    columns: &[Col],
+    rows: impl IntoIterator<Item = Vec<Value>>,
+) -> Result<u64, GenerateError>
+where
+    C: ConnectionTrait,
+    T: IntoTableRef + Copy,
+    Col: IntoIden + Copy,
+{
+    let per_statement = (MAX_PARAMS / columns.len().max(1)).clamp(1, MAX_ROWS);
+    let backend = db.get_database_backend();
+    let mut rows = rows.into_iter().peekable();
+    let mut written = 0;
+    while rows.peek().is_some() {
+        let mut stmt = Query::insert();
+        stmt.into_table(table).columns(columns.iter().copied());
+        for row in rows.by_ref().take(per_statement) {
+            stmt.values(row.into_iter().map(SimpleExpr::from))?;
+            written += 1;
+        }
+        db.execute(backend.build(&stmt)).await?;
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::MasterKey;
+    use sea_orm::{QueryOrder, Statement};
+
+    const NOW: i64 = 1_795_435_200; // 2026-11-23 12:00 UTC
+
+    async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+        db.query_one(Statement::from_string(DbBackend::Sqlite, sql))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap()
+    }
+
+    async fn generated(
+        config: &GenerateConfig,
+    ) -> (DatabaseConnection, GenerateReport, tempfile::TempDir) {
+        // A file: every pooled connection to `sqlite::memory:` would be its own database.
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open(&format!("sqlite://{}/g.db?mode=rwc", dir.path().display()))
+            .await
+            .unwrap();
+        let cipher = Cipher::new(MasterKey::generate());
+        let report = generate(&db, config, &cipher, NOW).await.unwrap();
+        (db, report, dir)
+    }
+
+    #[tokio::test]
+    async fn rows_are_consistent_and_follow_from_the_seed() {
+        let config = GenerateConfig {
+            accounts: 2,
+            posts: 150,
+            days: 20,
+            seed: 7,
+        };
+        let (db, report, _dir) = generated(&config).await;
+        assert_eq!(report.accounts, 2);
+        assert_eq!(report.media, 300);
+        assert_eq!(report.insights, 2 * 21);
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM media_snapshots").await as u64,
+            report.snapshots
+        );
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM media_hashtags").await as u64,
+            report.hashtags
+        );
+        assert!(report.hashtags > 100, "{report}");
+        // Every post is in the window and its latest_* columns repeat its newest snapshot.
+        assert_eq!(
+            count(
+                &db,
+                &format!(
+                    "SELECT COUNT(*) FROM media WHERE published_at >= {NOW} OR published_at < {}",
+                    NOW - 20 * DAY
+                )
+            )
+            .await,
+            0
+        );
+        let mismatched = count(
+            &db,
+            "SELECT COUNT(*) FROM media m JOIN media_snapshots s ON s.media_id = m.id \
+             WHERE s.captured_at = (SELECT MAX(captured_at) FROM media_snapshots WHERE media_id = m.id) \
+             AND (s.reach IS NOT m.latest_reach OR s.likes IS NOT m.latest_likes \
+                  OR s.captured_at IS NOT m.latest_captured_at)",
+        )
+        .await;
+        assert_eq!(mismatched, 0);
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM media WHERE latest_captured_at IS NULL AND id IN (SELECT media_id FROM media_snapshots)").await,
+            0
+        );
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM accounts WHERE enabled").await,
+            0
+        );
+
+        let (again, _, _again_dir) = generated(&config).await;
+        let rows = |db: DatabaseConnection| async move {
+            media::Entity::find()
+                .order_by_asc(media::Column::Id)
+                .all(&db)
+                .await
+                .unwrap()
+        };
+        assert_eq!(rows(db).await, rows(again).await);
+    }
+
+    #[tokio::test]
+    async fn a_database_with_accounts_is_refused() {
+        let config = GenerateConfig {
+            accounts: 1,
+            posts: 3,
+            days: 2,
+            seed: 1,
+        };
+        let (db, _, _dir) = generated(&config).await;
+        let cipher = Cipher::new(MasterKey::generate());
+        let err = generate(&db, &config, &cipher, NOW).await.unwrap_err();
+        assert!(matches!(err, GenerateError::NotEmpty(1)), "{err}");
+    }
+}

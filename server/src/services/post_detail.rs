@@ -1,0 +1,75 @@
+//! The Post detail page: one post, its rank among its account's posts and its curves.
+
+use app::dto::{PostDetail, SnapshotPoint};
+use app::error::AppError;
+
+use super::analytics::{post_summary, AnalyticsService};
+use super::{impact, store_error};
+use crate::store::analytics::{Peer, STORY};
+
+/// 1-based rank by interactions among `peers` (equal interactions share the better rank),
+/// and how many peers there are.
+pub fn rank(interactions: i64, peers: &[Peer]) -> (u32, u32) {
+    let above = peers
+        .iter()
+        .filter(|p| p.counts().interactions() > interactions)
+        .count();
+    let among = u32::try_from(peers.len()).unwrap_or(u32::MAX);
+    (
+        u32::try_from(above).unwrap_or(u32::MAX).saturating_add(1),
+        among,
+    )
+}
+
+pub async fn detail(svc: &AnalyticsService, id: i64) -> Result<PostDetail, AppError> {
+    let (m, username) = svc
+        .store
+        .post(id)
+        .await
+        .map_err(store_error)?
+        .ok_or(AppError::NotFound)?;
+    // Stories have no page of their own: they are not posts (see `STORY`).
+    if m.product_type == STORY {
+        return Err(AppError::NotFound);
+    }
+    let published_at = m.published_at;
+    let mut post = post_summary(m, username);
+    // One query serves both: the rank is among all the account's posts, the impact score
+    // among those of the lookback window (which includes this post, see `impact`).
+    let peers = svc
+        .store
+        .peers(&[post.account_id], i64::MIN)
+        .await
+        .map_err(store_error)?;
+    let (rank, ranked_among) = rank(post.interactions, &peers);
+    let since = svc.lookback_start().await?.min(published_at);
+    let window: Vec<Peer> = peers
+        .into_iter()
+        .filter(|p| p.published_at >= since && p.product_type == post.product_type)
+        .collect();
+    post.impact = impact::scores(&window).get(&post.id).copied();
+    svc.tag(std::slice::from_mut(&mut post)).await?;
+    let snapshots = svc
+        .store
+        .snapshots(id)
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .map(|s| SnapshotPoint {
+            at: s.captured_at,
+            likes: s.likes,
+            comments: s.comments,
+            saves: s.saves,
+            shares: s.shares,
+            reach: s.reach,
+            views: s.views,
+        })
+        .collect();
+    Ok(PostDetail {
+        post,
+        published_at,
+        rank,
+        ranked_among,
+        snapshots,
+    })
+}

@@ -1,0 +1,241 @@
+//! The Posts page and its CSV: the period's posts filtered by kind, hashtag and caption words,
+//! sorted by any column, and paged.
+//!
+//! Filtering, sorting and paging happen here rather than in SQL: the rows are already bounded
+//! by accounts and period (as for the Overview), and the impact score and rates sorted on are
+//! computed in Rust anyway.
+
+use std::cmp::Ordering;
+use std::collections::HashSet;
+
+use app::dto::{PostKind, PostSort, PostSummary, PostsPage, PostsQuery, POSTS_PAGE_SIZE};
+use app::error::AppError;
+
+use super::analytics::{post_summary, set_tags, AnalyticsService, PeriodPosts};
+use super::store_error;
+use crate::store::entities::media;
+
+/// Longest search text accepted; captions are at most 2,200 characters.
+const MAX_SEARCH: usize = 200;
+/// Longest hashtag accepted; Instagram's are far shorter.
+const MAX_HASHTAG: usize = 100;
+
+/// The filters of a [`PostsQuery`], validated and normalised.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub kind: Option<PostKind>,
+    /// Case-folded and without `#`, as stored.
+    pub hashtag: Option<String>,
+    /// Lowercased words that must all occur in the caption.
+    pub words: Vec<String>,
+}
+
+impl Filter {
+    pub fn parse(query: &PostsQuery) -> Result<Filter, AppError> {
+        let hashtag = query
+            .hashtag
+            .as_deref()
+            .map(|t| t.trim().trim_start_matches('#').trim().to_lowercase())
+            .filter(|t| !t.is_empty());
+        if hashtag
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > MAX_HASHTAG)
+        {
+            return Err(AppError::invalid(
+                "hashtag",
+                format!("A hashtag has at most {MAX_HASHTAG} characters."),
+            ));
+        }
+        let search = query.search.as_deref().map(str::trim).unwrap_or_default();
+        if search.chars().count() > MAX_SEARCH {
+            return Err(AppError::invalid(
+                "search",
+                format!("Search for at most {MAX_SEARCH} characters."),
+            ));
+        }
+        Ok(Filter {
+            kind: query.kind,
+            hashtag,
+            words: search.split_whitespace().map(str::to_lowercase).collect(),
+        })
+    }
+
+    /// Kind and caption words; the hashtag is matched against the stored tags by the caller.
+    pub fn matches(&self, m: &media::Model) -> bool {
+        let kind_ok = self
+            .kind
+            .is_none_or(|k| PostKind::of(&m.product_type, m.media_type.as_deref()) == Some(k));
+        if !kind_ok {
+            return false;
+        }
+        if self.words.is_empty() {
+            return true;
+        }
+        let caption = m.caption.as_deref().unwrap_or_default().to_lowercase();
+        self.words.iter().all(|w| caption.contains(w.as_str()))
+    }
+}
+
+/// A listed post and the publication second the sort breaks ties on (the summary's
+/// `published` is only to the minute).
+#[derive(Clone, Debug)]
+pub struct Listed {
+    pub published_at: i64,
+    pub summary: PostSummary,
+}
+
+/// The value a column sorts on; `None` sorts last in both directions. Counts fit an f64 exactly.
+fn key(p: &Listed, sort: PostSort) -> Option<f64> {
+    let s = &p.summary;
+    let count = |v: Option<i64>| v.map(|v| v as f64);
+    match sort {
+        PostSort::Published => Some(p.published_at as f64),
+        PostSort::Likes => count(s.likes),
+        PostSort::Comments => count(s.comments),
+        PostSort::Saves => count(s.saves),
+        PostSort::Shares => count(s.shares),
+        PostSort::Reach => count(s.reach),
+        PostSort::Views => count(s.views),
+        PostSort::EngagementByReach => s.engagement_by_reach,
+        PostSort::EngagementByFollowers => s.engagement_by_followers,
+        PostSort::Impact => s.impact.map(f64::from),
+    }
+}
+
+/// Sorts by `sort` (highest first unless `ascending`), unknown values last either way, then
+/// newest first and highest id first so equal rows keep one order across pages.
+pub fn sort(posts: &mut [Listed], sort: PostSort, ascending: bool) {
+    posts.sort_by(|a, b| {
+        let primary = match (key(a, sort), key(b, sort)) {
+            (Some(x), Some(y)) if ascending => x.total_cmp(&y),
+            (Some(x), Some(y)) => y.total_cmp(&x),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        };
+        primary
+            .then(b.published_at.cmp(&a.published_at))
+            .then(b.summary.id.cmp(&a.summary.id))
+    });
+}
+
+/// `(page, pages)`: page 0 reads as 1; there is always at least one (maybe empty) page.
+pub fn pages(total: usize, page: u32) -> (u32, u32) {
+    let size = POSTS_PAGE_SIZE as usize;
+    let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
+    (page.max(1), pages)
+}
+
+/// The period's posts matching the query's filters, sorted, with impact scores (a sort key)
+/// but without hashtags.
+async fn matching(
+    svc: &AnalyticsService,
+    query: &PostsQuery,
+) -> Result<(PeriodPosts, Vec<Listed>), AppError> {
+    let mut found = svc.period_posts(&query.period).await?;
+    let filter = Filter::parse(query)?;
+    let (start, end) = found.bounds;
+    let tagged: Option<HashSet<i64>> = match &filter.hashtag {
+        Some(tag) => Some(
+            svc.store
+                .tags_in(&found.accounts, start, end, Some(tag))
+                .await
+                .map_err(store_error)?
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect(),
+        ),
+        None => None,
+    };
+    let mut posts: Vec<Listed> = std::mem::take(&mut found.rows)
+        .into_iter()
+        .filter(|(m, _)| filter.matches(m))
+        .filter(|(m, _)| tagged.as_ref().is_none_or(|t| t.contains(&m.id)))
+        .map(|(m, name)| Listed {
+            published_at: m.published_at,
+            summary: post_summary(m, name),
+        })
+        .collect();
+    let scores = svc
+        .impact(posts.iter().map(|p| p.summary.account_id), start)
+        .await?;
+    for p in &mut posts {
+        p.summary.impact = scores.get(&p.summary.id).copied();
+    }
+    sort(&mut posts, query.sort, query.ascending);
+    Ok((found, posts))
+}
+
+/// One page of the Posts table.
+pub async fn page(svc: &AnalyticsService, query: &PostsQuery) -> Result<PostsPage, AppError> {
+    let (found, posts) = matching(svc, query).await?;
+    let total = posts.len();
+    let (page, pages) = pages(total, query.page);
+    let size = POSTS_PAGE_SIZE as usize;
+    let skip = (page as usize - 1).saturating_mul(size);
+    let mut shown: Vec<PostSummary> = posts
+        .into_iter()
+        .skip(skip)
+        .take(size)
+        .map(|p| p.summary)
+        .collect();
+    svc.tag(&mut shown).await?;
+    Ok(PostsPage {
+        period: found.period.view(),
+        posts: shown,
+        total: total as u64,
+        page,
+        pages,
+    })
+}
+
+/// Every matching post, sorted, for the CSV download. Hashtags come from one query over the
+/// period rather than one bound id per post.
+pub async fn all(svc: &AnalyticsService, query: &PostsQuery) -> Result<Vec<PostSummary>, AppError> {
+    let (found, posts) = matching(svc, query).await?;
+    let (start, end) = found.bounds;
+    let tags = svc
+        .store
+        .tags_in(&found.accounts, start, end, None)
+        .await
+        .map_err(store_error)?;
+    let mut all: Vec<PostSummary> = posts.into_iter().map(|p| p.summary).collect();
+    set_tags(&mut all, tags);
+    Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(hashtag: Option<&str>, search: Option<&str>) -> PostsQuery {
+        PostsQuery {
+            hashtag: hashtag.map(Into::into),
+            search: search.map(Into::into),
+            ..PostsQuery::default()
+        }
+    }
+
+    #[test]
+    fn filters_are_normalised_and_bounded() {
+        let f = Filter::parse(&query(Some("  #Sunset "), Some("  Golden   HOUR "))).unwrap();
+        assert_eq!(f.hashtag.as_deref(), Some("sunset"));
+        assert_eq!(f.words, ["golden", "hour"]);
+        let f = Filter::parse(&query(Some("#"), Some("   "))).unwrap();
+        assert_eq!(f, Filter::default());
+        let long = "x".repeat(201);
+        let err = Filter::parse(&query(None, Some(&long))).unwrap_err();
+        assert!(err.for_field("search").is_some());
+        assert!(Filter::parse(&query(None, Some(&long[..200]))).is_ok());
+        let err = Filter::parse(&query(Some(&long[..101]), None)).unwrap_err();
+        assert!(err.for_field("hashtag").is_some());
+    }
+
+    #[test]
+    fn page_counts() {
+        assert_eq!(pages(0, 0), (1, 1));
+        assert_eq!(pages(50, 1), (1, 1));
+        assert_eq!(pages(51, 3), (3, 2));
+        assert_eq!(pages(100, 2), (2, 2));
+    }
+}

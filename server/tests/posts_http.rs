@@ -1,0 +1,714 @@
+//! The Posts, Post detail, Hashtags and Best time queries over real HTTP on a seeded database
+//! (SQLite and PostgreSQL). Every figure is worked out by hand in the comments.
+
+mod common;
+
+use app::backend::AnalyticsPort;
+use app::dto::{PeriodQuery, PostSort, PostsQuery};
+use common::seed::{self, account, Media};
+use common::{Api, Db, TestServer};
+use reqwest::StatusCode;
+use sea_orm::{Database, DatabaseConnection};
+use serde_json::Value;
+use server::services::analytics::AnalyticsService;
+use server::store::analytics::AnalyticsStore;
+use server::store::settings::SettingsStore;
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+const PASSWORD: &str = "correct horse battery";
+const VIEWER_PW: &str = "viewer-password-1";
+
+/// The period most checks use: 2026-01-01 … 2026-07-31 (212 days, winter and summer).
+const PERIOD: [(&str, &str); 2] = [
+    ("query[period][from]", "2026-01-01"),
+    ("query[period][to]", "2026-07-31"),
+];
+
+/// Media ids by name.
+struct Seeded {
+    beta: i64,
+    a1: i64,
+    a2: i64,
+    a3: i64,
+    a4: i64,
+    a5: i64,
+    a6: i64,
+    story: i64,
+    b1: i64,
+    gamma: i64,
+}
+
+/// Two accounts with hand-picked posts, and a third with 52 for paging.
+///
+/// | post | account | kind     | published (UTC)  | l/c/s/sh     | reach | views | foll. | inter. | by reach | by foll. |
+/// |------|---------|----------|------------------|--------------|-------|-------|-------|--------|----------|----------|
+/// | a0   | alpha   | image    | now − 800 days   | 1000/0/0/0   | 100   | —     | 2000  | 1000   | (outside window and period)
+/// | a1   | alpha   | image    | 01-15 12:00 Thu  | 100/10/5/2   | 1000  | 3000  | 2000  | 117    | 0.117    | 0.0585   |
+/// | a2   | alpha   | carousel | 07-16 12:00 Thu  | 50/5/3/2     | 500   | —     | 2000  | 60     | 0.12     | 0.03     |
+/// | a3   | alpha   | video    | 03-10 09:30 Tue  | 60/0/0/0     | —     | —     | 2000  | 60     | —        | 0.03     |
+/// | a4   | alpha   | image    | 03-20 18:00 Fri  | 40/2/2/0     | 0     | —     | —     | 44     | —        | —        |
+/// | a5   | alpha   | image    | 02-05 08:00 Thu  | 131/0/0/0    | 1000  | —     | 2000  | 131    | 0.131    | 0.0655   |
+/// | a6   | alpha   | reel     | 04-01 20:00 Wed  | 10/0/0/0     | 200   | 900   | 2000  | 10     | 0.05     | 0.005    |
+/// | story| alpha   | story    | 03-10 10:00      | 0/0/0/900    | 9     | —     | 2000  | (never listed)
+/// | a8   | alpha   | image    | 08-01 00:00      | 1/0/0/0      | 1000  | —     | 2000  | 1      | (after the period)
+/// | b1   | beta    | image    | 05-07 07:30 Thu  | 12/0/0/0     | 100   | —     | 500   | 12     | 0.12     | 0.024    |
+///
+/// Weighted engagement per reach (shares×3 + saves×2 + comments×1.5 + likes):
+/// a1 (6 + 10 + 15 + 100) / 1000 = 0.131; a2 (6 + 6 + 7.5 + 50) / 500 = 0.139;
+/// a5 131 / 1000 = 0.131; a8 1 / 1000 = 0.001; a6 10 / 200 = 0.05; b1 12 / 100 = 0.12.
+/// a3 (no reach) and a4 (reach 0) have none.
+async fn seed(db: &DatabaseConnection) -> Seeded {
+    let alpha = account(db, "alpha").await;
+    let beta = account(db, "beta").await;
+    let gamma = account(db, "gamma").await;
+    let old = OffsetDateTime::now_utc() - Duration::days(800);
+    let m =
+        |account, product_type, media_type, published, caption, counts, reach, views, followers| {
+            Media {
+                account,
+                product_type,
+                media_type,
+                published,
+                caption,
+                counts,
+                reach,
+                views,
+                followers,
+            }
+        };
+    #[rustfmt::skip]
+    let rows = [
+        m(alpha, "FEED", "IMAGE", old, "Old #sunset", [1000, 0, 0, 0], Some(100), None, Some(2000)),
+        m(alpha, "FEED", "IMAGE", datetime!(2026-01-15 12:00 UTC), "Winter #Sunset at the lake #travel", [100, 10, 5, 2], Some(1000), Some(3000), Some(2000)),
+        m(alpha, "FEED", "CAROUSEL_ALBUM", datetime!(2026-07-16 12:00 UTC), "Summer #sunset #beach", [50, 5, 3, 2], Some(500), None, Some(2000)),
+        m(alpha, "FEED", "VIDEO", datetime!(2026-03-10 09:30 UTC), "Golden hour timelapse #travel", [60, 0, 0, 0], None, None, Some(2000)),
+        m(alpha, "FEED", "IMAGE", datetime!(2026-03-20 18:00 UTC), "Lake walk #quiet", [40, 2, 2, 0], Some(0), None, None),
+        m(alpha, "FEED", "IMAGE", datetime!(2026-02-05 08:00 UTC), "Morning #TRAVEL coffee", [131, 0, 0, 0], Some(1000), None, Some(2000)),
+        m(alpha, "REELS", "VIDEO", datetime!(2026-04-01 20:00 UTC), "Reel #beach", [10, 0, 0, 0], Some(200), Some(900), Some(2000)),
+        m(alpha, "STORY", "IMAGE", datetime!(2026-03-10 10:00 UTC), "Story #sunset", [0, 0, 0, 900], Some(9), None, Some(2000)),
+        m(alpha, "FEED", "IMAGE", datetime!(2026-08-01 00:00 UTC), "Later #sunset", [1, 0, 0, 0], Some(1000), None, Some(2000)),
+        m(beta, "FEED", "IMAGE", datetime!(2026-05-07 07:30 UTC), "Beta #sunset", [12, 0, 0, 0], Some(100), None, Some(500)),
+    ];
+    let mut ids = Vec::new();
+    for (n, row) in rows.iter().enumerate() {
+        ids.push(seed::media(db, n, row).await);
+    }
+    // Gamma: 52 posts an hour apart from 2026-09-01 00:00, post i with i likes.
+    for i in 0..52 {
+        let row = m(
+            gamma,
+            "FEED",
+            "IMAGE",
+            datetime!(2026-09-01 00:00 UTC) + Duration::hours(i),
+            "Gamma",
+            [i, 0, 0, 0],
+            Some(100),
+            None,
+            Some(100),
+        );
+        seed::media(db, 100 + i as usize, &row).await;
+    }
+    Seeded {
+        beta,
+        a1: ids[1],
+        a2: ids[2],
+        a3: ids[3],
+        a4: ids[4],
+        a5: ids[5],
+        a6: ids[6],
+        story: ids[7],
+        b1: ids[9],
+        gamma,
+    }
+}
+
+/// A signed-in admin, the seeded ids, and a lookback window of 730 days: a0 (800 days old)
+/// is outside it, every other post inside.
+async fn start(db: Db) -> Option<(TestServer, Api, Seeded)> {
+    let server = TestServer::start(db).await?;
+    let admin = server.admin("admin", PASSWORD).await;
+    admin
+        .json(
+            "settings/update",
+            &[("field", "lookback_days"), ("value", "730")],
+            StatusCode::OK,
+        )
+        .await;
+    let conn = Database::connect(&server.database_url).await.unwrap();
+    let seeded = seed(&conn).await;
+    Some((server, admin, seeded))
+}
+
+fn form<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut f = PERIOD.to_vec();
+    f.extend_from_slice(extra);
+    f
+}
+
+async fn posts(api: &Api, extra: &[(&str, &str)]) -> Value {
+    api.json("analytics/posts", &form(extra), StatusCode::OK)
+        .await
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect()
+}
+
+fn find(page: &Value, id: i64) -> &Value {
+    page["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == id)
+        .unwrap_or_else(|| panic!("post {id} not listed"))
+}
+
+fn close(v: &Value, expected: f64) {
+    let got = v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"));
+    assert!((got - expected).abs() < 1e-9, "{got} ≠ {expected}");
+}
+
+async fn posts_figures_sorting_and_filters(db: Db) {
+    let Some((server, admin, s)) = start(db).await else {
+        return;
+    };
+    // Default: newest first; a0 (before), a8 (after) and the story are not listed.
+    let page = posts(&admin, &[]).await;
+    assert_eq!(ids(&page), [s.a2, s.b1, s.a6, s.a4, s.a3, s.a5, s.a1]);
+    assert_eq!(
+        (
+            page["total"].as_u64(),
+            page["page"].as_u64(),
+            page["pages"].as_u64()
+        ),
+        (Some(7), Some(1), Some(1))
+    );
+    assert_eq!(page["period"]["from"], "2026-01-01");
+
+    // Figures of a1: 117 interactions over reach 1,000 and 2,000 followers.
+    let a1 = find(&page, s.a1);
+    assert_eq!(a1["interactions"], 117);
+    close(&a1["engagement_by_reach"], 0.117);
+    close(&a1["engagement_by_followers"], 0.0585);
+    assert_eq!(a1["published"], "2026-01-15 12:00 UTC");
+    assert_eq!(a1["username"], "alpha");
+    // Hashtags in caption order ("sunset" before "travel"; a2: "sunset" before "beach").
+    assert_eq!(a1["hashtags"], serde_json::json!(["sunset", "travel"]));
+    assert_eq!(
+        find(&page, s.a2)["hashtags"],
+        serde_json::json!(["sunset", "beach"])
+    );
+    assert_eq!(find(&page, s.a5)["hashtags"], serde_json::json!(["travel"]));
+
+    // Impact. Alpha's feed peers in the window (a0 is older than 730 days; a8, after the
+    // period, counts): a8 0.001, a1 0.131, a5 0.131, a2 0.139 → n = 4, n − 1 = 3.
+    // a1 and a5 tie: below 1, equal 2 → 100 × (1 + 0.5) / 3 = 50. a2: below 3 → 100.
+    // (With a0 at 10.0 as a peer they would be 38 and 75.) a6 is alpha's only reel → 100
+    // although its 0.05 is below every feed post; b1 is beta's only post → 100.
+    // a3 (no reach) and a4 (reach 0): no score, no rate.
+    assert_eq!(find(&page, s.a1)["impact"], 50);
+    assert_eq!(find(&page, s.a5)["impact"], 50);
+    assert_eq!(find(&page, s.a2)["impact"], 100);
+    assert_eq!(find(&page, s.a6)["impact"], 100);
+    assert_eq!(find(&page, s.b1)["impact"], 100);
+    for id in [s.a3, s.a4] {
+        let p = find(&page, id);
+        assert!(
+            p["impact"].is_null() && p["engagement_by_reach"].is_null(),
+            "{p}"
+        );
+    }
+    close(&find(&page, s.a3)["engagement_by_followers"], 0.03);
+    assert!(find(&page, s.a4)["engagement_by_followers"].is_null());
+
+    // Sorting, unknown values last both ways, ties newest first.
+    let sorted = |sort: &'static str, ascending: &'static str| {
+        let admin = admin.clone();
+        async move {
+            ids(&posts(
+                &admin,
+                &[("query[sort]", sort), ("query[ascending]", ascending)],
+            )
+            .await)
+        }
+    };
+    // Views: a1 3,000, a6 900; the rest unknown, newest first.
+    assert_eq!(
+        sorted("views", "false").await,
+        [s.a1, s.a6, s.a2, s.b1, s.a4, s.a3, s.a5]
+    );
+    assert_eq!(
+        sorted("views", "true").await,
+        [s.a6, s.a1, s.a2, s.b1, s.a4, s.a3, s.a5]
+    );
+    // Reach: a5 = a1 = 1,000 (a5 newer), a2 500, a6 200, b1 100, a4 0, a3 unknown.
+    assert_eq!(
+        sorted("reach", "false").await,
+        [s.a5, s.a1, s.a2, s.a6, s.b1, s.a4, s.a3]
+    );
+    assert_eq!(
+        sorted("reach", "true").await,
+        [s.a4, s.b1, s.a6, s.a2, s.a5, s.a1, s.a3]
+    );
+    // Engagement by reach: a5 0.131, a2 = b1 = 0.12 (a2 newer), a1 0.117, a6 0.05; a4, a3.
+    assert_eq!(
+        sorted("engagement_by_reach", "false").await,
+        [s.a5, s.a2, s.b1, s.a1, s.a6, s.a4, s.a3]
+    );
+    assert_eq!(
+        sorted("engagement_by_reach", "true").await,
+        [s.a6, s.a1, s.a2, s.b1, s.a5, s.a4, s.a3]
+    );
+    // Impact: 100 (a2, b1, a6 by date), 50 (a5, a1), then a4, a3 without.
+    assert_eq!(
+        sorted("impact", "false").await,
+        [s.a2, s.b1, s.a6, s.a5, s.a1, s.a4, s.a3]
+    );
+    assert_eq!(
+        sorted("published", "true").await,
+        [s.a1, s.a5, s.a3, s.a4, s.a6, s.b1, s.a2]
+    );
+
+    // Filters.
+    let filtered = |extra: Vec<(&'static str, &'static str)>| {
+        let admin = admin.clone();
+        async move { posts(&admin, &extra).await }
+    };
+    // Images: a1, a4, a5, b1 (a2 is a carousel, a3 a video, a6 a reel although a VIDEO).
+    assert_eq!(
+        ids(&filtered(vec![("query[kind]", "image")]).await),
+        [s.b1, s.a4, s.a5, s.a1]
+    );
+    assert_eq!(ids(&filtered(vec![("query[kind]", "video")]).await), [s.a3]);
+    assert_eq!(ids(&filtered(vec![("query[kind]", "reel")]).await), [s.a6]);
+    assert_eq!(
+        ids(&filtered(vec![("query[kind]", "carousel")]).await),
+        [s.a2]
+    );
+    // "#SUNSET": a2, b1, a1 (the story, a0 and a8 are not in the period's posts).
+    let tagged = filtered(vec![("query[hashtag]", " #SUNSET ")]).await;
+    assert_eq!(ids(&tagged), [s.a2, s.b1, s.a1]);
+    assert_eq!(tagged["total"], 3);
+    // "travel" matches a5's "#TRAVEL"; with images only, a3 (video) drops out.
+    assert_eq!(
+        ids(&filtered(vec![("query[hashtag]", "Travel")]).await),
+        [s.a3, s.a5, s.a1]
+    );
+    assert_eq!(
+        ids(&filtered(vec![("query[hashtag]", "travel"), ("query[kind]", "image")]).await),
+        [s.a5, s.a1]
+    );
+    // Exact tags only: "sun" is not "sunset".
+    assert_eq!(filtered(vec![("query[hashtag]", "sun")]).await["total"], 0);
+    // Every word, anywhere, any case: "lake" is in a1 and a4, "winter" only in a1.
+    assert_eq!(
+        ids(&filtered(vec![("query[search]", "  LAKE  ")]).await),
+        [s.a4, s.a1]
+    );
+    assert_eq!(
+        ids(&filtered(vec![("query[search]", "lake Winter")]).await),
+        [s.a1]
+    );
+    assert_eq!(
+        filtered(vec![("query[search]", "lake nowhere")]).await["total"],
+        0
+    );
+
+    // Refused input.
+    let long = "x".repeat(201);
+    for (form, field) in [
+        (form(&[("query[search]", long.as_str())]), "search"),
+        (form(&[("query[hashtag]", &long[..101])]), "hashtag"),
+        // A preset, not a custom range (which would take precedence).
+        (vec![("query[period][days]", "14")], "days"),
+    ] {
+        let err = admin
+            .json("analytics/posts", &form, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+        assert_eq!(err["Invalid"]["field"], field, "{err}");
+    }
+    admin
+        .json(
+            "analytics/posts",
+            &form(&[("query[period][account]", "999999")]),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    // One account: beta has b1 only.
+    let beta = posts(&admin, &[("query[period][account]", &s.beta.to_string())]).await;
+    assert_eq!(ids(&beta), [s.b1]);
+    server.stop().await;
+}
+
+async fn posts_pages(db: Db) {
+    let Some((server, admin, s)) = start(db).await else {
+        return;
+    };
+    let gamma = s.gamma.to_string();
+    let september = |page: &'static str| {
+        let (admin, gamma) = (admin.clone(), gamma.clone());
+        async move {
+            admin
+                .json(
+                    "analytics/posts",
+                    &[
+                        ("query[period][account]", gamma.as_str()),
+                        ("query[period][from]", "2026-09-01"),
+                        ("query[period][to]", "2026-09-30"),
+                        ("query[page]", page),
+                    ],
+                    StatusCode::OK,
+                )
+                .await
+        }
+    };
+    // 52 posts: ⌈52 / 50⌉ = 2 pages; page 0 reads as 1.
+    for page in ["0", "1"] {
+        let p = september(page).await;
+        assert_eq!(
+            (p["total"].as_u64(), p["pages"].as_u64(), p["page"].as_u64()),
+            (Some(52), Some(2), Some(1))
+        );
+        let posts = p["posts"].as_array().unwrap();
+        assert_eq!(posts.len(), 50);
+        // Newest first: 2026-09-03 03:00 (post 51, 51 likes) … post 2.
+        assert_eq!(posts[0]["published"], "2026-09-03 03:00 UTC");
+        assert_eq!(posts[0]["likes"], 51);
+        assert_eq!(posts[49]["likes"], 2);
+    }
+    let p = september("2").await;
+    let likes: Vec<i64> = p["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["likes"].as_i64().unwrap())
+        .collect();
+    assert_eq!(likes, [1, 0]);
+    assert_eq!(p["page"], 2);
+    // Past the end: nothing, with the right totals.
+    let p = september("3").await;
+    assert_eq!(p["posts"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        (p["total"].as_u64(), p["pages"].as_u64(), p["page"].as_u64()),
+        (Some(52), Some(2), Some(3))
+    );
+    // An empty period still has one (empty) page.
+    let p = admin
+        .json(
+            "analytics/posts",
+            &[
+                ("query[period][from]", "2025-01-01"),
+                ("query[period][to]", "2025-01-31"),
+            ],
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(
+        (p["total"].as_u64(), p["pages"].as_u64()),
+        (Some(0), Some(1))
+    );
+
+    // The CSV's list: every page, same order and filters, with hashtags.
+    let conn = Database::connect(&server.database_url).await.unwrap();
+    let service = AnalyticsService {
+        store: AnalyticsStore::new(conn.clone()),
+        settings: SettingsStore::new(conn),
+    };
+    let september_all = PostsQuery {
+        period: PeriodQuery {
+            account: Some(s.gamma),
+            from: Some("2026-09-01".into()),
+            to: Some("2026-09-30".into()),
+            days: None,
+        },
+        sort: PostSort::Likes,
+        ascending: true,
+        ..PostsQuery::default()
+    };
+    let all = service.all_posts(&september_all).await.unwrap();
+    assert_eq!(all.len(), 52);
+    assert_eq!((all[0].likes, all[51].likes), (Some(0), Some(51)));
+    let travel = PostsQuery {
+        period: PeriodQuery {
+            from: Some("2026-01-01".into()),
+            to: Some("2026-07-31".into()),
+            ..PeriodQuery::default()
+        },
+        hashtag: Some("#travel".into()),
+        ..PostsQuery::default()
+    };
+    let all = service.all_posts(&travel).await.unwrap();
+    assert_eq!(
+        all.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [s.a3, s.a5, s.a1]
+    );
+    assert_eq!(all[2].hashtags, ["sunset", "travel"]);
+    assert_eq!((all[1].impact, all[0].impact), (Some(50), None));
+    server.stop().await;
+}
+
+async fn post_detail(db: Db) {
+    let Some((server, admin, s)) = start(db).await else {
+        return;
+    };
+    let conn = Database::connect(&server.database_url).await.unwrap();
+    // a1's snapshots, written out of order: 1 h, 2 h and 1 day after publication.
+    let t = datetime!(2026-01-15 12:00 UTC).unix_timestamp();
+    seed::snapshot(&conn, s.a1, t + 7_200, 80, Some(900)).await;
+    seed::snapshot(&conn, s.a1, t + 86_400, 100, Some(1000)).await;
+    seed::snapshot(&conn, s.a1, t + 3_600, 40, None).await;
+    let detail = |id: i64| {
+        let admin = admin.clone();
+        async move {
+            admin
+                .json("analytics/post", &[("id", &id.to_string())], StatusCode::OK)
+                .await
+        }
+    };
+    let d = detail(s.a1).await;
+    assert_eq!(d["published_at"], t);
+    let at: Vec<i64> = d["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["at"].as_i64().unwrap())
+        .collect();
+    assert_eq!(at, [t + 3_600, t + 7_200, t + 86_400]);
+    assert_eq!(d["snapshots"][0]["likes"], 40);
+    assert!(d["snapshots"][0]["reach"].is_null());
+    assert_eq!(d["snapshots"][2]["reach"], 1000);
+    // Alpha's posts and reels of all time by interactions: a0 1,000, a5 131, a1 117,
+    // a2 = a3 = 60, a4 44, a6 10, a8 1 (the story apart): 8 posts, a1 third.
+    assert_eq!(
+        (d["rank"].as_u64(), d["ranked_among"].as_u64()),
+        (Some(3), Some(8))
+    );
+    assert_eq!(d["post"]["impact"], 50);
+    assert_eq!(d["post"]["interactions"], 117);
+    close(&d["post"]["engagement_by_reach"], 0.117);
+    assert_eq!(
+        d["post"]["hashtags"],
+        serde_json::json!(["sunset", "travel"])
+    );
+    // A tie shares the better rank: a2 and a3 are both 4th (three posts have more than 60).
+    for id in [s.a2, s.a3] {
+        let d = detail(id).await;
+        assert_eq!(
+            (d["rank"].as_u64(), d["ranked_among"].as_u64()),
+            (Some(4), Some(8))
+        );
+    }
+    let d = detail(s.a3).await;
+    assert!(d["post"]["impact"].is_null() && d["snapshots"].as_array().unwrap().is_empty());
+    // The reel ranks among the same 8; beta's only post is first of 1.
+    assert_eq!(detail(s.a6).await["rank"], 7);
+    let d = detail(s.b1).await;
+    assert_eq!(
+        (d["rank"].as_u64(), d["ranked_among"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(d["post"]["impact"], 100);
+    // Stories and unknown ids are not found.
+    for id in [s.story, 999_999] {
+        admin
+            .json(
+                "analytics/post",
+                &[("id", &id.to_string())],
+                StatusCode::NOT_FOUND,
+            )
+            .await;
+    }
+    server.stop().await;
+}
+
+async fn hashtag_table(db: Db) {
+    let Some((server, admin, s)) = start(db).await else {
+        return;
+    };
+    let h = admin
+        .json(
+            "analytics/hashtags",
+            &[("query[from]", "2026-01-01"), ("query[to]", "2026-07-31")],
+            StatusCode::OK,
+        )
+        .await;
+    let rows = h["rows"].as_array().unwrap();
+    let tags: Vec<&str> = rows.iter().map(|r| r["tag"].as_str().unwrap()).collect();
+    // sunset: a1, a2, b1 (3); travel: a1, a3, a5 (3); beach: a2, a6 (2); quiet: a4 (1).
+    // Equal counts alphabetically. The story's, a0's and a8's tags are outside the period.
+    assert_eq!(tags, ["sunset", "travel", "beach", "quiet"]);
+    let counts: Vec<u64> = rows.iter().map(|r| r["posts"].as_u64().unwrap()).collect();
+    assert_eq!(counts, [3, 3, 2, 1]);
+    // sunset: reach (1,000 + 500 + 100) / 3; engagement (0.117 + 0.12 + 0.12) / 3 = 0.119;
+    // best: a2 and b1 tie at 0.12, a2 has more interactions (60 > 12).
+    close(&rows[0]["average_reach"], 1600.0 / 3.0);
+    close(&rows[0]["average_engagement"], 0.119);
+    assert_eq!(rows[0]["best_post"]["id"], s.a2);
+    assert_eq!(rows[0]["best_post"]["impact"], 100);
+    // travel: reach (1,000 + 1,000) / 2, a3's unknown; engagement (0.117 + 0.131) / 2 = 0.124;
+    // best a5 (0.131).
+    close(&rows[1]["average_reach"], 1000.0);
+    close(&rows[1]["average_engagement"], 0.124);
+    assert_eq!(rows[1]["best_post"]["id"], s.a5);
+    // beach: reach (500 + 200) / 2 = 350; engagement (0.12 + 0.05) / 2 = 0.085; best a2.
+    close(&rows[2]["average_reach"], 350.0);
+    close(&rows[2]["average_engagement"], 0.085);
+    assert_eq!(rows[2]["best_post"]["id"], s.a2);
+    // quiet: a4 only, reach 0 → average reach 0, no engagement rate, no best post.
+    close(&rows[3]["average_reach"], 0.0);
+    assert!(rows[3]["average_engagement"].is_null());
+    assert!(rows[3]["best_post"].is_null());
+
+    // One account: beta has only #sunset.
+    let beta = s.beta.to_string();
+    let h = admin
+        .json(
+            "analytics/hashtags",
+            &[
+                ("query[from]", "2026-01-01"),
+                ("query[to]", "2026-07-31"),
+                ("query[account]", &beta),
+            ],
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(h["rows"].as_array().unwrap().len(), 1);
+    close(&h["rows"][0]["average_engagement"], 0.12);
+    server.stop().await;
+}
+
+async fn best_time_grid(db: Db) {
+    let Some((server, admin, _s)) = start(db).await else {
+        return;
+    };
+    let grid = |tz: Option<&'static str>| {
+        let admin = admin.clone();
+        async move {
+            let mut f = vec![
+                ("query[period][from]", "2026-01-01"),
+                ("query[period][to]", "2026-07-31"),
+            ];
+            if let Some(tz) = tz {
+                f.push(("query[tz]", tz));
+            }
+            admin.json("analytics/best-time", &f, StatusCode::OK).await
+        }
+    };
+    let cells = |v: &Value| -> Vec<(u64, u64, u64)> {
+        v["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["weekday"].as_u64().unwrap(),
+                    c["hour"].as_u64().unwrap(),
+                    c["posts"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    // Paris: CET (+1) until 2026-03-29, CEST (+2) after.
+    // a1 Thu 01-15 12:00 → 13h; a2 Thu 07-16 12:00 → 14h; a3 Tue 03-10 09:30 → 10h;
+    // a4 Fri 03-20 18:00 → 19h; a5 Thu 02-05 08:00 → 9h; a6 Wed 04-01 20:00 → 22h;
+    // b1 Thu 05-07 07:30 → 9h (with a5: winter 08:00 and summer 07:30 UTC meet at 9h).
+    let paris = grid(Some("Europe/Paris")).await;
+    assert_eq!(paris["tz"], "Europe/Paris");
+    assert_eq!(
+        cells(&paris),
+        [
+            (1, 10, 1),
+            (2, 22, 1),
+            (3, 9, 2),
+            (3, 13, 1),
+            (3, 14, 1),
+            (4, 19, 1)
+        ]
+    );
+    let c = &paris["cells"];
+    // (3, 9): (0.131 + 0.12) / 2; a3 and a4 have no rate, so their cells have no average.
+    close(&c[2]["average_engagement"], 0.1255);
+    close(&c[3]["average_engagement"], 0.117);
+    close(&c[4]["average_engagement"], 0.12);
+    assert!(c[0]["average_engagement"].is_null() && c[5]["average_engagement"].is_null());
+    // UTC (the default): a1 and a2, both 12:00 UTC on a Thursday, share a cell; a5 8h, b1 7h.
+    let utc = grid(None).await;
+    assert_eq!(utc["tz"], "UTC");
+    assert_eq!(
+        cells(&utc),
+        [
+            (1, 9, 1),
+            (2, 20, 1),
+            (3, 7, 1),
+            (3, 8, 1),
+            (3, 12, 2),
+            (4, 18, 1)
+        ]
+    );
+    close(&utc["cells"][4]["average_engagement"], (0.117 + 0.12) / 2.0);
+
+    let err = admin
+        .json(
+            "analytics/best-time",
+            &[("query[tz]", "Mars/Olympus_Mons")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    assert_eq!(err["Invalid"]["field"], "tz", "{err}");
+    server.stop().await;
+}
+
+/// Readers may call every query; strangers none.
+async fn viewers_read_anonymous_refused(db: Db) {
+    let Some((server, admin, s)) = start(db).await else {
+        return;
+    };
+    admin
+        .json(
+            "users/add",
+            &[
+                ("username", "victor"),
+                ("password", VIEWER_PW),
+                ("role", "viewer"),
+            ],
+            StatusCode::OK,
+        )
+        .await;
+    let viewer = server.client();
+    assert_eq!(
+        viewer.login("victor", VIEWER_PW).await.status(),
+        StatusCode::OK
+    );
+    let id = s.a1.to_string();
+    let calls: [(&str, Vec<(&str, &str)>); 4] = [
+        ("analytics/posts", PERIOD.to_vec()),
+        ("analytics/post", vec![("id", id.as_str())]),
+        ("analytics/hashtags", vec![("query[days]", "30")]),
+        ("analytics/best-time", vec![("query[tz]", "Europe/Paris")]),
+    ];
+    let anonymous = server.client();
+    for (name, form) in &calls {
+        viewer.json(name, form, StatusCode::OK).await;
+        assert_eq!(
+            anonymous.call(name, form).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "{name}"
+        );
+    }
+    server.stop().await;
+}
+
+per_database!(
+    posts_figures_sorting_and_filters,
+    posts_pages,
+    post_detail,
+    hashtag_table,
+    best_time_grid,
+    viewers_read_anonymous_refused,
+);
