@@ -21,7 +21,22 @@ function freePort() {
   });
 }
 
-const bin = () => process.env.INSTALYTICS_BIN ?? join(repo, 'target', 'release', 'instalytics');
+export const bin = () => process.env.INSTALYTICS_BIN ?? join(repo, 'target', 'release', 'instalytics');
+
+/** What cargo-leptos tells the server at build time, for running the binary directly. */
+export const appEnv = (extra = {}) => ({
+  ...process.env,
+  INSTALYTICS_LOG: 'info',
+  LEPTOS_OUTPUT_NAME: 'instalytics',
+  LEPTOS_SITE_ROOT: join(repo, 'target', 'site'),
+  LEPTOS_SITE_PKG_DIR: 'pkg',
+  NO_COLOR: '1',
+  ...extra,
+});
+
+/** Runs the app binary with `args` from the repository root, output piped. */
+const spawnApp = (args, extraEnv) =>
+  spawn(bin(), args, { cwd: repo, env: appEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
 
 /** Waits for `pattern` in a child's output; rejects if it exits or 30 s pass. */
 function waitForOutput(child, pattern, what) {
@@ -80,19 +95,7 @@ export async function startSim() {
 export async function startServer(extraArgs = [], extraEnv = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'instalytics-e2e-'));
   const port = await freePort();
-  const child = spawn(bin(), ['--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...extraArgs], {
-    cwd: repo,
-    env: {
-      ...process.env,
-      INSTALYTICS_LOG: 'info',
-      LEPTOS_OUTPUT_NAME: 'instalytics',
-      LEPTOS_SITE_ROOT: join(repo, 'target', 'site'),
-      LEPTOS_SITE_PKG_DIR: 'pkg',
-      NO_COLOR: '1',
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnApp(['--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...extraArgs], extraEnv);
   const out = waitForOutput(child, /create one at (http:\/\/\S+\/setup\?token=[\w-]+)/, 'server');
   const [, setupUrl] = await out.seen;
   return {
@@ -113,18 +116,7 @@ export async function startServer(extraArgs = [], extraEnv = {}) {
  */
 export async function startDemo(days = 30) {
   const port = await freePort();
-  const child = spawn(bin(), ['demo', '--listen', `127.0.0.1:${port}`, '--days', String(days)], {
-    cwd: repo,
-    env: {
-      ...process.env,
-      INSTALYTICS_LOG: 'info',
-      LEPTOS_OUTPUT_NAME: 'instalytics',
-      LEPTOS_SITE_ROOT: join(repo, 'target', 'site'),
-      LEPTOS_SITE_PKG_DIR: 'pkg',
-      NO_COLOR: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnApp(['demo', '--listen', `127.0.0.1:${port}`, '--days', String(days)]);
   const out = waitForOutput(child, /password:\s+(\S+)/, 'demo');
   const [, password] = await out.seen;
   return {

@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::components::error_view::ErrorView;
 use crate::components::url_state::RANGES;
@@ -11,9 +13,31 @@ use crate::error::AppError;
 
 pub type AccountsResource = Resource<Result<Vec<AccountSummary>, AppError>>;
 
-/// Whether there is anything to show: without accounts the pickers' place explains why not.
-pub async fn has_accounts(accounts: AccountsResource) -> bool {
-    !accounts.await.is_ok_and(|list| list.is_empty())
+/// The page's figures below the pickers: nothing without accounts (the pickers' place says
+/// why), the error, or `render`'s view. A transition, so old figures stay while new ones load.
+#[component]
+pub fn DashboardData<T, V>(
+    accounts: AccountsResource,
+    data: Resource<Result<T, AppError>>,
+    render: fn(T) -> V,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                if accounts.await.is_ok_and(|list| list.is_empty()) {
+                    return ().into_any();
+                }
+                match data.await {
+                    Ok(value) => render(value).into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
 }
 
 /// The pickers, once the accounts are known (or the empty state when there are none). A GET

@@ -8,8 +8,7 @@ use leptos_router::NavigateOptions;
 
 use crate::api::accounts::list_accounts;
 use crate::api::analytics::best_time;
-use crate::components::dashboard::{has_accounts, DashboardFilters, QueryInput};
-use crate::components::error_view::ErrorView;
+use crate::components::dashboard::{DashboardData, DashboardFilters, QueryInput};
 use crate::components::number::percent;
 use crate::components::table::{csv, Column, CsvLink};
 use crate::components::url_state::{best_time_query, with_params};
@@ -62,17 +61,7 @@ pub fn BestTimePage() -> impl IntoView {
             accounts
             extra=|| view! { <QueryInput name="tz" label="Time zone" placeholder="Europe/Paris" /> }
         />
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                if !has_accounts(accounts).await {
-                    return ().into_any();
-                }
-                match data.await {
-                    Ok(b) => view! { <Heatmap b /> }.into_any(),
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <DashboardData accounts data render=|b| view! { <Heatmap b /> } />
     }
 }
 

@@ -6,8 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::accounts::list_accounts;
 use crate::api::analytics::hashtags;
-use crate::components::dashboard::{has_accounts, DashboardFilters};
-use crate::components::error_view::ErrorView;
+use crate::components::dashboard::{DashboardData, DashboardFilters};
 use crate::components::number::{figure, percent, thousands};
 use crate::components::posts_table::caption_start;
 use crate::components::table::{Column, DataTable};
@@ -55,17 +54,7 @@ pub fn HashtagsPage() -> impl IntoView {
         <Title text="Hashtags" />
         <h1>"Hashtags"</h1>
         <DashboardFilters accounts />
-        <Transition fallback=|| view! { <p class="loading">"Loading hashtags…"</p> }>
-            {move || Suspend::new(async move {
-                if !has_accounts(accounts).await {
-                    return ().into_any();
-                }
-                match data.await {
-                    Ok(h) => view! { <HashtagsBody h /> }.into_any(),
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <DashboardData accounts data render=|h| view! { <HashtagsBody h /> } />
     }
 }
 

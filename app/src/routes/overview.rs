@@ -8,8 +8,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::accounts::list_accounts;
 use crate::api::analytics::overview;
 use crate::components::chart::{day_label, day_x, LineChart, Series};
-use crate::components::dashboard::{has_accounts, DashboardFilters};
-use crate::components::error_view::ErrorView;
+use crate::components::dashboard::{DashboardData, DashboardFilters};
 use crate::components::number::{count, figure, percent, signed_percent};
 use crate::components::posts_table::PostsTable;
 use crate::components::table::{Column, DataTable};
@@ -30,17 +29,7 @@ pub fn OverviewPage() -> impl IntoView {
         // The pickers and the figures are siblings, not nested: each boundary waits for its
         // own data, and the figures' transition keeps the old numbers while new ones load.
         <DashboardFilters accounts />
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                if !has_accounts(accounts).await {
-                    return ().into_any();
-                }
-                match data.await {
-                    Ok(o) => view! { <OverviewBody o /> }.into_any(),
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <DashboardData accounts data render=|o| view! { <OverviewBody o /> } />
     }
 }
 

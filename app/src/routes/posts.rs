@@ -8,8 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::accounts::list_accounts;
 use crate::api::analytics::posts;
-use crate::components::dashboard::{has_accounts, DashboardFilters, QueryInput, QuerySelect};
-use crate::components::error_view::ErrorView;
+use crate::components::dashboard::{DashboardData, DashboardFilters, QueryInput, QuerySelect};
 use crate::components::number::thousands;
 use crate::components::posts_table::PostsTable;
 use crate::components::url_state::{posts_query, with_params};
@@ -41,17 +40,7 @@ pub fn PostsPage() -> impl IntoView {
                 }
             }
         />
-        <Transition fallback=|| view! { <p class="loading">"Loading posts…"</p> }>
-            {move || Suspend::new(async move {
-                if !has_accounts(accounts).await {
-                    return ().into_any();
-                }
-                match data.await {
-                    Ok(page) => view! { <PostsBody page /> }.into_any(),
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <DashboardData accounts data render=|page| view! { <PostsBody page /> } />
     }
 }
 

@@ -129,8 +129,13 @@ pub fn draw(
         })
     })();
     if let (Some(start), Some(perf)) = (started, window().performance()) {
-        // Read by the browser benchmark: how long one full redraw took.
+        // Read by the browser benchmark: how long one full redraw took, and how many so far.
         _ = canvas.set_attribute("data-draw-ms", &format!("{:.2}", perf.now() - start));
+        let draws = canvas
+            .get_attribute("data-draws")
+            .and_then(|n| n.parse::<u32>().ok())
+            .unwrap_or(0);
+        _ = canvas.set_attribute("data-draws", &(draws + 1).to_string());
     }
     result
         .map_err(|e| leptos::logging::error!("chart: {e}"))
