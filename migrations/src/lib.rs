@@ -13,6 +13,7 @@ mod m20261124_000003_create_accounts;
 mod m20261124_000004_create_time_series;
 mod m20261124_000005_create_settings;
 mod m20261128_000006_add_media_latest;
+mod m20261128_000007_add_media_account_captured;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_create_time_series::Migration),
             Box::new(m20261124_000005_create_settings::Migration),
             Box::new(m20261128_000006_add_media_latest::Migration),
+            Box::new(m20261128_000007_add_media_account_captured::Migration),
         ]
     }
 }

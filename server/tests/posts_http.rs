@@ -265,6 +265,16 @@ async fn posts_figures_sorting_and_filters(db: Db) {
         sorted("engagement_by_reach", "true").await,
         [s.a6, s.a1, s.a2, s.b1, s.a5, s.a4, s.a3]
     );
+    // Engagement by followers: a5 0.0655, a1 0.0585, a2 = a3 = 0.03 (a2 newer), b1 0.024,
+    // a6 0.005; a4 (no followers) last both ways.
+    assert_eq!(
+        sorted("engagement_by_followers", "false").await,
+        [s.a5, s.a1, s.a2, s.a3, s.b1, s.a6, s.a4]
+    );
+    assert_eq!(
+        sorted("engagement_by_followers", "true").await,
+        [s.a6, s.b1, s.a2, s.a3, s.a1, s.a5, s.a4]
+    );
     // Impact: 100 (a2, b1, a6 by date), 50 (a5, a1), then a4, a3 without.
     assert_eq!(
         sorted("impact", "false").await,
@@ -304,6 +314,16 @@ async fn posts_figures_sorting_and_filters(db: Db) {
         ids(&filtered(vec![("query[hashtag]", "travel"), ("query[kind]", "image")]).await),
         [s.a5, s.a1]
     );
+    // Hashtag, kind and sort together: #sunset images by likes, b1 12 then a1 100.
+    let sunset_images = filtered(vec![
+        ("query[hashtag]", "sunset"),
+        ("query[kind]", "image"),
+        ("query[sort]", "likes"),
+        ("query[ascending]", "true"),
+    ])
+    .await;
+    assert_eq!(ids(&sunset_images), [s.b1, s.a1]);
+    assert_eq!(sunset_images["total"], 2);
     // Exact tags only: "sun" is not "sunset".
     assert_eq!(filtered(vec![("query[hashtag]", "sun")]).await["total"], 0);
     // Every word, anywhere, any case: "lake" is in a1 and a4, "winter" only in a1.
@@ -418,7 +438,7 @@ async fn posts_pages(db: Db) {
     let conn = Database::connect(&server.database_url).await.unwrap();
     let service = AnalyticsService {
         store: AnalyticsStore::new(conn.clone()),
-        settings: SettingsStore::new(conn),
+        settings: SettingsStore::new(conn.clone()),
     };
     let september_all = PostsQuery {
         period: PeriodQuery {
@@ -448,6 +468,39 @@ async fn posts_pages(db: Db) {
         all.iter().map(|p| p.id).collect::<Vec<_>>(),
         [s.a3, s.a5, s.a1]
     );
+
+    // Impact peers are cached per account: a post added without a sync still counts at once.
+    // Gamma's best (51 likes per 100 reached) is alone at the top, then second to a new one.
+    let september_top = PostsQuery {
+        sort: PostSort::Likes,
+        ascending: false,
+        ..september_all.clone()
+    };
+    let top = service.posts(&september_top).await.unwrap();
+    assert_eq!(
+        (top.posts[0].likes, top.posts[0].impact),
+        (Some(51), Some(100))
+    );
+    let best = seed::Media {
+        account: s.gamma,
+        product_type: "FEED",
+        media_type: "IMAGE",
+        published: datetime!(2026-09-10 00:00 UTC),
+        caption: "Gamma best",
+        counts: [1000, 0, 0, 0],
+        reach: Some(100),
+        views: None,
+        followers: Some(100),
+    };
+    seed::media(&conn, 999, &best).await;
+    let top = service.posts(&september_top).await.unwrap();
+    assert_eq!(top.total, 53);
+    assert_eq!(
+        (top.posts[0].likes, top.posts[0].impact),
+        (Some(1000), Some(100))
+    );
+    assert_eq!(top.posts[1].likes, Some(51));
+    assert!(top.posts[1].impact < Some(100), "{:?}", top.posts[1].impact);
     assert_eq!(all[2].hashtags, ["sunset", "travel"]);
     assert_eq!((all[1].impact, all[0].impact), (Some(50), None));
     server.stop().await;

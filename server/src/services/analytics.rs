@@ -16,12 +16,12 @@ use time::{Date, OffsetDateTime};
 use super::period::Period;
 use super::{best_time, hashtags, impact, post_detail, posts, store_error, utc};
 use crate::graph::hashtags::parse as caption_tags;
-use crate::store::analytics::AnalyticsStore;
+use crate::store::analytics::{AnalyticsStore, Totals};
 use crate::store::entities::{account_insights, media};
 use crate::store::settings::SettingsStore;
 
 /// How many posts the Overview lists as the period's best.
-const TOP_POSTS: usize = 5;
+const TOP_POSTS: u64 = 5;
 
 const DAY: i64 = 86_400;
 
@@ -35,14 +35,12 @@ pub struct AnalyticsService {
 #[async_trait]
 impl AnalyticsPort for AnalyticsService {
     async fn overview(&self, query: &PeriodQuery) -> Result<Overview, AppError> {
-        let today = OffsetDateTime::now_utc().date();
-        let period = Period::parse(query, today)?;
+        let Scope {
+            period,
+            accounts,
+            bounds: (start, end),
+        } = self.scope(query).await?;
         let previous = period.previous();
-        let accounts = self
-            .store
-            .account_ids(query.account)
-            .await
-            .map_err(store_error)?;
         let base = self
             .store
             .followers_before(&accounts, previous.from)
@@ -61,25 +59,26 @@ impl AnalyticsPort for AnalyticsService {
                 to: period.to,
             },
         );
-        let (start, end) = period.unix_bounds();
         let (previous_start, _) = previous.unix_bounds();
-        let (current, earlier): (Vec<_>, Vec<_>) = self
+        let current = self
             .store
-            .posts(&accounts, previous_start, end)
+            .totals(&accounts, start, end)
+            .await
+            .map_err(store_error)?;
+        let earlier = self
+            .store
+            .totals(&accounts, previous_start, start)
+            .await
+            .map_err(store_error)?;
+        let kpis = kpis(&days, period, current, earlier);
+        let mut top_posts: Vec<PostSummary> = self
+            .store
+            .top(&accounts, start, end, TOP_POSTS)
             .await
             .map_err(store_error)?
             .into_iter()
-            .partition(|(m, _)| m.published_at >= start);
-        let summaries = |rows: Vec<(media::Model, String)>| -> Vec<PostSummary> {
-            rows.into_iter()
-                .map(|(m, name)| post_summary(m, name))
-                .collect()
-        };
-        let (current, earlier) = (summaries(current), summaries(earlier));
-        let kpis = kpis(&days, period, &current, &earlier);
-        let mut top_posts = current;
-        top_posts.sort_by_key(|p| std::cmp::Reverse(p.interactions));
-        top_posts.truncate(TOP_POSTS);
+            .map(|(m, name)| post_summary(m, name))
+            .collect();
         let scores = self
             .impact(top_posts.iter().map(|p| p.account_id), start)
             .await?;
@@ -114,6 +113,14 @@ impl AnalyticsPort for AnalyticsService {
     }
 }
 
+/// The period and accounts a query covers.
+pub(super) struct Scope {
+    pub period: Period,
+    pub accounts: Vec<i64>,
+    /// `[start, end)` in unix seconds.
+    pub bounds: (i64, i64),
+}
+
 /// The period's posts and reels of the accounts a query covers, newest first.
 pub(super) struct PeriodPosts {
     pub period: Period,
@@ -124,9 +131,8 @@ pub(super) struct PeriodPosts {
 }
 
 impl AnalyticsService {
-    /// Parses the period as `overview` does (field errors; unknown account → `NotFound`) and
-    /// reads its posts.
-    pub(super) async fn period_posts(&self, query: &PeriodQuery) -> Result<PeriodPosts, AppError> {
+    /// Parses the period as `overview` does (field errors; unknown account → `NotFound`).
+    pub(super) async fn scope(&self, query: &PeriodQuery) -> Result<Scope, AppError> {
         let today = OffsetDateTime::now_utc().date();
         let period = Period::parse(query, today)?;
         let accounts = self
@@ -134,16 +140,29 @@ impl AnalyticsService {
             .account_ids(query.account)
             .await
             .map_err(store_error)?;
-        let (start, end) = period.unix_bounds();
+        Ok(Scope {
+            period,
+            accounts,
+            bounds: period.unix_bounds(),
+        })
+    }
+
+    /// [`Self::scope`] and its posts.
+    pub(super) async fn period_posts(&self, query: &PeriodQuery) -> Result<PeriodPosts, AppError> {
+        let Scope {
+            period,
+            accounts,
+            bounds,
+        } = self.scope(query).await?;
         let rows = self
             .store
-            .posts(&accounts, start, end)
+            .posts(&accounts, bounds.0, bounds.1)
             .await
             .map_err(store_error)?;
         Ok(PeriodPosts {
             period,
             accounts,
-            bounds: (start, end),
+            bounds,
             rows,
         })
     }
@@ -154,7 +173,7 @@ impl AnalyticsService {
         Ok(super::now() - i64::from(settings.lookback_days) * DAY)
     }
 
-    /// Impact scores of the posts of `accounts`, by media id: one query for all peer groups.
+    /// Impact scores of the posts of `accounts`, by media id, from cached peer groups.
     ///
     /// Peers are the lookback window's posts. Posts published before the window (possible
     /// until the next prune deletes them) still get a score: the peer query then starts at
@@ -175,7 +194,7 @@ impl AnalyticsService {
         let since = self.lookback_start().await?.min(earliest);
         let peers = self
             .store
-            .peers(&accounts, since)
+            .window_peers(&accounts, since)
             .await
             .map_err(store_error)?;
         Ok(impact::scores(&peers))
@@ -348,30 +367,26 @@ struct Figures {
     posts: f64,
 }
 
-fn figures(days: &Days, p: Period, posts: &[PostSummary]) -> Figures {
+fn figures(days: &Days, p: Period, posts: Totals) -> Figures {
     let end = days.followers_at(p.to);
     let start = days.followers_at(p.from - time::Duration::days(1));
     let in_period: Vec<&DayPoint> = days.in_period(p).collect();
     let views: Vec<i64> = in_period.iter().filter_map(|d| d.views).collect();
-    // Engagement over the posts whose reach Meta reported: a post without reach would add
-    // interactions with nothing to divide them by.
-    let (reached, reach) = posts
-        .iter()
-        .filter_map(|p| p.reach.map(|r| (p.interactions, r)))
-        .fold((0, 0), |(i, r), (pi, pr)| (i + pi, r + pr));
     Figures {
         followers: end.map(as_f64),
         net_followers: end.zip(start).map(|(e, s)| as_f64(e - s)),
         // Reach counts unique accounts per day, so days are averaged, never summed.
         reach: metrics::mean(in_period.iter().filter_map(|d| d.reach).map(as_f64)),
         views: (!views.is_empty()).then(|| as_f64(views.iter().sum())),
-        interactions: as_f64(posts.iter().map(|p| p.interactions).sum()),
-        engagement: metrics::engagement_rate(reached, reach),
-        posts: as_f64(i64::try_from(posts.len()).unwrap_or(i64::MAX)),
+        interactions: as_f64(posts.interactions),
+        // Engagement over the posts whose reach Meta reported: a post without reach would add
+        // interactions with nothing to divide them by.
+        engagement: metrics::engagement_rate(posts.reached_interactions, posts.reach),
+        posts: as_f64(posts.posts),
     }
 }
 
-fn kpis(days: &Days, period: Period, current: &[PostSummary], earlier: &[PostSummary]) -> Vec<Kpi> {
+fn kpis(days: &Days, period: Period, current: Totals, earlier: Totals) -> Vec<Kpi> {
     let now = figures(days, period, current);
     let before = figures(days, period.previous(), earlier);
     let kpi =

@@ -1,18 +1,19 @@
 //! The Posts page and its CSV: the period's posts filtered by kind, hashtag and caption words,
 //! sorted by any column, and paged.
 //!
-//! Filtering, sorting and paging happen here rather than in SQL: the rows are already bounded
-//! by accounts and period (as for the Overview), and the impact score and rates sorted on are
-//! computed in Rust anyway.
+//! A page is filtered, sorted, counted and cut in SQL, so its cost does not grow with the
+//! period's posts. Two cases stay in Rust over the period's (kind- and hashtag-filtered) rows:
+//! caption search, whose Unicode case folding SQLite's `LOWER`/`LIKE` (ASCII only) cannot
+//! match, and sorting by impact score, which is computed in Rust. The CSV takes that path too.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
 
 use app::dto::{PostKind, PostSort, PostSummary, PostsPage, PostsQuery, POSTS_PAGE_SIZE};
 use app::error::AppError;
 
-use super::analytics::{post_summary, set_tags, AnalyticsService, PeriodPosts};
+use super::analytics::{post_summary, set_impact, set_tags, AnalyticsService, Scope};
 use super::store_error;
+use crate::store::analytics::PostFilter;
 use crate::store::entities::media;
 
 /// Longest search text accepted; captions are at most 2,200 characters.
@@ -60,14 +61,16 @@ impl Filter {
         })
     }
 
-    /// Kind and caption words; the hashtag is matched against the stored tags by the caller.
-    pub fn matches(&self, m: &media::Model) -> bool {
-        let kind_ok = self
-            .kind
-            .is_none_or(|k| PostKind::of(&m.product_type, m.media_type.as_deref()) == Some(k));
-        if !kind_ok {
-            return false;
+    /// The filters SQL applies: all but the caption words.
+    fn sql(&self) -> PostFilter<'_> {
+        PostFilter {
+            kind: self.kind,
+            hashtag: self.hashtag.as_deref(),
         }
+    }
+
+    /// Caption words (the rest is matched in SQL, see [`Filter::sql`]).
+    pub fn matches(&self, m: &media::Model) -> bool {
         if self.words.is_empty() {
             return true;
         }
@@ -126,31 +129,22 @@ pub fn pages(total: usize, page: u32) -> (u32, u32) {
     (page.max(1), pages)
 }
 
-/// The period's posts matching the query's filters, sorted, with impact scores (a sort key)
-/// but without hashtags.
+/// The period's posts matching the query's filters, sorted in Rust, with impact scores (a
+/// sort key) but without hashtags.
 async fn matching(
     svc: &AnalyticsService,
     query: &PostsQuery,
-) -> Result<(PeriodPosts, Vec<Listed>), AppError> {
-    let mut found = svc.period_posts(&query.period).await?;
-    let filter = Filter::parse(query)?;
-    let (start, end) = found.bounds;
-    let tagged: Option<HashSet<i64>> = match &filter.hashtag {
-        Some(tag) => Some(
-            svc.store
-                .tags_in(&found.accounts, start, end, Some(tag))
-                .await
-                .map_err(store_error)?
-                .into_iter()
-                .map(|(id, _)| id)
-                .collect(),
-        ),
-        None => None,
-    };
-    let mut posts: Vec<Listed> = std::mem::take(&mut found.rows)
+    filter: &Filter,
+    scope: &Scope,
+) -> Result<Vec<Listed>, AppError> {
+    let (start, end) = scope.bounds;
+    let mut posts: Vec<Listed> = svc
+        .store
+        .listing(&scope.accounts, start, end, filter.sql())
+        .await
+        .map_err(store_error)?
         .into_iter()
         .filter(|(m, _)| filter.matches(m))
-        .filter(|(m, _)| tagged.as_ref().is_none_or(|t| t.contains(&m.id)))
         .map(|(m, name)| Listed {
             published_at: m.published_at,
             summary: post_summary(m, name),
@@ -163,27 +157,61 @@ async fn matching(
         p.summary.impact = scores.get(&p.summary.id).copied();
     }
     sort(&mut posts, query.sort, query.ascending);
-    Ok((found, posts))
+    Ok(posts)
 }
 
 /// One page of the Posts table.
 pub async fn page(svc: &AnalyticsService, query: &PostsQuery) -> Result<PostsPage, AppError> {
-    let (found, posts) = matching(svc, query).await?;
-    let total = posts.len();
-    let (page, pages) = pages(total, query.page);
-    let size = POSTS_PAGE_SIZE as usize;
-    let skip = (page as usize - 1).saturating_mul(size);
-    let mut shown: Vec<PostSummary> = posts
-        .into_iter()
-        .skip(skip)
-        .take(size)
-        .map(|p| p.summary)
-        .collect();
+    let scope = svc.scope(&query.period).await?;
+    let filter = Filter::parse(query)?;
+    let size = u64::from(POSTS_PAGE_SIZE);
+    let (total, page, pages, mut shown) =
+        if !filter.words.is_empty() || query.sort == PostSort::Impact {
+            let posts = matching(svc, query, &filter, &scope).await?;
+            let total = posts.len();
+            let (page, pages) = pages(total, query.page);
+            let skip = (page as usize - 1).saturating_mul(size as usize);
+            let shown: Vec<PostSummary> = posts
+                .into_iter()
+                .skip(skip)
+                .take(size as usize)
+                .map(|p| p.summary)
+                .collect();
+            (total as u64, page, pages, shown)
+        } else {
+            let (start, end) = scope.bounds;
+            let page = query.page.max(1);
+            let skip = u64::from(page - 1).saturating_mul(size);
+            let (rows, total) = svc
+                .store
+                .page(
+                    &scope.accounts,
+                    start,
+                    end,
+                    filter.sql(),
+                    (query.sort, query.ascending),
+                    skip,
+                    size,
+                )
+                .await
+                .map_err(store_error)?;
+            let (page, pages) = pages(usize::try_from(total).unwrap_or(usize::MAX), page);
+            let mut shown: Vec<PostSummary> = rows
+                .into_iter()
+                .map(|(m, name)| post_summary(m, name))
+                .collect();
+            // Scores only for the accounts shown: they are not a sort key here.
+            let scores = svc
+                .impact(shown.iter().map(|p| p.account_id), start)
+                .await?;
+            set_impact(&mut shown, &scores);
+            (total, page, pages, shown)
+        };
     svc.tag(&mut shown).await?;
     Ok(PostsPage {
-        period: found.period.view(),
+        period: scope.period.view(),
         posts: shown,
-        total: total as u64,
+        total,
         page,
         pages,
     })
@@ -192,11 +220,13 @@ pub async fn page(svc: &AnalyticsService, query: &PostsQuery) -> Result<PostsPag
 /// Every matching post, sorted, for the CSV download. Hashtags come from one query over the
 /// period rather than one bound id per post.
 pub async fn all(svc: &AnalyticsService, query: &PostsQuery) -> Result<Vec<PostSummary>, AppError> {
-    let (found, posts) = matching(svc, query).await?;
-    let (start, end) = found.bounds;
+    let scope = svc.scope(&query.period).await?;
+    let filter = Filter::parse(query)?;
+    let posts = matching(svc, query, &filter, &scope).await?;
+    let (start, end) = scope.bounds;
     let tags = svc
         .store
-        .tags_in(&found.accounts, start, end, None)
+        .tags_in(&scope.accounts, start, end, None)
         .await
         .map_err(store_error)?;
     let mut all: Vec<PostSummary> = posts.into_iter().map(|p| p.summary).collect();

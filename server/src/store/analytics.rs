@@ -2,9 +2,14 @@
 //! account and dates so its cost follows the period shown, not the history kept.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
+use app::dto::{PostKind, PostSort};
 use sea_orm::prelude::*;
-use sea_orm::{DatabaseConnection, FromQueryResult, QueryOrder, QuerySelect, QueryTrait};
+use sea_orm::sea_query::{Expr, NullOrdering, Order, Query, SimpleExpr};
+use sea_orm::{
+    Condition, DatabaseConnection, FromQueryResult, QueryOrder, QuerySelect, QueryTrait, Select,
+};
 use time::Date;
 use tracing::instrument;
 
@@ -14,14 +19,70 @@ use super::StoreError;
 /// Stories are not posts: they vanish after a day and have no likes to compare.
 pub const STORY: &str = "STORY";
 
+/// A post's interactions in SQL, as `app::metrics::Counts::interactions` computes them: a
+/// metric Meta did not report adds nothing.
+const INTERACTIONS: &str = "(COALESCE(latest_likes, 0) + COALESCE(latest_comments, 0) \
+     + COALESCE(latest_saves, 0) + COALESCE(latest_shares, 0))";
+
+/// `interactions / denominator` as a double, NULL unless the denominator is positive: the
+/// same IEEE division as `app::metrics::engagement_rate`, so SQL and Rust order alike.
+/// `DOUBLE PRECISION` has REAL affinity in SQLite.
+fn rate(denominator: &str) -> SimpleExpr {
+    Expr::cust(format!(
+        "CASE WHEN {denominator} > 0 THEN CAST({INTERACTIONS} AS DOUBLE PRECISION) / {denominator} END"
+    ))
+}
+
+/// A period's post figures for the Overview, summed in SQL.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub posts: i64,
+    pub interactions: i64,
+    /// Interactions and reach over the posts whose reach is known (engagement by reach).
+    pub reached_interactions: i64,
+    pub reach: i64,
+}
+
+/// The Posts page filters SQL applies; caption words are matched in Rust (see `posts.rs`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PostFilter<'a> {
+    pub kind: Option<PostKind>,
+    /// Case-folded, as stored.
+    pub hashtag: Option<&'a str>,
+}
+
 #[derive(Clone, Debug)]
 pub struct AnalyticsStore {
     db: DatabaseConnection,
+    /// Each account's impact peers (see [`Self::window_peers`]), shared by clones.
+    peers: Arc<Mutex<HashMap<i64, CachedPeers>>>,
 }
+
+/// One account's peers from the start of a day on, and what they were read at.
+#[derive(Debug)]
+struct CachedPeers {
+    key: PeersKey,
+    peers: Arc<Vec<Peer>>,
+}
+
+/// Changes whenever the account's peers may have: the window's first day, and the count and
+/// newest capture of the account's media (every sync that writes metrics captures anew; every
+/// insert or prune changes the count).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PeersKey {
+    since_day: i64,
+    media: i64,
+    captured: Option<i64>,
+}
+
+const DAY: i64 = 86_400;
 
 impl AnalyticsStore {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self {
+            db,
+            peers: Arc::default(),
+        }
     }
 
     /// The ids of the accounts a page covers: one (if it exists) or all.
@@ -94,16 +155,149 @@ impl AnalyticsStore {
         from: i64,
         until: i64,
     ) -> Result<Vec<(media::Model, String)>, StoreError> {
-        use media::Column as C;
-        let rows = media::Entity::find()
-            .filter(C::AccountId.is_in(accounts.iter().copied()))
-            .filter(C::PublishedAt.gte(from))
-            .filter(C::PublishedAt.lt(until))
-            .filter(C::ProductType.ne(STORY))
-            .order_by_desc(C::PublishedAt)
+        self.listing(accounts, from, until, PostFilter::default())
+            .await
+    }
+
+    /// The figures of the Overview's posts KPIs for `[from, until)`, in one aggregate query.
+    #[instrument(skip(self, accounts), err)]
+    pub async fn totals(
+        &self,
+        accounts: &[i64],
+        from: i64,
+        until: i64,
+    ) -> Result<Totals, StoreError> {
+        // SUM of BIGINT is NUMERIC in PostgreSQL, hence the casts; SUM of nothing is NULL.
+        let sum = |e: String| Expr::cust(format!("CAST(COALESCE(SUM({e}), 0) AS BIGINT)"));
+        let row: Option<(i64, i64, i64, i64)> = in_period(accounts, from, until)
+            .select_only()
+            .expr_as(Expr::cust("COUNT(*)"), "posts")
+            .expr_as(sum(INTERACTIONS.into()), "interactions")
+            .expr_as(
+                sum(format!(
+                    "CASE WHEN latest_reach IS NOT NULL THEN {INTERACTIONS} END"
+                )),
+                "reached_interactions",
+            )
+            .expr_as(sum("latest_reach".into()), "reach")
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(row
+            .map(
+                |(posts, interactions, reached_interactions, reach)| Totals {
+                    posts,
+                    interactions,
+                    reached_interactions,
+                    reach,
+                },
+            )
+            .unwrap_or_default())
+    }
+
+    /// The `limit` posts of `[from, until)` with the most interactions (then newest first,
+    /// then highest id).
+    #[instrument(skip(self, accounts), err)]
+    pub async fn top(
+        &self,
+        accounts: &[i64],
+        from: i64,
+        until: i64,
+        limit: u64,
+    ) -> Result<Vec<(media::Model, String)>, StoreError> {
+        let rows = in_period(accounts, from, until)
+            .order_by(Expr::cust(INTERACTIONS), Order::Desc)
+            .order_by_desc(media::Column::PublishedAt)
+            .order_by_desc(media::Column::Id)
+            .limit(limit)
             .all(&self.db)
             .await?;
-        let names: HashMap<i64, String> = self.usernames(accounts).await?.into_iter().collect();
+        self.named(rows).await
+    }
+
+    /// How many posts of `[from, until)` pass `filter`.
+    #[instrument(skip(self, accounts), err)]
+    pub async fn count(
+        &self,
+        accounts: &[i64],
+        from: i64,
+        until: i64,
+        filter: PostFilter<'_>,
+    ) -> Result<u64, StoreError> {
+        Ok(filtered(accounts, from, until, filter)
+            .count(&self.db)
+            .await?)
+    }
+
+    /// The posts of `[from, until)` passing `filter`, with their usernames, newest first.
+    #[instrument(skip(self, accounts), err)]
+    pub async fn listing(
+        &self,
+        accounts: &[i64],
+        from: i64,
+        until: i64,
+        filter: PostFilter<'_>,
+    ) -> Result<Vec<(media::Model, String)>, StoreError> {
+        let rows = ties(filtered(accounts, from, until, filter))
+            .all(&self.db)
+            .await?;
+        self.named(rows).await
+    }
+
+    /// One page (`limit` rows from `offset`) of the posts of `[from, until)` passing
+    /// `filter`, sorted by `sort` (highest first unless `ascending`; unknown values last
+    /// either way), with their usernames, and how many posts pass the filter in all.
+    /// [`PostSort::Impact`] is computed in Rust, so it cannot be sorted on here: newest first.
+    #[allow(clippy::too_many_arguments)]
+    #[instrument(skip(self, accounts), err)]
+    pub async fn page(
+        &self,
+        accounts: &[i64],
+        from: i64,
+        until: i64,
+        filter: PostFilter<'_>,
+        (sort, ascending): (PostSort, bool),
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<(media::Model, String)>, u64), StoreError> {
+        use media::Column as C;
+        let mut find = filtered(accounts, from, until, filter);
+        let key: Option<SimpleExpr> = match sort {
+            PostSort::Published | PostSort::Impact => None,
+            PostSort::Likes => Some(Expr::col(C::LatestLikes).into()),
+            PostSort::Comments => Some(Expr::col(C::LatestComments).into()),
+            PostSort::Saves => Some(Expr::col(C::LatestSaves).into()),
+            PostSort::Shares => Some(Expr::col(C::LatestShares).into()),
+            PostSort::Reach => Some(Expr::col(C::LatestReach).into()),
+            PostSort::Views => Some(Expr::col(C::LatestViews).into()),
+            PostSort::EngagementByReach => Some(rate("latest_reach")),
+            PostSort::EngagementByFollowers => Some(rate("followers_at_capture")),
+        };
+        let order = if ascending { Order::Asc } else { Order::Desc };
+        find = match key {
+            Some(key) => find.order_by_with_nulls(key, order, NullOrdering::Last),
+            None if sort == PostSort::Published => find.order_by(C::PublishedAt, order),
+            None => find,
+        };
+        // A separate COUNT rather than `COUNT(*) OVER ()`: SQLite would buffer every full
+        // row of the period for the window before sorting (slower in the benchmark).
+        let total = self.count(accounts, from, until, filter).await?;
+        let rows = ties(find).offset(offset).limit(limit).all(&self.db).await?;
+        Ok((self.named(rows).await?, total))
+    }
+
+    /// Pairs each row with its account's username.
+    async fn named(
+        &self,
+        rows: Vec<media::Model>,
+    ) -> Result<Vec<(media::Model, String)>, StoreError> {
+        let accounts: Vec<i64> = rows
+            .iter()
+            .map(|m| m.account_id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let names: HashMap<i64, String> = self.usernames(&accounts).await?.into_iter().collect();
         Ok(rows
             .into_iter()
             .map(|m| {
@@ -171,6 +365,76 @@ impl AnalyticsStore {
             .await?)
     }
 
+    /// [`Self::peers`] of `accounts` since `since`, read through a per-account cache: one
+    /// aggregate query (index only) tells which accounts changed, and only those are read
+    /// again. The cache holds whole days (from `since`'s day on) so it survives the window
+    /// moving by seconds; rows before `since` are dropped here.
+    #[instrument(skip(self, accounts), err)]
+    pub async fn window_peers(
+        &self,
+        accounts: &[i64],
+        since: i64,
+    ) -> Result<Vec<Peer>, StoreError> {
+        use media::Column as C;
+        let since_day = since.div_euclid(DAY) * DAY;
+        let versions: Vec<(i64, i64, Option<i64>)> = media::Entity::find()
+            .select_only()
+            .column(C::AccountId)
+            .expr(Expr::cust("COUNT(*)"))
+            .expr(C::LatestCapturedAt.max())
+            .filter(C::AccountId.is_in(accounts.iter().copied()))
+            .group_by(C::AccountId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let versions: HashMap<i64, (i64, Option<i64>)> = versions
+            .into_iter()
+            .map(|(id, media, captured)| (id, (media, captured)))
+            .collect();
+        let key = |id: i64| {
+            let (media, captured) = versions.get(&id).copied().unwrap_or((0, None));
+            PeersKey {
+                since_day,
+                media,
+                captured,
+            }
+        };
+        let mut found: Vec<Arc<Vec<Peer>>> = Vec::with_capacity(accounts.len());
+        let mut stale = Vec::new();
+        {
+            let cache = self.peers.lock().unwrap_or_else(|e| e.into_inner());
+            for &id in accounts {
+                match cache.get(&id) {
+                    Some(c) if c.key == key(id) => found.push(Arc::clone(&c.peers)),
+                    _ => stale.push(id),
+                }
+            }
+        }
+        if !stale.is_empty() {
+            let mut read: HashMap<i64, Vec<Peer>> =
+                stale.iter().map(|&id| (id, Vec::new())).collect();
+            for p in self.peers(&stale, since_day).await? {
+                read.entry(p.account_id).or_default().push(p);
+            }
+            let mut cache = self.peers.lock().unwrap_or_else(|e| e.into_inner());
+            for (id, peers) in read {
+                let peers = Arc::new(peers);
+                found.push(Arc::clone(&peers));
+                cache.insert(
+                    id,
+                    CachedPeers {
+                        key: key(id),
+                        peers,
+                    },
+                );
+            }
+        }
+        Ok(found
+            .iter()
+            .flat_map(|peers| peers.iter().filter(|p| p.published_at >= since).cloned())
+            .collect())
+    }
+
     /// The hashtags of the given media, as `(media_id, tag)`. Meant for a page of posts:
     /// the ids are bound parameters, and SQLite accepts at most 32,766 of them.
     #[instrument(skip(self, ids), fields(ids = ids.len()), err)]
@@ -200,13 +464,9 @@ impl AnalyticsStore {
         tag: Option<&str>,
     ) -> Result<Vec<(i64, String)>, StoreError> {
         use media_hashtags::Column as C;
-        let posts = media::Entity::find()
+        let posts = in_period(accounts, from, until)
             .select_only()
             .column(media::Column::Id)
-            .filter(media::Column::AccountId.is_in(accounts.iter().copied()))
-            .filter(media::Column::PublishedAt.gte(from))
-            .filter(media::Column::PublishedAt.lt(until))
-            .filter(media::Column::ProductType.ne(STORY))
             .into_query();
         let mut find = media_hashtags::Entity::find()
             .select_only()
@@ -227,6 +487,67 @@ impl AnalyticsStore {
             .all(&self.db)
             .await?)
     }
+}
+
+/// The non-story posts of `accounts` published in `[from, until)` (unix seconds): one
+/// range of the `(account_id, published_at)` index per account.
+fn in_period(accounts: &[i64], from: i64, until: i64) -> Select<media::Entity> {
+    use media::Column as C;
+    media::Entity::find()
+        .filter(C::AccountId.is_in(accounts.iter().copied()))
+        .filter(C::PublishedAt.gte(from))
+        .filter(C::PublishedAt.lt(until))
+        .filter(C::ProductType.ne(STORY))
+}
+
+/// The final order of every listing: newest first, then highest id, so equal rows keep one
+/// order across pages.
+fn ties(find: Select<media::Entity>) -> Select<media::Entity> {
+    find.order_by_desc(media::Column::PublishedAt)
+        .order_by_desc(media::Column::Id)
+}
+
+/// [`in_period`] narrowed by `filter`.
+fn filtered(
+    accounts: &[i64],
+    from: i64,
+    until: i64,
+    filter: PostFilter<'_>,
+) -> Select<media::Entity> {
+    use media::Column as C;
+    let mut find = in_period(accounts, from, until);
+    if let Some(kind) = filter.kind {
+        // `PostKind::of` in SQL (stories are already out).
+        const REELS: &str = "REELS";
+        let not_reel = C::ProductType.ne(REELS);
+        let kind: Condition = match kind {
+            PostKind::Reel => Condition::all().add(C::ProductType.eq(REELS)),
+            PostKind::Video => Condition::all().add(not_reel).add(C::MediaType.eq("VIDEO")),
+            PostKind::Carousel => Condition::all()
+                .add(not_reel)
+                .add(C::MediaType.eq("CAROUSEL_ALBUM")),
+            PostKind::Image => Condition::all().add(not_reel).add(
+                Condition::any()
+                    .add(C::MediaType.is_null())
+                    .add(C::MediaType.is_not_in(["VIDEO", "CAROUSEL_ALBUM"])),
+            ),
+        };
+        find = find.filter(kind);
+    }
+    if let Some(tag) = filter.hashtag {
+        use media_hashtags::Column as H;
+        find = find.filter(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(media_hashtags::Entity)
+                .and_where(
+                    Expr::col((media_hashtags::Entity, H::MediaId)).equals((media::Entity, C::Id)),
+                )
+                .and_where(Expr::col((media_hashtags::Entity, H::Tag)).eq(tag))
+                .to_owned(),
+        ));
+    }
+    find
 }
 
 /// A post as its peers see it: enough to score and rank it, without captions or URLs.

@@ -101,6 +101,8 @@ pub fn draw(
         let font = ("sans-serif", 12.0 * ratio).into_font().color(&fg);
         let mut chart = ChartBuilder::on(&root)
             .margin(px(8.0))
+            // Room for the last date label, which is centred on the right edge.
+            .margin_right(px(24.0))
             .x_label_area_size(px(24.0))
             .y_label_area_size(px(48.0))
             .build_cartesian_2d(range.0..range.1, y0..y1)?;
