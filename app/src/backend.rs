@@ -11,8 +11,8 @@ use leptos::prelude::use_context;
 
 use crate::dto::{
     AccountSummary, BestTime, BestTimeQuery, DeletionPreview, DeletionStatus, Flavour, Hashtags,
-    Overview, PeriodQuery, PostDetail, PostSummary, PostsPage, PostsQuery, Role, SessionUser,
-    SettingField, SettingsView, SyncOutcome, SyncRunView, UserSummary,
+    Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery, Role, SessionUser, SettingField,
+    SettingsView, SyncOutcome, SyncRunView, UserSummary,
 };
 use crate::error::AppError;
 
@@ -105,8 +105,6 @@ pub trait AnalyticsPort: Send + Sync {
     async fn overview(&self, query: &PeriodQuery) -> Result<Overview, AppError>;
     /// One page of the period's posts, filtered and sorted.
     async fn posts(&self, query: &PostsQuery) -> Result<PostsPage, AppError>;
-    /// Every post matching the filters, sorted, for the CSV download.
-    async fn all_posts(&self, query: &PostsQuery) -> Result<Vec<PostSummary>, AppError>;
     /// `NotFound` for an unknown id or a story.
     async fn post(&self, id: i64) -> Result<PostDetail, AppError>;
     async fn hashtags(&self, query: &PeriodQuery) -> Result<Hashtags, AppError>;

@@ -71,18 +71,12 @@ impl AnalyticsPort for AnalyticsService {
             .await
             .map_err(store_error)?;
         let kpis = kpis(&days, period, current, earlier);
-        let mut top_posts: Vec<PostSummary> = self
+        let top = self
             .store
             .top(&accounts, start, end, TOP_POSTS)
             .await
-            .map_err(store_error)?
-            .into_iter()
-            .map(|(m, name)| post_summary(m, name))
-            .collect();
-        let scores = self
-            .impact(top_posts.iter().map(|p| p.account_id), start)
-            .await?;
-        set_impact(&mut top_posts, &scores);
+            .map_err(store_error)?;
+        let mut top_posts = self.summaries(top, start).await?;
         self.tag(&mut top_posts).await?;
         Ok(Overview {
             period: period.view(),
@@ -94,10 +88,6 @@ impl AnalyticsPort for AnalyticsService {
 
     async fn posts(&self, query: &PostsQuery) -> Result<PostsPage, AppError> {
         posts::page(self, query).await
-    }
-
-    async fn all_posts(&self, query: &PostsQuery) -> Result<Vec<PostSummary>, AppError> {
-        posts::all(self, query).await
     }
 
     async fn post(&self, id: i64) -> Result<PostDetail, AppError> {
@@ -200,18 +190,32 @@ impl AnalyticsService {
         Ok(impact::scores(&peers))
     }
 
+    /// `rows` as summaries with their impact scores (peer groups of their accounts only,
+    /// reaching back to `earliest` at least); hashtags are left to the caller.
+    pub(super) async fn summaries(
+        &self,
+        rows: Vec<(media::Model, String)>,
+        earliest: i64,
+    ) -> Result<Vec<PostSummary>, AppError> {
+        let mut posts: Vec<PostSummary> = rows
+            .into_iter()
+            .map(|(m, name)| post_summary(m, name))
+            .collect();
+        let scores = self
+            .impact(posts.iter().map(|p| p.account_id), earliest)
+            .await?;
+        for p in &mut posts {
+            p.impact = scores.get(&p.id).copied();
+        }
+        Ok(posts)
+    }
+
     /// Fills the hashtags of a page of posts (one query).
     pub(super) async fn tag(&self, posts: &mut [PostSummary]) -> Result<(), AppError> {
         let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
         let tags = self.store.tags_of(&ids).await.map_err(store_error)?;
         set_tags(posts, tags);
         Ok(())
-    }
-}
-
-pub(super) fn set_impact(posts: &mut [PostSummary], scores: &HashMap<i64, u8>) {
-    for p in posts {
-        p.impact = scores.get(&p.id).copied();
     }
 }
 

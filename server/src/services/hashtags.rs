@@ -6,7 +6,7 @@ use app::dto::{HashtagRow, Hashtags, PeriodQuery, PostSummary};
 use app::error::AppError;
 use app::metrics;
 
-use super::analytics::{post_summary, set_impact, set_tags, AnalyticsService};
+use super::analytics::{set_tags, AnalyticsService};
 use super::store_error;
 
 pub async fn hashtags(svc: &AnalyticsService, query: &PeriodQuery) -> Result<Hashtags, AppError> {
@@ -17,15 +17,7 @@ pub async fn hashtags(svc: &AnalyticsService, query: &PeriodQuery) -> Result<Has
         .tags_in(&found.accounts, start, end, None)
         .await
         .map_err(store_error)?;
-    let mut posts: Vec<PostSummary> = found
-        .rows
-        .into_iter()
-        .map(|(m, name)| post_summary(m, name))
-        .collect();
-    let scores = svc
-        .impact(posts.iter().map(|p| p.account_id), start)
-        .await?;
-    set_impact(&mut posts, &scores);
+    let mut posts = svc.summaries(found.rows, start).await?;
     set_tags(&mut posts, tags);
     Ok(Hashtags {
         period: found.period.view(),

@@ -4,14 +4,14 @@
 //! A page is filtered, sorted, counted and cut in SQL, so its cost does not grow with the
 //! period's posts. Two cases stay in Rust over the period's (kind- and hashtag-filtered) rows:
 //! caption search, whose Unicode case folding SQLite's `LOWER`/`LIKE` (ASCII only) cannot
-//! match, and sorting by impact score, which is computed in Rust. The CSV takes that path too.
+//! match, and sorting by impact score, which is computed in Rust.
 
 use std::cmp::Ordering;
 
 use app::dto::{PostKind, PostSort, PostSummary, PostsPage, PostsQuery, POSTS_PAGE_SIZE};
 use app::error::AppError;
 
-use super::analytics::{post_summary, set_impact, set_tags, AnalyticsService, Scope};
+use super::analytics::{post_summary, AnalyticsService, Scope};
 use super::store_error;
 use crate::store::analytics::PostFilter;
 use crate::store::entities::media;
@@ -196,15 +196,8 @@ pub async fn page(svc: &AnalyticsService, query: &PostsQuery) -> Result<PostsPag
                 .await
                 .map_err(store_error)?;
             let (page, pages) = pages(usize::try_from(total).unwrap_or(usize::MAX), page);
-            let mut shown: Vec<PostSummary> = rows
-                .into_iter()
-                .map(|(m, name)| post_summary(m, name))
-                .collect();
             // Scores only for the accounts shown: they are not a sort key here.
-            let scores = svc
-                .impact(shown.iter().map(|p| p.account_id), start)
-                .await?;
-            set_impact(&mut shown, &scores);
+            let shown = svc.summaries(rows, start).await?;
             (total, page, pages, shown)
         };
     svc.tag(&mut shown).await?;
@@ -215,23 +208,6 @@ pub async fn page(svc: &AnalyticsService, query: &PostsQuery) -> Result<PostsPag
         page,
         pages,
     })
-}
-
-/// Every matching post, sorted, for the CSV download. Hashtags come from one query over the
-/// period rather than one bound id per post.
-pub async fn all(svc: &AnalyticsService, query: &PostsQuery) -> Result<Vec<PostSummary>, AppError> {
-    let scope = svc.scope(&query.period).await?;
-    let filter = Filter::parse(query)?;
-    let posts = matching(svc, query, &filter, &scope).await?;
-    let (start, end) = scope.bounds;
-    let tags = svc
-        .store
-        .tags_in(&scope.accounts, start, end, None)
-        .await
-        .map_err(store_error)?;
-    let mut all: Vec<PostSummary> = posts.into_iter().map(|p| p.summary).collect();
-    set_tags(&mut all, tags);
-    Ok(all)
 }
 
 #[cfg(test)]
