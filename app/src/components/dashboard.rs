@@ -7,18 +7,19 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::components::error_view::ErrorView;
+use crate::components::resource::Res;
 use crate::components::url_state::RANGES;
 use crate::dto::AccountSummary;
 use crate::error::AppError;
 
-pub type AccountsResource = Resource<Result<Vec<AccountSummary>, AppError>>;
+pub type AccountsResource = Res<Result<Vec<AccountSummary>, AppError>>;
 
 /// The page's figures below the pickers: nothing without accounts (the pickers' place says
 /// why), the error, or `render`'s view. A transition, so old figures stay while new ones load.
 #[component]
 pub fn DashboardData<T, V>(
     accounts: AccountsResource,
-    data: Resource<Result<T, AppError>>,
+    data: Res<Result<T, AppError>>,
     render: fn(T) -> V,
 ) -> impl IntoView
 where

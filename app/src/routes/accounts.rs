@@ -14,6 +14,7 @@ use crate::components::form::{clear_on_success, last_error, FormAlert, TextField
 use crate::components::layout::ForAdmins;
 use crate::components::number::thousands;
 use crate::components::refresh::refresh_while;
+use crate::components::resource::{resource, Res};
 use crate::components::status_badge::StatusBadge;
 use crate::dto::{AccountStatus, AccountSummary, DeletionPreview, Flavour};
 use crate::error::AppError;
@@ -70,9 +71,9 @@ pub fn AccountsPage() -> impl IntoView {
         confirming: RwSignal::new(None),
     };
     // Created here, not in the form: what `ForAdmins` shows must not create resources.
-    let oauth = Resource::new(|| (), |_| oauth_enabled());
+    let oauth = resource(|| (), |_| oauth_enabled());
     let tick = RwSignal::new(0u32);
-    let accounts = Resource::new(
+    let accounts = resource(
         move || {
             (
                 connect.version().get(),
@@ -173,7 +174,7 @@ fn OAuthNotice() -> impl IntoView {
 #[component]
 fn ConnectForm(
     connect: ServerAction<ConnectAccount>,
-    oauth: Resource<Result<bool, AppError>>,
+    oauth: Res<Result<bool, AppError>>,
 ) -> impl IntoView {
     let form = clear_on_success(connect);
     let error = last_error(connect);

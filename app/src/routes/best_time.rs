@@ -10,6 +10,7 @@ use crate::api::accounts::list_accounts;
 use crate::api::analytics::best_time;
 use crate::components::dashboard::{DashboardData, DashboardFilters, QueryInput};
 use crate::components::number::percent;
+use crate::components::resource::resource;
 use crate::components::table::{csv, Column, CsvLink};
 use crate::components::url_state::{best_time_query, with_params};
 use crate::dto::{BestTime, HeatCell};
@@ -32,11 +33,11 @@ const COLUMNS: [Column<HeatCell>; 4] = [
 #[component]
 pub fn BestTimePage() -> impl IntoView {
     let query = use_query_map();
-    let data = Resource::new(
+    let data = resource(
         move || best_time_query(&query.read()),
         |q| async move { best_time(q?).await },
     );
-    let accounts = Resource::new(|| (), |_| list_accounts());
+    let accounts = resource(|| (), |_| list_accounts());
     // The server cannot know the viewer's zone: the browser adds it to the URL once.
     let navigate = use_navigate();
     Effect::new(move |_| {

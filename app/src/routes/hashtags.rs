@@ -9,6 +9,7 @@ use crate::api::analytics::hashtags;
 use crate::components::dashboard::{DashboardData, DashboardFilters};
 use crate::components::number::{figure, percent, thousands};
 use crate::components::posts_table::caption_start;
+use crate::components::resource::resource;
 use crate::components::table::{Column, DataTable};
 use crate::components::url_state::period_query;
 use crate::dto::{HashtagRow, Hashtags};
@@ -45,11 +46,11 @@ const COLUMNS: [Column<HashtagRow>; 5] = [
 #[component]
 pub fn HashtagsPage() -> impl IntoView {
     let query = use_query_map();
-    let data = Resource::new(
+    let data = resource(
         move || period_query(&query.read()),
         |q| async move { hashtags(q?).await },
     );
-    let accounts = Resource::new(|| (), |_| list_accounts());
+    let accounts = resource(|| (), |_| list_accounts());
     view! {
         <Title text="Hashtags" />
         <h1>"Hashtags"</h1>

@@ -11,6 +11,7 @@ use crate::components::chart::{day_label, day_x, LineChart, Series};
 use crate::components::dashboard::{DashboardData, DashboardFilters};
 use crate::components::number::{count, figure, percent, signed_percent};
 use crate::components::posts_table::PostsTable;
+use crate::components::resource::resource;
 use crate::components::table::{Column, DataTable};
 use crate::components::url_state::period_query;
 use crate::dto::{DayPoint, Kpi, KpiUnit, Overview, PeriodView, PostSummary};
@@ -18,11 +19,11 @@ use crate::dto::{DayPoint, Kpi, KpiUnit, Overview, PeriodView, PostSummary};
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let query = use_query_map();
-    let data = Resource::new(
+    let data = resource(
         move || period_query(&query.read()),
         |q| async move { overview(q?).await },
     );
-    let accounts = Resource::new(|| (), |_| list_accounts());
+    let accounts = resource(|| (), |_| list_accounts());
     view! {
         <Title text="Overview" />
         <h1>"Overview"</h1>

@@ -10,6 +10,7 @@ use crate::components::chart::{age_label, day_iso, LineChart, Series};
 use crate::components::error_view::ErrorView;
 use crate::components::number::{count, figure, thousands};
 use crate::components::posts_table::{caption_start, PostsTable};
+use crate::components::resource::resource;
 use crate::components::table::{Column, DataTable};
 use crate::dto::{PostDetail, SnapshotPoint};
 use crate::error::AppError;
@@ -24,7 +25,7 @@ pub fn PostPage() -> impl IntoView {
             .and_then(|id| id.parse::<i64>().ok())
             .ok_or(AppError::NotFound)
     };
-    let data = Resource::new(id, |id| async move { post(id?).await });
+    let data = resource(id, |id| async move { post(id?).await });
     view! {
         <Title text="Post" />
         <Transition fallback=|| view! { <p class="loading">"Loading post…"</p> }>

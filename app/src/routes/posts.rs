@@ -11,17 +11,18 @@ use crate::api::analytics::posts;
 use crate::components::dashboard::{DashboardData, DashboardFilters, QueryInput, QuerySelect};
 use crate::components::number::thousands;
 use crate::components::posts_table::PostsTable;
+use crate::components::resource::resource;
 use crate::components::url_state::{posts_query, with_params};
 use crate::dto::{PostKind, PostsPage};
 
 #[component]
 pub fn PostsPage() -> impl IntoView {
     let query = use_query_map();
-    let data = Resource::new(
+    let data = resource(
         move || posts_query(&query.read()),
         |q| async move { posts(q?).await },
     );
-    let accounts = Resource::new(|| (), |_| list_accounts());
+    let accounts = resource(|| (), |_| list_accounts());
     let kinds = PostKind::ALL
         .iter()
         .map(|k| (k.as_str(), k.label()))

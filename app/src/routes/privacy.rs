@@ -5,10 +5,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::settings::privacy_contact;
+use crate::components::resource::resource;
 
 #[component]
 pub fn PrivacyPage() -> impl IntoView {
-    let contact = Resource::new(|| (), |_| privacy_contact());
+    let contact = resource(|| (), |_| privacy_contact());
     view! {
         <Title text="Privacy policy" />
         <main id="main" class="page prose">

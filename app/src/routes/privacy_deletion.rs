@@ -7,11 +7,12 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::settings::deletion_status;
 use crate::components::error_view::ErrorView;
+use crate::components::resource::resource;
 
 #[component]
 pub fn DeletionStatusPage() -> impl IntoView {
     let params = use_params_map();
-    let status = Resource::new(
+    let status = resource(
         move || params.read().get("code").unwrap_or_default(),
         deletion_status,
     );

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::session::setup_status;
 use crate::components::error_view::ErrorView;
 use crate::components::form::{last_error, FormAlert, TextField};
+use crate::components::resource::resource;
 use crate::rules::{PASSWORD_HINT, USERNAME_HINT};
 use crate::state::use_auth;
 
@@ -16,7 +17,7 @@ pub fn SetupPage() -> impl IntoView {
     let auth = use_auth();
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
-    let open = Resource::new(token, setup_status);
+    let open = resource(token, setup_status);
     let error = last_error(auth.setup);
     view! {
         <Title text="First-run setup" />

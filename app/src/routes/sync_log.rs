@@ -10,6 +10,7 @@ use crate::api::sync_log::{sync_runs, SYNC_LOG_LIMIT};
 use crate::components::error_view::ErrorView;
 use crate::components::number::thousands;
 use crate::components::refresh::refresh_while;
+use crate::components::resource::resource;
 use crate::components::url_state::param;
 use crate::dto::{AccountSummary, SyncOutcome, SyncRunView};
 use crate::error::AppError;
@@ -29,7 +30,7 @@ pub fn SyncLogPage() -> impl IntoView {
     let outcome = move || param::<SyncOutcome>(&query.read(), "outcome");
     let tick = RwSignal::new(0u32);
     // A filter that makes no sense is reported by the page and never sent to the server.
-    let runs = Resource::new(
+    let runs = resource(
         move || (account(), outcome(), tick.get()),
         |(account, outcome, _)| async move { sync_runs(account?, outcome?).await },
     );
@@ -42,7 +43,7 @@ pub fn SyncLogPage() -> impl IntoView {
         },
         RUNNING_REFRESH,
     );
-    let accounts = Resource::new(|| (), |_| list_accounts());
+    let accounts = resource(|| (), |_| list_accounts());
     let chosen_account = move || account().ok().flatten();
     let chosen_outcome = move || outcome().ok().flatten();
     view! {

@@ -7,6 +7,7 @@ use crate::api::users::{list_users, AddUser, ChangeRole, DeleteUser, ResetPasswo
 use crate::components::error_view::ErrorView;
 use crate::components::form::{clear_on_success, confirm, last_error, FormAlert, TextField};
 use crate::components::layout::ForAdmins;
+use crate::components::resource::resource;
 use crate::dto::{Role, UserSummary};
 use crate::rules::{PASSWORD_HINT, USERNAME_HINT};
 use crate::state::use_auth;
@@ -33,7 +34,7 @@ fn UsersAdmin() -> impl IntoView {
         change_role: ServerAction::new(),
         delete: ServerAction::new(),
     };
-    let users = Resource::new(
+    let users = resource(
         move || {
             (
                 add.version().get(),
