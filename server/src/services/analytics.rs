@@ -187,7 +187,7 @@ impl AnalyticsService {
             .window_peers(&accounts, since)
             .await
             .map_err(store_error)?;
-        Ok(impact::scores(&peers))
+        Ok(impact::scores(peers.iter()))
     }
 
     /// `rows` as summaries with their impact scores (peer groups of their accounts only,

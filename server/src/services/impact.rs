@@ -28,7 +28,7 @@ impl Peer {
 /// The score of every peer that has one, by media id. `peers` is the whole peer set: it is
 /// split here into groups of one account and one product type (feed posts and reels are
 /// not compared with each other).
-pub fn scores(peers: &[Peer]) -> HashMap<i64, u8> {
+pub fn scores<'a>(peers: impl IntoIterator<Item = &'a Peer>) -> HashMap<i64, u8> {
     let mut groups: HashMap<(i64, &str), Vec<&Peer>> = HashMap::new();
     for p in peers {
         groups
@@ -36,7 +36,7 @@ pub fn scores(peers: &[Peer]) -> HashMap<i64, u8> {
             .or_default()
             .push(p);
     }
-    let mut out = HashMap::with_capacity(peers.len());
+    let mut out = HashMap::new();
     for group in groups.values() {
         let values: Vec<Option<f64>> = group
             .iter()
