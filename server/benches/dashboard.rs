@@ -6,19 +6,20 @@
 //! SQLite in a temp dir always; PostgreSQL too when `INSTALYTICS_TEST_PG` names a server
 //! (e.g. `postgres://root@127.0.0.1:5432/test`): a fresh database is created and dropped.
 //! Smaller runs: `BENCH_ACCOUNTS`, `BENCH_POSTS` (per account), `BENCH_DAYS`; `BENCH_RUNS`
-//! sets the timed calls per case (default 50, after 3 warm-ups).
+//! sets the timed calls per case (default 50, after 3 warm-ups). `BENCH_KEEP=1` keeps both
+//! databases afterwards and prints where they are, to look at query plans.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::backend::AnalyticsPort;
-use app::dto::{PeriodQuery, PostSort, PostsQuery};
+use app::dto::{PeriodQuery, PostSort, PostsQuery, POSTS_PAGE_SIZE};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use server::crypto::{Cipher, MasterKey};
 use server::generate::{generate, GenerateConfig};
 use server::services::analytics::AnalyticsService;
-use server::store::analytics::AnalyticsStore;
+use server::store::analytics::{AnalyticsStore, PostFilter};
 use server::store::settings::SettingsStore;
 
 const WARM_UPS: usize = 3;
@@ -148,29 +149,26 @@ async fn bench(backend: &str, url: &str, config: &GenerateConfig, runs: usize) {
     })
     .await;
 
-    // Where the time goes: the store's queries on their own (row decoding included).
+    // Where the time goes: the store's queries those calls run, on their own (row decoding
+    // included).
     println!("  store queries inside those calls:");
     let store = AnalyticsStore::new(db.clone());
     let ids = store.account_ids(None).await.unwrap();
     let today = time::OffsetDateTime::now_utc().date();
     let midnight = today.midnight().assume_utc().unix_timestamp();
     let (day, end) = (86_400, midnight + 86_400);
-    case("posts(), all accounts, 60 days", runs, || async {
-        let rows = store.posts(&ids, end - 60 * day, end).await.unwrap();
-        format!("{} rows", rows.len())
-    })
-    .await;
-    case("peers(), all accounts, 365-day lookback", runs, || async {
-        let rows = store.peers(&ids, now - 365 * day).await.unwrap();
-        format!("{} rows", rows.len())
-    })
-    .await;
-    case("tags_in(), all accounts, 30 days, travel", runs, || async {
-        let rows = store
-            .tags_in(&ids, end - 30 * day, end, Some("travel"))
+    let start = end - 30 * day;
+    let page_size = u64::from(POSTS_PAGE_SIZE);
+    let travel = PostFilter {
+        hashtag: Some("travel"),
+        ..PostFilter::default()
+    };
+    case("followers_before(), all accounts", runs, || async {
+        let known = store
+            .followers_before(&ids, today - time::Duration::days(59))
             .await
             .unwrap();
-        format!("{} rows", rows.len())
+        format!("{} accounts", known.len())
     })
     .await;
     case("days(), all accounts, 60 days", runs, || async {
@@ -179,6 +177,37 @@ async fn bench(backend: &str, url: &str, config: &GenerateConfig, runs: usize) {
             .await
             .unwrap();
         format!("{} rows", rows.len())
+    })
+    .await;
+    case("totals(), all accounts, 30 days", runs, || async {
+        let t = store.totals(&ids, start, end).await.unwrap();
+        format!("{} posts", t.posts)
+    })
+    .await;
+    case("top(), all accounts, 30 days", runs, || async {
+        let rows = store.top(&ids, start, end, 5).await.unwrap();
+        format!("{} rows", rows.len())
+    })
+    .await;
+    case("window_peers(), all accounts (cached)", runs, || async {
+        let rows = store.window_peers(&ids, now - 365 * day).await.unwrap();
+        format!("{} rows", rows.iter().count())
+    })
+    .await;
+    case("page(), all accounts, 30 days, #travel", runs, || async {
+        let (rows, total) = store
+            .page(
+                &ids,
+                start,
+                end,
+                travel,
+                (PostSort::Reach, false),
+                0,
+                page_size,
+            )
+            .await
+            .unwrap();
+        format!("{} of {total} rows", rows.len())
     })
     .await;
     db.close().await.unwrap();
@@ -198,9 +227,13 @@ async fn main() {
         config.accounts, config.posts, config.days, config.seed
     );
 
+    let keep = env_or("BENCH_KEEP", 0) != 0;
     let dir = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite://{}/bench.db?mode=rwc", dir.path().display());
     bench("SQLite", &sqlite, &config, runs).await;
+    if keep {
+        println!("  kept: {}/bench.db", dir.keep().display());
+    }
 
     match std::env::var("INSTALYTICS_TEST_PG") {
         Ok(admin_url) if !admin_url.is_empty() => {
@@ -216,6 +249,10 @@ async fn main() {
                 .unwrap();
             let (base, _) = admin_url.rsplit_once('/').expect("URL ends in /database");
             bench("PostgreSQL", &format!("{base}/{name}"), &config, runs).await;
+            if keep {
+                println!("  kept: database {name}");
+                return;
+            }
             admin
                 .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .await
