@@ -10,9 +10,9 @@ use async_trait::async_trait;
 use leptos::prelude::use_context;
 
 use crate::dto::{
-    AccountSummary, BestTime, BestTimeQuery, DeletionPreview, DeletionStatus, Flavour, Hashtags,
-    Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery, Role, SessionUser, SettingField,
-    SettingsView, SyncOutcome, SyncRunView, UserSummary,
+    AccountSummary, BestTime, BestTimeQuery, ConnectionCheck, DeletionPreview, DeletionStatus,
+    ExportView, Flavour, Hashtags, Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery, Role,
+    SessionUser, SettingField, SettingsView, SyncOutcome, SyncRunView, UserSummary,
 };
 use crate::error::AppError;
 
@@ -98,6 +98,25 @@ pub trait SettingsPort: Send + Sync {
     async fn deletion_status(&self, code: &str) -> Result<Option<DeletionStatus>, AppError>;
 }
 
+/// The BigQuery export (admin only; the caller has checked the role). Values are validated
+/// by the port; the key is sealed and never returned.
+#[async_trait]
+pub trait ExportPort: Send + Sync {
+    async fn status(&self) -> Result<ExportView, AppError>;
+    async fn set_destination(
+        &self,
+        project: &str,
+        dataset: &str,
+        location: &str,
+    ) -> Result<ExportView, AppError>;
+    /// Replaces the service-account JSON key.
+    async fn set_key(&self, json: &str) -> Result<ExportView, AppError>;
+    async fn set_enabled(&self, enabled: bool) -> Result<ExportView, AppError>;
+    /// Exchanges the key for a token and reads the dataset: says what is wrong, or that
+    /// all is well.
+    async fn test_connection(&self) -> Result<ConnectionCheck, AppError>;
+}
+
 /// The dashboard's figures, read by everyone signed in. Invalid periods are refused with a
 /// field error; an unknown account is `NotFound`.
 #[async_trait]
@@ -121,6 +140,7 @@ pub struct Backend {
     pub sync_log: Arc<dyn SyncLogPort>,
     pub settings: Arc<dyn SettingsPort>,
     pub analytics: Arc<dyn AnalyticsPort>,
+    pub export: Arc<dyn ExportPort>,
 }
 
 pub fn backend() -> Result<Backend, AppError> {

@@ -264,6 +264,39 @@ pub struct SettingsView {
     pub privacy_contact: String,
 }
 
+/// The BigQuery export as Settings shows it. The key itself is never sent back: only the
+/// service account it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportView {
+    pub enabled: bool,
+    pub project: String,
+    pub dataset: String,
+    pub location: String,
+    pub key_email: Option<String>,
+    pub last_success: Option<String>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<String>,
+    pub tables: Vec<ExportTableView>,
+    /// Deleted accounts whose rows BigQuery still holds.
+    pub deletions_pending: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportTableView {
+    pub name: String,
+    pub rows_exported: i64,
+    /// Rows waiting to be sent.
+    pub backlog: u64,
+    pub last_success: Option<String>,
+}
+
+/// What "Test connection" found, in words an admin can act on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionCheck {
+    pub ok: bool,
+    pub message: String,
+}
+
 /// Which setting an inline edit changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

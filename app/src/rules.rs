@@ -133,6 +133,47 @@ pub fn privacy_contact(raw: &str) -> Result<String, AppError> {
     }
 }
 
+pub const PROJECT_HINT: &str =
+    "The Google Cloud project id: 6–30 lowercase letters, digits or '-', starting with a letter.";
+pub const DATASET_HINT: &str = "Letters, digits and '_', up to 1,024 characters.";
+pub const LOCATION_HINT: &str = "Where the dataset lives, e.g. US, EU or europe-west1.";
+
+/// A Google Cloud project id (Google's own rule).
+pub fn gcp_project(raw: &str) -> Result<String, AppError> {
+    let id = raw.trim();
+    let ok = (6..=30).contains(&id.len())
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && !id.ends_with('-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(id.to_owned())
+    } else {
+        Err(AppError::invalid("project", PROJECT_HINT))
+    }
+}
+
+/// A BigQuery dataset id.
+pub fn bq_dataset(raw: &str) -> Result<String, AppError> {
+    let id = raw.trim();
+    if (1..=1024).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        Ok(id.to_owned())
+    } else {
+        Err(AppError::invalid("dataset", DATASET_HINT))
+    }
+}
+
+/// A BigQuery location: a multi-region (`US`, `EU`) or a region (`europe-west1`).
+pub fn bq_location(raw: &str) -> Result<String, AppError> {
+    let loc = raw.trim();
+    if (2..=32).contains(&loc.len()) && loc.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        Ok(loc.to_owned())
+    } else {
+        Err(AppError::invalid("location", LOCATION_HINT))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,5 +250,31 @@ mod tests {
         ] {
             assert!(privacy_contact(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn bigquery_destination_names_follow_google_rules() {
+        assert_eq!(gcp_project(" acme-analytics ").unwrap(), "acme-analytics");
+        for bad in [
+            "short",
+            "Upper-case",
+            "1starts-with-digit",
+            "ends-with-",
+            "has_underscore",
+        ] {
+            assert!(
+                gcp_project(bad).unwrap_err().for_field("project").is_some(),
+                "{bad}"
+            );
+        }
+        assert_eq!(bq_dataset("instagram_2026").unwrap(), "instagram_2026");
+        for bad in ["", "with-dash", "with space", "é"] {
+            assert!(
+                bq_dataset(bad).unwrap_err().for_field("dataset").is_some(),
+                "{bad}"
+            );
+        }
+        assert_eq!(bq_location("europe-west1").unwrap(), "europe-west1");
+        assert!(bq_location("U").is_err() && bq_location("EU;drop").is_err());
     }
 }

@@ -4,6 +4,7 @@
 // confirmation, and the public Privacy page.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { artifacts, hydrated, launchBrowser, startServer, startSim } from './server.mjs';
 
@@ -14,7 +15,9 @@ let browser;
 
 before(async () => {
   sim = await startSim();
-  server = await startServer(sim.flags, { INSTALYTICS_INSTAGRAM_APP_SECRET: APP_SECRET });
+  // BigQuery and Google's token endpoint point at a closed local port: nothing leaves the machine.
+  const bigquery = ['--bigquery-url', 'http://127.0.0.1:9', '--bigquery-token-url', 'http://127.0.0.1:9/token'];
+  server = await startServer([...sim.flags, ...bigquery], { INSTALYTICS_INSTAGRAM_APP_SECRET: APP_SECRET });
   browser = await launchBrowser();
 });
 
@@ -121,6 +124,43 @@ test('an admin connects, syncs, inspects, configures and deletes accounts', asyn
   await page.reload();
   assert.equal(await page.getByLabel('Poll interval (minutes)').inputValue(), '30');
   await shot(page, '13-settings');
+
+  // BigQuery export: a bad project id and a credential that is not a service-account key are
+  // refused next to their fields; a real key is accepted and never shown; "Test connection"
+  // says what is wrong.
+  await hydrated(page);
+  const destination = page.locator('#export-destination');
+  await destination.getByLabel('Project id').fill('Not_A_Project');
+  await destination.getByLabel('Dataset').fill('instagram');
+  await destination.getByLabel('Location').fill('EU');
+  await destination.getByRole('button', { name: 'Save destination' }).click();
+  await destination.locator('#export-project-error').filter({ hasText: 'The Google Cloud project id' }).waitFor();
+  await destination.getByLabel('Project id').fill('acme-analytics');
+  await destination.getByRole('button', { name: 'Save destination' }).click();
+  await page.locator('#export-test').click();
+  await page.getByRole('alert').filter({ hasText: 'Not ready: no service-account key.' }).waitFor();
+  const keyForm = page.locator('#export-key-form');
+  await keyForm.getByLabel('Service-account key (JSON)').fill('{"type": "authorized_user"}');
+  await keyForm.getByRole('button', { name: 'Save key' }).click();
+  await keyForm.locator('#export-key-error').filter({ hasText: 'not a service-account key' }).waitFor();
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  const email = 'exporter@acme-analytics.iam.gserviceaccount.com';
+  const key = JSON.stringify({ type: 'service_account', project_id: 'acme-analytics', private_key: privateKey, client_email: email });
+  await keyForm.getByLabel('Service-account key (JSON)').fill(key);
+  await keyForm.getByRole('button', { name: 'Save key' }).click();
+  await page.locator('#export-key-state').filter({ hasText: `Key in place for ${email}.` }).waitFor();
+  await page.locator('#export-test').click();
+  await page.getByRole('alert').filter({ hasText: 'The token endpoint http://127.0.0.1:9/token cannot be reached' }).waitFor();
+  await page.reload();
+  assert.equal(await page.locator('#export-destination').getByLabel('Project id').inputValue(), 'acme-analytics');
+  assert.equal(await page.getByLabel('Service-account key (JSON)').inputValue(), '');
+  assert.ok(!(await page.content()).includes('PRIVATE KEY'), 'the key never comes back');
+  await page.getByText('Per table').waitFor();
+  await shot(page, '17-settings-bigquery');
 
   // Delete names what goes before it goes.
   await nav(page, 'Accounts').click();

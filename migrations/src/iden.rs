@@ -151,3 +151,43 @@ pub enum DeletionRequests {
     ReceivedAt,
     AccountsDeleted,
 }
+
+/// The BigQuery destination (one row) and the exporter's last outcome.
+#[derive(DeriveIden)]
+pub enum ExportConfig {
+    Table,
+    Id,
+    Enabled,
+    Project,
+    Dataset,
+    Location,
+    /// The service-account JSON key, sealed like access tokens.
+    SealedKey,
+    /// The key's `client_email`: shown in Settings so admins know which key is in place.
+    KeyEmail,
+    LastSuccessAt,
+    LastError,
+    LastErrorAt,
+}
+
+/// One row per exported table: the keyset cursor of the last row BigQuery confirmed.
+#[derive(DeriveIden)]
+pub enum ExportState {
+    Table,
+    TableName,
+    CursorAt,
+    CursorId,
+    CursorDate,
+    RowsExported,
+    LastSuccessAt,
+    /// A backfill is in progress (its cursors were reset); `export --backfill` resumes it.
+    Backfilling,
+}
+
+/// Accounts deleted here whose rows must still be deleted from BigQuery.
+#[derive(DeriveIden)]
+pub enum ExportDeletions {
+    Table,
+    AccountId,
+    RequestedAt,
+}

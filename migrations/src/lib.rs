@@ -14,6 +14,7 @@ mod m20261124_000004_create_time_series;
 mod m20261124_000005_create_settings;
 mod m20261128_000006_add_media_latest;
 mod m20261128_000007_add_media_account_captured;
+mod m20261129_000009_create_export;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_create_settings::Migration),
             Box::new(m20261128_000006_add_media_latest::Migration),
             Box::new(m20261128_000007_add_media_account_captured::Migration),
+            Box::new(m20261129_000009_create_export::Migration),
         ]
     }
 }

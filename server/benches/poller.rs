@@ -74,7 +74,7 @@ async fn main() {
         graph: graph.clone(),
         instance: "bench".into(),
     });
-    let poller = Poller::new(ctx, CONCURRENCY);
+    let poller = Poller::new(ctx, CONCURRENCY, Default::default());
     let connector = AccountService {
         accounts: AccountStore::new(db.clone()),
         leases: LeaseStore::new(db.clone(), "bench"),
@@ -82,6 +82,7 @@ async fn main() {
         http,
         graph,
         poller: Arc::new(Notify::new()),
+        export: Arc::new(Notify::new()),
         oauth: false,
     };
     for account in sim.accounts() {

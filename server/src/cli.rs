@@ -7,12 +7,14 @@ use app::dto::Role;
 use clap::{Parser, Subcommand};
 
 use crate::auth::password::Passwords;
-use crate::config::{DatabaseArgs, ServeArgs};
+use crate::config::{BigQueryArgs, DatabaseArgs, ServeArgs};
 use crate::crypto::{Cipher, MasterKey};
 use crate::generate::GenerateConfig;
 use crate::graph_sim::{SimConfig, Simulator};
 use crate::store::accounts::AccountStore;
 use crate::store::entities::accounts::SealedToken;
+use crate::store::entities::export_config::KEY_CONTEXT;
+use crate::store::export::ExportStore;
 use crate::store::users::UserStore;
 use crate::store::StoreError;
 
@@ -72,6 +74,17 @@ pub enum Command {
         seed: u64,
         #[command(flatten)]
         database: DatabaseArgs,
+    },
+    /// Send collected data to BigQuery now (as configured in Settings) and exit. With
+    /// --backfill, all history is sent from the start; an interrupted backfill resumes where
+    /// BigQuery last confirmed.
+    Export {
+        #[arg(long)]
+        backfill: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        bigquery: BigQueryArgs,
     },
     /// Run the Instagram Graph API simulator on its own, to try the client by hand.
     GraphSim {
@@ -135,6 +148,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             generate(&config, &database).await
         }
+        Some(Command::Export {
+            backfill,
+            database,
+            bigquery,
+        }) => crate::export::cli::run(backfill, &database, &bigquery).await,
         Some(Command::GraphSim {
             listen,
             seed,
@@ -244,7 +262,7 @@ async fn rotate_key(database: &DatabaseArgs) -> anyhow::Result<()> {
         Some(_) => None,
     };
     let new = Cipher::new(new_key);
-    let count = AccountStore::new(db)
+    let count = AccountStore::new(db.clone())
         .reseal_tokens(|account| {
             old.open(&account.token.0, &account.ig_user_id)
                 .map(|token| SealedToken(new.seal(&token, &account.ig_user_id)))
@@ -261,6 +279,18 @@ async fn rotate_key(database: &DatabaseArgs) -> anyhow::Result<()> {
     };
     if let Some(path) = staged {
         MasterKey::promote(&path, &database.data_dir)?;
+    }
+    let key_resealed = ExportStore::new(db)
+        .reseal_key(|sealed| {
+            old.open(sealed, KEY_CONTEXT)
+                .map(|key| new.seal(&key, KEY_CONTEXT))
+        })
+        .await
+        .context(
+            "tokens were re-sealed, but the BigQuery key was not: upload it again in Settings",
+        )?;
+    if key_resealed {
+        println!("re-sealed the BigQuery service-account key");
     }
     println!(
         "re-sealed {count} token(s): key {} replaced by key {}",

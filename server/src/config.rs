@@ -65,6 +65,54 @@ pub struct ServeArgs {
     pub sync_concurrency: u32,
     #[command(flatten)]
     pub graph: GraphArgs,
+    #[command(flatten)]
+    pub bigquery: BigQueryArgs,
+}
+
+/// Where BigQuery and Google's token endpoint are (configuration so that tests point them at
+/// an emulator and a local token endpoint), and how the exporter sends.
+#[derive(Args, Debug, Clone)]
+pub struct BigQueryArgs {
+    #[arg(
+        long,
+        env = "INSTALYTICS_BIGQUERY_URL",
+        default_value = "https://bigquery.googleapis.com"
+    )]
+    pub bigquery_url: String,
+    #[arg(
+        long,
+        env = "INSTALYTICS_BIGQUERY_TOKEN_URL",
+        default_value = "https://oauth2.googleapis.com/token"
+    )]
+    pub bigquery_token_url: String,
+    /// Rows per load job (see BENCHMARKS.md for how the default was chosen).
+    #[arg(
+        long,
+        env = "INSTALYTICS_EXPORT_BATCH_ROWS",
+        default_value_t = 20_000,
+        value_parser = clap::value_parser!(u64).range(1..=1_000_000)
+    )]
+    pub export_batch_rows: u64,
+    /// Seconds before a BigQuery request counts as timed out.
+    #[arg(
+        long,
+        env = "INSTALYTICS_BIGQUERY_TIMEOUT_SECS",
+        default_value_t = 120,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub bigquery_timeout_secs: u64,
+}
+
+impl BigQueryArgs {
+    pub fn config(&self) -> crate::export::BigQueryConfig {
+        crate::export::BigQueryConfig {
+            api_url: self.bigquery_url.trim_end_matches('/').to_owned(),
+            token_url: self.bigquery_token_url.clone(),
+            timeout: std::time::Duration::from_secs(self.bigquery_timeout_secs),
+            batch_rows: self.export_batch_rows,
+            retry: crate::graph::retry::RetryPolicy::default(),
+        }
+    }
 }
 
 /// Where the Graph API lives and the Meta app credentials. Base URLs are configuration so that

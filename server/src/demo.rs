@@ -84,6 +84,7 @@ pub async fn run(listen: SocketAddr, days: u32) -> anyhow::Result<()> {
         http: ctx.http.clone(),
         graph: ctx.graph.clone(),
         poller: Arc::new(Notify::new()),
+        export: Arc::new(Notify::new()),
         oauth: false,
     };
     let flavours = [

@@ -7,6 +7,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod demo;
+pub mod export;
 pub mod generate;
 pub mod graph;
 pub mod graph_sim;
@@ -73,6 +74,7 @@ pub struct Running {
     shutdown: CancellationToken,
     task: JoinHandle<std::io::Result<()>>,
     poller: JoinHandle<()>,
+    exporter: JoinHandle<()>,
 }
 
 impl Running {
@@ -97,6 +99,9 @@ impl Running {
             .unwrap_or_else(|e| Err(std::io::Error::other(e)));
         if let Err(e) = self.poller.await {
             tracing::error!(error = %e, "poller task failed");
+        }
+        if let Err(e) = self.exporter.await {
+            tracing::error!(error = %e, "export task failed");
         }
         served
     }
@@ -138,7 +143,15 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
         graph: graph.clone(),
         instance: instance.clone(),
     });
-    let poller = Poller::new(sync, args.sync_concurrency as usize);
+    let export_wake = Arc::new(tokio::sync::Notify::new());
+    let poller = Poller::new(sync, args.sync_concurrency as usize, export_wake.clone());
+    let exporter = export::worker::ExportWorker {
+        db: db.clone(),
+        cipher: cipher.clone(),
+        http: http.clone(),
+        config: args.bigquery.config(),
+        wake: export_wake.clone(),
+    };
     let state = AppState::new(StateParts {
         db: db.clone(),
         leptos_options,
@@ -147,6 +160,8 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
         graph,
         instance,
         poller: poller.waker(),
+        export: export_wake,
+        bigquery: args.bigquery.config(),
         oauth: args.graph.oauth_app(&public_url),
         meta: MetaCallbacks {
             secrets: args.graph.app_secrets(),
@@ -165,6 +180,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
     let shutdown = CancellationToken::new();
     tokio::spawn(sweep_sessions(DbSessionStore::new(db), shutdown.clone()));
     let poller = tokio::spawn(poller.run(shutdown.clone()));
+    let exporter = tokio::spawn(exporter.run(shutdown.clone()));
     let app = http::router(state, &args).into_make_service_with_connect_info::<SocketAddr>();
     let stop = shutdown.clone();
     let task = tokio::spawn(async move {
@@ -179,6 +195,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
         shutdown,
         task,
         poller,
+        exporter,
     })
 }
 

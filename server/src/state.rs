@@ -14,13 +14,16 @@ use crate::auth::setup_token::SetupToken;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Secret;
 use crate::crypto::Cipher;
+use crate::export::BigQueryConfig;
 use crate::graph::GraphConfig;
 use crate::services::accounts::AccountService;
 use crate::services::analytics::AnalyticsService;
+use crate::services::export::ExportService;
 use crate::services::settings::SettingsService;
 use crate::services::sync_log::SyncLogService;
 use crate::store::accounts::AccountStore;
 use crate::store::analytics::AnalyticsStore;
+use crate::store::export::ExportStore;
 use crate::store::leases::LeaseStore;
 use crate::store::settings::SettingsStore;
 use crate::store::sync_runs::SyncRunStore;
@@ -53,6 +56,9 @@ pub struct StateParts {
     pub graph: Arc<GraphConfig>,
     pub instance: String,
     pub poller: Arc<Notify>,
+    /// Wakes the BigQuery exporter.
+    pub export: Arc<Notify>,
+    pub bigquery: BigQueryConfig,
     pub oauth: Option<OAuthApp>,
     pub meta: MetaCallbacks,
 }
@@ -80,6 +86,14 @@ impl AppState {
             throttle: Arc::new(LoginThrottle::default()),
             setup: setup.clone(),
         };
+        let export = ExportService {
+            db: db.clone(),
+            store: ExportStore::new(db.clone()),
+            cipher: parts.cipher.clone(),
+            http: parts.http.clone(),
+            config: parts.bigquery,
+            wake: parts.export.clone(),
+        };
         let accounts = AccountService {
             accounts: AccountStore::new(db.clone()),
             leases: LeaseStore::new(db.clone(), parts.instance),
@@ -87,6 +101,7 @@ impl AppState {
             http: parts.http,
             graph: parts.graph,
             poller: parts.poller,
+            export: parts.export.clone(),
             oauth: parts.oauth.is_some(),
         };
         let backend = Backend {
@@ -103,6 +118,7 @@ impl AppState {
                 store: AnalyticsStore::new(db.clone()),
                 settings: SettingsStore::new(db.clone()),
             }),
+            export: Arc::new(export),
         };
         Ok(Self {
             leptos_options: parts.leptos_options,

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod analytics;
+pub mod export;
 pub mod session;
 pub mod settings;
 pub mod sync_log;

@@ -14,7 +14,9 @@ pub fn TextField(
     name: &'static str,
     label: &'static str,
     #[prop(into)] error: Signal<Option<AppError>>,
-    #[prop(default = "text")] kind: &'static str,
+    /// An `<input>` type, or `"textarea"` for a multi-line field.
+    #[prop(default = "text")]
+    kind: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
     /// The value shown before the user types (settings edited in place).
@@ -42,16 +44,36 @@ pub fn TextField(
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
-            <input
-                id=id
-                name=name
-                type=kind
-                autocomplete=autocomplete
-                value=value
-                required=required
-                aria-invalid=move || message().is_some().to_string()
-                aria-describedby=described_by
-            />
+            {if kind == "textarea" {
+                view! {
+                    <textarea
+                        id=id
+                        name=name
+                        rows="6"
+                        spellcheck="false"
+                        required=required
+                        aria-invalid=move || message().is_some().to_string()
+                        aria-describedby=described_by
+                    >
+                        {value}
+                    </textarea>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <input
+                        id=id
+                        name=name
+                        type=kind
+                        autocomplete=autocomplete
+                        value=value
+                        required=required
+                        aria-invalid=move || message().is_some().to_string()
+                        aria-describedby=described_by
+                    />
+                }
+                    .into_any()
+            }}
             {hint.map(|text| view! { <p class="hint" id=hint_id>{text}</p> })}
             <Show when=move || message().is_some()>
                 <p class="field-error" id=error_id.clone()>

@@ -11,6 +11,7 @@ pub mod posts;
 pub mod privacy;
 pub mod privacy_deletion;
 pub mod settings;
+pub mod settings_export;
 pub mod setup;
 pub mod sync_log;
 pub mod users;

@@ -8,6 +8,7 @@ use crate::api::settings::{get_settings, UpdateSetting};
 use crate::components::error_view::ErrorView;
 use crate::components::form::{last_error, FormAlert, TextField};
 use crate::dto::{SettingField, SettingsView};
+use crate::routes::settings_export::ExportSettings;
 use crate::rules::{CONTACT_HINT, LOOKBACK_HINT, POLL_HINT};
 
 #[component]
@@ -15,6 +16,7 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text="Settings" />
         <SettingsAdmin />
+        <ExportSettings />
     }
 }
 

@@ -54,7 +54,7 @@ pub async fn data_deletion(State(state): State<AppState>, Form(form): Form<Signe
     let deleted = match state
         .accounts
         .accounts
-        .delete_by_meta_user(&payload.user_id)
+        .delete_by_meta_user(&payload.user_id, now())
         .await
     {
         Ok(n) => n,

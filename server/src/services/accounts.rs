@@ -25,6 +25,8 @@ pub struct AccountService {
     pub graph: Arc<GraphConfig>,
     /// Wakes the poller after a connect or "Sync now".
     pub poller: Arc<Notify>,
+    /// Wakes the BigQuery exporter after a deletion, which it then applies remotely.
+    pub export: Arc<Notify>,
     pub oauth: bool,
 }
 
@@ -191,7 +193,11 @@ impl AccountsPort for AccountService {
     }
 
     async fn delete(&self, id: i64) -> Result<(), AppError> {
-        self.accounts.delete(id).await.map_err(store_error)?;
+        self.accounts
+            .delete(id, super::now())
+            .await
+            .map_err(store_error)?;
+        self.export.notify_one();
         tracing::info!(id, "account deleted with everything collected for it");
         Ok(())
     }

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod analytics;
 pub mod best_time;
+pub mod export;
 pub mod hashtags;
 pub mod impact;
 pub mod period;

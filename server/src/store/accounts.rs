@@ -192,11 +192,12 @@ impl AccountStore {
         })
     }
 
-    /// Deletes the account; the database cascades to everything collected for it.
+    /// Deletes the account; the database cascades to everything collected for it, and the
+    /// deletion is queued for BigQuery in the same transaction.
     #[instrument(skip(self), err)]
-    pub async fn delete(&self, id: i64) -> Result<(), StoreError> {
-        let res = accounts::Entity::delete_by_id(id).exec(&self.db).await?;
-        if res.rows_affected == 0 {
+    pub async fn delete(&self, id: i64, now: i64) -> Result<(), StoreError> {
+        let this = sea_orm::Condition::all().add(accounts::Column::Id.eq(id));
+        if self.delete_where(this, now).await? == 0 {
             return Err(StoreError::NotFound);
         }
         Ok(())
@@ -204,12 +205,27 @@ impl AccountStore {
 
     /// Deletes every account Meta's callback names (by app-scoped or Instagram user id).
     #[instrument(skip(self), err)]
-    pub async fn delete_by_meta_user(&self, user_id: &str) -> Result<u64, StoreError> {
-        Ok(accounts::Entity::delete_many()
-            .filter(meta_user(user_id))
-            .exec(&self.db)
+    pub async fn delete_by_meta_user(&self, user_id: &str, now: i64) -> Result<u64, StoreError> {
+        self.delete_where(meta_user(user_id), now).await
+    }
+
+    async fn delete_where(&self, which: sea_orm::Condition, now: i64) -> Result<u64, StoreError> {
+        let txn = self.db.begin().await?;
+        let ids: Vec<i64> = accounts::Entity::find()
+            .select_only()
+            .column(accounts::Column::Id)
+            .filter(which.clone())
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        super::export::queue_deletions(&txn, &ids, now).await?;
+        let deleted = accounts::Entity::delete_many()
+            .filter(which)
+            .exec(&txn)
             .await?
-            .rows_affected)
+            .rows_affected;
+        txn.commit().await?;
+        Ok(deleted)
     }
 
     /// Disables every account Meta's deauthorize callback names.

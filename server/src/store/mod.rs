@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod analytics;
 pub mod entities;
+pub mod export;
 pub mod leases;
 pub mod series;
 pub mod sessions;

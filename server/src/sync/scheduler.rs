@@ -36,14 +36,17 @@ pub struct Poller {
     ctx: Arc<SyncContext>,
     concurrency: usize,
     wake: Arc<Notify>,
+    /// Told after each finished sync: the exporter ships what it wrote.
+    synced: Arc<Notify>,
 }
 
 impl Poller {
-    pub fn new(ctx: Arc<SyncContext>, concurrency: usize) -> Self {
+    pub fn new(ctx: Arc<SyncContext>, concurrency: usize, synced: Arc<Notify>) -> Self {
         Self {
             ctx,
             concurrency: concurrency.max(1),
             wake: Arc::new(Notify::new()),
+            synced,
         }
     }
 
@@ -81,6 +84,7 @@ impl Poller {
                     error!(error = %e, "poller could not read due accounts");
                 }
             }
+            let before = running.len();
             tokio::select! {
                 _ = cancel.cancelled() => {}
                 _ = self.wake.notified() => {}
@@ -96,6 +100,9 @@ impl Poller {
                 if let Ok(id) = done {
                     running.remove(&id);
                 }
+            }
+            if running.len() < before {
+                self.synced.notify_one();
             }
         }
 

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod bq;
 pub mod seed;
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -3,6 +3,9 @@
 pub mod account_insights;
 pub mod accounts;
 pub mod deletion_requests;
+pub mod export_config;
+pub mod export_deletions;
+pub mod export_state;
 pub mod media;
 pub mod media_hashtags;
 pub mod media_snapshots;

@@ -1,0 +1,121 @@
+//! Access tokens for BigQuery: the service account's signed assertion exchanged at the token
+//! endpoint (Google's, or a local stand-in in tests), cached until a minute before expiry.
+
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+use super::key::ServiceAccount;
+
+/// Tokens are renewed this long before they expire, so none runs out mid-request.
+const EARLY: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("the token endpoint refused the key: {0}")]
+    Refused(String),
+    #[error("the token endpoint cannot be reached: {0}")]
+    Unreachable(String),
+    #[error("the token endpoint answered something that is not a token (HTTP {0})")]
+    Malformed(u16),
+}
+
+impl TokenError {
+    /// A refusal is about the key and will not change by itself; the rest may pass.
+    pub fn is_transient(&self) -> bool {
+        !matches!(self, TokenError::Refused(_))
+    }
+}
+
+#[derive(Deserialize)]
+struct Granted {
+    access_token: String,
+    expires_in: u64,
+}
+
+#[derive(Deserialize)]
+struct Refusal {
+    error: String,
+    #[serde(default)]
+    error_description: String,
+}
+
+struct Cached {
+    token: String,
+    renew_at: Instant,
+}
+
+pub struct TokenSource {
+    account: ServiceAccount,
+    url: String,
+    http: reqwest::Client,
+    cached: Mutex<Option<Cached>>,
+}
+
+impl TokenSource {
+    pub fn new(account: ServiceAccount, url: String, http: reqwest::Client) -> Self {
+        Self {
+            account,
+            url,
+            http,
+            cached: Mutex::new(None),
+        }
+    }
+
+    pub fn account(&self) -> &ServiceAccount {
+        &self.account
+    }
+
+    /// A valid access token, exchanged only when the cached one is (nearly) expired.
+    pub async fn token(&self) -> Result<String, TokenError> {
+        let mut cached = self.cached.lock().await;
+        if let Some(c) = cached.as_ref().filter(|c| Instant::now() < c.renew_at) {
+            return Ok(c.token.clone());
+        }
+        let granted = self.exchange().await?;
+        let lifetime = Duration::from_secs(granted.expires_in).saturating_sub(EARLY);
+        *cached = Some(Cached {
+            token: granted.access_token.clone(),
+            renew_at: Instant::now() + lifetime,
+        });
+        Ok(granted.access_token)
+    }
+
+    /// Forgets the cached token (BigQuery said 401: it was revoked or expired early).
+    pub async fn forget(&self) {
+        *self.cached.lock().await = None;
+    }
+
+    async fn exchange(&self) -> Result<Granted, TokenError> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let assertion = self.account.assertion(&self.url, now);
+        let response = self
+            .http
+            .post(&self.url)
+            .form(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                ("assertion", assertion.as_str()),
+            ])
+            .send()
+            .await
+            .map_err(|e| TokenError::Unreachable(e.without_url().to_string()))?;
+        let status = response.status();
+        let body = response
+            .text()
+            .await
+            .map_err(|e| TokenError::Unreachable(e.without_url().to_string()))?;
+        if status.is_success() {
+            return serde_json::from_str(&body).map_err(|_| TokenError::Malformed(status.as_u16()));
+        }
+        match serde_json::from_str::<Refusal>(&body) {
+            Ok(r) if status.is_client_error() => Err(TokenError::Refused(
+                format!("{} {}", r.error, r.error_description)
+                    .trim()
+                    .to_owned(),
+            )),
+            _ if status.is_server_error() => Err(TokenError::Unreachable(format!("HTTP {status}"))),
+            _ => Err(TokenError::Malformed(status.as_u16())),
+        }
+    }
+}

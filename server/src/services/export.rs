@@ -1,0 +1,191 @@
+//! The BigQuery export as Settings sees it ([`ExportPort`]): destination, sealed key,
+//! on/off, status with backlog, and "Test connection".
+
+use std::sync::Arc;
+
+use app::backend::ExportPort;
+use app::dto::{ConnectionCheck, ExportTableView, ExportView};
+use app::error::AppError;
+use app::rules;
+use async_trait::async_trait;
+use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
+
+use super::{now, store_error, utc};
+use crate::crypto::Cipher;
+use crate::export::bigquery::BqError;
+use crate::export::key::ServiceAccount;
+use crate::export::pipeline::{ExportError, Exporter};
+use crate::export::tables::ALL;
+use crate::export::token::TokenError;
+use crate::export::BigQueryConfig;
+use crate::store::entities::export_config::KEY_CONTEXT;
+use crate::store::export::{Destination, ExportStore};
+use crate::store::StoreError;
+
+#[derive(Clone)]
+pub struct ExportService {
+    pub db: DatabaseConnection,
+    pub store: ExportStore,
+    pub cipher: Arc<Cipher>,
+    pub http: reqwest::Client,
+    pub config: BigQueryConfig,
+    /// Wakes the exporter when export is switched on.
+    pub wake: Arc<Notify>,
+}
+
+impl ExportService {
+    async fn view(&self) -> Result<ExportView, StoreError> {
+        let config = self.store.config().await?;
+        let horizon = self.store.horizon(now()).await?;
+        let mut tables = Vec::with_capacity(ALL.len());
+        for table in ALL {
+            let state = self.store.state(table.name).await?;
+            tables.push(ExportTableView {
+                name: table.name.to_owned(),
+                rows_exported: state.rows_exported,
+                backlog: table.backlog(&self.db, (&state).into(), horizon).await?,
+                last_success: state.last_success_at.map(utc),
+            });
+        }
+        Ok(ExportView {
+            enabled: config.enabled,
+            project: config.project.unwrap_or_default(),
+            dataset: config.dataset.unwrap_or_default(),
+            location: config.location.unwrap_or_default(),
+            key_email: config.key_email,
+            last_success: config.last_success_at.map(utc),
+            last_error: config.last_error,
+            last_error_at: config.last_error_at.map(utc),
+            tables,
+            deletions_pending: self.store.pending_deletions().await?.len() as u64,
+        })
+    }
+
+    async fn check(&self) -> Result<String, String> {
+        let row = self.store.config().await.map_err(|e| e.to_string())?;
+        let exporter = Exporter::from_config(
+            self.db.clone(),
+            &row,
+            &self.cipher,
+            self.http.clone(),
+            &self.config,
+        )
+        .map_err(|e| match e {
+            ExportError::NotConfigured(what) => format!("Not ready: {what}."),
+            ExportError::Seal(_) => "The stored key cannot be opened with this instance's master key (was the key rotated elsewhere?). Upload the key again.".into(),
+            other => other.to_string(),
+        })?;
+        let bq = exporter.bigquery();
+        let (project, dataset) = (bq.project().to_owned(), exporter.dataset().to_owned());
+        let email = row.key_email.unwrap_or_default();
+        let explain = |e: BqError| explain(e, &email, &project, &dataset, &self.config.token_url);
+        let meta = bq.dataset(&dataset).await.map_err(explain)?;
+        let found = meta["location"].as_str().unwrap_or_default();
+        if !found.eq_ignore_ascii_case(bq.location()) {
+            return Err(format!(
+                "Dataset {project}.{dataset} is in location {found}, but the destination says {}: set the location to {found}.",
+                bq.location()
+            ));
+        }
+        bq.query("SELECT 1", &[]).await.map_err(explain)?;
+        let mut present = 0;
+        for table in ALL {
+            if bq
+                .table(&dataset, table.name)
+                .await
+                .map_err(explain)?
+                .is_some()
+            {
+                present += 1;
+            }
+        }
+        Ok(format!(
+            "All is well: signed in as {email}; dataset {project}.{dataset} ({found}) is reachable and queries run. {present} of {} tables exist; the others are created by the first export.",
+            ALL.len()
+        ))
+    }
+}
+
+/// Turns a BigQuery failure into what the admin should do about it.
+fn explain(e: BqError, email: &str, project: &str, dataset: &str, token_url: &str) -> String {
+    match e {
+        BqError::Token(TokenError::Refused(why)) => format!(
+            "Google refused the key ({why}). The key may have been deleted or disabled: create a new JSON key for {email} and upload it."
+        ),
+        BqError::Token(TokenError::Unreachable(why)) => {
+            format!("The token endpoint {token_url} cannot be reached: {why}.")
+        }
+        BqError::Token(other) => other.to_string(),
+        BqError::NotFound(why) => format!(
+            "Dataset {dataset} was not found in project {project} ({why}). Create it, or correct the project and dataset."
+        ),
+        BqError::Forbidden(why) => format!(
+            "The service account {email} lacks permission ({why}). Grant it BigQuery Data Editor on dataset {project}.{dataset} and BigQuery Job User on project {project}."
+        ),
+        BqError::Unavailable(why) => format!("BigQuery cannot be reached: {why}. Try again later."),
+        other => other.to_string(),
+    }
+}
+
+#[async_trait]
+impl ExportPort for ExportService {
+    async fn status(&self) -> Result<ExportView, AppError> {
+        self.view().await.map_err(store_error)
+    }
+
+    async fn set_destination(
+        &self,
+        project: &str,
+        dataset: &str,
+        location: &str,
+    ) -> Result<ExportView, AppError> {
+        let to = Destination {
+            project: rules::gcp_project(project)?,
+            dataset: rules::bq_dataset(dataset)?,
+            location: rules::bq_location(location)?,
+        };
+        tracing::info!(?to, "BigQuery destination changed");
+        self.store.set_destination(to).await.map_err(store_error)?;
+        self.status().await
+    }
+
+    async fn set_key(&self, json: &str) -> Result<ExportView, AppError> {
+        let account = ServiceAccount::parse(json.trim())
+            .map_err(|e| AppError::invalid("key", format!("{}.", upper_first(&e.to_string()))))?;
+        let sealed = self.cipher.seal(json.trim(), KEY_CONTEXT);
+        tracing::info!(account = %account.client_email, "BigQuery key replaced");
+        self.store
+            .set_key(sealed, account.client_email)
+            .await
+            .map_err(store_error)?;
+        self.status().await
+    }
+
+    async fn set_enabled(&self, enabled: bool) -> Result<ExportView, AppError> {
+        self.store.set_enabled(enabled).await.map_err(store_error)?;
+        tracing::info!(enabled, "BigQuery export switched");
+        if enabled {
+            self.wake.notify_one();
+        }
+        self.status().await
+    }
+
+    async fn test_connection(&self) -> Result<ConnectionCheck, AppError> {
+        Ok(match self.check().await {
+            Ok(message) => ConnectionCheck { ok: true, message },
+            Err(message) => {
+                tracing::warn!(%message, "BigQuery connection test failed");
+                ConnectionCheck { ok: false, message }
+            }
+        })
+    }
+}
+
+fn upper_first(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
