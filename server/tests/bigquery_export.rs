@@ -15,6 +15,7 @@ use server::export::pipeline::{ExportError, Exporter};
 use server::export::schema::SchemaError;
 use server::export::BigQueryConfig;
 use server::generate::{generate, GenerateConfig};
+use server::graph_sim::{SimConfig, Simulator};
 use server::store::entities::export_config::KEY_CONTEXT;
 use server::store::entities::sync_runs::DbOutcome;
 use server::store::export::{Destination, ExportStore};
@@ -75,22 +76,8 @@ impl World {
             days,
             seed: 7,
         };
-        generate(&conn, &config, &cipher, now).await.unwrap();
+        let dataset = history_and_destination(&emulator, &conn, &cipher, config).await;
         runs(&conn, now).await;
-        let dataset = bq::fresh_dataset(&emulator).await;
-        let store = ExportStore::new(conn.clone());
-        store
-            .set_destination(Destination {
-                project: PROJECT.into(),
-                dataset: dataset.clone(),
-                location: LOCATION.into(),
-            })
-            .await
-            .unwrap();
-        store
-            .set_key(cipher.seal(&bq::key().0, KEY_CONTEXT), EMAIL.into())
-            .await
-            .unwrap();
         let (google, token_url) = bq::google().await;
         Some(Self {
             emulator,
@@ -147,6 +134,33 @@ impl World {
             .parse()
             .unwrap()
     }
+}
+
+/// Generates a history (ending an hour ago) and points the export at a fresh dataset with
+/// the test key; returns the dataset.
+async fn history_and_destination(
+    emulator: &str,
+    db: &DatabaseConnection,
+    cipher: &Cipher,
+    config: GenerateConfig,
+) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() - 3_600;
+    generate(db, &config, cipher, now).await.unwrap();
+    let dataset = bq::fresh_dataset(emulator).await;
+    let store = ExportStore::new(db.clone());
+    store
+        .set_destination(Destination {
+            project: PROJECT.into(),
+            dataset: dataset.clone(),
+            location: LOCATION.into(),
+        })
+        .await
+        .unwrap();
+    store
+        .set_key(cipher.seal(&bq::key().0, KEY_CONTEXT), EMAIL.into())
+        .await
+        .unwrap();
+    dataset
 }
 
 /// A few finished sync runs per account (the generator writes none).
@@ -469,12 +483,20 @@ async fn settings_configure_test_and_show_the_export() {
     };
     let (google, token_url) = bq::google().await;
     let proxy = FaultProxy::start(&emulator).await;
-    let flags = [
+    let sim = Simulator::new(SimConfig {
+        accounts: 1,
+        media_per_account: 40,
+        start: time::OffsetDateTime::now_utc(),
+        ..SimConfig::default()
+    });
+    let sim_server = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let mut flags = common::sim_flags(&sim_server);
+    flags.extend([
         "--bigquery-url".to_owned(),
         proxy.url.clone(),
         "--bigquery-token-url".into(),
         token_url,
-    ];
+    ]);
     let server = TestServer::start_with(Db::Sqlite, &flags).await.unwrap();
     let admin = server.admin("admin", "correct horse battery").await;
     let test = || admin.json("export/test", &[], StatusCode::OK);
@@ -615,6 +637,23 @@ async fn settings_configure_test_and_show_the_export() {
         );
     }
 
+    // A sync's rows go out after it, by themselves.
+    common::connect(&admin, &sim.accounts()[0]).await;
+    let table = format!("`{PROJECT}.{dataset}.media_snapshots`");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let here = server.count("SELECT COUNT(*) FROM media_snapshots").await;
+        let there = bq::query(&emulator, &format!("SELECT COUNT(*) FROM {table}")).await;
+        if here > 0 && there[0][0].as_deref() == Some(here.to_string().as_str()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "sync not exported: {here} here, {there:?} there"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
     // Viewers see nothing of it.
     admin
         .json(
@@ -661,28 +700,14 @@ async fn the_backfill_command_killed_mid_export_resumes_without_duplicates() {
     let db = server::db::open(&url).await.unwrap();
     // The key file `export` will load, as `serve` would have created it.
     let cipher = Cipher::new(MasterKey::load_or_create(None, dir.path()).unwrap());
-    let now = time::OffsetDateTime::now_utc().unix_timestamp() - 3_600;
     let config = GenerateConfig {
         accounts: 2,
         posts: 100,
         days: 20,
         seed: 3,
     };
-    generate(&db, &config, &cipher, now).await.unwrap();
-    let dataset = bq::fresh_dataset(&emulator).await;
+    let dataset = history_and_destination(&emulator, &db, &cipher, config).await;
     let store = ExportStore::new(db.clone());
-    store
-        .set_destination(Destination {
-            project: PROJECT.into(),
-            dataset: dataset.clone(),
-            location: LOCATION.into(),
-        })
-        .await
-        .unwrap();
-    store
-        .set_key(cipher.seal(&bq::key().0, KEY_CONTEXT), EMAIL.into())
-        .await
-        .unwrap();
     let (_google, token_url) = bq::google().await;
     let command = || {
         let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_instalytics"));

@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use crate::api::settings::{get_settings, UpdateSetting};
 use crate::components::error_view::ErrorView;
 use crate::components::form::{last_error, FormAlert, TextField};
+use crate::components::resource::resource;
 use crate::dto::{SettingField, SettingsView};
 use crate::routes::settings_export::ExportSettings;
 use crate::rules::{CONTACT_HINT, LOOKBACK_HINT, POLL_HINT};
@@ -22,7 +23,7 @@ pub fn SettingsPage() -> impl IntoView {
 
 #[component]
 fn SettingsAdmin() -> impl IntoView {
-    let settings = Resource::new(|| (), |_| get_settings());
+    let settings = resource(|| (), |_| get_settings());
     view! {
         <h1>"Settings"</h1>
         <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>

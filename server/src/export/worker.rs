@@ -19,6 +19,8 @@ use crate::store::export::ExportStore;
 
 /// Without a wake-up, the task still looks every so often (retries, a re-enabled export).
 const IDLE: Duration = Duration::from_secs(300);
+/// Pause between a wake-up and the cycle.
+const SETTLE: Duration = Duration::from_millis(1_100);
 /// Waits after failed cycles: 30 s doubling to 30 min.
 const BACKOFF: RetryPolicy = RetryPolicy {
     max_retries: u32::MAX,
@@ -53,6 +55,13 @@ impl ExportWorker {
                 _ = cancel.cancelled() => return,
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(wait) => {}
+            }
+            // Rows are exported only once stamped before the current second (see
+            // `ExportStore::horizon`): let the waking sync's second pass, and syncs finishing
+            // together share one cycle.
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(SETTLE) => {}
             }
             let outcome = tokio::select! {
                 _ = cancel.cancelled() => return info!("export stopped by shutdown; it resumes at the last confirmed batch"),
