@@ -9,13 +9,17 @@
 //! sets the timed calls per case (default 50, after 3 warm-ups). `BENCH_KEEP=1` keeps both
 //! databases afterwards and prints where they are, to look at query plans.
 
+mod common;
+
+use common::{env_or, percentile, scalar};
+
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::backend::AnalyticsPort;
 use app::dto::{PeriodQuery, PostSort, PostsQuery, POSTS_PAGE_SIZE};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, Database};
 use server::crypto::{Cipher, MasterKey};
 use server::generate::{generate, GenerateConfig};
 use server::services::analytics::AnalyticsService;
@@ -23,28 +27,6 @@ use server::store::analytics::{AnalyticsStore, PostFilter};
 use server::store::settings::SettingsStore;
 
 const WARM_UPS: usize = 3;
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
-    db.query_one(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap()
-}
-
-/// Nearest-rank percentile of sorted samples.
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
-}
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0

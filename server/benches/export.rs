@@ -9,6 +9,10 @@
 //! 3. Per-sync latency: one account's typical sync (a snapshot per media item in the window,
 //!    a day of insights, a run) exported by a cycle, p50/p95 of `BENCH_SYNCS` (default 10).
 
+mod common;
+
+use common::{env_or, percentile, scalar};
+
 use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
@@ -26,22 +30,6 @@ use server::store::sync_runs::{RunEnd, SyncRunStore};
 const PROJECT: &str = "instalytics-bench";
 const EMAIL: &str = "bench@instalytics-bench.iam.gserviceaccount.com";
 const DEFAULT_BATCH: u64 = 20_000;
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
-    db.query_one(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap()
-}
 
 struct Bench {
     emulator: String,
@@ -263,8 +251,8 @@ async fn main() {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
         "  per-sync export: p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms ({sent} rows per cycle)",
-        ms(samples[samples.len() / 2]),
-        ms(samples[(samples.len() * 95).div_ceil(100) - 1]),
+        ms(percentile(&samples, 0.5)),
+        ms(percentile(&samples, 0.95)),
         ms(samples[samples.len() - 1])
     );
     println!("  token exchanges in all: {}", google.exchanges());

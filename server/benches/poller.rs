@@ -7,10 +7,13 @@
 //! database must exist and be empty). Peak RSS is the whole process, simulator included,
 //! so it overstates the server; the simulator's own share is printed before the sync.
 
+mod common;
+
+use common::scalar;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, Statement};
 use server::crypto::{Cipher, MasterKey};
 use server::graph::GraphConfig;
 use server::graph_sim::{Flavour, SimConfig, Simulator};
@@ -33,15 +36,6 @@ fn rss_kib(field: &str) -> u64 {
         .find(|l| l.starts_with(field))
         .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         .unwrap_or(0)
-}
-
-async fn scalar(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
-    db.query_one(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap()
 }
 
 #[tokio::main]

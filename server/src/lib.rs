@@ -145,11 +145,14 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
     });
     let export_wake = Arc::new(tokio::sync::Notify::new());
     let poller = Poller::new(sync, args.sync_concurrency as usize, export_wake.clone());
-    let exporter = export::worker::ExportWorker {
+    let export_deps = export::ExportDeps {
         db: db.clone(),
         cipher: cipher.clone(),
         http: http.clone(),
         config: args.bigquery.config(),
+    };
+    let exporter = export::worker::ExportWorker {
+        deps: export_deps.clone(),
         wake: export_wake.clone(),
     };
     let state = AppState::new(StateParts {
@@ -161,7 +164,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
         instance,
         poller: poller.waker(),
         export: export_wake,
-        bigquery: args.bigquery.config(),
+        export_deps,
         oauth: args.graph.oauth_app(&public_url),
         meta: MetaCallbacks {
             secrets: args.graph.app_secrets(),

@@ -14,7 +14,7 @@ use crate::auth::setup_token::SetupToken;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Secret;
 use crate::crypto::Cipher;
-use crate::export::BigQueryConfig;
+use crate::export::ExportDeps;
 use crate::graph::GraphConfig;
 use crate::services::accounts::AccountService;
 use crate::services::analytics::AnalyticsService;
@@ -58,7 +58,7 @@ pub struct StateParts {
     pub poller: Arc<Notify>,
     /// Wakes the BigQuery exporter.
     pub export: Arc<Notify>,
-    pub bigquery: BigQueryConfig,
+    pub export_deps: ExportDeps,
     pub oauth: Option<OAuthApp>,
     pub meta: MetaCallbacks,
 }
@@ -87,11 +87,8 @@ impl AppState {
             setup: setup.clone(),
         };
         let export = ExportService {
-            db: db.clone(),
+            deps: parts.export_deps,
             store: ExportStore::new(db.clone()),
-            cipher: parts.cipher.clone(),
-            http: parts.http.clone(),
-            config: parts.bigquery,
             wake: parts.export.clone(),
         };
         let accounts = AccountService {

@@ -16,9 +16,15 @@ pub mod token;
 pub mod token_sim;
 pub mod worker;
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use sea_orm::DatabaseConnection;
+
+use crate::crypto::Cipher;
 use crate::graph::retry::RetryPolicy;
+use crate::store::entities::export_config;
+use pipeline::{ExportError, Exporter};
 
 /// Where BigQuery and Google's token endpoint are, and how batches are sent.
 #[derive(Clone, Debug)]
@@ -31,4 +37,26 @@ pub struct BigQueryConfig {
     pub batch_rows: u64,
     /// Retries of a batch inside one cycle before the cycle gives up.
     pub retry: RetryPolicy,
+}
+
+/// What building an exporter takes besides the stored destination and key; shared by the
+/// background task and Settings' "Test connection".
+#[derive(Clone)]
+pub struct ExportDeps {
+    pub db: DatabaseConnection,
+    pub cipher: Arc<Cipher>,
+    pub http: reqwest::Client,
+    pub config: BigQueryConfig,
+}
+
+impl ExportDeps {
+    pub fn exporter(&self, row: &export_config::Model) -> Result<Exporter, ExportError> {
+        Exporter::from_config(
+            self.db.clone(),
+            row,
+            &self.cipher,
+            self.http.clone(),
+            &self.config,
+        )
+    }
 }

@@ -6,14 +6,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use super::pipeline::{ExportError, Exporter};
-use super::BigQueryConfig;
-use crate::crypto::Cipher;
+use super::ExportDeps;
 use crate::graph::retry::{jitter_unit, RetryPolicy};
 use crate::store::export::ExportStore;
 
@@ -37,16 +35,13 @@ type Destination = (
 );
 
 pub struct ExportWorker {
-    pub db: DatabaseConnection,
-    pub cipher: Arc<Cipher>,
-    pub http: reqwest::Client,
-    pub config: BigQueryConfig,
+    pub deps: ExportDeps,
     pub wake: Arc<Notify>,
 }
 
 impl ExportWorker {
     pub async fn run(self, cancel: CancellationToken) {
-        let store = ExportStore::new(self.db.clone());
+        let store = ExportStore::new(self.deps.db.clone());
         let mut current = None;
         let mut failures = 0u32;
         let mut wait = Duration::ZERO;
@@ -110,13 +105,7 @@ impl ExportWorker {
         let exporter = match current.take() {
             Some((seen, exporter)) if seen == wanted => current.insert((seen, exporter)),
             _ => {
-                let exporter = Exporter::from_config(
-                    self.db.clone(),
-                    &row,
-                    &self.cipher,
-                    self.http.clone(),
-                    &self.config,
-                )?;
+                let exporter = self.deps.exporter(&row)?;
                 current.insert((wanted, exporter))
             }
         };

@@ -8,28 +8,23 @@ use app::dto::{ConnectionCheck, ExportTableView, ExportView};
 use app::error::AppError;
 use app::rules;
 use async_trait::async_trait;
-use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
 use super::{now, store_error, utc};
-use crate::crypto::Cipher;
 use crate::export::bigquery::BqError;
 use crate::export::key::ServiceAccount;
-use crate::export::pipeline::{ExportError, Exporter};
+use crate::export::pipeline::ExportError;
 use crate::export::tables::ALL;
 use crate::export::token::TokenError;
-use crate::export::BigQueryConfig;
+use crate::export::ExportDeps;
 use crate::store::entities::export_config::KEY_CONTEXT;
 use crate::store::export::{Destination, ExportStore};
 use crate::store::StoreError;
 
 #[derive(Clone)]
 pub struct ExportService {
-    pub db: DatabaseConnection,
+    pub deps: ExportDeps,
     pub store: ExportStore,
-    pub cipher: Arc<Cipher>,
-    pub http: reqwest::Client,
-    pub config: BigQueryConfig,
     /// Wakes the exporter when export is switched on.
     pub wake: Arc<Notify>,
 }
@@ -44,7 +39,9 @@ impl ExportService {
             tables.push(ExportTableView {
                 name: table.name.to_owned(),
                 rows_exported: state.rows_exported,
-                backlog: table.backlog(&self.db, (&state).into(), horizon).await?,
+                backlog: table
+                    .backlog(&self.deps.db, (&state).into(), horizon)
+                    .await?,
                 last_success: state.last_success_at.map(utc),
             });
         }
@@ -64,14 +61,7 @@ impl ExportService {
 
     async fn check(&self) -> Result<String, String> {
         let row = self.store.config().await.map_err(|e| e.to_string())?;
-        let exporter = Exporter::from_config(
-            self.db.clone(),
-            &row,
-            &self.cipher,
-            self.http.clone(),
-            &self.config,
-        )
-        .map_err(|e| match e {
+        let exporter = self.deps.exporter(&row).map_err(|e| match e {
             ExportError::NotConfigured(what) => format!("Not ready: {what}."),
             ExportError::Seal(_) => "The stored key cannot be opened with this instance's master key (was the key rotated elsewhere?). Upload the key again.".into(),
             other => other.to_string(),
@@ -79,7 +69,8 @@ impl ExportService {
         let bq = exporter.bigquery();
         let (project, dataset) = (bq.project().to_owned(), exporter.dataset().to_owned());
         let email = row.key_email.unwrap_or_default();
-        let explain = |e: BqError| explain(e, &email, &project, &dataset, &self.config.token_url);
+        let explain =
+            |e: BqError| explain(e, &email, &project, &dataset, &self.deps.config.token_url);
         let meta = bq.dataset(&dataset).await.map_err(explain)?;
         let found = meta["location"].as_str().unwrap_or_default();
         if !found.eq_ignore_ascii_case(bq.location()) {
@@ -153,7 +144,7 @@ impl ExportPort for ExportService {
     async fn set_key(&self, json: &str) -> Result<ExportView, AppError> {
         let account = ServiceAccount::parse(json.trim())
             .map_err(|e| AppError::invalid("key", format!("{}.", upper_first(&e.to_string()))))?;
-        let sealed = self.cipher.seal(json.trim(), KEY_CONTEXT);
+        let sealed = self.deps.cipher.seal(json.trim(), KEY_CONTEXT);
         tracing::info!(account = %account.client_email, "BigQuery key replaced");
         self.store
             .set_key(sealed, account.client_email)
