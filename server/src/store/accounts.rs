@@ -210,15 +210,10 @@ impl AccountStore {
     }
 
     async fn delete_where(&self, which: sea_orm::Condition, now: i64) -> Result<u64, StoreError> {
+        // Writes only, the queue first: on SQLite a transaction that reads before it writes
+        // can fail with SQLITE_BUSY when another connection wrote meanwhile (WAL snapshot).
         let txn = self.db.begin().await?;
-        let ids: Vec<i64> = accounts::Entity::find()
-            .select_only()
-            .column(accounts::Column::Id)
-            .filter(which.clone())
-            .into_tuple()
-            .all(&txn)
-            .await?;
-        super::export::queue_deletions(&txn, &ids, now).await?;
+        super::export::queue_deletions(&txn, which.clone(), now).await?;
         let deleted = accounts::Entity::delete_many()
             .filter(which)
             .exec(&txn)

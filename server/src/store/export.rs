@@ -6,7 +6,9 @@ use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{ActiveValue::Set, DatabaseConnection, FromQueryResult, TransactionTrait};
 use tracing::instrument;
 
-use super::entities::{export_config, export_deletions, export_state, sync_leases, sync_runs};
+use super::entities::{
+    accounts, export_config, export_deletions, export_state, sync_leases, sync_runs,
+};
 use super::StoreError;
 
 const ROW: i32 = 1;
@@ -294,31 +296,29 @@ fn fresh_state(table: &str) -> export_state::Model {
     }
 }
 
-/// Queues BigQuery deletions for accounts about to be deleted here, in the caller's
-/// transaction, so the local delete and the promise to delete remotely commit together.
+/// Queues BigQuery deletions for the accounts `which` selects, about to be deleted here, in
+/// the caller's transaction, so the local delete and the promise to delete remotely commit
+/// together. One `INSERT … SELECT`: the transaction starts by writing.
 pub async fn queue_deletions(
     txn: &impl ConnectionTrait,
-    account_ids: &[i64],
+    which: sea_orm::Condition,
     now: i64,
 ) -> Result<(), StoreError> {
-    if account_ids.is_empty() {
-        return Ok(());
-    }
-    let rows = account_ids
-        .iter()
-        .map(|&account_id| export_deletions::ActiveModel {
-            account_id: Set(account_id),
-            requested_at: Set(now),
-        });
-    export_deletions::Entity::insert_many(rows)
-        .on_conflict(
-            OnConflict::column(export_deletions::Column::AccountId)
-                .do_nothing()
-                .to_owned(),
-        )
-        .do_nothing()
-        .exec(txn)
-        .await?;
+    use export_deletions::Column as D;
+    let accounts = Query::select()
+        .column(accounts::Column::Id)
+        .expr(Expr::val(now))
+        .from(accounts::Entity)
+        .cond_where(which)
+        .to_owned();
+    let stmt = Query::insert()
+        .into_table(export_deletions::Entity)
+        .columns([D::AccountId, D::RequestedAt])
+        .select_from(accounts)
+        .map_err(|e| StoreError::Db(DbErr::Custom(e.to_string())))?
+        .on_conflict(OnConflict::column(D::AccountId).do_nothing().to_owned())
+        .to_owned();
+    txn.execute(txn.get_database_backend().build(&stmt)).await?;
     Ok(())
 }
 
