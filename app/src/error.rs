@@ -28,6 +28,10 @@ pub enum AppError {
     Conflict(String),
     #[error("Not found.")]
     NotFound,
+    /// The request's arguments could not be read (missing, mistyped): a client bug or a
+    /// hand-made request, never something a form lets a user type.
+    #[error("Malformed request: {0}")]
+    Malformed(String),
     #[error("Something went wrong on the server; it has been logged.")]
     Internal,
     /// The request never reached our code, or its answer could not be read.
@@ -61,6 +65,7 @@ impl AppError {
 
     pub fn status(&self) -> u16 {
         match self {
+            Self::Malformed(_) => 400,
             Self::Unauthenticated | Self::BadCredentials => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
@@ -77,10 +82,7 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => Self::Invalid {
-                field: None,
-                message: format!("Malformed request: {m}"),
-            },
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => Self::Malformed(m),
             other => Self::Transport(other.to_string()),
         }
     }
@@ -111,6 +113,7 @@ mod tests {
             429
         );
         assert_eq!(AppError::invalid("x", "y").status(), 422);
+        assert_eq!(AppError::Malformed("id".into()).status(), 400);
     }
 
     #[test]

@@ -493,6 +493,19 @@ async fn bad_input_is_refused_and_viewers_only_read(db: Db) {
         assert!(text.contains("token"), "{text}");
         assert!(!text.contains(&ig.token), "the token is not echoed back");
     }
+    // Arguments that cannot be read at all (unknown login type, missing token, an id that
+    // is not a number): 400 with what is wrong, not a server fault.
+    for (endpoint, args) in [
+        (
+            "accounts/connect",
+            vec![("flavour", "myspace"), ("token", "x")],
+        ),
+        ("accounts/connect", vec![("flavour", "instagram_login")]),
+        ("accounts/sync", vec![("id", "first")]),
+    ] {
+        let err = w.admin.json(endpoint, &args, StatusCode::BAD_REQUEST).await;
+        assert!(err["Malformed"].is_string(), "{err}");
+    }
     assert_eq!(w.server.count("SELECT COUNT(*) FROM accounts").await, 0);
 
     for (field, value) in [

@@ -1,11 +1,13 @@
 //! Cross-cutting HTTP layers.
 
+use app::error::AppError;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tracing::Span;
 
@@ -36,6 +38,27 @@ pub async fn same_origin_writes(req: Request, next: Next) -> Response {
         }
     }
     next.run(req).await
+}
+
+/// A server function whose arguments cannot be read fails before our code runs, and
+/// server_fn answers every such failure with 500. Its body is an [`AppError`]: the answer gets
+/// that error's own status, so a malformed request reads as 400 rather than a server fault.
+pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Error bodies are a few hundred bytes of JSON; anything longer is not one of ours.
+    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status()).unwrap_or(parts.status);
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 fn origin_matches_host(origin: &str, host: Option<&str>) -> bool {

@@ -58,6 +58,9 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
         >(provide_backend, shell))
         .with_state(state)
         .layer(sessions)
+        .layer(axum::middleware::from_fn(
+            middleware::server_fn_error_status,
+        ))
         .layer(axum::middleware::from_fn(middleware::same_origin_writes));
     middleware::with_security_headers(router)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
