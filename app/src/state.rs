@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::api::session::{whoami, CompleteSetup, Login, Logout};
+use crate::components::resource::{resource, Res};
 use crate::dto::SessionUser;
 use crate::error::AppError;
 
@@ -12,7 +13,7 @@ pub struct Auth {
     pub logout: ServerAction<Logout>,
     pub setup: ServerAction<CompleteSetup>,
     /// Refetched whenever one of the actions above completes.
-    pub user: Resource<Result<Option<SessionUser>, AppError>>,
+    pub user: Res<Result<Option<SessionUser>, AppError>>,
 }
 
 impl Auth {
@@ -32,7 +33,7 @@ pub fn provide_auth() {
     let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
     let setup = ServerAction::<CompleteSetup>::new();
-    let user = Resource::new(
+    let user = resource(
         move || {
             (
                 login.version().get(),

@@ -85,6 +85,7 @@ impl Bench {
             timeout: Duration::from_secs(600),
             batch_rows,
             retry: RetryPolicy::default(),
+            staging_max_age: Duration::from_secs(3_600),
         };
         let row = store.config().await.unwrap();
         Exporter::from_config(

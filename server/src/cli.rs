@@ -7,6 +7,7 @@ use app::dto::Role;
 use clap::{Parser, Subcommand};
 
 use crate::auth::password::Passwords;
+use crate::clock::unix_now;
 use crate::config::{BigQueryArgs, DatabaseArgs, ServeArgs};
 use crate::crypto::{Cipher, MasterKey};
 use crate::generate::GenerateConfig;
@@ -187,7 +188,7 @@ async fn generate(config: &GenerateConfig, database: &DatabaseArgs) -> anyhow::R
         config.seed,
         crate::config::redact_url(&database.url())
     );
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = unix_now();
     let report = crate::generate::generate(&db, config, &Cipher::new(key), now).await?;
     println!("wrote {report}");
     Ok(())

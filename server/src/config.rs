@@ -111,6 +111,7 @@ impl BigQueryArgs {
             timeout: std::time::Duration::from_secs(self.bigquery_timeout_secs),
             batch_rows: self.export_batch_rows,
             retry: crate::graph::retry::RetryPolicy::default(),
+            staging_max_age: std::time::Duration::from_secs(3_600),
         }
     }
 }

@@ -239,6 +239,88 @@ async fn export_matches_the_database_and_twice_changes_nothing(db: Db) {
     assert_eq!(meta["clustering"]["fields"][0], "account_id");
 }
 
+/// The dataset's table names.
+async fn tables_there(w: &World) -> Vec<String> {
+    let list: serde_json::Value = reqwest::get(format!(
+        "{}/bigquery/v2/projects/{PROJECT}/datasets/{}/tables",
+        w.emulator, w.dataset
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let mut names: Vec<String> = list["tables"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| t["tableReference"]["tableId"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staging_tables_left_by_a_crash_are_swept_once_old_and_nothing_else_is() {
+    let Some(w) = World::new(Db::Sqlite, 1, 5, 2).await else {
+        return;
+    };
+    // What a crash between load and MERGE leaves, and a table someone made by hand.
+    for name in ["_instalytics_stage_media_00000000000000aa", "notes_by_hand"] {
+        let table = serde_json::json!({
+            "tableReference": { "projectId": PROJECT, "datasetId": w.dataset, "tableId": name },
+            "schema": { "fields": [{ "name": "x", "type": "INT64" }] },
+        });
+        let res = reqwest::Client::new()
+            .post(format!(
+                "{}/bigquery/v2/projects/{PROJECT}/datasets/{}/tables",
+                w.emulator, w.dataset
+            ))
+            .json(&table)
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    }
+
+    // Younger than an hour: it may be another instance's batch in flight, so it stays.
+    let report = w
+        .exporter(&w.direct(500))
+        .await
+        .cycle(&mut quiet)
+        .await
+        .unwrap();
+    assert_eq!(report.swept, 0);
+    assert!(tables_there(&w)
+        .await
+        .contains(&"_instalytics_stage_media_00000000000000aa".to_owned()));
+
+    let old_enough = BigQueryConfig {
+        staging_max_age: Duration::ZERO,
+        ..w.direct(500)
+    };
+    let report = w
+        .exporter(&old_enough)
+        .await
+        .cycle(&mut quiet)
+        .await
+        .unwrap();
+    assert_eq!(report.swept, 1);
+    assert_eq!(
+        tables_there(&w).await,
+        [
+            "account_insights_daily",
+            "accounts",
+            "media",
+            "media_snapshots",
+            "notes_by_hand",
+            "sync_runs"
+        ],
+        "the leftover is gone; every batch dropped its own staging table; the rest is kept"
+    );
+    w.assert_equal().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn export_matches_the_database_and_twice_changes_nothing_sqlite() {
     export_matches_the_database_and_twice_changes_nothing(Db::Sqlite).await;

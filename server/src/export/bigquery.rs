@@ -104,17 +104,8 @@ impl BigQuery {
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, BqError> {
         let token = self.tokens.token().await?;
-        let response = request
-            .bearer_auth(token)
-            .timeout(self.endpoint.timeout)
-            .send()
-            .await
-            .map_err(|e| BqError::Unavailable(e.without_url().to_string()))?;
-        let status = response.status();
-        let body = response
-            .text()
-            .await
-            .map_err(|e| BqError::Unavailable(e.without_url().to_string()))?;
+        let request = request.bearer_auth(token).timeout(self.endpoint.timeout);
+        let (status, body) = super::send(request).await.map_err(BqError::Unavailable)?;
         if status.is_success() {
             if body.is_empty() {
                 return Ok(Value::Null);
@@ -155,6 +146,35 @@ impl BigQuery {
             Ok(t) => Ok(Some(t)),
             Err(BqError::NotFound(_)) => Ok(None),
             Err(e) => Err(e),
+        }
+    }
+
+    /// Every table of the dataset as `(name, created at in Unix milliseconds)`.
+    pub async fn list_tables(&self, dataset: &str) -> Result<Vec<(String, i64)>, BqError> {
+        let url = self.api(&format!("/datasets/{dataset}/tables"));
+        let mut tables = Vec::new();
+        let mut page: Option<String> = None;
+        loop {
+            let mut request = self.http.get(&url).query(&[("maxResults", "1000")]);
+            if let Some(token) = &page {
+                request = request.query(&[("pageToken", token)]);
+            }
+            let answer = self.send(request).await?;
+            for t in answer["tables"].as_array().into_iter().flatten() {
+                if let Some(name) = t["tableReference"]["tableId"].as_str() {
+                    // BigQuery sends int64 as a JSON string.
+                    let created = t["creationTime"]
+                        .as_str()
+                        .and_then(|c| c.parse().ok())
+                        .or_else(|| t["creationTime"].as_i64())
+                        .unwrap_or(0);
+                    tables.push((name.to_owned(), created));
+                }
+            }
+            match answer["nextPageToken"].as_str() {
+                Some(token) if !token.is_empty() => page = Some(token.to_owned()),
+                _ => return Ok(tables),
+            }
         }
     }
 

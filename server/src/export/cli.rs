@@ -6,7 +6,8 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 
 use super::pipeline::Exporter;
-use super::tables::ALL;
+use super::tables::{backlogs, ALL};
+use crate::clock::unix_now;
 use crate::config::{BigQueryArgs, DatabaseArgs};
 use crate::crypto::{Cipher, MasterKey};
 use crate::store::export::ExportStore;
@@ -43,13 +44,11 @@ pub async fn run(
             eprintln!("backfill: resuming where BigQuery last confirmed");
         }
     }
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let horizon = store.horizon(now).await?;
-    let mut total = 0;
-    for table in ALL {
-        let state = store.state(table.name).await?;
-        total += table.backlog(&db, (&state).into(), horizon).await?;
-    }
+    let total: u64 = backlogs(&db, &store, unix_now())
+        .await?
+        .iter()
+        .map(|b| b.rows)
+        .sum();
     eprintln!(
         "exporting {total} rows to {}.{}",
         exporter.bigquery().project(),
@@ -64,7 +63,7 @@ pub async fn run(
     };
     let outcome = exporter.cycle(&mut progress).await;
     eprintln!();
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = unix_now();
     match outcome {
         Ok(report) => {
             store.record_outcome(None, now).await?;
@@ -80,6 +79,9 @@ pub async fn run(
             );
             for (table, rows) in &report.rows {
                 println!("  {table:<24} {rows:>10}");
+            }
+            if report.swept > 0 {
+                println!("{} stale staging table(s) deleted", report.swept);
             }
             if let Some(notes) = report.schema.notes() {
                 println!("schema: {notes}");

@@ -37,6 +37,9 @@ pub struct BigQueryConfig {
     pub batch_rows: u64,
     /// Retries of a batch inside one cycle before the cycle gives up.
     pub retry: RetryPolicy,
+    /// A staging table older than this is a leftover of an interrupted batch and is deleted
+    /// (a batch takes seconds; a younger one may be another instance's batch in flight).
+    pub staging_max_age: Duration,
 }
 
 /// What building an exporter takes besides the stored destination and key; shared by the
@@ -59,4 +62,14 @@ impl ExportDeps {
             &self.config,
         )
     }
+}
+
+/// Sends a request to Google and reads the whole answer. Transport failures come back as text
+/// without the URL (it may carry a token).
+async fn send(request: reqwest::RequestBuilder) -> Result<(reqwest::StatusCode, String), String> {
+    let unreachable = |e: reqwest::Error| e.without_url().to_string();
+    let response = request.send().await.map_err(unreachable)?;
+    let status = response.status();
+    let body = response.text().await.map_err(unreachable)?;
+    Ok((status, body))
 }

@@ -5,6 +5,7 @@
 //! therefore updates the rows it already wrote instead of duplicating them.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 use tracing::{info, warn};
@@ -15,6 +16,7 @@ use super::schema::{self, SchemaError, SchemaReport};
 use super::tables::{Keyset, TableDef, ALL};
 use super::token::TokenSource;
 use super::BigQueryConfig;
+use crate::clock::unix_now;
 use crate::crypto::{Cipher, CryptoError};
 use crate::graph::retry::{jitter_unit, RetryPolicy};
 use crate::store::entities::export_config::{self, KEY_CONTEXT};
@@ -48,6 +50,8 @@ pub struct CycleReport {
     pub rows: Vec<(&'static str, u64)>,
     pub deletions: usize,
     pub schema: SchemaReport,
+    /// Staging tables left behind by interrupted batches, deleted this cycle.
+    pub swept: usize,
 }
 
 impl CycleReport {
@@ -55,6 +59,9 @@ impl CycleReport {
         self.rows.iter().map(|(_, n)| n).sum()
     }
 }
+
+/// Every batch's staging table is named with this prefix, then the table and a random suffix.
+pub const STAGING_PREFIX: &str = "_instalytics_stage_";
 
 /// Called after each confirmed batch: table, rows in the batch.
 pub type Progress<'a> = &'a mut (dyn FnMut(&'static str, u64) + Send);
@@ -66,6 +73,7 @@ pub struct Exporter {
     dataset: String,
     batch_rows: u64,
     retry: RetryPolicy,
+    staging_max_age: Duration,
 }
 
 impl Exporter {
@@ -107,6 +115,7 @@ impl Exporter {
             dataset: dataset.clone(),
             batch_rows: config.batch_rows,
             retry: config.retry,
+            staging_max_age: config.staging_max_age,
         })
     }
 
@@ -125,6 +134,7 @@ impl Exporter {
         let mut report = CycleReport {
             deletions: self.apply_deletions().await?,
             schema,
+            swept: self.sweep_staging().await,
             ..CycleReport::default()
         };
         if let Some(notes) = report.schema.notes() {
@@ -145,7 +155,7 @@ impl Exporter {
     ) -> Result<u64, ExportError> {
         let mut sent = 0;
         loop {
-            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            let now = unix_now();
             let horizon = self.store.horizon(now).await?;
             let state = self.store.state(table.name).await?;
             let from = Cursor::from(&state);
@@ -202,7 +212,7 @@ impl Exporter {
 
     async fn send_once(&self, table: &'static TableDef, ndjson: Vec<u8>) -> Result<(), BqError> {
         let staging = format!(
-            "_instalytics_stage_{}_{:016x}",
+            "{STAGING_PREFIX}{}_{:016x}",
             table.name,
             rand::random::<u64>()
         );
@@ -220,6 +230,37 @@ impl Exporter {
             warn!(table = %staging, error = %e, "staging table left behind; it is safe to delete");
         }
         merged.map(drop)
+    }
+
+    /// Deletes staging tables that an interrupted batch (a crash, a lost connection) left
+    /// behind. Only those older than the configured age: a younger one may belong to a batch
+    /// another instance is sending now. Best effort: a failure is logged, not fatal.
+    async fn sweep_staging(&self) -> usize {
+        let tables = match self.bq.list_tables(&self.dataset).await {
+            Ok(tables) => tables,
+            Err(e) => {
+                warn!(error = %e, "could not list the dataset's tables to sweep staging tables");
+                return 0;
+            }
+        };
+        let max_age_ms = i64::try_from(self.staging_max_age.as_millis()).unwrap_or(i64::MAX);
+        let cutoff = (unix_now() * 1000).saturating_sub(max_age_ms);
+        let mut swept = 0;
+        for (name, created) in tables {
+            if !name.starts_with(STAGING_PREFIX) || created > cutoff {
+                continue;
+            }
+            match self.bq.delete_table(&self.dataset, &name).await {
+                Ok(()) => swept += 1,
+                Err(e) => {
+                    warn!(table = %name, error = %e, "could not delete a stale staging table")
+                }
+            }
+        }
+        if swept > 0 {
+            info!(swept, "deleted staging tables left by interrupted batches");
+        }
+        swept
     }
 
     /// Deletes every queued account's rows from each table, then forgets the request.

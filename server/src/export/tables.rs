@@ -7,7 +7,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
-use crate::store::export::Cursor;
+use crate::store::entities::export_state;
+use crate::store::export::{Cursor, ExportStore};
 use crate::store::StoreError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -216,6 +217,29 @@ pub const SYNC_RUNS: TableDef = TableDef {
 };
 
 /// Every exported table, in the order a cycle sends them.
+/// One table's export state with the rows waiting for it now.
+pub struct Backlog {
+    pub table: &'static TableDef,
+    pub state: export_state::Model,
+    pub rows: u64,
+}
+
+/// Every table's state and backlog, below the horizon of the syncs running at `now`.
+pub async fn backlogs(
+    db: &DatabaseConnection,
+    store: &ExportStore,
+    now: i64,
+) -> Result<Vec<Backlog>, StoreError> {
+    let horizon = store.horizon(now).await?;
+    let mut out = Vec::with_capacity(ALL.len());
+    for table in ALL {
+        let state = store.state(table.name).await?;
+        let rows = table.backlog(db, (&state).into(), horizon).await?;
+        out.push(Backlog { table, state, rows });
+    }
+    Ok(out)
+}
+
 pub const ALL: [&TableDef; 5] = [
     &ACCOUNTS,
     &MEDIA,

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 
 use super::key::ServiceAccount;
+use crate::clock::unix_now;
 
 /// Tokens are renewed this long before they expire, so none runs out mid-request.
 const EARLY: Duration = Duration::from_secs(60);
@@ -88,23 +89,15 @@ impl TokenSource {
     }
 
     async fn exchange(&self) -> Result<Granted, TokenError> {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let now = unix_now();
         let assertion = self.account.assertion(&self.url, now);
-        let response = self
-            .http
-            .post(&self.url)
-            .form(&[
-                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
-                ("assertion", assertion.as_str()),
-            ])
-            .send()
+        let request = self.http.post(&self.url).form(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            ("assertion", assertion.as_str()),
+        ]);
+        let (status, body) = super::send(request)
             .await
-            .map_err(|e| TokenError::Unreachable(e.without_url().to_string()))?;
-        let status = response.status();
-        let body = response
-            .text()
-            .await
-            .map_err(|e| TokenError::Unreachable(e.without_url().to_string()))?;
+            .map_err(TokenError::Unreachable)?;
         if status.is_success() {
             return serde_json::from_str(&body).map_err(|_| TokenError::Malformed(status.as_u16()));
         }

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::clock::unix_now;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -83,7 +84,7 @@ impl TokenSim {
             .map(|(_, key)| key.clone())
             .ok_or("invalid_grant Invalid grant: account not found")?;
         verify(&form.assertion, &key)?;
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let now = unix_now();
         let (iat, exp) = (claims["iat"].as_i64(), claims["exp"].as_i64());
         let fresh = matches!((iat, exp), (Some(i), Some(e)) if e > now && e - i <= 3600);
         if !fresh || claims["aud"] != *self.inner.url.lock().unwrap() {

@@ -12,6 +12,7 @@ use tracing::{error, info, warn};
 
 use super::pipeline::{ExportError, Exporter};
 use super::ExportDeps;
+use crate::clock::unix_now;
 use crate::graph::retry::{jitter_unit, RetryPolicy};
 use crate::store::export::ExportStore;
 
@@ -26,13 +27,14 @@ const BACKOFF: RetryPolicy = RetryPolicy {
     cap: Duration::from_secs(1800),
 };
 
-/// What an exporter was built from: project, dataset, location, sealed key.
-type Destination = (
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+/// The settings an exporter was built from; a change to any of them builds a new one.
+#[derive(PartialEq)]
+struct BuiltFrom {
+    project: Option<String>,
+    dataset: Option<String>,
+    location: Option<String>,
+    sealed_key: Option<String>,
+}
 
 pub struct ExportWorker {
     pub deps: ExportDeps,
@@ -62,7 +64,7 @@ impl ExportWorker {
                 _ = cancel.cancelled() => return info!("export stopped by shutdown; it resumes at the last confirmed batch"),
                 outcome = self.cycle(&store, &mut current) => outcome,
             };
-            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            let now = unix_now();
             let recorded = match outcome {
                 Ok(false) => Ok(()),
                 Ok(true) => {
@@ -90,18 +92,18 @@ impl ExportWorker {
     async fn cycle(
         &self,
         store: &ExportStore,
-        current: &mut Option<(Destination, Exporter)>,
+        current: &mut Option<(BuiltFrom, Exporter)>,
     ) -> Result<bool, ExportError> {
         let row = store.config().await?;
         if !row.enabled {
             return Ok(false);
         }
-        let wanted = (
-            row.project.clone(),
-            row.dataset.clone(),
-            row.location.clone(),
-            row.sealed_key.clone(),
-        );
+        let wanted = BuiltFrom {
+            project: row.project.clone(),
+            dataset: row.dataset.clone(),
+            location: row.location.clone(),
+            sealed_key: row.sealed_key.clone(),
+        };
         let exporter = match current.take() {
             Some((seen, exporter)) if seen == wanted => current.insert((seen, exporter)),
             _ => {

@@ -13,8 +13,8 @@ use rand::distributions::{Alphanumeric, DistString};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::clock::unix_now;
 use crate::graph::signed_request::{self, Payload};
-use crate::services::now;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -54,7 +54,7 @@ pub async fn data_deletion(State(state): State<AppState>, Form(form): Form<Signe
     let deleted = match state
         .accounts
         .accounts
-        .delete_by_meta_user(&payload.user_id, now())
+        .delete_by_meta_user(&payload.user_id, unix_now())
         .await
     {
         Ok(n) => n,
@@ -62,7 +62,7 @@ pub async fn data_deletion(State(state): State<AppState>, Form(form): Form<Signe
     };
     let code = Alphanumeric.sample_string(&mut rand::rngs::OsRng, 16);
     if let Err(e) = crate::store::settings::SettingsStore::new(state.db.clone())
-        .record_deletion(&code, &payload.user_id, deleted, now())
+        .record_deletion(&code, &payload.user_id, deleted, unix_now())
         .await
     {
         return internal(e);

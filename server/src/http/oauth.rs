@@ -15,6 +15,7 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
+use crate::clock::unix_now;
 use crate::graph::oauth::CodeExchange;
 use crate::graph::{AccessToken, GraphClient};
 use crate::state::AppState;
@@ -171,7 +172,7 @@ async fn connect(
             token.expose(),
             Some(grant.user_id),
             long.expires_in,
-            crate::services::now(),
+            unix_now(),
         )
         .await
         .map_err(|e| e.for_field("token").unwrap_or_else(|| e.to_string()))?;

@@ -9,7 +9,8 @@ use app::error::AppError;
 use async_trait::async_trait;
 use tokio::sync::Notify;
 
-use super::{now, store_error, utc};
+use super::{store_error, utc};
+use crate::clock::unix_now;
 use crate::crypto::Cipher;
 use crate::graph::{AccessToken, GraphClient, GraphConfig, GraphError};
 use crate::store::accounts::{AccountStore, NewAccount};
@@ -135,7 +136,7 @@ impl AccountService {
     }
 
     async fn syncing(&self) -> Result<Vec<i64>, AppError> {
-        self.leases.held(now()).await.map_err(store_error)
+        self.leases.held(unix_now()).await.map_err(store_error)
     }
 }
 
@@ -158,7 +159,7 @@ impl AccountsPort for AccountService {
 
     async fn connect(&self, flavour: Flavour, token: &str) -> Result<AccountSummary, AppError> {
         let row = self
-            .connect_token(flavour, token, None, None, now())
+            .connect_token(flavour, token, None, None, unix_now())
             .await?;
         Ok(summary(row, false))
     }
@@ -171,7 +172,7 @@ impl AccountsPort for AccountService {
 
     async fn set_enabled(&self, id: i64, enabled: bool) -> Result<(), AppError> {
         self.accounts
-            .set_enabled(id, enabled, now())
+            .set_enabled(id, enabled, unix_now())
             .await
             .map_err(store_error)?;
         if enabled {
@@ -194,7 +195,7 @@ impl AccountsPort for AccountService {
 
     async fn delete(&self, id: i64) -> Result<(), AppError> {
         self.accounts
-            .delete(id, super::now())
+            .delete(id, unix_now())
             .await
             .map_err(store_error)?;
         self.export.notify_one();

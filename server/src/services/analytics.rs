@@ -15,6 +15,7 @@ use time::{Date, OffsetDateTime};
 
 use super::period::Period;
 use super::{best_time, hashtags, impact, post_detail, posts, store_error, utc};
+use crate::clock::unix_now;
 use crate::graph::hashtags::parse as caption_tags;
 use crate::store::analytics::{AnalyticsStore, Totals};
 use crate::store::entities::{account_insights, media};
@@ -160,7 +161,7 @@ impl AnalyticsService {
     /// Where the lookback window starts now (unix seconds).
     pub(super) async fn lookback_start(&self) -> Result<i64, AppError> {
         let settings = self.settings.get().await.map_err(store_error)?;
-        Ok(super::now() - i64::from(settings.lookback_days) * DAY)
+        Ok(unix_now() - i64::from(settings.lookback_days) * DAY)
     }
 
     /// Impact scores of the posts of `accounts`, by media id, from cached peer groups.

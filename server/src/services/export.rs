@@ -10,11 +10,12 @@ use app::rules;
 use async_trait::async_trait;
 use tokio::sync::Notify;
 
-use super::{now, store_error, utc};
+use super::{store_error, utc};
+use crate::clock::unix_now;
 use crate::export::bigquery::BqError;
 use crate::export::key::ServiceAccount;
 use crate::export::pipeline::ExportError;
-use crate::export::tables::ALL;
+use crate::export::tables::{backlogs, ALL};
 use crate::export::token::TokenError;
 use crate::export::ExportDeps;
 use crate::store::entities::export_config::KEY_CONTEXT;
@@ -32,19 +33,16 @@ pub struct ExportService {
 impl ExportService {
     async fn view(&self) -> Result<ExportView, StoreError> {
         let config = self.store.config().await?;
-        let horizon = self.store.horizon(now()).await?;
-        let mut tables = Vec::with_capacity(ALL.len());
-        for table in ALL {
-            let state = self.store.state(table.name).await?;
-            tables.push(ExportTableView {
-                name: table.name.to_owned(),
-                rows_exported: state.rows_exported,
-                backlog: table
-                    .backlog(&self.deps.db, (&state).into(), horizon)
-                    .await?,
-                last_success: state.last_success_at.map(utc),
-            });
-        }
+        let tables = backlogs(&self.deps.db, &self.store, unix_now())
+            .await?
+            .into_iter()
+            .map(|b| ExportTableView {
+                name: b.table.name.to_owned(),
+                rows_exported: b.state.rows_exported,
+                backlog: b.rows,
+                last_success: b.state.last_success_at.map(utc),
+            })
+            .collect();
         Ok(ExportView {
             enabled: config.enabled,
             project: config.project.unwrap_or_default(),

@@ -46,10 +46,6 @@ pub(crate) fn utc(unix: i64) -> String {
     }
 }
 
-pub(crate) fn now() -> i64 {
-    OffsetDateTime::now_utc().unix_timestamp()
-}
-
 #[cfg(test)]
 mod tests {
     #[test]

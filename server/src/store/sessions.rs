@@ -11,6 +11,7 @@ use tower_sessions::session_store::{Error as SessionError, Result as SessionResu
 use tower_sessions::SessionStore;
 
 use super::entities::sessions;
+use crate::clock::unix_now;
 
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
@@ -28,7 +29,7 @@ impl DbSessionStore {
 
     /// Removes every expired session; returns how many went.
     pub async fn delete_expired(&self) -> Result<u64, DbErr> {
-        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let now = unix_now();
         let res = sessions::Entity::delete_many()
             .filter(sessions::Column::ExpiresAt.lte(now))
             .exec(&self.db)
@@ -83,7 +84,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn load(&self, id: &Id) -> SessionResult<Option<Record>> {
-        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let now = unix_now();
         let Some(row) = sessions::Entity::find_by_id(id.to_string())
             .filter(sessions::Column::ExpiresAt.gt(now))
             .one(&self.db)

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use super::job::{self, SyncContext, SyncSettings};
+use crate::clock::unix_now;
 use crate::store::accounts::AccountStore;
 use crate::store::entities::accounts;
 use crate::store::leases::LeaseStore;
@@ -126,7 +127,7 @@ impl Poller {
         running: &mut HashSet<i64>,
         cancel: &CancellationToken,
     ) -> Result<(), StoreError> {
-        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let now = unix_now();
         let want = (self.concurrency + running.len()) as u64;
         let due = accounts.due(now, want).await?;
         if due.is_empty() {
@@ -179,7 +180,7 @@ async fn leased_sync(
     let heartbeat = async {
         loop {
             tokio::time::sleep(HEARTBEAT).await;
-            let now = OffsetDateTime::now_utc().unix_timestamp();
+            let now = unix_now();
             match leases
                 .claim(account.id, now, now + LEASE.as_secs() as i64)
                 .await
@@ -207,10 +208,7 @@ async fn leased_sync(
 }
 
 async fn prune(settings: &SettingsStore) {
-    match settings
-        .prune(OffsetDateTime::now_utc().unix_timestamp())
-        .await
-    {
+    match settings.prune(unix_now()).await {
         Ok(0) => {}
         Ok(n) => info!(media = n, "pruned media older than the lookback window"),
         Err(e) => warn!(error = %e, "pruning failed"),

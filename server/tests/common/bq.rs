@@ -118,6 +118,7 @@ pub fn config(api: &str, token_url: &str, batch_rows: u64) -> BigQueryConfig {
             base: Duration::from_millis(20),
             cap: Duration::from_millis(100),
         },
+        staging_max_age: Duration::from_secs(3_600),
     }
 }
 

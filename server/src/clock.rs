@@ -1,0 +1,9 @@
+//! Wall-clock time as the database stores it: whole seconds since the Unix epoch, UTC.
+//! One function, so every layer (store, services, sync, export) reads time the same way.
+
+use time::OffsetDateTime;
+
+/// Now, in Unix seconds.
+pub fn unix_now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
