@@ -1,8 +1,9 @@
 // Browser figures for the dashboard (run: `node end2end/bench.mjs` after
-// `cargo leptos build --release`): time to interactive of the Overview, chart redraw times,
-// including a post whose curve has 10,000 snapshots, and the gzipped WASM size.
+// `cargo leptos build --release --split`): time to interactive of the Overview, chart redraw
+// times, including a post whose curve has 10,000 snapshots, and the gzipped WASM a first visit
+// to the Overview downloads (main module and any chunks), and all pages' WASM together.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -95,8 +96,25 @@ await page.waitForFunction(() => document.querySelectorAll('canvas[data-draw-ms]
 console.log(`post ${heavyPost}: ${await page.locator('details.daily summary').textContent()}`);
 report('Post with 10,000 snapshots: redraw of 2 × 10k points', await redraws(page.locator('.chart').first(), 'Views'));
 
-const wasm = readFileSync(join(repo, 'target', 'site', 'pkg', 'instalytics.wasm'));
-console.log(`WASM ${wasm.length} B raw, ${gzipSync(wasm, { level: 9 }).length} B gzipped`);
+// A first visit with an empty cache (a new context, signed in with the same cookie): every
+// .wasm file the browser fetches until the Overview's charts are drawn.
+const pkg = join(repo, 'target', 'site', 'pkg');
+const gzipped = (file) => gzipSync(readFileSync(join(pkg, file)), { level: 9 }).length;
+const first = await browser.newContext({ storageState: await context.storageState() });
+const fetched = new Set();
+const firstPage = await first.newPage();
+firstPage.on('response', (r) => {
+  const file = new URL(r.url()).pathname.split('/').pop();
+  if (file.endsWith('.wasm')) fetched.add(file);
+});
+await firstPage.goto(`${base}/?range=90`);
+await firstPage.waitForFunction(() => document.body.dataset.hydrated === 'true' && document.querySelectorAll('canvas[data-draw-ms]').length === 2);
+const overviewBytes = [...fetched].reduce((sum, f) => sum + gzipped(f), 0);
+console.log(`WASM for a first visit to the Overview: ${overviewBytes} B gzipped (${[...fetched].join(', ')})`);
+const all = readdirSync(pkg).filter((f) => f.endsWith('.wasm'));
+const allBytes = all.reduce((sum, f) => sum + gzipped(f), 0);
+console.log(`WASM of all pages together: ${allBytes} B gzipped in ${all.length} files (main module ${gzipped('instalytics.wasm')} B)`);
+await first.close();
 
 await browser.close();
 server.kill('SIGTERM');

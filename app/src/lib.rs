@@ -18,13 +18,10 @@ pub mod backend;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 use crate::components::layout::SignedInLayout;
-use crate::routes::{
-    accounts, best_time, hashtags, login, not_found, overview, post, posts, privacy,
-    privacy_deletion, settings, setup, sync_log, users,
-};
+use crate::routes::{lazy, not_found, overview};
 
 /// The HTML document around the app; only rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -60,24 +57,25 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| format!("{page} · Instalytics") />
         <Router>
             <Routes fallback=not_found::NotFound>
-                <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async />
-                <Route path=path!("/setup") view=setup::SetupPage ssr=SsrMode::Async />
-                <Route path=path!("/privacy") view=privacy::PrivacyPage ssr=SsrMode::Async />
+                <Route path=path!("/login") view={Lazy::<lazy::Login>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/setup") view={Lazy::<lazy::Setup>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/privacy") view={Lazy::<lazy::Privacy>::new()} ssr=SsrMode::Async />
                 <Route
                     path=path!("/privacy/deletion/:code")
-                    view=privacy_deletion::DeletionStatusPage
+                    view={Lazy::<lazy::DeletionStatus>::new()}
                     ssr=SsrMode::Async
                 />
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
+                    // The Overview is in the main module: it is the page opened first.
                     <Route path=path!("/") view=overview::OverviewPage ssr=SsrMode::Async />
-                    <Route path=path!("/posts") view=posts::PostsPage ssr=SsrMode::Async />
-                    <Route path=path!("/posts/:id") view=post::PostPage ssr=SsrMode::Async />
-                    <Route path=path!("/hashtags") view=hashtags::HashtagsPage ssr=SsrMode::Async />
-                    <Route path=path!("/best-time") view=best_time::BestTimePage ssr=SsrMode::Async />
-                    <Route path=path!("/accounts") view=accounts::AccountsPage ssr=SsrMode::Async />
-                    <Route path=path!("/sync-log") view=sync_log::SyncLogPage ssr=SsrMode::Async />
-                    <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/posts") view={Lazy::<lazy::Posts>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/posts/:id") view={Lazy::<lazy::Post>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/hashtags") view={Lazy::<lazy::Hashtags>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/best-time") view={Lazy::<lazy::BestTime>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/accounts") view={Lazy::<lazy::Accounts>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/sync-log") view={Lazy::<lazy::SyncLog>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/users") view={Lazy::<lazy::Users>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view={Lazy::<lazy::Settings>::new()} ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

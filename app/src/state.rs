@@ -1,18 +1,19 @@
-//! Client-side state shared by every page: who is signed in, and the actions that change it.
+//! Client-side state shared by every page: who is signed in, and what changes it.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
-use crate::api::session::{whoami, CompleteSetup, Login, Logout};
+use crate::api::session::{whoami, Logout};
 use crate::components::resource::{resource, Res};
 use crate::dto::SessionUser;
 use crate::error::AppError;
 
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
-    pub setup: ServerAction<CompleteSetup>,
-    /// Refetched whenever one of the actions above completes.
+    /// Counts the answers of sign-in actions (see [`Auth::signing_in`]).
+    signed_in: RwSignal<u64>,
+    /// Refetched whenever sign-out or a sign-in action completes.
     pub user: Res<Result<Option<SessionUser>, AppError>>,
 }
 
@@ -27,26 +28,35 @@ impl Auth {
     pub async fn user_id(self) -> Option<i64> {
         self.user.await.ok().flatten().map(|user| user.id)
     }
+
+    /// A new action that signs someone in (sign-in, first-run setup); each of its answers
+    /// re-reads the session. The page that needs it creates it, so its code is loaded with
+    /// that page rather than with every page.
+    pub fn signing_in<I>(self) -> ServerAction<I>
+    where
+        I: ServerFn<Output = SessionUser, Error = AppError> + Clone + Send + Sync + 'static,
+    {
+        let action = ServerAction::<I>::new();
+        let signed_in = self.signed_in;
+        Effect::new(move |_| {
+            if action.version().get() > 0 {
+                signed_in.update(|n| *n += 1);
+            }
+        });
+        action
+    }
 }
 
 pub fn provide_auth() {
-    let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
-    let setup = ServerAction::<CompleteSetup>::new();
+    let signed_in = RwSignal::new(0);
     let user = resource(
-        move || {
-            (
-                login.version().get(),
-                logout.version().get(),
-                setup.version().get(),
-            )
-        },
+        move || (logout.version().get(), signed_in.get()),
         |_| whoami(),
     );
     provide_context(Auth {
-        login,
         logout,
-        setup,
+        signed_in,
         user,
     });
 }

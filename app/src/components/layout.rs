@@ -3,6 +3,9 @@
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
+use leptos::server_fn::ServerFn;
+
+use crate::api::session::Logout;
 use crate::components::error_view::ErrorView;
 use crate::dto::SessionUser;
 use crate::state::use_auth;
@@ -62,11 +65,20 @@ fn TopNav(user: SessionUser) -> impl IntoView {
                     {user.username.clone()}
                     <small>{user.role.as_str()}</small>
                 </span>
-                <ActionForm action=auth.logout>
+                // A plain form (it works before the app loads, too) rather than `ActionForm`,
+                // whose form-decoding code would be in every page's download.
+                <form
+                    method="post"
+                    action=Logout::url()
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        auth.logout.dispatch(Logout {});
+                    }
+                >
                     <button type="submit" class="link-button">
                         "Sign out"
                     </button>
-                </ActionForm>
+                </form>
             </div>
         </header>
     }

@@ -4,14 +4,16 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
+use crate::api::session::Login;
 use crate::components::form::{last_error, FormAlert, TextField};
 use crate::state::use_auth;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
-    let error = last_error(auth.login);
-    let pending = auth.login.pending();
+    let login = auth.signing_in::<Login>();
+    let error = last_error(login);
+    let pending = login.pending();
     view! {
         <Title text="Sign in" />
         <Transition>
@@ -21,7 +23,7 @@ pub fn LoginPage() -> impl IntoView {
         </Transition>
         <main id="main" class="auth-card">
             <h1>"Sign in to Instalytics"</h1>
-            <ActionForm action=auth.login>
+            <ActionForm action=login>
                 <TextField
                     form="login"
                     name="username"

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod best_time;
 pub mod hashtags;
+pub mod lazy;
 pub mod login;
 pub mod not_found;
 pub mod overview;

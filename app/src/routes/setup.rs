@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::session::setup_status;
+use crate::api::session::{setup_status, CompleteSetup};
 use crate::components::error_view::ErrorView;
 use crate::components::form::{last_error, FormAlert, TextField};
 use crate::components::resource::resource;
@@ -18,7 +18,8 @@ pub fn SetupPage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
     let open = resource(token, setup_status);
-    let error = last_error(auth.setup);
+    let setup = auth.signing_in::<CompleteSetup>();
+    let error = last_error(setup);
     view! {
         <Title text="First-run setup" />
         <main id="main" class="auth-card">
@@ -31,7 +32,7 @@ pub fn SetupPage() -> impl IntoView {
                     match open.await {
                         Ok(true) => {
                             view! {
-                                <ActionForm action=auth.setup>
+                                <ActionForm action=setup>
                                     <input type="hidden" name="token" value=token />
                                     <TextField
                                         form="setup"

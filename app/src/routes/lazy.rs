@@ -1,0 +1,46 @@
+//! Pages whose code the browser loads on first visit. Built with `cargo leptos build --split`,
+//! every page but the Overview (the one a viewer opens first) is a WASM chunk of its own, and
+//! code that several of them share is a chunk too: the Overview downloads only what it needs,
+//! and another page fetches its chunk once, when it is first shown. On the server these are
+//! ordinary views.
+
+use leptos::prelude::*;
+use leptos_router::{lazy_route, LazyRoute};
+
+use super::{
+    accounts, best_time, hashtags, login, post, posts, privacy, privacy_deletion, settings, setup,
+    sync_log, users,
+};
+
+/// A route type whose view is the page component, split off.
+macro_rules! lazy_page {
+    ($($route:ident => $page:path;)*) => {$(
+        pub struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_page! {
+    Posts => posts::PostsPage;
+    Post => post::PostPage;
+    Hashtags => hashtags::HashtagsPage;
+    BestTime => best_time::BestTimePage;
+    Accounts => accounts::AccountsPage;
+    SyncLog => sync_log::SyncLogPage;
+    Users => users::UsersPage;
+    Settings => settings::SettingsPage;
+    Login => login::LoginPage;
+    Setup => setup::SetupPage;
+    Privacy => privacy::PrivacyPage;
+    DeletionStatus => privacy_deletion::DeletionStatusPage;
+}
