@@ -156,3 +156,30 @@ test('viewers explore charts, posts, a post, hashtags and the best time; admin c
   assert.doesNotMatch(demo.log(), /\bERROR\b/, 'the server logged no error');
   await context.close();
 });
+
+test('the Overview loads only the main WASM module; another page fetches its own chunk when first shown', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await signIn(page, 'admin', demo.password);
+
+  // A new tab starts with an empty memory cache; every .wasm it fetches is recorded.
+  const tab = await context.newPage();
+  tab.on('pageerror', (e) => errors.push(String(e)));
+  const fetched = [];
+  tab.on('response', (r) => {
+    const file = new URL(r.url()).pathname.split('/').pop();
+    if (file.endsWith('.wasm')) fetched.push(file);
+  });
+  await tab.goto(`${demo.base}/`);
+  await hydrated(tab);
+  await tab.locator('.chart canvas[data-draw-ms]').nth(1).waitFor();
+  assert.deepEqual(fetched, ['instalytics.wasm'], 'the Overview and its charts need nothing else');
+
+  await nav(tab, 'Hashtags').click();
+  await tab.locator('[data-table="hashtags"] tbody tr').first().waitFor();
+  assert.ok(fetched.some((f) => f.startsWith('split___hashtags_view')), `hashtags chunk fetched: ${fetched}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
