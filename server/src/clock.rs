@@ -7,3 +7,8 @@ use time::OffsetDateTime;
 pub fn unix_now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
+
+/// Now, in Unix milliseconds (BigQuery's timestamps in its REST answers).
+pub fn unix_now_ms() -> i64 {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}

@@ -16,7 +16,7 @@ use super::schema::{self, SchemaError, SchemaReport};
 use super::tables::{Keyset, TableDef, ALL};
 use super::token::TokenSource;
 use super::BigQueryConfig;
-use crate::clock::unix_now;
+use crate::clock::{unix_now, unix_now_ms};
 use crate::crypto::{Cipher, CryptoError};
 use crate::graph::retry::{jitter_unit, RetryPolicy};
 use crate::store::entities::export_config::{self, KEY_CONTEXT};
@@ -244,7 +244,7 @@ impl Exporter {
             }
         };
         let max_age_ms = i64::try_from(self.staging_max_age.as_millis()).unwrap_or(i64::MAX);
-        let cutoff = (unix_now() * 1000).saturating_sub(max_age_ms);
+        let cutoff = unix_now_ms().saturating_sub(max_age_ms);
         let mut swept = 0;
         for (name, created) in tables {
             if !name.starts_with(STAGING_PREFIX) || created > cutoff {
