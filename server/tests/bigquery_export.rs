@@ -106,6 +106,23 @@ impl World {
         bq::config(&self.emulator, &self.token_url, batch_rows)
     }
 
+    /// The emulator's REST address of `path` under this test's dataset.
+    fn url(&self, path: &str) -> String {
+        format!(
+            "{}/bigquery/v2/projects/{PROJECT}/datasets/{}{path}",
+            self.emulator, self.dataset
+        )
+    }
+
+    async fn get(&self, path: &str) -> serde_json::Value {
+        reqwest::get(self.url(path))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// Asserts BigQuery holds exactly what the database holds, table by table.
     async fn assert_equal(&self) {
         for (table, here, there) in CHECKS {
@@ -225,15 +242,7 @@ async fn export_matches_the_database_and_twice_changes_nothing(db: Db) {
     assert_eq!(w.google.exchanges(), 1, "one token for both cycles");
 
     // Partitioned by day and clustered by account, as created.
-    let meta: serde_json::Value = reqwest::get(format!(
-        "{}/bigquery/v2/projects/{PROJECT}/datasets/{}/tables/media_snapshots",
-        w.emulator, w.dataset
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let meta = w.get("/tables/media_snapshots").await;
     assert_eq!(meta["timePartitioning"]["type"], "DAY");
     assert_eq!(meta["timePartitioning"]["field"], "captured_at");
     assert_eq!(meta["clustering"]["fields"][0], "account_id");
@@ -241,15 +250,7 @@ async fn export_matches_the_database_and_twice_changes_nothing(db: Db) {
 
 /// The dataset's table names.
 async fn tables_there(w: &World) -> Vec<String> {
-    let list: serde_json::Value = reqwest::get(format!(
-        "{}/bigquery/v2/projects/{PROJECT}/datasets/{}/tables",
-        w.emulator, w.dataset
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let list = w.get("/tables").await;
     let mut names: Vec<String> = list["tables"]
         .as_array()
         .into_iter()
@@ -272,10 +273,7 @@ async fn staging_tables_left_by_a_crash_are_swept_once_old_and_nothing_else_is()
             "schema": { "fields": [{ "name": "x", "type": "INT64" }] },
         });
         let res = reqwest::Client::new()
-            .post(format!(
-                "{}/bigquery/v2/projects/{PROJECT}/datasets/{}/tables",
-                w.emulator, w.dataset
-            ))
+            .post(w.url("/tables"))
             .json(&table)
             .send()
             .await
@@ -418,10 +416,7 @@ async fn schema_drift_extra_columns_are_kept_and_type_changes_stop_the_export() 
     // An analyst adds a column by hand (the console patches the schema): the export goes on
     // and says so.
     let http = reqwest::Client::new();
-    let tables = format!(
-        "{}/bigquery/v2/projects/{PROJECT}/datasets/{}/tables",
-        w.emulator, w.dataset
-    );
+    let tables = w.url("/tables");
     let mut fields = server::export::tables::MEDIA.fields();
     fields
         .as_array_mut()
