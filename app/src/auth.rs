@@ -63,6 +63,11 @@ pub async fn start_session(user: &SessionUser) -> Result<(), AppError> {
         .map_err(session_failure)
 }
 
+/// The current session's id, if it has one yet.
+pub async fn session_id() -> Result<Option<String>, AppError> {
+    Ok(session().await?.id().map(|id| id.to_string()))
+}
+
 /// Deletes the session server-side and expires the cookie.
 pub async fn end_session() -> Result<(), AppError> {
     session().await?.flush().await.map_err(session_failure)

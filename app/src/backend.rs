@@ -55,7 +55,14 @@ pub trait UsersPort: Send + Sync {
     ) -> Result<UserSummary, AppError>;
     /// Refuses to demote the actor themselves or the last admin.
     async fn set_role(&self, actor: &SessionUser, id: i64, role: Role) -> Result<(), AppError>;
-    async fn reset_password(&self, id: i64, password: &str) -> Result<(), AppError>;
+    /// Sets a new password and ends the user's sessions, all but `keep_session` (the caller's,
+    /// so resetting one's own password does not sign oneself out).
+    async fn reset_password(
+        &self,
+        id: i64,
+        password: &str,
+        keep_session: Option<String>,
+    ) -> Result<(), AppError>;
     /// Refuses to delete the actor themselves or the last admin.
     async fn delete(&self, actor: &SessionUser, id: i64) -> Result<(), AppError>;
 }

@@ -19,6 +19,7 @@ pub enum Sessions {
     Id,
     Data,
     ExpiresAt,
+    UserId,
 }
 
 #[derive(DeriveIden)]

@@ -15,6 +15,7 @@ mod m20261124_000005_create_settings;
 mod m20261128_000006_add_media_latest;
 mod m20261128_000007_add_media_account_captured;
 mod m20261129_000009_create_export;
+mod m20261130_000010_add_session_user;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_add_media_latest::Migration),
             Box::new(m20261128_000007_add_media_account_captured::Migration),
             Box::new(m20261129_000009_create_export::Migration),
+            Box::new(m20261130_000010_add_session_user::Migration),
         ]
     }
 }

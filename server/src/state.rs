@@ -25,6 +25,7 @@ use crate::store::accounts::AccountStore;
 use crate::store::analytics::AnalyticsStore;
 use crate::store::export::ExportStore;
 use crate::store::leases::LeaseStore;
+use crate::store::sessions::DbSessionStore;
 use crate::store::settings::SettingsStore;
 use crate::store::sync_runs::SyncRunStore;
 use crate::store::users::UserStore;
@@ -103,7 +104,11 @@ impl AppState {
         };
         let backend = Backend {
             auth: Arc::new(auth),
-            users: Arc::new(UserAdmin { users, passwords }),
+            users: Arc::new(UserAdmin {
+                users,
+                sessions: DbSessionStore::new(db.clone()),
+                passwords,
+            }),
             accounts: Arc::new(accounts.clone()),
             sync_log: Arc::new(SyncLogService {
                 runs: SyncRunStore::new(db.clone()),

@@ -19,6 +19,7 @@ on_both_databases!(
     failures_are_throttled,
     input_rules_are_enforced_on_the_server,
     user_admin_round_trip,
+    a_password_reset_ends_that_users_sessions,
 );
 
 async fn add_viewer(admin: &Api, name: &str) -> i64 {
@@ -434,4 +435,63 @@ async fn user_admin_round_trip(s: &TestServer) {
         admin.call("users/delete", &[("id", &id)]).await.status(),
         StatusCode::NOT_FOUND
     );
+}
+
+/// Signs `name` in on a new client.
+async fn signed_in(s: &TestServer, name: &str, password: &str) -> Api {
+    let api = s.client();
+    assert_eq!(api.login(name, password).await.status(), StatusCode::OK);
+    assert_eq!(api.whoami().await["username"], name);
+    api
+}
+
+async fn a_password_reset_ends_that_users_sessions(s: &TestServer) {
+    let admin = s.admin("alice", ADMIN_PW).await;
+    let id = add_viewer(&admin, "petra").await;
+    let (laptop, phone) = (
+        signed_in(s, "petra", VIEWER_PW).await,
+        signed_in(s, "petra", VIEWER_PW).await,
+    );
+    let sessions = format!("SELECT COUNT(*) FROM sessions WHERE user_id = {id}");
+    assert_eq!(s.count(&sessions).await, 2);
+
+    // Whoever had the old password is out, on every device, and stays out: a request that
+    // still carries the old cookie does not bring the session back.
+    admin
+        .json(
+            "users/password",
+            &[("id", &id.to_string()), ("password", "petra-new-password")],
+            StatusCode::OK,
+        )
+        .await;
+    for device in [&laptop, &phone] {
+        assert_eq!(device.whoami().await, json!(null));
+        device
+            .json("accounts/list", &[], StatusCode::UNAUTHORIZED)
+            .await;
+    }
+    assert_eq!(s.count(&sessions).await, 0);
+    signed_in(s, "petra", "petra-new-password").await;
+
+    // Resetting one's own password keeps the session it is done from, and only that one.
+    let elsewhere = signed_in(s, "alice", ADMIN_PW).await;
+    let alice = admin.whoami().await["id"].as_i64().unwrap();
+    admin
+        .json(
+            "users/password",
+            &[
+                ("id", &alice.to_string()),
+                ("password", "alice-new-password"),
+            ],
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(admin.whoami().await["username"], "alice");
+    assert_eq!(elsewhere.whoami().await, json!(null));
+
+    // A deleted user's sessions go with them.
+    admin
+        .json("users/delete", &[("id", &id.to_string())], StatusCode::OK)
+        .await;
+    assert_eq!(s.count(&sessions).await, 0);
 }

@@ -52,7 +52,8 @@ pub async fn reset_password(id: i64, password: String) -> Result<(), AppError> {
         async {
             auth::require_admin().await?;
             rules::password(&password)?;
-            backend()?.users.reset_password(id, &password).await
+            let keep = auth::session_id().await?;
+            backend()?.users.reset_password(id, &password, keep).await
         }
         .await,
     )

@@ -15,6 +15,7 @@ use super::password::{PasswordError, Passwords};
 use super::setup_token::SetupToken;
 use super::throttle::LoginThrottle;
 use crate::store::entities::users::{self, PasswordHash};
+use crate::store::sessions::DbSessionStore;
 use crate::store::users::UserStore;
 use crate::store::StoreError;
 
@@ -166,6 +167,8 @@ impl AuthPort for AuthService {
 
 pub struct UserAdmin {
     pub users: UserStore,
+    /// To end a user's sessions when their password is reset or they are deleted.
+    pub sessions: DbSessionStore,
     pub passwords: Passwords,
 }
 
@@ -212,13 +215,24 @@ impl UsersPort for UserAdmin {
         Ok(())
     }
 
-    async fn reset_password(&self, id: i64, password: &str) -> Result<(), AppError> {
+    async fn reset_password(
+        &self,
+        id: i64,
+        password: &str,
+        keep_session: Option<String>,
+    ) -> Result<(), AppError> {
         let hash = hashed(&self.passwords, password).await?;
         self.users
             .set_password(id, hash)
             .await
             .map_err(store_error)?;
-        tracing::info!(user_id = id, "password reset");
+        // Whoever knew the old password is signed out everywhere.
+        let ended = self
+            .sessions
+            .end_for_user(id, keep_session.as_deref())
+            .await
+            .map_err(|e| store_error(e.into()))?;
+        tracing::info!(user_id = id, sessions_ended = ended, "password reset");
         Ok(())
     }
 
@@ -227,6 +241,10 @@ impl UsersPort for UserAdmin {
             return Err(AppError::Conflict("You cannot delete yourself.".into()));
         }
         self.users.delete(id).await.map_err(store_error)?;
+        self.sessions
+            .end_for_user(id, None)
+            .await
+            .map_err(|e| store_error(e.into()))?;
         tracing::info!(by = %actor.username, user_id = id, "user deleted");
         Ok(())
     }

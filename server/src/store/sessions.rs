@@ -4,11 +4,14 @@
 use async_trait::async_trait;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, DatabaseConnection};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::DatabaseConnection;
 use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error as SessionError, Result as SessionResult};
 use tower_sessions::SessionStore;
+
+use app::auth::USER_ID_KEY;
 
 use super::entities::sessions;
 use crate::clock::unix_now;
@@ -37,6 +40,17 @@ impl DbSessionStore {
         Ok(res.rows_affected)
     }
 
+    /// Ends every session of `user_id` but `keep` (the caller's own, when they reset their
+    /// own password); returns how many ended.
+    pub async fn end_for_user(&self, user_id: i64, keep: Option<&str>) -> Result<u64, DbErr> {
+        let mut delete =
+            sessions::Entity::delete_many().filter(sessions::Column::UserId.eq(user_id));
+        if let Some(keep) = keep {
+            delete = delete.filter(sessions::Column::Id.ne(keep));
+        }
+        Ok(delete.exec(&self.db).await?.rows_affected)
+    }
+
     fn row(record: &Record) -> SessionResult<sessions::ActiveModel> {
         let data =
             serde_json::to_string(&record.data).map_err(|e| SessionError::Encode(e.to_string()))?;
@@ -44,6 +58,7 @@ impl DbSessionStore {
             id: Set(record.id.to_string()),
             data: Set(data),
             expires_at: Set(record.expiry_date.unix_timestamp()),
+            user_id: Set(record.data.get(USER_ID_KEY).and_then(|v| v.as_i64())),
         })
     }
 }
@@ -70,14 +85,16 @@ impl SessionStore for DbSessionStore {
         }
     }
 
+    /// Updates a live session. Update only, never insert: a session ended meanwhile (sign-out
+    /// elsewhere, a password reset, expiry) must not come back when a request that loaded it
+    /// before finishes.
     async fn save(&self, record: &Record) -> SessionResult<()> {
-        sessions::Entity::insert(Self::row(record)?)
-            .on_conflict(
-                OnConflict::column(sessions::Column::Id)
-                    .update_columns([sessions::Column::Data, sessions::Column::ExpiresAt])
-                    .to_owned(),
-            )
-            .exec_without_returning(&self.db)
+        let mut row = Self::row(record)?;
+        row.id = NotSet;
+        sessions::Entity::update_many()
+            .set(row)
+            .filter(sessions::Column::Id.eq(record.id.to_string()))
+            .exec(&self.db)
             .await
             .map_err(backend)?;
         Ok(())

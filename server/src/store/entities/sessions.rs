@@ -1,4 +1,5 @@
-//! `sessions`: tower-sessions records (JSON data, expiry in unix seconds).
+//! `sessions`: tower-sessions records (JSON data, expiry in unix seconds, and the signed-in
+//! user's id copied out of the data).
 
 use sea_orm::entity::prelude::*;
 
@@ -9,6 +10,7 @@ pub struct Model {
     pub id: String,
     pub data: String,
     pub expires_at: i64,
+    pub user_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
