@@ -150,7 +150,10 @@ test('an admin connects, syncs, inspects, configures and deletes accounts', asyn
   });
   const email = 'exporter@acme-analytics.iam.gserviceaccount.com';
   const key = JSON.stringify({ type: 'service_account', project_id: 'acme-analytics', private_key: privateKey, client_email: email });
-  await keyForm.getByLabel('Service-account key (JSON)').fill(key);
+  // The key file chosen rather than pasted: the browser reads it into the field.
+  await keyForm.locator('#export-key-file').setInputFiles({ name: 'acme-key.json', mimeType: 'application/json', buffer: Buffer.from(key) });
+  await page.waitForFunction(() => document.getElementById('export-key').value.length > 0);
+  assert.equal(await keyForm.getByLabel('Service-account key (JSON)').inputValue(), key);
   await keyForm.getByRole('button', { name: 'Save key' }).click();
   await page.locator('#export-key-state').filter({ hasText: `Key in place for ${email}.` }).waitFor();
   await page.locator('#export-test').click();

@@ -13,8 +13,9 @@ use crate::components::resource::resource;
 use crate::dto::ExportView;
 use crate::rules::{DATASET_HINT, LOCATION_HINT, PROJECT_HINT};
 
-const KEY_HINT: &str = "Paste the contents of the service account's JSON key file. It is stored \
-                        encrypted and never shown again; saving another key replaces it.";
+const KEY_HINT: &str = "Paste the contents of the service account's JSON key file, or choose \
+                        the file below. It is stored encrypted and never shown again; saving \
+                        another key replaces it.";
 
 #[component]
 pub fn ExportSettings() -> impl IntoView {
@@ -118,6 +119,7 @@ fn ExportForms(
                 hint=KEY_HINT
                 error=key_error
             />
+            <KeyFile />
             <button type="submit">"Save key"</button>
             <FormAlert error=key_error />
         </ActionForm>
@@ -213,3 +215,41 @@ fn ExportStatus(current: ExportView) -> impl IntoView {
         </table>
     }
 }
+
+/// Reads a chosen key file into the key field (the browser reads it; nothing is uploaded until
+/// "Save key"). The input has no `name`, so the form never sends the file itself.
+#[component]
+fn KeyFile() -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for="export-key-file">"Or choose the key file"</label>
+            <input id="export-key-file" type="file" accept=".json,application/json" on:change=read_key_file />
+        </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn read_key_file(ev: leptos::ev::Event) {
+    use wasm_bindgen::JsCast;
+    use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+
+    let file = event_target::<HtmlInputElement>(&ev)
+        .files()
+        .and_then(|files| files.get(0));
+    let Some(file) = file else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+        let field = document()
+            .get_element_by_id("export-key")
+            .and_then(|e| e.dyn_into::<HtmlTextAreaElement>().ok());
+        if let (Some(text), Some(field)) = (text.ok().and_then(|t| t.as_string()), field) {
+            field.set_value(&text);
+        }
+    });
+}
+
+/// On the server the input is only rendered.
+#[cfg(not(feature = "hydrate"))]
+fn read_key_file(_: leptos::ev::Event) {}
