@@ -66,7 +66,7 @@ where
 
 async fn bench(backend: &str, url: &str, config: &GenerateConfig, runs: usize) {
     let db = server::db::open(url).await.unwrap();
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = server::clock::unix_now();
     let report = generate(&db, config, &Cipher::new(MasterKey::generate()), now)
         .await
         .unwrap();

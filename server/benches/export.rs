@@ -110,7 +110,7 @@ async fn history(
     let db = server::db::open(&url).await.unwrap();
     // The generator writes about 45 snapshots per post over 90 days.
     let posts = (snapshots / 20 / 45 + 1) as usize;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp() - 3_600;
+    let now = server::clock::unix_now() - 3_600;
     let config = GenerateConfig {
         accounts: 20,
         posts,
@@ -238,7 +238,7 @@ async fn main() {
         "\n3. export after a typical sync (one account, {} media), {syncs} syncs",
         scalar(&big, "SELECT COUNT(*) FROM media WHERE account_id = 1").await
     );
-    let base = time::OffsetDateTime::now_utc().unix_timestamp() - 600;
+    let base = server::clock::unix_now() - 600;
     let mut samples = Vec::with_capacity(syncs);
     let mut sent = 0;
     for i in 0..syncs {

@@ -69,7 +69,7 @@ impl World {
         let (url, _) = common::database(db, dir.path()).await?;
         let conn = server::db::open(&url).await.unwrap();
         let cipher = Cipher::new(MasterKey::generate());
-        let now = time::OffsetDateTime::now_utc().unix_timestamp() - 3_600;
+        let now = server::clock::unix_now() - 3_600;
         let config = GenerateConfig {
             accounts,
             posts,
@@ -161,7 +161,7 @@ async fn history_and_destination(
     cipher: &Cipher,
     config: GenerateConfig,
 ) -> String {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp() - 3_600;
+    let now = server::clock::unix_now() - 3_600;
     generate(db, &config, cipher, now).await.unwrap();
     let dataset = bq::fresh_dataset(emulator).await;
     let store = ExportStore::new(db.clone());

@@ -1,9 +1,8 @@
 //! The signed-in frame: top navigation, the signed-in user, sign-out, and role gates.
 
 use leptos::prelude::*;
-use leptos_router::components::{Outlet, Redirect, A};
-
 use leptos::server_fn::ServerFn;
+use leptos_router::components::{Outlet, Redirect, A};
 
 use crate::api::session::Logout;
 use crate::components::error_view::ErrorView;

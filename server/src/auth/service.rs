@@ -231,7 +231,7 @@ impl UsersPort for UserAdmin {
             .sessions
             .end_for_user(id, keep_session.as_deref())
             .await
-            .map_err(|e| store_error(e.into()))?;
+            .map_err(store_error)?;
         tracing::info!(user_id = id, sessions_ended = ended, "password reset");
         Ok(())
     }
@@ -244,7 +244,7 @@ impl UsersPort for UserAdmin {
         self.sessions
             .end_for_user(id, None)
             .await
-            .map_err(|e| store_error(e.into()))?;
+            .map_err(store_error)?;
         tracing::info!(by = %actor.username, user_id = id, "user deleted");
         Ok(())
     }

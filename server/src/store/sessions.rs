@@ -14,6 +14,7 @@ use tower_sessions::SessionStore;
 use app::auth::USER_ID_KEY;
 
 use super::entities::sessions;
+use super::StoreError;
 use crate::clock::unix_now;
 
 #[derive(Clone, Debug)]
@@ -42,7 +43,7 @@ impl DbSessionStore {
 
     /// Ends every session of `user_id` but `keep` (the caller's own, when they reset their
     /// own password); returns how many ended.
-    pub async fn end_for_user(&self, user_id: i64, keep: Option<&str>) -> Result<u64, DbErr> {
+    pub async fn end_for_user(&self, user_id: i64, keep: Option<&str>) -> Result<u64, StoreError> {
         let mut delete =
             sessions::Entity::delete_many().filter(sessions::Column::UserId.eq(user_id));
         if let Some(keep) = keep {
