@@ -173,6 +173,10 @@ pub struct AccountSummary {
     pub sync_requested: bool,
     pub last_sync: Option<String>,
     pub token_expires: Option<String>,
+    /// Facebook Login: when Meta stops giving data to the token (`debug_token`).
+    pub data_access_expires: Option<String>,
+    /// The token or its data access ends within 7 days: reconnect before data stops.
+    pub expires_soon: bool,
 }
 
 /// What deleting an account removes, named in the confirmation before it happens.
@@ -191,6 +195,8 @@ pub struct DeletionPreview {
 pub enum SyncOutcome {
     Running,
     Ok,
+    /// Written, but a best-effort part (stories) was refused; the error says which and why.
+    Partial,
     /// A transient failure outlasted its retries, or an unexpected answer; data kept as it was.
     Failed,
     NeedsReauth,
@@ -203,9 +209,10 @@ pub enum SyncOutcome {
 }
 
 impl SyncOutcome {
-    pub const ALL: [SyncOutcome; 8] = [
+    pub const ALL: [SyncOutcome; 9] = [
         SyncOutcome::Running,
         SyncOutcome::Ok,
+        SyncOutcome::Partial,
         SyncOutcome::Failed,
         SyncOutcome::NeedsReauth,
         SyncOutcome::PermissionMissing,
@@ -218,6 +225,7 @@ impl SyncOutcome {
         match self {
             SyncOutcome::Running => "running",
             SyncOutcome::Ok => "ok",
+            SyncOutcome::Partial => "partial",
             SyncOutcome::Failed => "failed",
             SyncOutcome::NeedsReauth => "needs_reauth",
             SyncOutcome::PermissionMissing => "permission_missing",

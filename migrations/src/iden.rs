@@ -42,6 +42,7 @@ pub enum Accounts {
     Token,
     TokenIssuedAt,
     TokenExpiresAt,
+    DataAccessExpiresAt,
     NextSyncAt,
     SyncRequested,
     LastSyncAt,

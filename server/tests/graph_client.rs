@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use server::graph::client::MediaWithMetrics;
 use server::graph::retry::RetryPolicy;
+use server::graph::MediaWithMetrics;
 use server::graph::{AccessToken, Flavour, GraphClient, GraphConfig, GraphError};
 use server::graph_sim::{FaultKind, SimAccount, SimConfig, SimServer, Simulator};
 use time::OffsetDateTime;
@@ -381,7 +381,7 @@ async fn stories_come_with_metrics_and_vanish_after_a_day() {
 }
 
 #[tokio::test]
-async fn account_insights_for_three_days_take_four_requests() {
+async fn account_insights_for_three_days_take_five_requests() {
     let world = World::default().await;
     let (account, client) = world.ig();
     let today = world.sim.now().date();
@@ -394,13 +394,223 @@ async fn account_insights_for_three_days_take_four_requests() {
         .account_days(&account.ig_user_id, &days)
         .await
         .unwrap();
-    assert_eq!(client.requests(), 4);
+    // reach, follower_count (alone), then one total-value call per day.
+    assert_eq!(client.requests(), 5);
     assert_eq!(out.iter().map(|d| d.date).collect::<Vec<_>>(), days);
     for day in &out {
         assert!(day.reach.is_some_and(|r| r > 0), "{day:?}");
         assert!(day.views.is_some_and(|v| v > 0), "{day:?}");
         assert!(day.total_interactions.is_some(), "{day:?}");
     }
+}
+
+/// Each day's numbers land on the day Meta counted them for, west and east of UTC, and a day
+/// Meta has not finished is "not reported", not 0.
+#[tokio::test]
+async fn daily_values_are_filed_under_metas_day_in_any_zone() {
+    for zone in ["America/Los_Angeles", "Asia/Tokyo"] {
+        let world = World::new(SimConfig {
+            insights_zone: zone.into(),
+            ..SimConfig::default()
+        })
+        .await;
+        let (account, client) = world.ig();
+        let today = world.sim.now().date();
+        let days: Vec<time::Date> = (0..=3)
+            .rev()
+            .map(|b| today - time::Duration::days(b))
+            .collect();
+        let out = client
+            .account_days(&account.ig_user_id, &days)
+            .await
+            .unwrap();
+        for day in &out[..3] {
+            let expected = world
+                .sim
+                .account_day(&account.ig_user_id, day.date)
+                .unwrap();
+            assert_eq!(day.reach, Some(expected["reach"]), "{zone} {day:?}");
+            assert_eq!(day.views, Some(expected["views"]), "{zone} {day:?}");
+            assert_eq!(
+                day.follower_delta,
+                Some(expected["follower_count"]),
+                "{zone} {day:?}"
+            );
+        }
+        // The clock reads 12:00 UTC: 04:00 in California, 21:00 in Tokyo; neither day is over.
+        let last = out.last().unwrap();
+        assert_eq!(last.date, today);
+        assert_eq!((last.reach, last.views), (None, None), "{zone}");
+    }
+}
+
+/// Below 100 followers Meta has no follower metrics; the day's reach must survive that.
+#[tokio::test]
+async fn a_small_account_keeps_its_reach_without_follower_growth() {
+    let world = World::new(SimConfig {
+        followers: Some(42),
+        ..SimConfig::default()
+    })
+    .await;
+    let (account, client) = world.ig();
+    let yesterday = world.sim.now().date() - time::Duration::days(1);
+    let out = client
+        .account_days(&account.ig_user_id, &[yesterday])
+        .await
+        .unwrap();
+    assert!(out[0].reach.is_some_and(|r| r > 0), "{:?}", out[0]);
+    assert_eq!(out[0].follower_delta, None);
+}
+
+/// The budget of issue 12: 1,000 media with 5 legacy feed videos on 5 different pages.
+#[tokio::test]
+async fn a_page_refused_by_one_item_is_isolated_within_budget() {
+    let world = World::new(SimConfig {
+        media_per_account: 1000,
+        legacy_feed_videos: 5,
+        pre_conversion_media: 2,
+        ..SimConfig::default()
+    })
+    .await;
+    let (account, client) = world.ig();
+    let media = client
+        .media_since(&account.ig_user_id, long_ago())
+        .await
+        .unwrap();
+    assert_eq!(media.len(), 1000);
+    let requests = client.requests();
+    assert!(requests <= 60, "{requests} requests");
+    let odd = world.sim.refusing_media(&account.ig_user_id);
+    assert_eq!(odd.len(), 7);
+    let mut legacy = 0;
+    let fresh =
+        |m: &MediaWithMetrics| world.sim.now() - m.media.timestamp < time::Duration::minutes(10);
+    for m in &media {
+        if m.media.media_type.as_deref() == Some("VIDEO")
+            && m.media.media_product_type.as_deref() == Some("FEED")
+        {
+            legacy += 1;
+            assert!(m.metrics.contains_key("reach") && m.metrics.contains_key("likes"));
+            assert!(!m.metrics.contains_key("views"), "{:?}", m.metrics);
+        } else if odd.contains(&m.media.id) {
+            assert!(
+                m.metrics.is_empty(),
+                "posted before the conversion: no insights"
+            );
+        } else {
+            assert!(
+                m.metrics.contains_key("views") || fresh(m),
+                "{} lost its metrics",
+                m.media.id
+            );
+        }
+    }
+    assert_eq!(legacy, 5);
+}
+
+/// `since` dropped by Meta: the walk still stops at the first media older than the window.
+#[tokio::test]
+async fn an_ignored_since_does_not_walk_the_whole_history() {
+    let world = World::new(SimConfig {
+        media_per_account: 10_000,
+        history_days: 1000,
+        ignore_media_since: true,
+        ..SimConfig::default()
+    })
+    .await;
+    let (account, client) = world.ig();
+    let week_ago = world.sim.now() - time::Duration::days(7);
+    let recent = client
+        .media_since(&account.ig_user_id, week_ago)
+        .await
+        .unwrap();
+    assert!(!recent.is_empty());
+    assert!(recent.iter().all(|m| m.media.timestamp >= week_ago));
+    assert!(client.requests() <= 2, "{} requests", client.requests());
+}
+
+/// Code 1 "reduce the amount of data": smaller pages, nothing lost.
+#[tokio::test]
+async fn too_much_data_halves_the_page() {
+    let world = World::default().await;
+    world.sim.faults().limit_page_size(30);
+    let (account, client) = world.ig();
+    let media = client
+        .media_since(&account.ig_user_id, long_ago())
+        .await
+        .unwrap();
+    assert_eq!(media.len(), 300);
+}
+
+#[tokio::test]
+async fn metas_token_and_temporary_errors_are_told_apart() {
+    let world = World::default().await;
+    let (account, _) = world.ig();
+    for fault in [FaultKind::TokenNoSubcode, FaultKind::SessionInvalid] {
+        world.sim.faults().fail_next(1, fault);
+        let err = world
+            .client_for(&account)
+            .profile(&account.ig_user_id)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, GraphError::TokenInvalid { .. }),
+            "{fault:?}: {err:?}"
+        );
+    }
+    for fault in [
+        FaultKind::AppLimit,
+        FaultKind::PolicyBlock,
+        FaultKind::RateLimit,
+    ] {
+        world.sim.faults().fail_next(1, fault);
+        let client = world.client_for(&account);
+        let err = client.profile(&account.ig_user_id).await.unwrap_err();
+        assert!(
+            matches!(err, GraphError::RateLimited { .. }),
+            "{fault:?}: {err:?}"
+        );
+        // No regain time announced: the client waits out Meta's window, not a minute.
+        let GraphError::RateLimited { retry_after, .. } =
+            client.profile(&account.ig_user_id).await.unwrap_err()
+        else {
+            panic!("still blocked")
+        };
+        assert!(
+            retry_after.unwrap() > Duration::from_secs(14 * 60),
+            "{fault:?}"
+        );
+        assert_eq!(client.requests(), 1, "{fault:?}: no call while blocked");
+    }
+}
+
+#[tokio::test]
+async fn stories_refused_by_meta_are_an_error_the_sync_can_skip() {
+    let world = World::default().await;
+    let (account, client) = world.ig();
+    world.sim.faults().refuse_stories(&account.token);
+    let err = client.stories(&account.ig_user_id).await.unwrap_err();
+    assert!(
+        matches!(err, GraphError::Permission { code: 10, .. }),
+        "{err:?}"
+    );
+    assert!(!server::sync::policy::fails_the_sync(&err));
+}
+
+#[tokio::test]
+async fn facebook_tokens_report_their_expiry_and_data_access() {
+    let world = World::default().await;
+    let fb = world.account(server::graph_sim::Flavour::FacebookLogin);
+    let info = world.client_for(&fb).debug_token().await.unwrap().unwrap();
+    assert!(info.is_valid);
+    let now = world.sim.now().unix_timestamp();
+    let expires = info.expires_at.unwrap();
+    assert!(expires > now && expires <= now + 60 * 86_400, "{info:?}");
+    assert!(info.data_access_expires_at.unwrap() > expires);
+    assert!(info.scopes.iter().any(|s| s == "instagram_manage_insights"));
+    // Instagram Login has no such lookup.
+    let (_, ig) = world.ig();
+    assert_eq!(ig.debug_token().await.unwrap(), None);
 }
 
 #[tokio::test]

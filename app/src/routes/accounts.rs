@@ -288,7 +288,27 @@ fn AccountCard(account: AccountSummary, actions: Option<RowActions>) -> impl Int
                     <dt>"Last sync"</dt>
                     <dd>{account.last_sync.unwrap_or_else(|| "never".into())}</dd>
                     <dt>"Token expires"</dt>
-                    <dd>{account.token_expires.unwrap_or_else(|| "unknown".into())}</dd>
+                    <dd data-testid="token-expires">
+                        {account.token_expires.unwrap_or_else(|| "unknown".into())}
+                        {account
+                            .expires_soon
+                            .then(|| {
+                                view! {
+                                    " "
+                                    <strong class="expires-soon" data-testid="expires-soon">
+                                        "expires soon: reconnect"
+                                    </strong>
+                                }
+                            })}
+                    </dd>
+                    {account
+                        .data_access_expires
+                        .map(|at| {
+                            view! {
+                                <dt>"Data access expires"</dt>
+                                <dd data-testid="data-access-expires">{at}</dd>
+                            }
+                        })}
                 </dl>
             </div>
             {controls}

@@ -1,9 +1,9 @@
 //! `GraphClient`: one account's conversation with the Graph API during one sync.
 //!
-//! It asks only for fields and metrics the media type supports, pages through cursors, embeds
-//! insights in the media edge (one request per 100 media instead of one per media), falls back
-//! to per-media requests when a page refuses a metric, retries transient failures with
-//! jittered backoff, paces itself by Meta's usage headers, and counts every request.
+//! The transport lives here: URLs, pacing by Meta's usage headers, retries of transient
+//! failures with jittered backoff, error classification, and a count of every request.
+//! What is asked lives beside it: `media_edge` (posts, reels and stories with their insights),
+//! `account_insights` (daily account metrics), `token_info` (`debug_token`).
 //! Errors are traced at debug level here: callers decide what a failure means (a story's
 //! "not enough viewers" is normal) and log it once at the level it deserves.
 
@@ -13,36 +13,22 @@ use std::time::{Duration, Instant};
 
 use reqwest::Url;
 use serde::de::DeserializeOwned;
-use time::{Date, OffsetDateTime};
 use tracing::instrument;
 
 use super::errors::{Envelope, GraphError};
-use super::metrics::{self, ProductType};
-use super::models::{
-    AccessToken, FacebookPage, Insight, InsightList, InstagramMe, Media, Metrics, Page, Profile,
-    TokenGrant,
-};
+use super::models::{AccessToken, FacebookPage, InstagramMe, Page, Profile, TokenGrant};
 use super::redact;
 use super::retry::{jitter_unit, RetryPolicy};
 use super::usage::Usage;
 use super::Flavour;
 
-/// The media fields we store (DESIGN.md "What it stores").
-const MEDIA_FIELDS: &str = "id,caption,media_type,media_product_type,permalink,thumbnail_url,\
-media_url,timestamp,like_count,comments_count";
 const PROFILE_FIELDS: &str =
     "id,username,name,profile_picture_url,followers_count,follows_count,media_count";
-/// Meta's documented page-size ceiling for the media edge (Airbyte uses the same).
-const PAGE_SIZE: &str = "100";
-/// Account metrics that only answer with `metric_type=total_value`, one day per call.
-const DAILY_TOTALS: [&str; 4] = [
-    "views",
-    "accounts_engaged",
-    "total_interactions",
-    "profile_views",
-];
-/// Daily series: unique reach per day, and the day's net new followers.
-const DAILY_SERIES: &str = "reach,follower_count";
+/// Meta's documented page-size ceiling for edges (Airbyte uses the same).
+pub(super) const PAGE_SIZE: usize = 100;
+/// A rate limit that says nothing of when access returns: Meta's window is a rolling hour
+/// (graph-api/overview/rate-limiting), so calling again within minutes only extends the block.
+pub const UNANNOUNCED_RATE_LIMIT_WAIT: Duration = Duration::from_secs(15 * 60);
 
 /// Where the API lives and how patient to be. Base URLs are configuration so that tests and
 /// demo mode point at the simulator.
@@ -76,31 +62,10 @@ impl GraphConfig {
     }
 }
 
-/// A post or story with the lifetime metrics we could read for it.
-#[derive(Clone, Debug)]
-pub struct MediaWithMetrics {
-    pub media: Media,
-    pub metrics: Metrics,
-    /// Metrics Meta refused for this media (dropped, the rest kept).
-    pub dropped: Vec<String>,
-}
-
-/// One day of account insights (UTC dates; absent values were not reported).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccountDay {
-    pub date: Date,
-    pub reach: Option<i64>,
-    pub follower_delta: Option<i64>,
-    pub views: Option<i64>,
-    pub accounts_engaged: Option<i64>,
-    pub total_interactions: Option<i64>,
-    pub profile_views: Option<i64>,
-}
-
 pub struct GraphClient {
     http: reqwest::Client,
-    config: Arc<GraphConfig>,
-    flavour: Flavour,
+    pub(super) config: Arc<GraphConfig>,
+    pub(super) flavour: Flavour,
     token: AccessToken,
     requests: AtomicU32,
     state: Mutex<Pace>,
@@ -130,6 +95,10 @@ impl GraphClient {
         }
     }
 
+    pub(super) fn token(&self) -> &AccessToken {
+        &self.token
+    }
+
     /// HTTP requests sent so far, retries included.
     pub fn requests(&self) -> u32 {
         self.requests.load(Ordering::Relaxed)
@@ -144,14 +113,18 @@ impl GraphClient {
         self.state.lock().expect("pace lock poisoned")
     }
 
-    fn base(&self) -> &str {
+    pub(super) fn base(&self) -> &str {
         match self.flavour {
             Flavour::InstagramLogin => &self.config.instagram_base,
             Flavour::FacebookLogin => &self.config.facebook_base,
         }
     }
 
-    fn endpoint(root: &str, path: &str, params: &[(&str, &str)]) -> Result<Url, GraphError> {
+    pub(super) fn endpoint(
+        root: &str,
+        path: &str,
+        params: &[(&str, &str)],
+    ) -> Result<Url, GraphError> {
         let mut url = Url::parse(&format!("{}/{}", root.trim_end_matches('/'), path))
             .map_err(|e| GraphError::Decode(format!("bad Graph URL for {path}: {e}")))?;
         url.query_pairs_mut().extend_pairs(params);
@@ -159,7 +132,12 @@ impl GraphClient {
     }
 
     /// An endpoint URL that authenticates with our token.
-    fn url(&self, root: &str, path: &str, params: &[(&str, &str)]) -> Result<Url, GraphError> {
+    pub(super) fn url(
+        &self,
+        root: &str,
+        path: &str,
+        params: &[(&str, &str)],
+    ) -> Result<Url, GraphError> {
         let mut url = Self::endpoint(root, path, params)?;
         url.query_pairs_mut()
             .append_pair("access_token", self.token.expose());
@@ -183,7 +161,7 @@ impl GraphClient {
     }
 
     /// One GET with pacing, retries of transient failures, and error classification.
-    async fn get<T: DeserializeOwned>(&self, url: Url) -> Result<T, GraphError> {
+    pub(super) async fn get<T: DeserializeOwned>(&self, url: Url) -> Result<T, GraphError> {
         let mut retry = 0;
         loop {
             self.wait_for_quota().await?;
@@ -201,7 +179,7 @@ impl GraphClient {
                     retry_after,
                     message,
                 }) => {
-                    let until = Instant::now() + retry_after.unwrap_or(Duration::from_secs(60));
+                    let until = Instant::now() + retry_after.unwrap_or(UNANNOUNCED_RATE_LIMIT_WAIT);
                     self.pace().blocked_until = Some(until);
                     return Err(GraphError::RateLimited {
                         code,
@@ -237,6 +215,13 @@ impl GraphClient {
     }
 
     async fn attempt<T: DeserializeOwned>(&self, url: Url) -> Result<T, GraphError> {
+        let answer = self.send(url).await?;
+        self.pace().usage = answer.usage.clone();
+        answer.decode()
+    }
+
+    /// One GET, read to the end; nothing interpreted but the usage headers.
+    pub(super) async fn send(&self, url: Url) -> Result<RawAnswer, GraphError> {
         let started = Instant::now();
         let res = self
             .http
@@ -246,17 +231,22 @@ impl GraphClient {
             .await
             .map_err(GraphError::from_transport)?;
         let status = res.status().as_u16();
-        let usage = Usage::from_headers(res.headers());
-        let regain = usage.regain_access;
-        self.pace().usage = usage;
+        let headers = res.headers();
+        let usage = Usage::from_headers(headers);
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let usage_headers = [header("x-app-usage"), header("x-business-use-case-usage")];
         let body = res.text().await.map_err(GraphError::from_transport)?;
         tracing::debug!(url = %redact::url(url.as_str()), status, elapsed = ?started.elapsed(), "graph call");
-        if (200..300).contains(&status) {
-            return serde_json::from_str(&body).map_err(|e| GraphError::Decode(e.to_string()));
-        }
-        Err(match serde_json::from_str::<Envelope>(&body) {
-            Ok(env) => GraphError::classify(status, env.error, regain),
-            Err(_) => GraphError::unparsed(status, &body),
+        Ok(RawAnswer {
+            status,
+            usage,
+            usage_headers,
+            body,
         })
     }
 
@@ -294,7 +284,7 @@ impl GraphClient {
             "me/accounts",
             &[
                 ("fields", "id,name,instagram_business_account"),
-                ("limit", PAGE_SIZE),
+                ("limit", &PAGE_SIZE.to_string()),
             ],
         )?;
         self.all_pages(first).await
@@ -315,240 +305,6 @@ impl GraphClient {
     pub async fn profile(&self, ig_user_id: &str) -> Result<Profile, GraphError> {
         self.get(self.url(self.base(), ig_user_id, &[("fields", PROFILE_FIELDS)])?)
             .await
-    }
-
-    /// Feed posts and reels published at or after `since`, with their lifetime metrics.
-    #[instrument(skip(self), err(level = "debug"))]
-    pub async fn media_since(
-        &self,
-        ig_user_id: &str,
-        since: OffsetDateTime,
-    ) -> Result<Vec<MediaWithMetrics>, GraphError> {
-        let nested = format!(
-            "{MEDIA_FIELDS},insights.metric({})",
-            metrics::FEED_AND_REELS.join(",")
-        );
-        let since = since.unix_timestamp().to_string();
-        let first = self.url(
-            self.base(),
-            &format!("{ig_user_id}/media"),
-            &[("fields", &nested), ("limit", PAGE_SIZE), ("since", &since)],
-        )?;
-        self.media_pages(first, &nested).await
-    }
-
-    /// Stories of the last 24 hours (they vanish after that), with their metrics.
-    #[instrument(skip(self), err(level = "debug"))]
-    pub async fn stories(&self, ig_user_id: &str) -> Result<Vec<MediaWithMetrics>, GraphError> {
-        let nested = format!(
-            "{MEDIA_FIELDS},insights.metric({})",
-            metrics::STORY.join(",")
-        );
-        let first = self.url(
-            self.base(),
-            &format!("{ig_user_id}/stories"),
-            &[("fields", &nested), ("limit", PAGE_SIZE)],
-        )?;
-        self.media_pages(first, &nested).await
-    }
-
-    /// Walks an edge whose items embed insights. A page that fails because one item refuses a
-    /// metric is fetched again without insights, and its items asked one by one.
-    async fn media_pages(
-        &self,
-        first: Url,
-        nested_fields: &str,
-    ) -> Result<Vec<MediaWithMetrics>, GraphError> {
-        let mut out = Vec::new();
-        let mut next = Some(first);
-        while let Some(url) = next {
-            // The plain re-fetch carries no insights, so its items take the per-media path.
-            let page = match self.get::<Page<Media>>(url.clone()).await {
-                Ok(page) => page,
-                Err(GraphError::BadRequest { .. } | GraphError::Permission { code: 10, .. }) => {
-                    self.get::<Page<Media>>(with_param(&url, "fields", MEDIA_FIELDS))
-                        .await?
-                }
-                Err(e) => return Err(e),
-            };
-            for mut media in page.data {
-                let item = match media.insights.take() {
-                    Some(list) => MediaWithMetrics {
-                        metrics: list.lifetime(),
-                        dropped: Vec::new(),
-                        media,
-                    },
-                    None => self.with_own_insights(media).await?,
-                };
-                out.push(item);
-            }
-            // Pages after a fallback page still try the cheap nested form first.
-            next = self
-                .next_url(page.paging.and_then(|p| p.next))?
-                .map(|u| with_param(&u, "fields", nested_fields));
-        }
-        Ok(out)
-    }
-
-    async fn with_own_insights(&self, media: Media) -> Result<MediaWithMetrics, GraphError> {
-        let product = ProductType::parse(media.media_product_type.as_deref());
-        match self
-            .media_insights(&media.id, metrics::for_product(product))
-            .await
-        {
-            Ok((metrics, dropped)) => Ok(MediaWithMetrics {
-                media,
-                metrics,
-                dropped,
-            }),
-            // "Not enough viewers" on a story: no metrics, not a failure.
-            Err(GraphError::Permission { code: 10, .. }) if product == ProductType::Story => {
-                Ok(MediaWithMetrics {
-                    media,
-                    metrics: Metrics::new(),
-                    dropped: Vec::new(),
-                })
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Lifetime metrics of one media; metrics Meta refuses for it are dropped and reported.
-    #[instrument(skip(self, wanted), err(level = "debug"))]
-    pub async fn media_insights(
-        &self,
-        media_id: &str,
-        wanted: &[&str],
-    ) -> Result<(Metrics, Vec<String>), GraphError> {
-        let path = format!("{media_id}/insights");
-        let (list, dropped) = self
-            .dropping_refused(wanted, |asked| {
-                self.url(self.base(), &path, &[("metric", &asked.join(","))])
-            })
-            .await?;
-        Ok((list.lifetime(), dropped))
-    }
-
-    /// Asks for `wanted`; on code 100 drops the metrics the message blames and asks again.
-    /// When the message blames none of them, each is tried alone so one bad metric cannot
-    /// cost the others.
-    async fn dropping_refused(
-        &self,
-        wanted: &[&str],
-        url_for: impl Fn(&[&str]) -> Result<Url, GraphError>,
-    ) -> Result<(InsightList, Vec<String>), GraphError> {
-        let mut asked: Vec<&str> = wanted.to_vec();
-        let mut dropped = Vec::new();
-        while !asked.is_empty() {
-            match self.get::<InsightList>(url_for(&asked)?).await {
-                Ok(list) => return Ok((list, dropped)),
-                Err(GraphError::BadRequest { message, .. }) => {
-                    let blamed = metrics::blamed(&message, &asked);
-                    if blamed.is_empty() {
-                        return self.one_by_one(&asked, &url_for, dropped).await;
-                    }
-                    tracing::info!(?blamed, "metrics refused; dropped for this item");
-                    asked.retain(|m| !blamed.contains(m));
-                    dropped.extend(blamed.into_iter().map(String::from));
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok((InsightList::default(), dropped))
-    }
-
-    async fn one_by_one(
-        &self,
-        asked: &[&str],
-        url_for: &impl Fn(&[&str]) -> Result<Url, GraphError>,
-        mut dropped: Vec<String>,
-    ) -> Result<(InsightList, Vec<String>), GraphError> {
-        let mut list = InsightList::default();
-        for metric in asked {
-            match self.get::<InsightList>(url_for(&[metric])?).await {
-                Ok(one) => list.data.extend(one.data),
-                Err(GraphError::BadRequest { .. }) => dropped.push((*metric).to_owned()),
-                Err(e) => return Err(e),
-            }
-        }
-        Ok((list, dropped))
-    }
-
-    /// Account insights for each UTC day in `days` (ascending, at most 30 apart): one series
-    /// call for reach and follower growth, one total-value call per day for the rest.
-    #[instrument(skip(self, days), err(level = "debug"))]
-    pub async fn account_days(
-        &self,
-        ig_user_id: &str,
-        days: &[Date],
-    ) -> Result<Vec<AccountDay>, GraphError> {
-        let (Some(first), Some(last)) = (days.first(), days.last()) else {
-            return Ok(Vec::new());
-        };
-        let path = format!("{ig_user_id}/insights");
-        let since = day_start(*first).to_string();
-        let until = day_start(last.next_day().unwrap_or(*last)).to_string();
-        let series: Page<Insight> = self
-            .get(self.url(
-                self.base(),
-                &path,
-                &[
-                    ("metric", DAILY_SERIES),
-                    ("period", "day"),
-                    ("metric_type", "time_series"),
-                    ("since", &since),
-                    ("until", &until),
-                ],
-            )?)
-            .await?;
-        let mut out = Vec::with_capacity(days.len());
-        for day in days {
-            let (since, until) = (
-                day_start(*day).to_string(),
-                day_start(day.next_day().unwrap_or(*day)).to_string(),
-            );
-            let (totals, _) = self
-                .dropping_refused(&DAILY_TOTALS, |asked| {
-                    self.url(
-                        self.base(),
-                        &path,
-                        &[
-                            ("metric", &asked.join(",")),
-                            ("period", "day"),
-                            ("metric_type", "total_value"),
-                            ("since", &since),
-                            ("until", &until),
-                        ],
-                    )
-                })
-                .await?;
-            let total = |name: &str| {
-                totals
-                    .data
-                    .iter()
-                    .find(|i| i.name == name)
-                    .and_then(Insight::total)
-            };
-            let on_day = |name: &str| {
-                series.data.iter().find(|i| i.name == name).and_then(|i| {
-                    // A day's value carries the end of that day as `end_time`.
-                    i.series()
-                        .into_iter()
-                        .find(|(end, _)| (*end - time::Duration::seconds(1)).date() == *day)
-                        .map(|(_, v)| v)
-                })
-            };
-            out.push(AccountDay {
-                date: *day,
-                reach: on_day("reach"),
-                follower_delta: on_day("follower_count"),
-                views: total("views"),
-                accounts_engaged: total("accounts_engaged"),
-                total_interactions: total("total_interactions"),
-                profile_views: total("profile_views"),
-            });
-        }
-        Ok(out)
     }
 
     /// Trades this (short-lived, from OAuth) Instagram token for a 60-day one. Server-side
@@ -600,46 +356,24 @@ impl GraphClient {
     }
 }
 
-fn day_start(day: Date) -> i64 {
-    day.midnight().assume_utc().unix_timestamp()
+/// An answer as it came: status, usage (parsed and as sent), body.
+pub(super) struct RawAnswer {
+    pub status: u16,
+    pub usage: Usage,
+    /// `X-App-Usage` and `X-Business-Use-Case-Usage` as Meta sent them.
+    pub usage_headers: [Option<String>; 2],
+    pub body: String,
 }
 
-/// `url` with one query parameter replaced.
-fn with_param(url: &Url, name: &str, value: &str) -> Url {
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| k != name)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let mut out = url.clone();
-    out.query_pairs_mut()
-        .clear()
-        .extend_pairs(pairs)
-        .append_pair(name, value);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn with_param_replaces_only_that_parameter() {
-        let url =
-            Url::parse("http://h/v/1/media?fields=a%2Cb&limit=100&access_token=T&after=C").unwrap();
-        let out = with_param(&url, "fields", "x");
-        let pairs: Vec<(String, String)> = out
-            .query_pairs()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect();
-        assert!(pairs.contains(&("fields".into(), "x".into())));
-        assert!(pairs.contains(&("after".into(), "C".into())));
-        assert_eq!(pairs.iter().filter(|(k, _)| k == "fields").count(), 1);
-    }
-
-    #[test]
-    fn days_start_at_utc_midnight() {
-        let day = time::macros::date!(2026 - 11 - 23);
-        assert_eq!(day_start(day), 1_795_392_000);
+impl RawAnswer {
+    /// The body as `T` on success; Meta's error, classified by code, otherwise.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, GraphError> {
+        if (200..300).contains(&self.status) {
+            return serde_json::from_str(&self.body).map_err(|e| GraphError::Decode(e.to_string()));
+        }
+        Err(match serde_json::from_str::<Envelope>(&self.body) {
+            Ok(env) => GraphError::classify(self.status, env.error, self.usage.regain_access),
+            Err(_) => GraphError::unparsed(self.status, &self.body),
+        })
     }
 }

@@ -1,6 +1,8 @@
 //! Meta's error envelope and what each error means for us (DESIGN.md's table).
 //!
 //! Classification is by `error.code`, not HTTP status: Meta answers most errors with 400.
+//! Source of the table: Meta's graph-api/guides/error-handling ("Error Codes" and
+//! "Authentication Error Subcodes") and graph-api/overview/rate-limiting.
 
 use std::time::Duration;
 
@@ -13,7 +15,7 @@ pub struct Envelope {
     pub error: ErrorBody,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 pub struct ErrorBody {
     #[serde(default)]
     pub message: String,
@@ -27,14 +29,18 @@ pub struct ErrorBody {
     pub error_user_title: Option<String>,
     #[serde(default)]
     pub is_transient: Option<bool>,
+    /// Present on nested-field failures, e.g. `{"blame_field_specs":[[""]]}`.
+    #[serde(default)]
+    pub error_data: Option<serde_json::Value>,
     #[serde(default)]
     pub fbtrace_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum GraphError {
-    /// 190: the token expired (subcode 463), was revoked or is invalid; the user must log in again.
-    #[error("access token rejected (code 190, subcode {subcode:?}): {message}")]
+    /// 190 (any subcode), 102, or an OAuthException without a subcode that no other row
+    /// explains: the token expired, was revoked or is invalid; the user must log in again.
+    #[error("access token rejected (subcode {subcode:?}): {message}")]
     TokenInvalid {
         subcode: Option<i64>,
         message: String,
@@ -42,7 +48,8 @@ pub enum GraphError {
     /// 10 and 200–299: a permission is missing (or, for stories, too few viewers).
     #[error("permission missing (code {code}): {message}")]
     Permission { code: i64, message: String },
-    /// 4, 17, 32, 613, 80002: back off until `retry_after` (from the usage headers) has passed.
+    /// 4, 17, 32, 613, 80002 (throttling), 341 (app limit) and 368 (temporary policy block):
+    /// back off until `retry_after` (from the usage headers) has passed; nothing is broken.
     #[error("rate limited (code {code}), access returns in {retry_after:?}")]
     RateLimited {
         code: i64,
@@ -55,6 +62,10 @@ pub enum GraphError {
         subcode: Option<i64>,
         message: String,
     },
+    /// Code 1 "Please reduce the amount of data you're asking for": the same request fails
+    /// again, a smaller page may not (keboola/ex-facebook-graph-api#68 halves `limit`).
+    #[error("Meta asks for less data per request: {0}")]
+    TooMuchData(String),
     /// 1, 2, 5xx, timeouts, broken connections: worth retrying.
     #[error("transient Graph API failure: {0}")]
     Transient(String),
@@ -65,7 +76,9 @@ pub enum GraphError {
     Other { code: i64, message: String },
 }
 
-const RATE_LIMIT_CODES: [i64; 5] = [4, 17, 32, 613, 80002];
+const RATE_LIMIT_CODES: [i64; 7] = [4, 17, 32, 613, 80002, 341, 368];
+/// Subcode of "Media posted before business account conversion": no insights, ever.
+pub const POSTED_BEFORE_CONVERSION: i64 = 2108006;
 
 impl GraphError {
     pub fn is_transient(&self) -> bool {
@@ -76,7 +89,7 @@ impl GraphError {
     pub fn classify(status: u16, body: ErrorBody, regain_access: Option<Duration>) -> Self {
         let message = redact::url(&body.message);
         match body.code {
-            190 => GraphError::TokenInvalid {
+            190 | 102 => GraphError::TokenInvalid {
                 subcode: body.error_subcode,
                 message,
             },
@@ -93,8 +106,19 @@ impl GraphError {
                 subcode: body.error_subcode,
                 message,
             },
+            1 if message.to_lowercase().contains("reduce the amount of data") => {
+                GraphError::TooMuchData(message)
+            }
             1 | 2 => GraphError::Transient(message),
             _ if status >= 500 || body.is_transient == Some(true) => GraphError::Transient(message),
+            // "OAuthException: if no subcode is present, the login status or access token has
+            // expired, been revoked, or is otherwise invalid" (error-handling guide).
+            _ if body.kind.as_deref() == Some("OAuthException") && body.error_subcode.is_none() => {
+                GraphError::TokenInvalid {
+                    subcode: None,
+                    message,
+                }
+            }
             code => GraphError::Other { code, message },
         }
     }
@@ -136,9 +160,8 @@ mod tests {
             kind: Some("OAuthException".into()),
             code,
             error_subcode: subcode,
-            error_user_title: None,
-            is_transient: None,
             fbtrace_id: Some("AbC".into()),
+            ..ErrorBody::default()
         }
     }
 
@@ -160,7 +183,16 @@ mod tests {
                 "{code}"
             );
         }
-        for code in [4, 17, 32, 613, 80002] {
+        for (code, subcode) in [(190, None), (190, Some(460)), (190, Some(492)), (102, None)] {
+            assert!(
+                matches!(
+                    GraphError::classify(400, body(code, subcode), None),
+                    GraphError::TokenInvalid { .. }
+                ),
+                "{code}/{subcode:?}"
+            );
+        }
+        for code in [4, 17, 32, 613, 80002, 341, 368] {
             let wait = Some(Duration::from_secs(60));
             assert_eq!(
                 GraphError::classify(400, body(code, None), wait),
@@ -181,8 +213,22 @@ mod tests {
         assert!(GraphError::classify(500, body(1, None), None).is_transient());
         assert!(GraphError::classify(500, body(2, None), None).is_transient());
         assert!(GraphError::classify(503, body(9999, None), None).is_transient());
+        let mut less = body(1, None);
+        less.message =
+            "Please reduce the amount of data you're asking for, then retry your request".into();
+        assert!(matches!(
+            GraphError::classify(500, less, None),
+            GraphError::TooMuchData(_)
+        ));
+        // An OAuthException with no subcode that no row explains means the token is gone.
         assert!(matches!(
             GraphError::classify(400, body(9999, None), None),
+            GraphError::TokenInvalid { subcode: None, .. }
+        ));
+        let mut other = body(9999, Some(1));
+        other.kind = Some("GraphMethodException".into());
+        assert!(matches!(
+            GraphError::classify(400, other, None),
             GraphError::Other { code: 9999, .. }
         ));
     }

@@ -37,6 +37,11 @@ pub const FEED_AND_REELS: [&str; 7] = [
     "views",
 ];
 
+/// Feed videos published before reels existed (`VIDEO` with product type `FEED`) refuse
+/// `views` and `total_interactions` (airbytehq/airbyte#33989 and #62902; Airbyte asks such
+/// videos for a reduced set since).
+pub const LEGACY_FEED_VIDEO: [&str; 5] = ["reach", "likes", "comments", "saved", "shares"];
+
 /// Stories have no likes, comments or saves.
 pub const STORY: [&str; 5] = ["reach", "views", "shares", "total_interactions", "replies"];
 
@@ -45,6 +50,14 @@ pub fn for_product(product: ProductType) -> &'static [&'static str] {
         ProductType::Feed | ProductType::Reels => &FEED_AND_REELS,
         ProductType::Story => &STORY,
         ProductType::Other => &[],
+    }
+}
+
+/// The metrics to ask of one media, knowing its media type too.
+pub fn for_media(product: ProductType, media_type: Option<&str>) -> &'static [&'static str] {
+    match (product, media_type) {
+        (ProductType::Feed, Some("VIDEO")) => &LEGACY_FEED_VIDEO,
+        _ => for_product(product),
     }
 }
 
@@ -93,6 +106,14 @@ mod tests {
         }
         assert!(for_product(ProductType::Other).is_empty());
         assert!(!STORY.contains(&"likes"));
+    }
+
+    #[test]
+    fn legacy_feed_videos_are_not_asked_what_they_refuse() {
+        let set = for_media(ProductType::Feed, Some("VIDEO"));
+        assert!(!set.contains(&"views") && !set.contains(&"total_interactions"));
+        assert_eq!(for_media(ProductType::Reels, Some("VIDEO")), FEED_AND_REELS);
+        assert_eq!(for_media(ProductType::Feed, Some("IMAGE")), FEED_AND_REELS);
     }
 
     #[test]

@@ -2,19 +2,25 @@
 //! graph.instagram.com, Facebook Login on graph.facebook.com). See
 //! `../shared/reference/graph-api.md` for the facts this module is built on.
 
+pub mod account_insights;
 pub mod client;
 pub mod errors;
 pub mod hashtags;
+pub mod media_edge;
 pub mod metrics;
 pub mod models;
 pub mod oauth;
+pub mod probe;
 pub mod redact;
 pub mod retry;
 pub mod signed_request;
+pub mod token_info;
 pub mod usage;
 
+pub use account_insights::AccountDay;
 pub use client::{GraphClient, GraphConfig};
 pub use errors::GraphError;
+pub use media_edge::MediaWithMetrics;
 pub use models::AccessToken;
 
 /// Which login an account was connected with; decides host, token kind and refresh call.

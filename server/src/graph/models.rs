@@ -45,6 +45,29 @@ pub struct Page<T> {
 pub struct Paging {
     #[serde(default)]
     pub next: Option<String>,
+    #[serde(default)]
+    pub cursors: Option<Cursors>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Cursors {
+    #[serde(default)]
+    pub after: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Whether Meta says more items follow.
+    pub fn has_next(&self) -> bool {
+        self.paging.as_ref().is_some_and(|p| p.next.is_some())
+    }
+
+    /// The cursor after this page's last item.
+    pub fn after(&self) -> Option<&str> {
+        self.paging
+            .as_ref()
+            .and_then(|p| p.cursors.as_ref())
+            .and_then(|c| c.after.as_deref())
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -198,6 +221,27 @@ pub struct TokenGrant {
     /// Seconds; about 60 days for long-lived tokens.
     #[serde(default)]
     pub expires_in: Option<i64>,
+}
+
+/// `GET /debug_token` (graph.facebook.com, with an app token): what Meta knows of a token.
+/// Times are unix seconds; 0 means "never" for `expires_at` (Page tokens).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct TokenDebug {
+    #[serde(default)]
+    pub is_valid: bool,
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+    #[serde(default)]
+    pub data_access_expires_at: Option<i64>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DebugTokenAnswer {
+    pub data: TokenDebug,
 }
 
 /// Meta writes `2019-09-26T22:36:43+0000`: RFC 3339 but for the colon-less offset.

@@ -98,6 +98,8 @@ pub struct Post {
     pub media_type: &'static str,
     pub product: Product,
     pub timestamp: OffsetDateTime,
+    /// Posted before the account became a business account: Meta has no insights for it.
+    pub pre_conversion: bool,
     /// Lifetime values once settled; what is reported is these × growth(age).
     finals: Finals,
 }
@@ -181,7 +183,8 @@ impl Account {
         } else {
             Flavour::FacebookLogin
         };
-        let followers = (1_000.0 * 200f64.powf(rng.range(0.0, 1.0))) as i64;
+        let generated = (1_000.0 * 200f64.powf(rng.range(0.0, 1.0))) as i64;
+        let followers = config.followers.unwrap_or(generated);
         let first = config.start - Duration::days(i64::from(config.history_days));
         let span = config.start - first;
         // The history before the clock starts, then about as many posts a day after it.
@@ -207,11 +210,27 @@ impl Account {
                     media_type,
                     product,
                     timestamp: timestamp.replace_nanosecond(0).expect("0 ns is valid"),
-                    finals: finals(&mut r, followers as f64, product),
+                    pre_conversion: false,
+                    finals: finals(&mut r, followers.max(1) as f64, product),
                 }
             })
             .collect();
         posts.sort_by_key(|p| std::cmp::Reverse(p.timestamp));
+        // Odd ones out, spread evenly through the history (newest first) so that each lands
+        // on its own page of the media edge.
+        let history = posts.len() - future;
+        let spread = |n: usize, shift: usize| {
+            (0..n).map(move |k| {
+                ((2 * k + 1) * history / (2 * n.max(1)) + shift).min(history.max(1) - 1) + future
+            })
+        };
+        for i in spread(config.legacy_feed_videos, 0) {
+            posts[i].media_type = "VIDEO";
+            posts[i].product = Product::Feed;
+        }
+        for i in spread(config.pre_conversion_media, 7) {
+            posts[i].pre_conversion = true;
+        }
         let username = format!(
             "sim_{}_{}",
             ["studio", "cafe", "travel", "shop", "coach"][index % 5],
@@ -262,11 +281,12 @@ impl Account {
             media_type: if r.below(2) == 0 { "IMAGE" } else { "VIDEO" },
             product: Product::Story,
             timestamp,
+            pre_conversion: false,
             finals: finals(&mut r, self.followers_at_start as f64, Product::Story),
         })
     }
 
-    /// One day's account numbers (UTC day), deterministic per account and day.
+    /// One day's account numbers (a day of the insights zone), deterministic per account and day.
     pub fn day(&self, day: Date) -> BTreeMap<&'static str, i64> {
         let mut r = Rng::new(
             self.seed,
@@ -300,6 +320,11 @@ impl Account {
 }
 
 impl Post {
+    /// A feed video from before reels: it refuses `views` and `total_interactions`.
+    pub fn is_legacy_video(&self) -> bool {
+        self.media_type == "VIDEO" && self.product == Product::Feed
+    }
+
     /// Every metric this simulator knows, as of `now`; empty while Meta would have no data.
     pub fn metrics(&self, now: OffsetDateTime) -> BTreeMap<&'static str, i64> {
         let age = now - self.timestamp;

@@ -19,8 +19,17 @@ pub enum FaultKind {
     Slow(Duration),
     /// HTTP 200 with a truncated JSON body.
     Malformed,
-    /// Code 4, the app-level rate limit.
+    /// Code 4, the app-level rate limit, with no time to regain access.
     RateLimit,
+    /// Code 190 without a subcode (recorded on graph.instagram.com, bk-rs/instagram-apis-rs
+    /// `me_err__400.json`).
+    TokenNoSubcode,
+    /// Code 102, "Session key invalid or no longer valid" (graph-api/guides/error-handling).
+    SessionInvalid,
+    /// Code 341, "Application limit reached": temporary (graph-api/guides/error-handling).
+    AppLimit,
+    /// Code 368, "Temporarily blocked for policies violations" (graph-api/guides/error-handling).
+    PolicyBlock,
 }
 
 #[derive(Default)]
@@ -29,6 +38,8 @@ pub struct Faults {
     expiries: Mutex<HashMap<String, OffsetDateTime>>,
     revoked: Mutex<HashSet<(String, String)>>,
     rejected: Mutex<HashSet<(String, String)>>,
+    stories_refused: Mutex<HashSet<String>>,
+    max_page: Mutex<Option<usize>>,
 }
 
 impl Faults {
@@ -51,6 +62,26 @@ impl Faults {
     /// REELS, STORY) refuse `metric`, as some accounts saw for `shares` on images.
     pub fn reject_metric_for(&self, media_or_product_type: &str, metric: &str) {
         lock(&self.rejected).insert((media_or_product_type.to_owned(), metric.to_owned()));
+    }
+
+    /// The stories edge refuses `token` with code 10, as it may for an Instagram Login token
+    /// (the edge documents Facebook Login permissions only).
+    pub fn refuse_stories(&self, token: &str) {
+        lock(&self.stories_refused).insert(token.to_owned());
+    }
+
+    /// Edge pages of more than `items` answer code 1 "Please reduce the amount of data you're
+    /// asking for, then retry your request" (keboola/ex-facebook-graph-api#68).
+    pub fn limit_page_size(&self, items: usize) {
+        *lock(&self.max_page) = Some(items);
+    }
+
+    pub(super) fn stories_refused(&self, token: &str) -> bool {
+        lock(&self.stories_refused).contains(token)
+    }
+
+    pub(super) fn max_page(&self) -> Option<usize> {
+        *lock(&self.max_page)
     }
 
     pub(super) fn take(&self) -> Option<FaultKind> {

@@ -8,6 +8,7 @@
 //! graph.facebook.com.
 
 mod data;
+mod days;
 mod faults;
 mod oauth;
 mod reply;
@@ -16,7 +17,7 @@ pub(crate) mod rng;
 mod routes;
 mod support;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -43,6 +44,20 @@ pub struct SimConfig {
     pub api_version: String,
     /// Calls per token per rolling hour of simulated time before code 80002; `None` = no limit.
     pub call_budget: Option<u32>,
+    /// The zone whose midnights end Meta's days for account insights: Pacific time unless the
+    /// account has its own (instagram-platform/api-reference/instagram-user/insights).
+    pub insights_zone: String,
+    /// Every account starts with this many followers instead of a generated count (Meta
+    /// withholds follower metrics below 100).
+    pub followers: Option<i64>,
+    /// Feed videos from before reels (`VIDEO` + `FEED`) spread through each history.
+    pub legacy_feed_videos: usize,
+    /// Media posted before the account became a business account (no insights, 2108006).
+    pub pre_conversion_media: usize,
+    /// The media edge ignores `since`, as seen with Facebook Login.
+    pub ignore_media_since: bool,
+    /// Story `replies` always 0, as in the EU and Japan.
+    pub replies_always_zero: bool,
 }
 
 impl Default for SimConfig {
@@ -56,6 +71,12 @@ impl Default for SimConfig {
                 .expect("2026-11-23 12:00 UTC"),
             api_version: "v25.0".into(),
             call_budget: None,
+            insights_zone: "America/Los_Angeles".into(),
+            followers: None,
+            legacy_feed_videos: 0,
+            pre_conversion_media: 0,
+            ignore_media_since: false,
+            replies_always_zero: false,
         }
     }
 }
@@ -203,6 +224,32 @@ impl Simulator {
 
     pub fn request_count(&self) -> u64 {
         self.state.requests.load(Ordering::Relaxed)
+    }
+
+    /// The account's numbers for one day of its insights zone, as the insights edge reports
+    /// them (for tests to compare with what was stored).
+    pub fn account_day(
+        &self,
+        ig_user_id: &str,
+        day: time::Date,
+    ) -> Option<BTreeMap<&'static str, i64>> {
+        self.state
+            .accounts
+            .iter()
+            .find(|a| a.ig_user_id == ig_user_id)
+            .map(|a| a.day(day))
+    }
+
+    /// Ids of the media that refuse some metric (legacy feed videos, pre-conversion media).
+    pub fn refusing_media(&self, ig_user_id: &str) -> Vec<String> {
+        self.state
+            .accounts
+            .iter()
+            .filter(|a| a.ig_user_id == ig_user_id)
+            .flat_map(|a| a.posts.iter())
+            .filter(|p| p.pre_conversion || p.is_legacy_video())
+            .map(|p| p.id.clone())
+            .collect()
     }
 }
 

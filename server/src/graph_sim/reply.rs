@@ -41,6 +41,17 @@ impl Reply {
     /// Meta's envelope. Client errors come back as HTTP 400 and transient ones as 500
     /// (the exact status mapping is unverified in the reference; clients must classify by code).
     pub fn error(code: i64, subcode: Option<i64>, kind: &str, message: &str) -> Self {
+        Self::error_with(code, subcode, kind, message, json!({}))
+    }
+
+    /// The envelope with more keys (`error_data`, `error_user_title`, `error_user_msg`).
+    pub fn error_with(
+        code: i64,
+        subcode: Option<i64>,
+        kind: &str,
+        message: &str,
+        extra: Value,
+    ) -> Self {
         let status = match code {
             1 | 2 => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
@@ -55,6 +66,9 @@ impl Reply {
         if let Some(sub) = subcode {
             error["error_subcode"] = json!(sub);
         }
+        if let (Some(error), Value::Object(extra)) = (error.as_object_mut(), extra) {
+            error.extend(extra);
+        }
         Self {
             status,
             body: json!({ "error": error }).to_string(),
@@ -64,6 +78,23 @@ impl Reply {
 
     pub fn bad_parameter(message: &str) -> Self {
         Self::error(100, None, "OAuthException", message)
+    }
+
+    /// "Media posted before business account conversion", as recorded by Airbyte
+    /// (airbytehq/airbyte#1814) and Keboola (keboola/ex-facebook-graph-api#35): the same body
+    /// for the media's own insights and for a media-edge page that expands them.
+    pub fn posted_before_conversion() -> Self {
+        Self::error_with(
+            100,
+            Some(2108006),
+            "OAuthException",
+            "Invalid parameter",
+            json!({
+                "error_data": { "blame_field_specs": [[""]] },
+                "error_user_title": "Media posted before business account conversion",
+                "error_user_msg": "The media was posted before the most recent time that the user's account was converted to a business account from a personal account.",
+            }),
+        )
     }
 
     pub fn no_such_object(id: &str) -> Self {
@@ -76,6 +107,20 @@ impl Reply {
                  missing permissions, or does not support this operation."
             ),
         )
+    }
+
+    /// An error raised by an expanded field, naming it in `error_data.blame_field_specs` as
+    /// Meta does for nested failures (keboola/ex-facebook-graph-api#35) unless already named.
+    pub fn with_blame(mut self, field: &str) -> Self {
+        if let Ok(mut body) = serde_json::from_str::<Value>(&self.body) {
+            if let Some(error) = body.get_mut("error").and_then(Value::as_object_mut) {
+                error
+                    .entry("error_data")
+                    .or_insert_with(|| json!({ "blame_field_specs": [[field]] }));
+                self.body = body.to_string();
+            }
+        }
+        self
     }
 
     pub fn with_usage(mut self, usage: Usage) -> Self {

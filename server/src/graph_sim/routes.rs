@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use time::{Date, Duration, OffsetDateTime};
 
 use super::data::{Account, Post, Product};
+use super::days::Days;
 use super::faults::FaultKind;
 use super::reply::{Answer, Reply, Usage};
 use super::{lock, support, Flavour, State, Token, REFRESH_MIN_AGE, TOKEN_LIFETIME};
@@ -34,6 +35,9 @@ const TOTAL_ONLY: [&str; 10] = [
 ];
 const SERIES: [&str; 2] = ["reach", "follower_count"];
 const MAX_WINDOW: Duration = Duration::days(30);
+/// Data access expires 90 days after the person last used the app
+/// (facebook-login/guides/access-tokens/data-access-expiration).
+const DATA_ACCESS_LIFETIME: Duration = Duration::days(90);
 
 pub fn router(state: Arc<State>) -> Router {
     Router::new()
@@ -53,6 +57,8 @@ struct Call<'a> {
     root: String,
     path: String,
     params: Params,
+    /// The token from an `Authorization` header, when sent that way.
+    bearer: Option<String>,
     now: OffsetDateTime,
 }
 
@@ -85,6 +91,36 @@ async fn handle(
             )
             .into_response();
         }
+        Some(FaultKind::TokenNoSubcode) => {
+            return Reply::error(190, None, "OAuthException", "Error validating access token: Session has expired on Wednesday, 26-Oct-22 20:00:00 PDT. The current time is Wednesday, 26-Oct-22 21:51:57 PDT.").into_response();
+        }
+        Some(FaultKind::SessionInvalid) => {
+            return Reply::error(
+                102,
+                None,
+                "OAuthException",
+                "(#102) Session key invalid or no longer valid",
+            )
+            .into_response();
+        }
+        Some(FaultKind::AppLimit) => {
+            return Reply::error(
+                341,
+                None,
+                "OAuthException",
+                "(#341) Application limit reached",
+            )
+            .into_response();
+        }
+        Some(FaultKind::PolicyBlock) => {
+            return Reply::error(
+                368,
+                None,
+                "OAuthException",
+                "(#368) Temporarily blocked for policies violations",
+            )
+            .into_response();
+        }
         None => {}
     }
     let flavour = match host.as_str() {
@@ -96,12 +132,24 @@ async fn handle(
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
+    // Meta takes the token as `access_token` or as an OAuth 2.0 bearer header
+    // (graph-api/overview "Access tokens"; RFC 6750), and production clients use both.
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+                .or_else(|| h.strip_prefix("OAuth "))
+        })
+        .map(|t| t.trim().to_owned());
     let call = Call {
         state: &state,
         flavour,
         root: format!("http://{authority}/{host}"),
         path: rest.clone(),
         params,
+        bearer,
         now: state.now(),
     };
     match call.answer() {
@@ -172,6 +220,7 @@ impl Call<'_> {
         match (self.flavour, segments.as_slice()) {
             (Flavour::FacebookLogin, ["oauth", "access_token"]) => return self.facebook_exchange(),
             (Flavour::InstagramLogin, ["access_token"]) => return self.instagram_exchange(),
+            (Flavour::FacebookLogin, ["debug_token"]) => return self.debug_token(),
             _ => {}
         }
         let (token_text, token) = self.authenticate()?;
@@ -215,7 +264,7 @@ impl Call<'_> {
     }
 
     fn authenticate(&self) -> Result<(String, Token), Reply> {
-        let Some(text) = self.param("access_token") else {
+        let Some(text) = self.param("access_token").or(self.bearer.as_deref()) else {
             return Err(Reply::error(
                 2500,
                 None,
@@ -321,10 +370,15 @@ impl Call<'_> {
         for field in split_fields(fields) {
             let value = match field {
                 "id" => json!(account.ig_user_id),
-                "ig_id" => json!(account.page_id.len() as i64 * 1_000_003),
+                // A number on the user node (airbytehq/airbyte users.json fixture).
+                "ig_id" => json!(account.page_id[..9].parse::<i64>().unwrap_or(1)),
                 "username" => json!(account.username),
                 "name" => json!(account.name),
                 "biography" => json!("Simulated account for Instalytics."),
+                "website" => json!(format!("https://example.com/{}", account.username)),
+                // Facebook Login only (instagram-platform/instagram-graph-api/reference/ig-user).
+                "has_profile_pic" if self.flavour == Flavour::FacebookLogin => json!(true),
+                "is_published" if self.flavour == Flavour::FacebookLogin => json!(true),
                 "profile_picture_url" => json!(format!(
                     "https://scontent.example/{}.jpg",
                     account.ig_user_id
@@ -357,19 +411,24 @@ impl Call<'_> {
             .ok_or_else(|| Reply::no_such_object(id))
     }
 
+    /// A media node with the asked fields. Every field the IG Media reference documents is
+    /// served (instagram-platform/reference/instagram-media): `ig_id`, `shortcode`,
+    /// `is_comment_enabled`, `owner`, `children` included; anything else is refused as Meta
+    /// refuses it. Expanded insights that one item refuses fail the whole request.
     fn media_json(&self, post: &Post, token: &str, account: &Account) -> Result<Value, Reply> {
         let fields = self.param("fields").unwrap_or("id");
         let mut out = serde_json::Map::from_iter([("id".to_owned(), json!(post.id))]);
         let (likes, comments) = post.counts(self.now);
+        let shortcode = &post.id[post.id.len() - 11..];
         for field in split_fields(fields) {
             if let Some(list) = field
                 .strip_prefix("insights.metric(")
                 .and_then(|f| f.strip_suffix(')'))
             {
-                out.insert(
-                    "insights".into(),
-                    json!({ "data": self.media_insights(post, token, &metric_list(list))? }),
-                );
+                let data = self
+                    .media_insights(post, token, &metric_list(list))
+                    .map_err(|refusal| refusal.with_blame("insights"))?;
+                out.insert("insights".into(), json!({ "data": data }));
                 continue;
             }
             if field.starts_with("insights") {
@@ -377,15 +436,24 @@ impl Call<'_> {
                     "(#100) For field 'insights': The parameter metric is required",
                 ));
             }
+            if let Some(spec) = field.strip_prefix("children") {
+                // Albums only; `children{a,b}` expands each child (no permalink on children).
+                if post.media_type == "CAROUSEL_ALBUM" {
+                    out.insert("children".into(), self.children(post, spec)?);
+                }
+                continue;
+            }
             let value = match field {
                 "id" => json!(post.id),
+                // A string on media (airbytehq/airbyte media.json fixture).
+                "ig_id" => json!(post.id[3..].to_string()),
                 "caption" => json!(post.caption),
                 "media_type" => json!(post.media_type),
                 "media_product_type" => json!(post.product.api_name()),
-                "permalink" => json!(format!(
-                    "https://www.instagram.com/p/{}/",
-                    &post.id[post.id.len() - 11..]
-                )),
+                "permalink" => json!(format!("https://www.instagram.com/p/{shortcode}/")),
+                "shortcode" => json!(shortcode),
+                "is_comment_enabled" => json!(true),
+                "owner" => json!({ "id": account.ig_user_id }),
                 // Meta sends thumbnail_url for videos only.
                 "thumbnail_url" if post.media_type == "VIDEO" => {
                     json!(format!("https://scontent.example/{}_t.jpg", post.id))
@@ -408,6 +476,37 @@ impl Call<'_> {
         Ok(Value::Object(out))
     }
 
+    /// An album's children: ids, or the fields named in `{…}` (`children{id,media_type}`).
+    fn children(&self, post: &Post, spec: &str) -> Result<Value, Reply> {
+        let wanted = spec
+            .strip_prefix('{')
+            .and_then(|s| s.strip_suffix('}'))
+            .map_or_else(|| vec!["id"], split_fields);
+        let data: Vec<Value> = (1..=3)
+            .map(|n| {
+                let id = format!("{}{n}", &post.id[..post.id.len() - 1]);
+                let mut child = serde_json::Map::from_iter([("id".to_owned(), json!(id))]);
+                for field in &wanted {
+                    let value = match *field {
+                        "id" => json!(id),
+                        "media_type" => json!("IMAGE"),
+                        "media_url" => json!(format!("https://scontent.example/{id}.jpg")),
+                        "timestamp" => json!(graph_time(post.timestamp)),
+                        "username" | "permalink" | "thumbnail_url" => continue,
+                        other => {
+                            return Err(Reply::bad_parameter(&format!(
+                                "(#100) Tried accessing nonexisting field ({other}) on node type (IGMedia)"
+                            )))
+                        }
+                    };
+                    child.insert((*field).to_owned(), value);
+                }
+                Ok(Value::Object(child))
+            })
+            .collect::<Result<_, Reply>>()?;
+        Ok(json!({ "data": data }))
+    }
+
     /// Lifetime metrics of one media, or the refusal that fails the whole request.
     fn media_insights(
         &self,
@@ -427,6 +526,9 @@ impl Call<'_> {
                 "OAuthException",
                 "(#10) Application does not have permission for this action",
             ));
+        }
+        if post.pre_conversion {
+            return Err(Reply::posted_before_conversion());
         }
         for metric in metrics {
             support::check(post.product, post.media_type, metric)
@@ -456,10 +558,16 @@ impl Call<'_> {
         Ok(metrics
             .iter()
             .map(|m| {
+                // EU and Japanese stories report no replies (instagram-media/insights).
+                let value = if *m == "replies" && self.state.config.replies_always_zero {
+                    0
+                } else {
+                    values.get(m).copied().unwrap_or(0)
+                };
                 json!({
                     "name": m,
                     "period": "lifetime",
-                    "values": [{ "value": values.get(m).copied().unwrap_or(0) }],
+                    "values": [{ "value": value }],
                     "title": title(m),
                     "description": format!("The {} of this media.", m.replace('_', " ")),
                     "id": format!("{}/insights/{m}/lifetime", post.id),
@@ -470,8 +578,18 @@ impl Call<'_> {
 
     /// `/media` (posts and reels) or `/stories` (the last 24 h), newest first, cursor-paged.
     fn media_edge(&self, account: &Account, token: &str, stories: bool) -> Answer {
-        let since = self.time_param("since")?;
-        let until = self.time_param("until")?;
+        if stories && self.state.faults.stories_refused(token) {
+            return Err(Reply::error(
+                10,
+                None,
+                "OAuthException",
+                "(#10) Application does not have permission for this action",
+            ));
+        }
+        // Time-based paging is documented on the media edge but not always honoured.
+        let honours_since = stories || !self.state.config.ignore_media_since;
+        let since = self.time_param("since")?.filter(|_| honours_since);
+        let until = self.time_param("until")?.filter(|_| honours_since);
         let limit: usize = match self.param("limit") {
             None => 25,
             Some(l) => l
@@ -479,6 +597,14 @@ impl Call<'_> {
                 .map_err(|_| Reply::bad_parameter("(#100) Param limit must be a number"))?
                 .clamp(1, 100),
         };
+        if self.state.faults.max_page().is_some_and(|max| limit > max) {
+            return Err(Reply::error(
+                1,
+                None,
+                "OAuthException",
+                "Please reduce the amount of data you're asking for, then retry your request",
+            ));
+        }
         let items: Vec<Post> = if stories {
             account.live_stories(self.now)
         } else {
@@ -513,36 +639,39 @@ impl Call<'_> {
             .iter()
             .map(|p| self.media_json(p, token, account))
             .collect::<Result<_, _>>()?;
-        let mut paging = json!({});
-        if let (Some(first), Some(last)) = (shown.first(), shown.last()) {
-            paging["cursors"] =
-                json!({ "before": encode_cursor(first), "after": encode_cursor(last) });
-            if start + shown.len() < items.len() {
-                paging["next"] = json!(self.url_with("after", &encode_cursor(last)));
-            }
+        // An empty answer carries no `paging` at all, as in Meta's own media-edge sample
+        // (instagram-platform/instagram-graph-api/reference/ig-user/media).
+        let (Some(first), Some(last)) = (shown.first(), shown.last()) else {
+            return Ok(Reply::json(json!({ "data": page })));
+        };
+        let mut paging =
+            json!({ "cursors": { "before": encode_cursor(first), "after": encode_cursor(last) } });
+        if start + shown.len() < items.len() {
+            paging["next"] = json!(self.url_with(&[("after", &encode_cursor(last))]));
         }
         Ok(Reply::json(json!({ "data": page, "paging": paging })))
     }
 
+    /// `since`/`until`: unix seconds or a date/time Meta can parse (graph-api/results,
+    /// "Time-based Pagination": "a Unix timestamp or a strtotime data value").
     fn time_param(&self, name: &str) -> Result<Option<OffsetDateTime>, Reply> {
         self.param(name)
             .map(|v| {
-                v.parse::<i64>()
-                    .ok()
-                    .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
-                    .ok_or_else(|| {
-                        Reply::bad_parameter(&format!(
-                            "(#100) Param {name} must be a unix timestamp"
-                        ))
-                    })
+                parse_time(v).ok_or_else(|| {
+                    Reply::bad_parameter(&format!(
+                        "(#100) Param {name} must be a unix timestamp or a date/time string"
+                    ))
+                })
             })
             .transpose()
     }
 
-    /// This call's URL with one parameter replaced: how Meta builds `paging.next`.
-    fn url_with(&self, name: &str, value: &str) -> String {
+    /// This call's URL with some parameters replaced: how Meta builds `paging` URLs.
+    fn url_with(&self, replaced: &[(&str, &str)]) -> String {
         let mut params = self.params.clone();
-        params.insert(name.to_owned(), value.to_owned());
+        for (name, value) in replaced {
+            params.insert((*name).to_owned(), (*value).to_owned());
+        }
         let query: Vec<String> = params
             .iter()
             .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
@@ -596,25 +725,41 @@ impl Call<'_> {
                 "(#100) follower_count does not support the total_value metric_type",
             ));
         }
+        // Without bounds Meta answers yesterday and today (instagram-user/insights).
         let until = self.time_param("until")?.unwrap_or(self.now);
         let since = self
             .time_param("since")?
-            .unwrap_or(until - Duration::days(1));
+            .unwrap_or(until - Duration::days(2));
         if until - since > MAX_WINDOW {
             return Err(Reply::bad_parameter(
                 "(#100) There cannot be more than 30 days (2592000 s) between since and until",
             ));
         }
-        let days: Vec<Date> = std::iter::successors(Some(since.date()), |d| d.next_day())
-            .take_while(|d| {
-                d.midnight().assume_utc() < until && d.midnight().assume_utc() < self.now
-            })
-            .collect();
+        // Below 100 followers Meta has no follower metrics ("not available for IG users with
+        // fewer than 100 followers", instagram-user/insights): the answer comes back empty.
+        if metrics.contains(&"follower_count") && account.followers_at_start < 100 {
+            return Ok(Reply::json(json!({ "data": [] })));
+        }
+        // Days of the insights zone, complete ones only: a series reports each day ending
+        // after `since` and by `until`; a total sums the days lying wholly inside the window.
+        let days = Days::new(&self.state.config.insights_zone);
+        let last = days.date_of(until.min(self.now));
+        let reported: Vec<Date> =
+            std::iter::successors(Some(days.date_of(since)), |d| d.next_day())
+                .take_while(|d| *d <= last)
+                .filter(|d| days.end(*d) <= self.now && days.end(*d) <= until)
+                .filter(|d| {
+                    if total {
+                        days.start(*d) >= since
+                    } else {
+                        days.end(*d) > since
+                    }
+                })
+                .collect();
         let per_day: Vec<(Date, BTreeMap<&str, i64>)> =
-            days.iter().map(|d| (*d, account.day(*d))).collect();
+            reported.iter().map(|d| (*d, account.day(*d))).collect();
         let data: Vec<Value> = metrics
             .iter()
-            .filter(|m| per_day.iter().all(|(_, v)| v.contains_key(*m)))
             .map(|m| {
                 let mut item = json!({
                     "name": m, "period": "day", "title": title(m),
@@ -626,12 +771,77 @@ impl Call<'_> {
                 } else {
                     item["values"] = per_day
                         .iter()
-                        .map(|(d, v)| json!({ "value": v[*m], "end_time": graph_time(d.next_day().unwrap_or(*d).midnight().assume_utc()) }))
+                        .map(|(d, v)| json!({ "value": v[*m], "end_time": graph_time(days.end(*d)) }))
                         .collect();
                 }
                 item
             })
             .collect();
+        // `previous`/`next` fetch the window before and after (instagram-user/insights:
+        // "The pagination cursors (previous and next) fetch the next time window").
+        let span = until - since;
+        let window = |from: OffsetDateTime, to: OffsetDateTime| {
+            self.url_with(&[
+                ("since", &from.unix_timestamp().to_string()),
+                ("until", &to.unix_timestamp().to_string()),
+            ])
+        };
+        Ok(Reply::json(json!({
+            "data": data,
+            "paging": {
+                "previous": window(since - span, since),
+                "next": window(until, until + span),
+            }
+        })))
+    }
+
+    /// `GET /debug_token?input_token=…&access_token={app-id}|{app-secret}`
+    /// (facebook-login/guides/access-tokens/debugging): what Meta knows of a token.
+    fn debug_token(&self) -> Answer {
+        let app = self.param("access_token").or(self.bearer.as_deref());
+        if !app.is_some_and(|t| t.contains('|')) {
+            return Err(Reply::error(
+                190,
+                None,
+                "OAuthException",
+                "Invalid OAuth access token signature.",
+            ));
+        }
+        let Some(input) = self.param("input_token") else {
+            return Err(Reply::bad_parameter(
+                "(#100) The parameter input_token is required",
+            ));
+        };
+        let token = lock(&self.state.tokens).get(input).cloned();
+        let Some(token) = token else {
+            return Ok(Reply::json(json!({ "data": {
+                "error": { "code": 190, "message": "Invalid OAuth access token.", "subcode": 467 },
+                "is_valid": false, "scopes": [],
+            }})));
+        };
+        let natural = token.issued + TOKEN_LIFETIME;
+        let expires = self
+            .state
+            .faults
+            .expiry(input)
+            .map_or(natural, |e| e.min(natural));
+        let account = &self.state.accounts[token.account];
+        let mut data = json!({
+            "app_id": "1234", "type": "USER", "application": "Instalytics simulator",
+            "data_access_expires_at": (token.issued + DATA_ACCESS_LIFETIME).unix_timestamp(),
+            "expires_at": expires.unix_timestamp(),
+            "is_valid": self.now < expires,
+            "issued_at": token.issued.unix_timestamp(),
+            "scopes": ["instagram_basic", "instagram_manage_insights", "pages_show_list", "pages_read_engagement"],
+            "granular_scopes": [
+                { "scope": "instagram_basic", "target_ids": [account.ig_user_id] },
+                { "scope": "pages_show_list", "target_ids": [account.page_id] },
+            ],
+            "user_id": format!("{}1", account.page_id),
+        });
+        if self.now >= expires {
+            data["error"] = json!({ "code": 190, "subcode": 463, "message": format!("Error validating access token: Session has expired on {}.", graph_time(expires)) });
+        }
         Ok(Reply::json(json!({ "data": data })))
     }
 
@@ -715,6 +925,31 @@ fn cursor_text(unix: i64, id: &str) -> String {
 fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
     let (unix, id) = cursor.strip_prefix("QVFI")?.split_once('.')?;
     Some((i64::from_str_radix(unix, 16).ok()?, id.to_owned()))
+}
+
+/// Unix seconds, RFC 3339 (`+00:00` or Meta's `+0000`), a date-time without zone (UTC), or a
+/// bare date (its UTC midnight).
+fn parse_time(text: &str) -> Option<OffsetDateTime> {
+    use time::format_description::well_known::Rfc3339;
+    use time::macros::format_description;
+    let text = text.trim();
+    if let Ok(unix) = text.parse::<i64>() {
+        return OffsetDateTime::from_unix_timestamp(unix).ok();
+    }
+    if let Ok(t) = crate::graph::models::parse_graph_time(text) {
+        return Some(t);
+    }
+    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Some(t);
+    }
+    let naive = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    if let Ok(t) = time::PrimitiveDateTime::parse(text, naive) {
+        return Some(t.assume_utc());
+    }
+    let date = format_description!("[year]-[month]-[day]");
+    Date::parse(text, date)
+        .ok()
+        .map(|d| d.midnight().assume_utc())
 }
 
 fn encode(text: &str) -> String {

@@ -74,6 +74,15 @@ pub fn check(product: Product, media_type: &str, metric: &str) -> Result<(), Str
             KNOWN.join(", ")
         ));
     }
+    // Feed videos from before reels refuse the newer totals (airbytehq/airbyte#33989, #62902).
+    if product == Product::Feed
+        && media_type == "VIDEO"
+        && matches!(metric, "views" | "total_interactions")
+    {
+        return Err(format!(
+            "(#100) The Media Insights API does not support the {metric} metric for this media product type"
+        ));
+    }
     if !supported(product, metric) {
         return Err(format!(
             "(#100) The Media Insights API does not support the {metric} metric for this media product type"
@@ -94,6 +103,16 @@ mod tests {
         }
         assert!(check(Product::Story, "IMAGE", "likes").is_err());
         assert!(check(Product::Story, "VIDEO", "replies").is_ok());
+    }
+
+    #[test]
+    fn legacy_feed_videos_refuse_views_and_total_interactions_only() {
+        assert!(check(Product::Feed, "VIDEO", "views").is_err());
+        assert!(check(Product::Feed, "VIDEO", "total_interactions").is_err());
+        assert!(check(Product::Feed, "VIDEO", "reach").is_ok());
+        for m in crate::graph::metrics::LEGACY_FEED_VIDEO {
+            assert!(check(Product::Feed, "VIDEO", m).is_ok(), "{m}");
+        }
     }
 
     #[test]

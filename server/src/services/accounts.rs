@@ -62,7 +62,15 @@ fn other(flavour: Flavour) -> Flavour {
     }
 }
 
+/// Warn this long before a token or its data access ends, so an admin can reconnect in time.
+const EXPIRY_WARNING: i64 = 7 * 86_400;
+
 fn summary(row: accounts::Model, syncing: bool) -> AccountSummary {
+    let now = unix_now();
+    let expires_soon = [row.token_expires_at, row.data_access_expires_at]
+        .into_iter()
+        .flatten()
+        .any(|at| at - now <= EXPIRY_WARNING);
     AccountSummary {
         id: row.id,
         ig_user_id: row.ig_user_id,
@@ -81,6 +89,8 @@ fn summary(row: accounts::Model, syncing: bool) -> AccountSummary {
         sync_requested: row.sync_requested,
         last_sync: row.last_sync_at.map(utc),
         token_expires: row.token_expires_at.map(utc),
+        data_access_expires: row.data_access_expires_at.map(utc),
+        expires_soon,
     }
 }
 

@@ -95,6 +95,7 @@ impl AccountStore {
             token: Set(new.token),
             token_issued_at: Set(now),
             token_expires_at: Set(new.token_expires_at),
+            data_access_expires_at: Set(None),
             next_sync_at: Set(now),
             sync_requested: Set(true),
             last_sync_at: Set(None),
@@ -120,6 +121,7 @@ impl AccountStore {
                         C::Token,
                         C::TokenIssuedAt,
                         C::TokenExpiresAt,
+                        C::DataAccessExpiresAt,
                         C::NextSyncAt,
                         C::SyncRequested,
                     ])

@@ -79,6 +79,15 @@ pub struct SyncBatch {
     pub days: Vec<(Date, DayRow)>,
     /// A refreshed token and its expiry, stored with the data it was used for.
     pub new_token: Option<(SealedToken, Option<i64>)>,
+    /// What `debug_token` said of the current token (Facebook Login).
+    pub token_expiry: Option<TokenExpiry>,
+}
+
+/// A token's end and its data access's end, unix seconds, as Meta reports them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenExpiry {
+    pub expires_at: Option<i64>,
+    pub data_access_expires_at: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -186,6 +195,10 @@ async fn write_profile(txn: &impl ConnectionTrait, batch: &SyncBatch) -> Result<
         media_count: Set(p.media_count),
         ..Default::default()
     };
+    if let Some(expiry) = batch.token_expiry {
+        row.token_expires_at = Set(expiry.expires_at);
+        row.data_access_expires_at = Set(expiry.data_access_expires_at);
+    }
     if let Some((token, expires)) = &batch.new_token {
         row.token = Set(token.clone());
         row.token_expires_at = Set(*expires);

@@ -12,13 +12,15 @@ use tracing::{info, instrument, warn};
 
 use super::policy;
 use crate::crypto::Cipher;
-use crate::graph::client::MediaWithMetrics;
 use crate::graph::metrics::ProductType;
+use crate::graph::MediaWithMetrics;
 use crate::graph::{hashtags, AccessToken, GraphClient, GraphConfig, GraphError};
 use crate::store::accounts::AccountStore;
 use crate::store::entities::accounts::{self, SealedToken};
 use crate::store::entities::sync_runs::DbOutcome;
-use crate::store::series::{DayRow, MediaRow, ProfileRow, SeriesStore, SnapshotRow, SyncBatch};
+use crate::store::series::{
+    DayRow, MediaRow, ProfileRow, SeriesStore, SnapshotRow, SyncBatch, TokenExpiry,
+};
 use crate::store::sync_runs::{RunEnd, SyncRunStore};
 use crate::store::StoreError;
 
@@ -80,9 +82,10 @@ pub async fn run(
 
     let (requests, result) = collect(ctx, account, settings, now, cancel).await;
     let result = match result {
-        Ok(batch) => SeriesStore::new(ctx.db.clone())
+        Ok(Collected { batch, skipped }) => SeriesStore::new(ctx.db.clone())
             .write(batch)
             .await
+            .map(|rows| (rows, skipped))
             .map_err(Failure::from),
         Err(e) => Err(e),
     };
@@ -90,19 +93,23 @@ pub async fn run(
     let unit = crate::graph::retry::jitter_unit();
     let accounts = AccountStore::new(ctx.db.clone());
     let report = match result {
-        Ok(rows) => {
+        Ok((rows, skipped)) => {
             accounts
                 .record(
                     account.id,
                     policy::after_success(at, settings.interval_secs, unit),
                 )
                 .await?;
-            info!(requests, rows, "sync done");
+            info!(requests, rows, ?skipped, "sync done");
             Report {
-                outcome: DbOutcome::Ok,
+                outcome: if skipped.is_some() {
+                    DbOutcome::Partial
+                } else {
+                    DbOutcome::Ok
+                },
                 requests,
                 rows,
-                error: None,
+                error: skipped,
             }
         }
         Err(failure) => {
@@ -142,6 +149,12 @@ pub async fn run(
     Ok(report)
 }
 
+/// What one poll read: the batch to write, and what best-effort part was skipped and why.
+struct Collected {
+    batch: SyncBatch,
+    skipped: Option<String>,
+}
+
 /// Reads everything one poll stores; returns the requests used whatever happened.
 async fn collect(
     ctx: &SyncContext,
@@ -149,7 +162,7 @@ async fn collect(
     settings: SyncSettings,
     now: OffsetDateTime,
     cancel: &CancellationToken,
-) -> (u32, Result<SyncBatch, Failure>) {
+) -> (u32, Result<Collected, Failure>) {
     let token = match ctx.cipher.open(&account.token.0, &account.ig_user_id) {
         Ok(token) => AccessToken::new(token),
         Err(e) => return (0, Err(e.into())),
@@ -173,21 +186,39 @@ async fn fetch(
     account: &accounts::Model,
     settings: SyncSettings,
     now: OffsetDateTime,
-) -> Result<SyncBatch, Failure> {
+) -> Result<Collected, Failure> {
     let ig = &account.ig_user_id;
     let profile = client.profile(ig).await?;
     let since = now - time::Duration::days(i64::from(settings.lookback_days));
     let mut media = client.media_since(ig, since).await?;
-    media.extend(client.stories(ig).await?);
+    // Stories are best effort: the edge documents Facebook Login permissions only, and a
+    // refusal must not cost the posts. Earlier story data stays as it was.
+    let skipped = match client.stories(ig).await {
+        Ok(stories) => {
+            media.extend(stories);
+            None
+        }
+        Err(e) if policy::fails_the_sync(&e) => return Err(e.into()),
+        Err(e) => {
+            warn!(error = %e, "stories skipped");
+            Some(format!("Stories skipped: {e}"))
+        }
+    };
     let today = now.date();
-    let days: Vec<Date> = (0..INSIGHT_DAYS)
+    // Today, which Meta has not reported yet, and the days before it, which it revises.
+    let days: Vec<Date> = (0..=INSIGHT_DAYS)
         .rev()
         .map(|back| today - time::Duration::days(back))
         .collect();
     let insights = client.account_days(ig, &days).await?;
     let new_token = refresh(ctx, client, account, now).await?;
+    let token_expiry = if new_token.is_some() {
+        None
+    } else {
+        token_expiry(client).await?
+    };
 
-    Ok(SyncBatch {
+    let batch = SyncBatch {
         account_id: account.id,
         captured_at: now.unix_timestamp(),
         today,
@@ -217,7 +248,26 @@ async fn fetch(
             })
             .collect(),
         new_token,
-    })
+        token_expiry,
+    };
+    Ok(Collected { batch, skipped })
+}
+
+/// What `debug_token` says of a Facebook Login token, when the app is configured. Only an
+/// invalid token fails the sync; the lookup itself is best effort.
+async fn token_expiry(client: &GraphClient) -> Result<Option<TokenExpiry>, GraphError> {
+    match client.debug_token().await {
+        Ok(info) => Ok(info.map(|t| TokenExpiry {
+            // 0 means "never" (a Page token).
+            expires_at: t.expires_at.filter(|at| *at > 0),
+            data_access_expires_at: t.data_access_expires_at.filter(|at| *at > 0),
+        })),
+        Err(e @ GraphError::TokenInvalid { .. }) => Err(e),
+        Err(e) => {
+            warn!(error = %e, "debug_token failed; expiry not updated");
+            Ok(None)
+        }
+    }
 }
 
 /// Renews the token when it is due. Only an invalid token fails the sync; any other refresh

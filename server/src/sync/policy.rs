@@ -88,6 +88,15 @@ pub fn after_error(
     }
 }
 
+/// Whether a failure of a best-effort part (stories) fails the whole sync: only when it says
+/// something of every call (the token is gone, or Meta asks us to stop calling).
+pub fn fails_the_sync(err: &GraphError) -> bool {
+    matches!(
+        err,
+        GraphError::TokenInvalid { .. } | GraphError::RateLimited { .. }
+    )
+}
+
 /// Whether to renew the token during this sync. Facebook Login tokens are renewed by an
 /// exchange that needs the app's id and secret, so only when those are configured.
 pub fn refresh_due(
@@ -170,6 +179,19 @@ mod tests {
         assert_eq!(change.status, DbStatus::PermissionMissing);
         assert!(change.detail.unwrap().contains("instagram_manage_insights"));
         assert_eq!(change.next_sync_at, NOW + HOUR);
+    }
+
+    #[test]
+    fn only_token_and_rate_limit_failures_sink_a_best_effort_part() {
+        assert!(fails_the_sync(&GraphError::TokenInvalid {
+            subcode: None,
+            message: String::new()
+        }));
+        assert!(!fails_the_sync(&GraphError::Permission {
+            code: 10,
+            message: String::new()
+        }));
+        assert!(!fails_the_sync(&GraphError::Transient(String::new())));
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub struct Model {
     pub token: SealedToken,
     pub token_issued_at: i64,
     pub token_expires_at: Option<i64>,
+    /// Facebook Login: when Meta stops giving data to this token (`debug_token`).
+    pub data_access_expires_at: Option<i64>,
     pub next_sync_at: i64,
     pub sync_requested: bool,
     pub last_sync_at: Option<i64>,

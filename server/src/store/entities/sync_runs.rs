@@ -32,6 +32,8 @@ pub enum DbOutcome {
     Running,
     #[sea_orm(string_value = "ok")]
     Ok,
+    #[sea_orm(string_value = "partial")]
+    Partial,
     #[sea_orm(string_value = "failed")]
     Failed,
     #[sea_orm(string_value = "needs_reauth")]
@@ -52,6 +54,7 @@ impl From<DbOutcome> for app::dto::SyncOutcome {
         match o {
             DbOutcome::Running => O::Running,
             DbOutcome::Ok => O::Ok,
+            DbOutcome::Partial => O::Partial,
             DbOutcome::Failed => O::Failed,
             DbOutcome::NeedsReauth => O::NeedsReauth,
             DbOutcome::PermissionMissing => O::PermissionMissing,
@@ -68,6 +71,7 @@ impl From<app::dto::SyncOutcome> for DbOutcome {
         match o {
             O::Running => DbOutcome::Running,
             O::Ok => DbOutcome::Ok,
+            O::Partial => DbOutcome::Partial,
             O::Failed => DbOutcome::Failed,
             O::NeedsReauth => DbOutcome::NeedsReauth,
             O::PermissionMissing => DbOutcome::PermissionMissing,
