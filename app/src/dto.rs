@@ -389,6 +389,8 @@ pub struct DayPoint {
     pub followers: Option<i64>,
     pub reach: Option<i64>,
     pub views: Option<i64>,
+    /// One of the latest days, which Meta has not reported yet (shown so, not as 0).
+    pub pending: bool,
 }
 
 /// A post with its latest metrics, as tables and the top-posts list show it.

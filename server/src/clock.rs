@@ -12,3 +12,8 @@ pub fn unix_now() -> i64 {
 pub fn unix_now_ms() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
+
+/// Today's date in UTC.
+pub fn today() -> time::Date {
+    OffsetDateTime::now_utc().date()
+}

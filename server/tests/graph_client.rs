@@ -627,3 +627,107 @@ async fn instagram_tokens_refresh_and_the_new_one_works() {
     );
     assert_eq!(renewed.account_id().await.unwrap(), account.ig_user_id);
 }
+
+/// What Meta accepts, the simulator accepts (reference §8): the token as a bearer header,
+/// every documented field of the user and media nodes, `since` written as a date; and what
+/// Meta refuses it refuses with Meta's error.
+#[tokio::test]
+async fn the_simulator_accepts_what_meta_accepts_and_refuses_the_rest() {
+    let world = World::default().await;
+    let (account, _) = world.ig();
+    let http = reqwest::Client::new();
+    let get = |path: String, query: Vec<(&'static str, String)>| {
+        let http = http.clone();
+        let url = format!("{}/{path}", world.config.instagram_base);
+        let token = account.token.clone();
+        async move {
+            let res = http
+                .get(url)
+                .query(&query)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (
+                res.status().as_u16(),
+                res.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    };
+    let ig = account.ig_user_id.clone();
+    let fields = "id,ig_id,username,name,biography,website,profile_picture_url,followers_count,follows_count,media_count";
+    let (status, user) = get(ig.clone(), vec![("fields", fields.into())]).await;
+    assert_eq!(status, 200, "{user}");
+    for field in fields.split(',') {
+        assert!(user.get(field).is_some(), "{field} missing: {user}");
+    }
+    assert!(user["ig_id"].is_number());
+
+    let media_fields = "id,ig_id,caption,comments_count,like_count,is_comment_enabled,media_type,media_product_type,media_url,permalink,shortcode,timestamp,username,owner,children{id,media_type,media_url}";
+    let (status, page) = get(
+        format!("{ig}/media"),
+        vec![
+            ("fields", media_fields.into()),
+            ("since", "2026-11-01".into()),
+            ("until", "2026-11-20T00:00:00+0000".into()),
+            ("limit", "50".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let items = page["data"].as_array().unwrap();
+    assert!(!items.is_empty());
+    for item in items {
+        assert_eq!(item["owner"]["id"], ig.as_str());
+        assert!(item["shortcode"].is_string() && item["ig_id"].is_string());
+        let at =
+            server::graph::models::parse_graph_time(item["timestamp"].as_str().unwrap()).unwrap();
+        assert!(
+            at.date() >= time::macros::date!(2026 - 11 - 01)
+                && at.date() <= time::macros::date!(2026 - 11 - 20)
+        );
+        let album = item["media_type"] == "CAROUSEL_ALBUM";
+        assert_eq!(item.get("children").is_some(), album, "{item}");
+        if album {
+            assert_eq!(item["children"]["data"][0]["media_type"], "IMAGE");
+        }
+    }
+
+    let (status, err) = get(
+        format!("{ig}/media"),
+        vec![("fields", "id,view_count".into())],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(err["error"]["code"], 100);
+    assert_eq!(
+        err["error"]["message"],
+        "(#100) Tried accessing nonexisting field (view_count) on node type (IGMedia)"
+    );
+    let (status, err) = get(
+        format!("{ig}/insights"),
+        vec![
+            ("metric", "reach".into()),
+            ("period", "day".into()),
+            ("since", "2026-10-01".into()),
+            ("until", "2026-11-05".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("30 days"),
+        "{err}"
+    );
+    // Neither header nor parameter: Meta's 2500.
+    let res = http
+        .get(format!("{}/{ig}", world.config.instagram_base))
+        .send()
+        .await
+        .unwrap();
+    let err: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(err["error"]["code"], 2500);
+}

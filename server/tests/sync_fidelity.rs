@@ -133,6 +133,24 @@ async fn days_are_labelled_as_meta_labels_them(db: Db) {
         Some(expected["follower_count"])
     );
     assert_eq!(w.day_value(id, now.date(), "reach").await, None);
+    // The Overview shows today as not reported yet, and the complete day with its figure.
+    let overview = w
+        .admin
+        .json("analytics/overview", &[], StatusCode::OK)
+        .await;
+    let days = overview["days"].as_array().unwrap();
+    let today = days.last().unwrap();
+    assert_eq!(today["date"], now.date().to_string());
+    assert_eq!(
+        (today["pending"].as_bool(), today["reach"].as_i64()),
+        (Some(true), None)
+    );
+    let day = days
+        .iter()
+        .find(|d| d["date"] == complete.to_string())
+        .unwrap();
+    assert_eq!(day["pending"], false);
+    assert_eq!(day["reach"].as_i64(), Some(expected["reach"]));
     w.stop().await;
 }
 

@@ -144,11 +144,22 @@ const DAY_COLUMNS: [Column<DayPoint>; 4] = [
     Column::number("Followers", "Followers at the end of the day", |d| {
         count(d.followers)
     }),
-    Column::number("Reach", "Accounts reached that day", |d| count(d.reach)),
+    Column::number("Reach", "Accounts reached that day", |d| {
+        reported(d, d.reach)
+    }),
     Column::number("Views", "Times content was shown that day", |d| {
-        count(d.views)
+        reported(d, d.views)
     }),
 ];
+
+/// Meta reports a day only once it is over in its zone, often later.
+fn reported(day: &DayPoint, value: Option<i64>) -> String {
+    if day.pending {
+        "not yet reported".into()
+    } else {
+        count(value)
+    }
+}
 
 #[component]
 fn DailyTable(mut days: Vec<DayPoint>) -> impl IntoView {

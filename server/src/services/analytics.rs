@@ -302,6 +302,9 @@ pub(super) fn post_summary(m: media::Model, username: String) -> PostSummary {
     }
 }
 
+/// How many days back from today Meta may not have reported yet.
+const PENDING_DAYS: time::Duration = time::Duration::days(2);
+
 /// Daily account insights summed over the chosen accounts, with follower counts carried
 /// forward: a day without a count of its own has the last one seen before it.
 struct Days {
@@ -322,6 +325,7 @@ impl Days {
                 followers: None,
                 reach: None,
                 views: None,
+                pending: false,
             };
             while let Some(row) = rows.next_if(|r| r.date == date) {
                 if let Some(f) = row.followers {
@@ -332,6 +336,15 @@ impl Days {
             }
             point.followers = (!last.is_empty()).then(|| last.values().sum());
             by_date.insert(date, point);
+        }
+        // Meta reports a day once it is over in its zone (Pacific time), up to two days
+        // later: the latest days without figures are pending, not zero.
+        let today = crate::clock::today();
+        for (date, point) in by_date.iter_mut().rev() {
+            if point.reach.is_some() || point.views.is_some() || *date < today - PENDING_DAYS {
+                break;
+            }
+            point.pending = true;
         }
         Days { by_date, base }
     }
