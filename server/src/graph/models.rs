@@ -87,16 +87,48 @@ pub struct Profile {
     pub media_count: Option<i64>,
 }
 
-/// `GET /me?fields=user_id,username` with an Instagram Login token.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+/// `GET /me?fields=user_id,username` with an Instagram Login token. Meta's get-started page
+/// prints the node wrapped in `{"data":[…]}`; clients met it flat. Both are read.
+#[derive(Clone, Debug, PartialEq)]
 pub struct InstagramMe {
     /// The professional account's id (what every other call takes).
-    #[serde(default)]
     pub user_id: Option<String>,
-    #[serde(default)]
     pub id: Option<String>,
-    #[serde(default)]
     pub username: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct MeFields {
+    #[serde(default)]
+    user_id: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    username: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MeShape {
+    Wrapped { data: Vec<MeFields> },
+    Flat(MeFields),
+}
+
+impl<'de> Deserialize<'de> for InstagramMe {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let fields = match MeShape::deserialize(d)? {
+            MeShape::Wrapped { data } => data
+                .into_iter()
+                .next()
+                .ok_or_else(|| serde::de::Error::custom("/me answered an empty data list"))?,
+            MeShape::Flat(fields) => fields,
+        };
+        Ok(InstagramMe {
+            user_id: fields.user_id,
+            id: fields.id,
+            username: fields.username,
+        })
+    }
 }
 
 /// A Facebook Page from `/me/accounts`, with its linked Instagram account if any.
@@ -342,6 +374,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(me.user_id.as_deref(), Some("17841405822304914"));
+        let wrapped: InstagramMe = serde_json::from_str(
+            r#"{"data":[{"user_id":"17841405822304914","username":"jaypmuseum"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            wrapped,
+            InstagramMe {
+                id: None,
+                ..me.clone()
+            }
+        );
         let pages: Page<FacebookPage> = serde_json::from_str(
             r#"{"data":[{"id":"1","name":"Museum","instagram_business_account":{"id":"17841"}},{"id":"2","name":"No IG"}],"paging":{"cursors":{"before":"x","after":"y"}}}"#,
         )

@@ -100,6 +100,8 @@ pub struct Post {
     pub timestamp: OffsetDateTime,
     /// Posted before the account became a business account: Meta has no insights for it.
     pub pre_conversion: bool,
+    /// One picture of an album: no caption, counts, permalink or insights of its own.
+    pub child: bool,
     /// Lifetime values once settled; what is reported is these × growth(age).
     finals: Finals,
 }
@@ -211,6 +213,7 @@ impl Account {
                     product,
                     timestamp: timestamp.replace_nanosecond(0).expect("0 ns is valid"),
                     pre_conversion: false,
+                    child: false,
                     finals: finals(&mut r, followers.max(1) as f64, product),
                 }
             })
@@ -282,6 +285,7 @@ impl Account {
             product: Product::Story,
             timestamp,
             pre_conversion: false,
+            child: false,
             finals: finals(&mut r, self.followers_at_start as f64, Product::Story),
         })
     }
@@ -306,6 +310,9 @@ impl Account {
             ("saves", engaged * r.range(0.02, 0.1)),
             ("replies", engaged * r.range(0.0, 0.05)),
             ("profile_views", reach * r.range(0.01, 0.05)),
+            ("profile_links_taps", reach * r.range(0.002, 0.01)),
+            ("follows_and_unfollows", engaged * r.range(0.05, 0.2)),
+            ("reposts", engaged * r.range(0.0, 0.03)),
             ("website_clicks", reach * r.range(0.0, 0.01)),
         ]);
         // Meta reports follower growth only for accounts with 100 followers or more.
@@ -320,6 +327,22 @@ impl Account {
 }
 
 impl Post {
+    /// An album's pictures (three), as the `children` edge lists them.
+    pub fn children(&self) -> Vec<Post> {
+        if self.media_type != "CAROUSEL_ALBUM" {
+            return Vec::new();
+        }
+        (1..=3)
+            .map(|n| Post {
+                id: format!("181{}{n}", &self.id[3..self.id.len() - 1]),
+                caption: String::new(),
+                media_type: "IMAGE",
+                child: true,
+                ..self.clone()
+            })
+            .collect()
+    }
+
     /// A feed video from before reels: it refuses `views` and `total_interactions`.
     pub fn is_legacy_video(&self) -> bool {
         self.media_type == "VIDEO" && self.product == Product::Feed

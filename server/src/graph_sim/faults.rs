@@ -21,6 +21,12 @@ pub enum FaultKind {
     Malformed,
     /// Code 4, the app-level rate limit, with no time to regain access.
     RateLimit,
+    /// Code 17, "User request limit reached" (graph-api/overview/rate-limiting).
+    UserLimit,
+    /// Code 32, "Page request limit reached" (graph-api/overview/rate-limiting sample).
+    PageLimit,
+    /// Code 613, "Calls to this api have exceeded the rate limit." (marketing-api rate limiting).
+    CustomLimit,
     /// Code 190 without a subcode (recorded on graph.instagram.com, bk-rs/instagram-apis-rs
     /// `me_err__400.json`).
     TokenNoSubcode,

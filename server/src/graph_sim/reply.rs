@@ -76,6 +76,20 @@ impl Reply {
         }
     }
 
+    /// Code 1, "reduce the amount of data", as reported: only `code` and `message`
+    /// (keboola/ex-facebook-graph-api#68; the body carries no type or trace id).
+    pub fn too_much_data() -> Self {
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            body: json!({ "error": {
+                "code": 1,
+                "message": "Please reduce the amount of data you're asking for, then retry your request",
+            }})
+            .to_string(),
+            usage: None,
+        }
+    }
+
     pub fn bad_parameter(message: &str) -> Self {
         Self::error(100, None, "OAuthException", message)
     }

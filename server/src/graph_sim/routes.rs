@@ -21,8 +21,11 @@ use super::{lock, support, Flavour, State, Token, REFRESH_MIN_AGE, TOKEN_LIFETIM
 type Params = BTreeMap<String, String>;
 
 /// Account metrics that answer only with `metric_type=total_value`.
-const TOTAL_ONLY: [&str; 10] = [
+const TOTAL_ONLY: [&str; 13] = [
     "views",
+    "profile_links_taps",
+    "follows_and_unfollows",
+    "reposts",
     "accounts_engaged",
     "total_interactions",
     "likes",
@@ -88,6 +91,33 @@ async fn handle(
                 None,
                 "OAuthException",
                 "(#4) Application request limit reached",
+            )
+            .into_response();
+        }
+        Some(FaultKind::UserLimit) => {
+            return Reply::error(
+                17,
+                None,
+                "OAuthException",
+                "(#17) User request limit reached",
+            )
+            .into_response();
+        }
+        Some(FaultKind::PageLimit) => {
+            return Reply::error(
+                32,
+                None,
+                "OAuthException",
+                "(#32) Page request limit reached",
+            )
+            .into_response();
+        }
+        Some(FaultKind::CustomLimit) => {
+            return Reply::error(
+                613,
+                None,
+                "OAuthException",
+                "(#613) Calls to this api have exceeded the rate limit.",
             )
             .into_response();
         }
@@ -226,13 +256,20 @@ impl Call<'_> {
         let (token_text, token) = self.authenticate()?;
         let usage = self.spend_budget(&token_text, &token)?;
         let account = &self.state.accounts[token.account];
+        // With Instagram Login `/me` is the user node, edges included
+        // (instagram-platform/reference/me: "translates to GET /{user-id}").
+        let me_node = self.flavour == Flavour::InstagramLogin && segments.first() == Some(&"me");
+        if me_node {
+            segments[0] = &account.ig_user_id;
+        }
         let reply = match segments.as_slice() {
+            [_] if me_node => self.user(account, true),
             ["me"] => self.me(account),
             ["me", "accounts"] if self.flavour == Flavour::FacebookLogin => self.pages(account),
             ["refresh_access_token"] if self.flavour == Flavour::InstagramLogin => {
                 self.refresh(&token)
             }
-            [id] if *id == account.ig_user_id => self.user(account),
+            [id] if *id == account.ig_user_id => self.user(account, false),
             [id, "media"] if *id == account.ig_user_id => {
                 self.media_edge(account, &token_text, false)
             }
@@ -242,15 +279,29 @@ impl Call<'_> {
             [id, "insights"] if *id == account.ig_user_id => self.account_insights(account),
             [id, "insights"] => {
                 let post = self.find_post(account, id)?;
-                self.media_insights(
+                let mut data = self.media_insights(
                     &post,
                     &token_text,
                     &metric_list(self.param("metric").unwrap_or_default()),
-                )
-                .map(|data| Reply::json(json!({ "data": data })))
+                )?;
+                if let Some(breakdown) = self.param("breakdown") {
+                    media_breakdown(&mut data, breakdown)?;
+                }
+                Ok(Reply::json(json!({ "data": data })))
             }
+            // instagram-platform/reference/instagram-media/children.
+            [id, "children"] => self.find_post(account, id).and_then(|album| {
+                let fields = self.param("fields").unwrap_or("id");
+                let data = album
+                    .children()
+                    .iter()
+                    .map(|child| self.media_json(child, fields, &token_text, account))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Reply::json(json!({ "data": data })))
+            }),
             [id] => self.find_post(account, id).and_then(|post| {
-                self.media_json(&post, &token_text, account)
+                let fields = self.param("fields").unwrap_or("id");
+                self.media_json(&post, fields, &token_text, account)
                     .map(Reply::json)
             }),
             _ => Err(Reply::no_such_object(
@@ -341,35 +392,84 @@ impl Call<'_> {
         })
     }
 
+    /// `/me` with a Facebook Login token: the Facebook user.
     fn me(&self, account: &Account) -> Answer {
-        Ok(Reply::json(match self.flavour {
-            Flavour::InstagramLogin => {
-                json!({ "user_id": account.ig_user_id, "username": account.username, "id": format!("{}0", account.page_id) })
-            }
-            Flavour::FacebookLogin => {
-                json!({ "id": format!("{}1", account.page_id), "name": account.name })
-            }
-        }))
+        Ok(Reply::json(
+            json!({ "id": format!("{}1", account.page_id), "name": account.name }),
+        ))
     }
 
+    /// `/me/accounts`: the user's Pages, `limit` per page with cursors (graph-api/results).
     fn pages(&self, account: &Account) -> Answer {
         // A Page without Instagram first, as real users often have one.
-        Ok(Reply::json(json!({
-            "data": [
-                { "id": format!("{}9", account.page_id), "name": "Old shop page" },
-                { "id": account.page_id, "name": account.name, "instagram_business_account": { "id": account.ig_user_id } },
-            ],
-            "paging": { "cursors": { "before": "QVFIUmJ", "after": "QVFIUmx" } }
-        })))
+        let pages = [
+            json!({ "id": format!("{}9", account.page_id), "name": "Old shop page" }),
+            json!({ "id": account.page_id, "name": account.name, "instagram_business_account": { "id": account.ig_user_id } }),
+        ];
+        let limit = self.limit(25)?;
+        let start = match self.param("after") {
+            Some("QVFIUmx") => 1,
+            Some(_) => return Err(Reply::bad_parameter("(#100) The after cursor is invalid")),
+            None => 0,
+        };
+        let shown: Vec<&Value> = pages.iter().skip(start).take(limit).collect();
+        let cursor = |i: usize| if i == 0 { "QVFIUmJ" } else { "QVFIUmx" };
+        let mut paging = json!({ "cursors": { "before": cursor(start), "after": cursor(start + shown.len() - 1) } });
+        if start + shown.len() < pages.len() {
+            paging["next"] = json!(self.url_with(&[("after", cursor(start + shown.len() - 1))]));
+        }
+        Ok(Reply::json(json!({ "data": shown, "paging": paging })))
     }
 
-    fn user(&self, account: &Account) -> Answer {
+    /// Code 10. graph.instagram.com words it without the `(#10)` prefix and types it
+    /// `IGApiException` (bk-rs/instagram-apis-rs `err__1.json`, a recorded answer).
+    fn no_permission(&self) -> Reply {
+        match self.flavour {
+            Flavour::InstagramLogin => Reply::error(
+                10,
+                None,
+                "IGApiException",
+                "Application does not have permission for this action",
+            ),
+            Flavour::FacebookLogin => Reply::error(
+                10,
+                None,
+                "OAuthException",
+                "(#10) Application does not have permission for this action",
+            ),
+        }
+    }
+
+    /// `limit`: a number, clamped to Meta's 100 (default `default`).
+    fn limit(&self, default: usize) -> Result<usize, Reply> {
+        match self.param("limit") {
+            None => Ok(default),
+            Some(l) => l
+                .parse::<usize>()
+                .map(|l| l.clamp(1, 100))
+                .map_err(|_| Reply::bad_parameter("(#100) Param limit must be a number")),
+        }
+    }
+
+    /// The IG User node (instagram-platform/instagram-graph-api/reference/ig-user); as `/me`
+    /// with Instagram Login its `id` is the app-scoped one and `user_id` the account's
+    /// (instagram-api-with-instagram-login/get-started).
+    fn user(&self, account: &Account, as_me: bool) -> Answer {
         let fields = self.param("fields").unwrap_or("id");
+        let id = if as_me {
+            format!("{}0", account.page_id)
+        } else {
+            account.ig_user_id.clone()
+        };
         // Meta always includes the node's id, asked for or not.
-        let mut out = serde_json::Map::from_iter([("id".to_owned(), json!(account.ig_user_id))]);
+        let mut out = serde_json::Map::from_iter([("id".to_owned(), json!(id))]);
+        let instagram_login = self.flavour == Flavour::InstagramLogin;
         for field in split_fields(fields) {
             let value = match field {
-                "id" => json!(account.ig_user_id),
+                "id" => json!(id),
+                "user_id" if instagram_login => json!(account.ig_user_id),
+                // "Can be Business or Media_Creator" (get-started).
+                "account_type" if instagram_login => json!("BUSINESS"),
                 // A number on the user node (airbytehq/airbyte users.json fixture).
                 "ig_id" => json!(account.page_id[..9].parse::<i64>().unwrap_or(1)),
                 "username" => json!(account.username),
@@ -408,18 +508,39 @@ impl Call<'_> {
                     .into_iter()
                     .find(|s| s.id == id)
             })
+            .or_else(|| {
+                // An album's child: its id starts 181 and repeats the album's digits.
+                let album = id.strip_prefix("181")?;
+                account
+                    .published(self.now)
+                    .filter(|p| {
+                        p.media_type == "CAROUSEL_ALBUM"
+                            && p.id[3..].starts_with(&album[..album.len() - 1])
+                    })
+                    .flat_map(Post::children)
+                    .find(|c| c.id == id)
+            })
             .ok_or_else(|| Reply::no_such_object(id))
     }
 
-    /// A media node with the asked fields. Every field the IG Media reference documents is
-    /// served (instagram-platform/reference/instagram-media): `ig_id`, `shortcode`,
-    /// `is_comment_enabled`, `owner`, `children` included; anything else is refused as Meta
-    /// refuses it. Expanded insights that one item refuses fail the whole request.
-    fn media_json(&self, post: &Post, token: &str, account: &Account) -> Result<Value, Reply> {
-        let fields = self.param("fields").unwrap_or("id");
+    /// A media node with `fields`. Every field the IG Media reference documents is served
+    /// (instagram-platform/reference/instagram-media), and omitted where the reference says
+    /// it is absent (album children have no caption, counts, permalink or insights; some
+    /// fields are Facebook Login only); anything else is refused as Meta refuses it. Expanded
+    /// insights that one item refuses fail the whole request.
+    fn media_json(
+        &self,
+        post: &Post,
+        fields: &str,
+        token: &str,
+        account: &Account,
+    ) -> Result<Value, Reply> {
         let mut out = serde_json::Map::from_iter([("id".to_owned(), json!(post.id))]);
         let (likes, comments) = post.counts(self.now);
         let shortcode = &post.id[post.id.len() - 11..];
+        let facebook = self.flavour == Flavour::FacebookLogin;
+        let counted = post.product != Product::Story && !post.child;
+        let metrics = || post.metrics(self.now);
         for field in split_fields(fields) {
             if let Some(list) = field
                 .strip_prefix("insights.metric(")
@@ -437,9 +558,22 @@ impl Call<'_> {
                 ));
             }
             if let Some(spec) = field.strip_prefix("children") {
-                // Albums only; `children{a,b}` expands each child (no permalink on children).
-                if post.media_type == "CAROUSEL_ALBUM" {
-                    out.insert("children".into(), self.children(post, spec)?);
+                // `children{a,b}` (or `children.fields(a,b)`) expands each child.
+                let inner = spec
+                    .strip_prefix('{')
+                    .and_then(|s| s.strip_suffix('}'))
+                    .or_else(|| {
+                        spec.strip_prefix(".fields(")
+                            .and_then(|s| s.strip_suffix(')'))
+                    })
+                    .unwrap_or("id");
+                if !post.children().is_empty() {
+                    let data = post
+                        .children()
+                        .iter()
+                        .map(|c| self.media_json(c, inner, token, account))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    out.insert("children".into(), json!({ "data": data }));
                 }
                 continue;
             }
@@ -447,24 +581,59 @@ impl Call<'_> {
                 "id" => json!(post.id),
                 // A string on media (airbytehq/airbyte media.json fixture).
                 "ig_id" => json!(post.id[3..].to_string()),
-                "caption" => json!(post.caption),
+                "legacy_instagram_media_id" => json!(post.id[2..].to_string()),
+                "caption" if !post.child => json!(post.caption),
                 "media_type" => json!(post.media_type),
                 "media_product_type" => json!(post.product.api_name()),
-                "permalink" => json!(format!("https://www.instagram.com/p/{shortcode}/")),
+                "permalink" if !post.child => {
+                    json!(format!("https://www.instagram.com/p/{shortcode}/"))
+                }
                 "shortcode" => json!(shortcode),
-                "is_comment_enabled" => json!(true),
+                "is_comment_enabled" if !post.child => json!(true),
                 "owner" => json!({ "id": account.ig_user_id }),
                 // Meta sends thumbnail_url for videos only.
                 "thumbnail_url" if post.media_type == "VIDEO" => {
                     json!(format!("https://scontent.example/{}_t.jpg", post.id))
                 }
-                "thumbnail_url" => continue,
                 "media_url" => json!(format!("https://scontent.example/{}.jpg", post.id)),
                 "timestamp" => json!(graph_time(post.timestamp)),
-                "like_count" if post.product != Product::Story => json!(likes),
-                "comments_count" if post.product != Product::Story => json!(comments),
-                "like_count" | "comments_count" => continue,
+                "like_count" if counted => json!(likes),
+                "comments_count" if counted => json!(comments),
                 "username" => json!(account.username),
+                "alt_text" if post.media_type == "IMAGE" => json!("A simulated picture"),
+                "is_shared_to_feed" if post.product == Product::Reels => json!(true),
+                // Facebook Login only, top-level media only (2025–26 additions).
+                "saved_count" if facebook && counted => json!(metrics()["saved"]),
+                "shares_count" if facebook && counted => json!(metrics()["shares"]),
+                "reposts_count" if facebook && counted => json!(metrics()["reposts"]),
+                "total_like_count" if facebook && counted => json!(likes),
+                "total_comments_count" if facebook && counted => json!(comments),
+                "total_views_count" if facebook && counted && post.media_type == "VIDEO" => {
+                    json!(metrics()["views"])
+                }
+                // Documented fields this media does not have: omitted, as Meta omits them.
+                "caption"
+                | "permalink"
+                | "is_comment_enabled"
+                | "thumbnail_url"
+                | "like_count"
+                | "comments_count"
+                | "alt_text"
+                | "is_shared_to_feed"
+                | "is_ai_generated"
+                | "media_audio_type"
+                | "boost_ads_list"
+                | "copyright_check_information" => continue,
+                "saved_count"
+                | "shares_count"
+                | "reposts_count"
+                | "total_like_count"
+                | "total_comments_count"
+                | "total_views_count"
+                    if facebook =>
+                {
+                    continue
+                }
                 other => {
                     return Err(Reply::bad_parameter(&format!(
                         "(#100) Tried accessing nonexisting field ({other}) on node type (IGMedia)"
@@ -474,37 +643,6 @@ impl Call<'_> {
             out.insert(field.to_owned(), value);
         }
         Ok(Value::Object(out))
-    }
-
-    /// An album's children: ids, or the fields named in `{…}` (`children{id,media_type}`).
-    fn children(&self, post: &Post, spec: &str) -> Result<Value, Reply> {
-        let wanted = spec
-            .strip_prefix('{')
-            .and_then(|s| s.strip_suffix('}'))
-            .map_or_else(|| vec!["id"], split_fields);
-        let data: Vec<Value> = (1..=3)
-            .map(|n| {
-                let id = format!("{}{n}", &post.id[..post.id.len() - 1]);
-                let mut child = serde_json::Map::from_iter([("id".to_owned(), json!(id))]);
-                for field in &wanted {
-                    let value = match *field {
-                        "id" => json!(id),
-                        "media_type" => json!("IMAGE"),
-                        "media_url" => json!(format!("https://scontent.example/{id}.jpg")),
-                        "timestamp" => json!(graph_time(post.timestamp)),
-                        "username" | "permalink" | "thumbnail_url" => continue,
-                        other => {
-                            return Err(Reply::bad_parameter(&format!(
-                                "(#100) Tried accessing nonexisting field ({other}) on node type (IGMedia)"
-                            )))
-                        }
-                    };
-                    child.insert((*field).to_owned(), value);
-                }
-                Ok(Value::Object(child))
-            })
-            .collect::<Result<_, Reply>>()?;
-        Ok(json!({ "data": data }))
     }
 
     /// Lifetime metrics of one media, or the refusal that fails the whole request.
@@ -520,12 +658,7 @@ impl Call<'_> {
             ));
         }
         if self.state.faults.insights_revoked(token) {
-            return Err(Reply::error(
-                10,
-                None,
-                "OAuthException",
-                "(#10) Application does not have permission for this action",
-            ));
+            return Err(self.no_permission());
         }
         if post.pre_conversion {
             return Err(Reply::posted_before_conversion());
@@ -579,31 +712,15 @@ impl Call<'_> {
     /// `/media` (posts and reels) or `/stories` (the last 24 h), newest first, cursor-paged.
     fn media_edge(&self, account: &Account, token: &str, stories: bool) -> Answer {
         if stories && self.state.faults.stories_refused(token) {
-            return Err(Reply::error(
-                10,
-                None,
-                "OAuthException",
-                "(#10) Application does not have permission for this action",
-            ));
+            return Err(self.no_permission());
         }
         // Time-based paging is documented on the media edge but not always honoured.
         let honours_since = stories || !self.state.config.ignore_media_since;
         let since = self.time_param("since")?.filter(|_| honours_since);
         let until = self.time_param("until")?.filter(|_| honours_since);
-        let limit: usize = match self.param("limit") {
-            None => 25,
-            Some(l) => l
-                .parse::<usize>()
-                .map_err(|_| Reply::bad_parameter("(#100) Param limit must be a number"))?
-                .clamp(1, 100),
-        };
+        let limit = self.limit(25)?;
         if self.state.faults.max_page().is_some_and(|max| limit > max) {
-            return Err(Reply::error(
-                1,
-                None,
-                "OAuthException",
-                "Please reduce the amount of data you're asking for, then retry your request",
-            ));
+            return Err(Reply::too_much_data());
         }
         let items: Vec<Post> = if stories {
             account.live_stories(self.now)
@@ -637,16 +754,23 @@ impl Call<'_> {
         let shown: Vec<&Post> = items.iter().skip(start).take(limit).copied().collect();
         let page: Vec<Value> = shown
             .iter()
-            .map(|p| self.media_json(p, token, account))
+            .map(|p| self.media_json(p, self.param("fields").unwrap_or("id"), token, account))
             .collect::<Result<_, _>>()?;
-        // An empty answer carries no `paging` at all, as in Meta's own media-edge sample
-        // (instagram-platform/instagram-graph-api/reference/ig-user/media).
+        let more = start + shown.len() < items.len();
+        // Where everything fits the first page, Meta's samples for graph.facebook.com (media and
+        // stories edges: ig-user/media, ig-user/stories) carry no `paging` at all, while
+        // graph.instagram.com's (instagram-api-with-instagram-login/get-started) carries the
+        // cursors; an empty answer has none on either.
+        let bare = !more && start == 0 && (stories || self.flavour == Flavour::FacebookLogin);
         let (Some(first), Some(last)) = (shown.first(), shown.last()) else {
             return Ok(Reply::json(json!({ "data": page })));
         };
+        if bare {
+            return Ok(Reply::json(json!({ "data": page })));
+        }
         let mut paging =
             json!({ "cursors": { "before": encode_cursor(first), "after": encode_cursor(last) } });
-        if start + shown.len() < items.len() {
+        if more {
             paging["next"] = json!(self.url_with(&[("after", &encode_cursor(last))]));
         }
         Ok(Reply::json(json!({ "data": page, "paging": paging })))
@@ -657,7 +781,7 @@ impl Call<'_> {
     fn time_param(&self, name: &str) -> Result<Option<OffsetDateTime>, Reply> {
         self.param(name)
             .map(|v| {
-                parse_time(v).ok_or_else(|| {
+                parse_time(v, self.now).ok_or_else(|| {
                     Reply::bad_parameter(&format!(
                         "(#100) Param {name} must be a unix timestamp or a date/time string"
                     ))
@@ -686,11 +810,19 @@ impl Call<'_> {
                 "(#100) The parameter metric is required",
             ));
         }
-        if self.param("period") != Some("day") {
-            return Err(Reply::bad_parameter(
-                "(#100) period must be one of the following values: day",
-            ));
-        }
+        // Reach also comes by week and by 28 days, as a series (instagram-user/insights in
+        // its v19–v22 form; Airbyte's user_insights still reads reach_week, reach_days_28).
+        let period = self.param("period").unwrap_or_default();
+        let window_days: i64 = match period {
+            "day" => 1,
+            "week" if metrics == ["reach"] => 7,
+            "days_28" if metrics == ["reach"] => 28,
+            _ => {
+                return Err(Reply::bad_parameter(
+                    "(#100) period must be one of the following values: day",
+                ))
+            }
+        };
         let total = match self.param("metric_type").unwrap_or("time_series") {
             "total_value" => true,
             "time_series" => false,
@@ -698,14 +830,14 @@ impl Call<'_> {
                 "(#100) metric_type must be one of the following values: time_series, total_value",
             )),
         };
-        for m in &metrics {
+        for (i, m) in metrics.iter().enumerate() {
             if *m == "impressions" {
                 return Err(Reply::bad_parameter("(#100) Starting from version 22 and above, the impressions metric is no longer supported for the queried user. Please use views instead."));
             }
             if !TOTAL_ONLY.contains(m) && !SERIES.contains(m) {
                 let valid = [&SERIES[..], &TOTAL_ONLY[..]].concat().join(", ");
                 return Err(Reply::bad_parameter(&format!(
-                    "(#100) metric[0] must be one of the following values: {valid}"
+                    "(#100) metric[{i}] must be one of the following values: {valid}"
                 )));
             }
         }
@@ -756,18 +888,55 @@ impl Call<'_> {
                     }
                 })
                 .collect();
-        let per_day: Vec<(Date, BTreeMap<&str, i64>)> =
-            reported.iter().map(|d| (*d, account.day(*d))).collect();
+        let per_day: Vec<(Date, BTreeMap<&str, i64>)> = reported
+            .iter()
+            .map(|d| {
+                // A week's or 28 days' unique reach: fewer than the days' sum.
+                let mut values = account.day(*d);
+                if window_days > 1 {
+                    let reach = (1..window_days)
+                        .filter_map(|back| d.checked_sub(Duration::days(back)))
+                        .map(|day| account.day(day)["reach"])
+                        .sum::<i64>()
+                        + values["reach"];
+                    values.insert("reach", reach * 6 / 10);
+                }
+                (*d, values)
+            })
+            .collect();
+        // Breakdowns only with total_value (a series ignores them), each metric by the
+        // dimensions its row of the table lists.
+        let breakdowns: Vec<&str> = match (total, self.param("breakdown")) {
+            (true, Some(b)) => metric_list(b),
+            _ => Vec::new(),
+        };
+        for b in &breakdowns {
+            if metrics.iter().any(|m| !account_breakdown_allowed(m, b)) {
+                return Err(Reply::error(
+                    1,
+                    None,
+                    "OAuthException",
+                    "An unknown error has occurred.",
+                ));
+            }
+        }
         let data: Vec<Value> = metrics
             .iter()
             .map(|m| {
                 let mut item = json!({
-                    "name": m, "period": "day", "title": title(m),
+                    "name": m, "period": period, "title": title(m),
                     "description": format!("Daily {}.", m.replace('_', " ")),
-                    "id": format!("{}/insights/{m}/day", account.ig_user_id),
+                    "id": format!("{}/insights/{m}/{period}", account.ig_user_id),
                 });
                 if total {
-                    item["total_value"] = json!({ "value": per_day.iter().map(|(_, v)| v[*m]).sum::<i64>() });
+                    let value: i64 = per_day.iter().map(|(_, v)| v[*m]).sum();
+                    item["total_value"] = json!({ "value": value });
+                    if !breakdowns.is_empty() {
+                        item["total_value"]["breakdowns"] = breakdowns
+                            .iter()
+                            .map(|b| json!({ "dimension_keys": [b], "results": split(value, account_dimension(b)) }))
+                            .collect();
+                    }
                 } else {
                     item["values"] = per_day
                         .iter()
@@ -912,6 +1081,98 @@ impl Call<'_> {
     }
 }
 
+/// A media metric broken down (instagram-media/insights): `profile_activity` by `action_type`
+/// and a story's `navigation` by `story_navigation_action_type`, with the lower-case values
+/// Meta's samples show. Any other pair: "An unknown error has occurred." (same page).
+fn media_breakdown(data: &mut [Value], breakdown: &str) -> Result<(), Reply> {
+    let parts: &[(&str, f64)] = match breakdown {
+        "action_type" => &[
+            ("bio_link_clicked", 0.4),
+            ("call", 0.1),
+            ("direction", 0.1),
+            ("email", 0.2),
+            ("text", 0.2),
+        ],
+        "story_navigation_action_type" => &[
+            ("tap_forward", 0.75),
+            ("tap_back", 0.15),
+            ("tap_exit", 0.05),
+            ("swipe_forward", 0.05),
+        ],
+        _ => &[],
+    };
+    let metric = match breakdown {
+        "action_type" => "profile_activity",
+        _ => "navigation",
+    };
+    if parts.is_empty() || data.iter().any(|m| m["name"] != metric) {
+        return Err(Reply::error(
+            1,
+            None,
+            "OAuthException",
+            "An unknown error has occurred.",
+        ));
+    }
+    for item in data {
+        let total = item["values"][0]["value"].as_i64().unwrap_or(0);
+        item["total_value"] = json!({ "value": total, "breakdowns": [{
+            "dimension_keys": [breakdown],
+            "results": split(total, parts),
+        }]});
+    }
+    Ok(())
+}
+
+/// Which account metric breaks down by which dimension (instagram-user/insights, v25 table).
+fn account_breakdown_allowed(metric: &str, breakdown: &str) -> bool {
+    match breakdown {
+        "media_product_type" => matches!(
+            metric,
+            "reach" | "views" | "likes" | "comments" | "saves" | "shares" | "total_interactions"
+        ),
+        "follow_type" => matches!(metric, "reach" | "follows_and_unfollows"),
+        "follower_type" => metric == "views",
+        "contact_button_type" => metric == "profile_links_taps",
+        _ => false,
+    }
+}
+
+/// A dimension's values (instagram-user/insights) and the share each gets here.
+fn account_dimension(breakdown: &str) -> &'static [(&'static str, f64)] {
+    match breakdown {
+        "media_product_type" => &[
+            ("POST", 0.45),
+            ("REEL", 0.3),
+            ("CAROUSEL_CONTAINER", 0.15),
+            ("STORY", 0.08),
+            ("AD", 0.02),
+        ],
+        "follow_type" | "follower_type" => &[("FOLLOWER", 0.55), ("NON_FOLLOWER", 0.45)],
+        _ => &[
+            ("BOOK_NOW", 0.1),
+            ("CALL", 0.2),
+            ("DIRECTION", 0.2),
+            ("EMAIL", 0.2),
+            ("TEXT", 0.2),
+            ("UNDEFINED", 0.1),
+        ],
+    }
+}
+
+/// `total` shared out by `parts`, as breakdown results; the remainder goes to the first.
+fn split(total: i64, parts: &[(&str, f64)]) -> Vec<Value> {
+    let mut values: Vec<i64> = parts
+        .iter()
+        .map(|(_, f)| (total as f64 * f).floor() as i64)
+        .collect();
+    values[0] += total - values.iter().sum::<i64>();
+    parts
+        .iter()
+        .zip(values)
+        .map(|((key, _), value)| json!({ "dimension_values": [key], "value": value }))
+        .collect()
+}
+
 /// Cursors are opaque to clients; ours name the item (its time, as a fallback once the item
 /// is gone, and its id).
 fn encode_cursor(post: &Post) -> String {
@@ -929,7 +1190,7 @@ fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
 
 /// Unix seconds, RFC 3339 (`+00:00` or Meta's `+0000`), a date-time without zone (UTC), or a
 /// bare date (its UTC midnight).
-fn parse_time(text: &str) -> Option<OffsetDateTime> {
+fn parse_time(text: &str, now: OffsetDateTime) -> Option<OffsetDateTime> {
     use time::format_description::well_known::Rfc3339;
     use time::macros::format_description;
     let text = text.trim();
@@ -946,10 +1207,47 @@ fn parse_time(text: &str) -> Option<OffsetDateTime> {
     if let Ok(t) = time::PrimitiveDateTime::parse(text, naive) {
         return Some(t.assume_utc());
     }
+    let spaced = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    if let Ok(t) = time::PrimitiveDateTime::parse(text, spaced) {
+        return Some(t.assume_utc());
+    }
     let date = format_description!("[year]-[month]-[day]");
-    Date::parse(text, date)
-        .ok()
-        .map(|d| d.midnight().assume_utc())
+    if let Ok(d) = Date::parse(text, date) {
+        return Some(d.midnight().assume_utc());
+    }
+    relative_time(text, now)
+}
+
+/// strtotime's words and offsets: `now`, `today`, `yesterday`, `tomorrow`, `-7 days`,
+/// `+1 week`, `3 hours ago` (the media and insights references take "strtotime data values").
+fn relative_time(text: &str, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    let today = now.date().midnight().assume_utc();
+    let lower = text.to_ascii_lowercase();
+    match lower.as_str() {
+        "now" => return Some(now),
+        "today" | "midnight" => return Some(today),
+        "yesterday" => return Some(today - Duration::days(1)),
+        "tomorrow" => return Some(today + Duration::days(1)),
+        _ => {}
+    }
+    let (body, ago) = match lower.strip_suffix(" ago") {
+        Some(body) => (body.trim(), true),
+        None => (lower.trim(), false),
+    };
+    let (number, unit) = body.split_once(' ')?;
+    let n: i32 = number.trim_start_matches('+').parse().ok()?;
+    let unit = match unit.trim().trim_end_matches('s') {
+        "sec" | "second" => Duration::seconds(1),
+        "min" | "minute" => Duration::minutes(1),
+        "hour" => Duration::hours(1),
+        "day" => Duration::days(1),
+        "week" => Duration::weeks(1),
+        "month" => Duration::days(30),
+        "year" => Duration::days(365),
+        _ => return None,
+    };
+    let offset = unit * n;
+    Some(if ago { now - offset } else { now + offset })
 }
 
 fn encode(text: &str) -> String {
