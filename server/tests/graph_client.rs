@@ -722,6 +722,108 @@ async fn the_simulator_accepts_what_meta_accepts_and_refuses_the_rest() {
             .contains("30 days"),
         "{err}"
     );
+    // Album children: their edge and their nodes; `/me` is the user node with its edges.
+    let album = items
+        .iter()
+        .find(|i| i["media_type"] == "CAROUSEL_ALBUM")
+        .expect("an album in the window");
+    let (status, children) = get(
+        format!("{}/children", album["id"].as_str().unwrap()),
+        vec![("fields", "id,media_type,shortcode,permalink,caption".into())],
+    )
+    .await;
+    assert_eq!(status, 200, "{children}");
+    let child = &children["data"][0];
+    assert!(child["shortcode"].is_string());
+    assert!(child.get("caption").is_none() && child.get("permalink").is_none());
+    let (status, node) = get(child["id"].as_str().unwrap().to_owned(), vec![]).await;
+    assert_eq!((status, &node["id"]), (200, &child["id"]));
+    let (status, me) = get(
+        "me".into(),
+        vec![("fields", "user_id,account_type,media_count".into())],
+    )
+    .await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["user_id"], ig.as_str());
+    let (status, page) = get("me/media".into(), vec![("limit", "2".into())]).await;
+    assert_eq!(
+        (status, page["data"].as_array().map(Vec::len)),
+        (200, Some(2))
+    );
+    // Several ids in one read.
+    let ids = format!(
+        "{},{}",
+        items[0]["id"].as_str().unwrap(),
+        items[1]["id"].as_str().unwrap()
+    );
+    let (status, many) = get(
+        String::new(),
+        vec![("ids", ids), ("fields", "id,media_type".into())],
+    )
+    .await;
+    assert_eq!(status, 200, "{many}");
+    assert_eq!(many.as_object().unwrap().len(), 2);
+    // Lifetime audience metrics and breakdowns.
+    let (status, demo) = get(
+        format!("{ig}/insights"),
+        vec![
+            ("metric", "follower_demographics".into()),
+            ("period", "lifetime".into()),
+            ("metric_type", "total_value".into()),
+            ("breakdown", "age,gender".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{demo}");
+    let breakdown = &demo["data"][0]["total_value"]["breakdowns"][0];
+    assert_eq!(
+        breakdown["dimension_keys"],
+        serde_json::json!(["age", "gender"])
+    );
+    assert!(breakdown["results"].as_array().unwrap().len() <= 45);
+    let (status, online) = get(
+        format!("{ig}/insights"),
+        vec![
+            ("metric", "online_followers".into()),
+            ("period", "lifetime".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{online}");
+    assert_eq!(
+        online["data"][0]["values"][0]["value"]
+            .as_object()
+            .unwrap()
+            .len(),
+        24
+    );
+    let (status, reach) = get(
+        format!("{ig}/insights"),
+        vec![
+            ("metric", "reach".into()),
+            ("period", "day".into()),
+            ("metric_type", "total_value".into()),
+            ("breakdown", "media_product_type".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{reach}");
+    assert_eq!(
+        reach["data"][0]["total_value"]["breakdowns"][0]["dimension_keys"][0],
+        "media_product_type"
+    );
+    let (status, _) = get(
+        format!("{ig}/insights"),
+        vec![
+            ("metric", "reach".into()),
+            ("period", "day".into()),
+            ("metric_type", "total_value".into()),
+            ("breakdown", "contact_button_type".into()),
+        ],
+    )
+    .await;
+    assert_ne!(status, 200, "reach has no contact_button_type breakdown");
+
     // Neither header nor parameter: Meta's 2500.
     let res = http
         .get(format!("{}/{ig}", world.config.instagram_base))

@@ -7,6 +7,7 @@
 //! `/instagram/vNN.0/…` stands for graph.instagram.com, `/facebook/vNN.0/…` for
 //! graph.facebook.com.
 
+mod audience;
 mod data;
 mod days;
 mod faults;

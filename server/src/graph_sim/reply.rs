@@ -137,6 +137,11 @@ impl Reply {
         self
     }
 
+    /// The body as JSON (for answers composed of other answers).
+    pub fn json_body(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+
     pub fn with_usage(mut self, usage: Usage) -> Self {
         self.usage = Some(usage);
         self

@@ -12,6 +12,7 @@ use axum::Router;
 use serde_json::{json, Value};
 use time::{Date, Duration, OffsetDateTime};
 
+use super::audience;
 use super::data::{Account, Post, Product};
 use super::days::Days;
 use super::faults::FaultKind;
@@ -225,7 +226,7 @@ fn metric_list(text: &str) -> Vec<&str> {
         .collect()
 }
 
-fn title(metric: &str) -> String {
+pub(super) fn title(metric: &str) -> String {
     let mut t = metric.replace('_', " ");
     if let Some(first) = t.get_mut(0..1) {
         first.make_ascii_uppercase();
@@ -289,6 +290,9 @@ impl Call<'_> {
                 }
                 Ok(Reply::json(json!({ "data": data })))
             }
+            // Multiple-id read: `GET /?ids=a,b&fields=…` answers `{id: node}` (graph-api
+            // "Multiple ID Read Requests"; counted as one call per id, rate-limiting FAQ).
+            [] if self.param("ids").is_some() => self.many(account, &token_text),
             // instagram-platform/reference/instagram-media/children.
             [id, "children"] => self.find_post(account, id).and_then(|album| {
                 let fields = self.param("fields").unwrap_or("id");
@@ -390,6 +394,28 @@ impl Call<'_> {
             regain_minutes: 0,
             business_id,
         })
+    }
+
+    fn many(&self, account: &Account, token: &str) -> Answer {
+        let fields = self.param("fields").unwrap_or("id");
+        let mut out = serde_json::Map::new();
+        for id in metric_list(self.param("ids").unwrap_or_default()) {
+            let node = if id == account.ig_user_id {
+                self.user(account, false).map(|r| r.json_body())?
+            } else {
+                let post = self.find_post(account, id).map_err(|_| {
+                    Reply::error(
+                        803,
+                        None,
+                        "OAuthException",
+                        &format!("(#803) Some of the aliases you requested do not exist: {id}"),
+                    )
+                })?;
+                self.media_json(&post, fields, token, account)?
+            };
+            out.insert(id.to_owned(), node);
+        }
+        Ok(Reply::json(Value::Object(out)))
     }
 
     /// `/me` with a Facebook Login token: the Facebook user.
@@ -803,12 +829,92 @@ impl Call<'_> {
         format!("{}/{}?{}", self.root, self.path, query.join("&"))
     }
 
+    /// `since`/`until` of an insights request; without them Meta answers yesterday and today
+    /// (instagram-user/insights), and never more than 30 days.
+    fn window(&self) -> Result<(OffsetDateTime, OffsetDateTime), Reply> {
+        let until = self.time_param("until")?.unwrap_or(self.now);
+        let since = self
+            .time_param("since")?
+            .unwrap_or(until - Duration::days(2));
+        if until - since > MAX_WINDOW {
+            return Err(Reply::bad_parameter(
+                "(#100) There cannot be more than 30 days (2592000 s) between since and until",
+            ));
+        }
+        Ok((since, until))
+    }
+
+    /// Days of the insights zone, complete ones only: a series reports each day ending after
+    /// `since` and by `until`; a total (`whole`) the days lying wholly inside the window.
+    fn reported_days(
+        &self,
+        days: &Days,
+        since: OffsetDateTime,
+        until: OffsetDateTime,
+        whole: bool,
+    ) -> Vec<Date> {
+        let last = days.date_of(until.min(self.now));
+        std::iter::successors(Some(days.date_of(since)), |d| d.next_day())
+            .take_while(|d| *d <= last)
+            .filter(|d| days.end(*d) <= self.now && days.end(*d) <= until)
+            .filter(|d| {
+                if whole {
+                    days.start(*d) >= since
+                } else {
+                    days.end(*d) > since
+                }
+            })
+            .collect()
+    }
+
+    /// Lifetime account metrics: demographics and `online_followers` (see `audience`).
+    fn lifetime_insights(&self, account: &Account, metrics: &[&str]) -> Answer {
+        if self.param("period") != Some("lifetime") {
+            return Err(Reply::bad_parameter(
+                "(#100) period must be one of the following values: lifetime",
+            ));
+        }
+        let total = self.param("metric_type") == Some("total_value");
+        let mut data = Vec::new();
+        for metric in metrics {
+            if *metric == "online_followers" {
+                let (since, until) = self.window()?;
+                let days = Days::new(&self.state.config.insights_zone);
+                let ends: Vec<(Date, String)> = self
+                    .reported_days(&days, since, until, false)
+                    .into_iter()
+                    .map(|d| (d, graph_time(days.end(d))))
+                    .collect();
+                data.push(audience::online_followers(account, &ends));
+            } else if audience::DEMOGRAPHICS.contains(metric) {
+                data.extend(audience::demographics(
+                    account,
+                    metric,
+                    self.param("breakdown"),
+                    self.param("timeframe"),
+                    total,
+                )?);
+            } else {
+                return Err(Reply::bad_parameter(&format!(
+                    "(#100) {metric} does not support the lifetime period"
+                )));
+            }
+        }
+        Ok(Reply::json(json!({ "data": data })))
+    }
+
     fn account_insights(&self, account: &Account) -> Answer {
         let metrics = metric_list(self.param("metric").unwrap_or_default());
         if metrics.is_empty() {
             return Err(Reply::bad_parameter(
                 "(#100) The parameter metric is required",
             ));
+        }
+        if metrics
+            .iter()
+            .any(|m| audience::DEMOGRAPHICS.contains(m) || *m == "online_followers")
+        {
+            return self.lifetime_insights(account, &metrics);
         }
         // Reach also comes by week and by 28 days, as a series (instagram-user/insights in
         // its v19–v22 form; Airbyte's user_insights still reads reach_week, reach_days_28).
@@ -857,37 +963,14 @@ impl Call<'_> {
                 "(#100) follower_count does not support the total_value metric_type",
             ));
         }
-        // Without bounds Meta answers yesterday and today (instagram-user/insights).
-        let until = self.time_param("until")?.unwrap_or(self.now);
-        let since = self
-            .time_param("since")?
-            .unwrap_or(until - Duration::days(2));
-        if until - since > MAX_WINDOW {
-            return Err(Reply::bad_parameter(
-                "(#100) There cannot be more than 30 days (2592000 s) between since and until",
-            ));
-        }
+        let (since, until) = self.window()?;
         // Below 100 followers Meta has no follower metrics ("not available for IG users with
         // fewer than 100 followers", instagram-user/insights): the answer comes back empty.
         if metrics.contains(&"follower_count") && account.followers_at_start < 100 {
             return Ok(Reply::json(json!({ "data": [] })));
         }
-        // Days of the insights zone, complete ones only: a series reports each day ending
-        // after `since` and by `until`; a total sums the days lying wholly inside the window.
         let days = Days::new(&self.state.config.insights_zone);
-        let last = days.date_of(until.min(self.now));
-        let reported: Vec<Date> =
-            std::iter::successors(Some(days.date_of(since)), |d| d.next_day())
-                .take_while(|d| *d <= last)
-                .filter(|d| days.end(*d) <= self.now && days.end(*d) <= until)
-                .filter(|d| {
-                    if total {
-                        days.start(*d) >= since
-                    } else {
-                        days.end(*d) > since
-                    }
-                })
-                .collect();
+        let reported = self.reported_days(&days, since, until, total);
         let per_day: Vec<(Date, BTreeMap<&str, i64>)> = reported
             .iter()
             .map(|d| {
