@@ -138,7 +138,10 @@ async fn full_sync_then_growth(db: Db) {
             "SELECT COUNT(*) FROM account_insights WHERE account_id = {id}"
         ))
         .await;
-    assert_eq!(days, 4, "today (not reported yet) and the three days before it");
+    assert_eq!(
+        days, 4,
+        "today (not reported yet) and the three days before it"
+    );
     let tags = w.server.count("SELECT COUNT(*) FROM media_hashtags").await;
     assert!(tags > 0, "hashtags parsed from captions");
     let requests = w
