@@ -1,6 +1,7 @@
 //! The `instalytics` command line.
 
 use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use app::dto::Role;
@@ -8,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::auth::password::Passwords;
 use crate::clock::unix_now;
-use crate::config::{BigQueryArgs, DatabaseArgs, ServeArgs};
+use crate::config::{BigQueryArgs, DatabaseArgs, DoctorArgs, ServeArgs};
 use crate::crypto::{Cipher, MasterKey};
 use crate::generate::GenerateConfig;
 use crate::graph_sim::{SimConfig, Simulator};
@@ -87,6 +88,12 @@ pub enum Command {
         #[command(flatten)]
         bigquery: BigQueryArgs,
     },
+    /// Check a token against every Graph API endpoint the poller uses, before trusting the
+    /// dashboard: one small request each, Meta's answers and usage headers, the token's
+    /// expiry, and what the dashboard will lack. The token comes from
+    /// INSTALYTICS_DOCTOR_TOKEN or stdin's first line (never a flag), or with --account from
+    /// a connected account. Exit code 1 when a sync would fail.
+    Doctor(Box<DoctorArgs>),
     /// Run the Instagram Graph API simulator on its own, to try the client by hand.
     GraphSim {
         #[arg(long, env = "INSTALYTICS_SIM_LISTEN", default_value = "127.0.0.1:4000")]
@@ -116,8 +123,11 @@ pub enum UserCommand {
     },
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
+/// Runs the command. Errors are printed by `main` with exit code 2; `doctor` exits 1 when a
+/// sync would fail.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let done = match cli.command {
+        Some(Command::Doctor(args)) => return doctor(&args).await,
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::User(UserCommand::Add {
@@ -170,7 +180,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             graph_sim(listen, config).await
         }
-    }
+    };
+    done.map(|()| ExitCode::SUCCESS)
+}
+
+async fn doctor(args: &DoctorArgs) -> anyhow::Result<ExitCode> {
+    let diagnosis = crate::doctor::run(args).await?;
+    print!("{}", diagnosis.text);
+    Ok(if diagnosis.sync_would_work {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 async fn generate(config: &GenerateConfig, database: &DatabaseArgs) -> anyhow::Result<()> {

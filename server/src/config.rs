@@ -69,6 +69,43 @@ pub struct ServeArgs {
     pub bigquery: BigQueryArgs,
 }
 
+/// `instalytics doctor`: which token to check, and where the Graph API and the database are.
+/// The token itself is never a flag (flags show in `ps` and shell history).
+#[derive(Args, Debug, Clone)]
+#[command(group(
+    clap::ArgGroup::new("subject").required(true).args(["flavour", "account"])
+))]
+pub struct DoctorArgs {
+    /// The login type of the token read from INSTALYTICS_DOCTOR_TOKEN or stdin's first line.
+    #[arg(long, value_enum)]
+    pub flavour: Option<LoginKind>,
+    /// A connected account's id (as on the Accounts page): its stored token and login type.
+    #[arg(long)]
+    pub account: Option<i64>,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub graph: GraphArgs,
+}
+
+/// A login type as typed on the command line.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginKind {
+    /// Business Login for Instagram (graph.instagram.com, `IGAA…` tokens).
+    Instagram,
+    /// Facebook Login for Business (graph.facebook.com, `EAA…` tokens).
+    Facebook,
+}
+
+impl From<LoginKind> for crate::graph::Flavour {
+    fn from(kind: LoginKind) -> Self {
+        match kind {
+            LoginKind::Instagram => crate::graph::Flavour::InstagramLogin,
+            LoginKind::Facebook => crate::graph::Flavour::FacebookLogin,
+        }
+    }
+}
+
 /// Where BigQuery and Google's token endpoint are (configuration so that tests point them at
 /// an emulator and a local token endpoint), and how the exporter sends.
 #[derive(Args, Debug, Clone)]
@@ -323,6 +360,25 @@ mod tests {
         assert!(Probe::try_parse_from(["x", "--session-idle-days", "0"]).is_err());
         assert!(Probe::try_parse_from(["x", "--graph-version", "25"]).is_err());
         assert!(Probe::try_parse_from(["x", "--sync-concurrency", "0"]).is_err());
+    }
+
+    #[derive(Parser)]
+    struct Doctor {
+        #[command(flatten)]
+        doctor: DoctorArgs,
+    }
+
+    #[test]
+    fn doctor_takes_a_login_type_or_an_account_never_a_token() {
+        let pasted = Doctor::try_parse_from(["x", "--flavour", "facebook"]).unwrap();
+        assert_eq!(pasted.doctor.flavour, Some(LoginKind::Facebook));
+        let stored = Doctor::try_parse_from(["x", "--account", "3"]).unwrap();
+        assert_eq!(stored.doctor.account, Some(3));
+        assert!(Doctor::try_parse_from(["x"]).is_err(), "one is required");
+        assert!(Doctor::try_parse_from(["x", "--flavour", "instagram", "--account", "3"]).is_err());
+        assert!(
+            Doctor::try_parse_from(["x", "--flavour", "instagram", "--token", "IGAA"]).is_err()
+        );
     }
 
     #[test]

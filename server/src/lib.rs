@@ -8,6 +8,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod demo;
+pub mod doctor;
 pub mod export;
 pub mod generate;
 pub mod graph;

@@ -15,7 +15,7 @@ use super::errors::GraphError;
 use super::models::{Insight, Page};
 
 /// Account metrics that only answer with `metric_type=total_value`, one day per call.
-const DAILY_TOTALS: [&str; 4] = [
+pub const DAILY_TOTALS: [&str; 4] = [
     "views",
     "accounts_engaged",
     "total_interactions",

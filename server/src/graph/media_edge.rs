@@ -25,7 +25,7 @@ use super::metrics::{self, ProductType};
 use super::models::{InsightList, Media, Metrics, Page};
 
 /// The media fields we store (DESIGN.md "What it stores").
-pub(super) const MEDIA_FIELDS: &str = "id,caption,media_type,media_product_type,permalink,\
+pub const MEDIA_FIELDS: &str = "id,caption,media_type,media_product_type,permalink,\
 thumbnail_url,media_url,timestamp,like_count,comments_count";
 
 /// A post or story with the lifetime metrics we could read for it.

@@ -115,7 +115,7 @@ pub fn demographics(
         row.1 = (audience * rng.range(0.0, 2.0) / rows_len_hint(&dims)).round() as i64;
     }
     rows.retain(|(_, v)| *v > 0);
-    rows.sort_by(|a, b| b.1.cmp(&a.1));
+    rows.sort_by_key(|row| std::cmp::Reverse(row.1));
     rows.truncate(TOP);
     // Engaged and reached audiences name their timeframe as the first dimension (the v25
     // sample: ["timeframe","country"], ["LAST_90_DAYS","US"]); follower demographics do not.

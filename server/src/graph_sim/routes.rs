@@ -434,7 +434,8 @@ impl Call<'_> {
         ];
         let limit = self.limit(25)?;
         let start = match self.param("after") {
-            Some("QVFIUmx") => 1,
+            Some("QVFIUmJ") => 1,
+            Some("QVFIUmx") => 2,
             Some(_) => return Err(Reply::bad_parameter("(#100) The after cursor is invalid")),
             None => 0,
         };
