@@ -655,6 +655,7 @@ async fn the_simulator_accepts_what_meta_accepts_and_refuses_the_rest() {
         }
     };
     let ig = account.ig_user_id.clone();
+    let insights = |query: Vec<(&'static str, String)>| get(format!("{ig}/insights"), query);
     let fields = "id,ig_id,username,name,biography,website,profile_picture_url,followers_count,follows_count,media_count";
     let (status, user) = get(ig.clone(), vec![("fields", fields.into())]).await;
     assert_eq!(status, 200, "{user}");
@@ -704,15 +705,12 @@ async fn the_simulator_accepts_what_meta_accepts_and_refuses_the_rest() {
         err["error"]["message"],
         "(#100) Tried accessing nonexisting field (view_count) on node type (IGMedia)"
     );
-    let (status, err) = get(
-        format!("{ig}/insights"),
-        vec![
-            ("metric", "reach".into()),
-            ("period", "day".into()),
-            ("since", "2026-10-01".into()),
-            ("until", "2026-11-05".into()),
-        ],
-    )
+    let (status, err) = insights(vec![
+        ("metric", "reach".into()),
+        ("period", "day".into()),
+        ("since", "2026-10-01".into()),
+        ("until", "2026-11-05".into()),
+    ])
     .await;
     assert_eq!(status, 400);
     assert!(
@@ -764,15 +762,12 @@ async fn the_simulator_accepts_what_meta_accepts_and_refuses_the_rest() {
     assert_eq!(status, 200, "{many}");
     assert_eq!(many.as_object().unwrap().len(), 2);
     // Lifetime audience metrics and breakdowns.
-    let (status, demo) = get(
-        format!("{ig}/insights"),
-        vec![
-            ("metric", "follower_demographics".into()),
-            ("period", "lifetime".into()),
-            ("metric_type", "total_value".into()),
-            ("breakdown", "age,gender".into()),
-        ],
-    )
+    let (status, demo) = insights(vec![
+        ("metric", "follower_demographics".into()),
+        ("period", "lifetime".into()),
+        ("metric_type", "total_value".into()),
+        ("breakdown", "age,gender".into()),
+    ])
     .await;
     assert_eq!(status, 200, "{demo}");
     let breakdown = &demo["data"][0]["total_value"]["breakdowns"][0];
@@ -781,13 +776,10 @@ async fn the_simulator_accepts_what_meta_accepts_and_refuses_the_rest() {
         serde_json::json!(["age", "gender"])
     );
     assert!(breakdown["results"].as_array().unwrap().len() <= 45);
-    let (status, online) = get(
-        format!("{ig}/insights"),
-        vec![
-            ("metric", "online_followers".into()),
-            ("period", "lifetime".into()),
-        ],
-    )
+    let (status, online) = insights(vec![
+        ("metric", "online_followers".into()),
+        ("period", "lifetime".into()),
+    ])
     .await;
     assert_eq!(status, 200, "{online}");
     assert_eq!(
@@ -797,30 +789,24 @@ async fn the_simulator_accepts_what_meta_accepts_and_refuses_the_rest() {
             .len(),
         24
     );
-    let (status, reach) = get(
-        format!("{ig}/insights"),
-        vec![
-            ("metric", "reach".into()),
-            ("period", "day".into()),
-            ("metric_type", "total_value".into()),
-            ("breakdown", "media_product_type".into()),
-        ],
-    )
+    let (status, reach) = insights(vec![
+        ("metric", "reach".into()),
+        ("period", "day".into()),
+        ("metric_type", "total_value".into()),
+        ("breakdown", "media_product_type".into()),
+    ])
     .await;
     assert_eq!(status, 200, "{reach}");
     assert_eq!(
         reach["data"][0]["total_value"]["breakdowns"][0]["dimension_keys"][0],
         "media_product_type"
     );
-    let (status, _) = get(
-        format!("{ig}/insights"),
-        vec![
-            ("metric", "reach".into()),
-            ("period", "day".into()),
-            ("metric_type", "total_value".into()),
-            ("breakdown", "contact_button_type".into()),
-        ],
-    )
+    let (status, _) = insights(vec![
+        ("metric", "reach".into()),
+        ("period", "day".into()),
+        ("metric_type", "total_value".into()),
+        ("breakdown", "contact_button_type".into()),
+    ])
     .await;
     assert_ne!(status, 200, "reach has no contact_button_type breakdown");
 

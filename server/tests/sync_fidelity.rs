@@ -273,23 +273,11 @@ async fn metas_errors_are_handled_by_kind(db: Db) {
         .count(&format!("SELECT retry_after FROM accounts WHERE id = {id}"))
         .await;
     assert!(retry_after >= server::clock::unix_now() + 14 * 60);
-    clear_rate_limit(&w.server, id).await;
+    common::clear_rate_limit(&w.server, id).await;
 
     w.sim.faults().fail_next(1, FaultKind::TokenNoSubcode);
     assert_eq!(w.sync_now(id, 4).await, "needs_reauth");
     w.stop().await;
-}
-
-async fn clear_rate_limit(server: &TestServer, id: i64) {
-    use sea_orm::ConnectionTrait;
-    let db = sea_orm::Database::connect(&server.database_url)
-        .await
-        .unwrap();
-    db.execute_unprepared(&format!(
-        "UPDATE accounts SET retry_after = NULL, status = 'ok', next_sync_at = 0 WHERE id = {id}"
-    ))
-    .await
-    .unwrap();
 }
 
 /// Item 6: an account under 100 followers keeps its daily reach.

@@ -252,7 +252,7 @@ async fn error_table(db: Db) {
     let listed = w.admin.json("accounts/list", &[], StatusCode::OK).await;
     assert!(listed[0]["retry_after"].as_str().unwrap().ends_with("UTC"));
     // Lift the wait by hand to go on testing.
-    clear_rate_limit(&w.server, id).await;
+    common::clear_rate_limit(&w.server, id).await;
 
     // An unsupported metric is dropped for that media only.
     w.sim.faults().reject_metric_for("IMAGE", "shares");
@@ -295,18 +295,6 @@ async fn error_table(db: Db) {
     );
     assert_eq!(w.snapshots_of(id).await, snapshots + media);
     w.stop().await;
-}
-
-async fn clear_rate_limit(server: &TestServer, id: i64) {
-    let db = sea_orm::Database::connect(&server.database_url)
-        .await
-        .unwrap();
-    use sea_orm::ConnectionTrait;
-    db.execute_unprepared(&format!(
-        "UPDATE accounts SET retry_after = NULL, status = 'ok' WHERE id = {id}"
-    ))
-    .await
-    .unwrap();
 }
 
 async fn shutdown_mid_sync_writes_nothing(db: Db) {

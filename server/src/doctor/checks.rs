@@ -33,6 +33,19 @@ pub enum Check {
 }
 
 impl Check {
+    /// Every check, in the order they run.
+    pub const ALL: [Check; 9] = [
+        Check::Identity,
+        Check::Profile,
+        Check::Media,
+        Check::PostInsights,
+        Check::Stories,
+        Check::Reach,
+        Check::FollowerCount,
+        Check::DailyTotals,
+        Check::Token,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Check::Identity => "identity",

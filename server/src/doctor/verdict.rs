@@ -267,17 +267,7 @@ mod tests {
         }
     }
 
-    const ALL: [Check; 9] = [
-        Check::Identity,
-        Check::Profile,
-        Check::Media,
-        Check::PostInsights,
-        Check::Stories,
-        Check::Reach,
-        Check::FollowerCount,
-        Check::DailyTotals,
-        Check::Token,
-    ];
+    const ALL: [Check; 9] = Check::ALL;
 
     #[test]
     fn a_dead_token_or_a_rate_limit_fails_whatever_was_asked() {

@@ -188,24 +188,17 @@ mod tests {
 
     #[test]
     fn values_are_filed_under_the_day_they_end() {
-        // Pacific midnight, summer and winter.
-        assert_eq!(
-            day_of(datetime!(2026-08-01 07:00 UTC)),
-            time::macros::date!(2026 - 07 - 31)
-        );
-        assert_eq!(
-            day_of(datetime!(2026-12-02 08:00 UTC)),
-            time::macros::date!(2026 - 12 - 01)
-        );
-        // Tokyo midnight (UTC+9) and UTC midnight.
-        assert_eq!(
-            day_of(datetime!(2026-12-01 15:00 UTC)),
-            time::macros::date!(2026 - 12 - 01)
-        );
-        assert_eq!(
-            day_of(datetime!(2026-12-02 00:00 UTC)),
-            time::macros::date!(2026 - 12 - 01)
-        );
+        use time::macros::date;
+        for (end, day) in [
+            // Pacific midnight, summer and winter.
+            (datetime!(2026-08-01 07:00 UTC), date!(2026 - 07 - 31)),
+            (datetime!(2026-12-02 08:00 UTC), date!(2026 - 12 - 01)),
+            // Tokyo midnight (UTC+9) and UTC midnight.
+            (datetime!(2026-12-01 15:00 UTC), date!(2026 - 12 - 01)),
+            (datetime!(2026-12-02 00:00 UTC), date!(2026 - 12 - 01)),
+        ] {
+            assert_eq!(day_of(end), day, "{end}");
+        }
     }
 
     #[test]

@@ -117,6 +117,16 @@ pub async fn connect(admin: &Api, account: &server::graph_sim::SimAccount) -> i6
     summary["id"].as_i64().unwrap()
 }
 
+/// Lifts an account's rate-limit wait by hand, so a test can go on syncing it.
+pub async fn clear_rate_limit(server: &TestServer, id: i64) {
+    let db = Database::connect(&server.database_url).await.unwrap();
+    db.execute_unprepared(&format!(
+        "UPDATE accounts SET retry_after = NULL, status = 'ok' WHERE id = {id}"
+    ))
+    .await
+    .unwrap();
+}
+
 /// Flags that point the server's Graph API client at a simulator.
 pub fn sim_flags(sim: &server::graph_sim::SimServer) -> Vec<String> {
     vec![
