@@ -216,6 +216,7 @@ async fn generate(config: &GenerateConfig, database: &DatabaseArgs) -> anyhow::R
 }
 
 async fn graph_sim(listen: std::net::SocketAddr, config: SimConfig) -> anyhow::Result<()> {
+    let config_secret = config.app_secret.clone();
     let sim = Simulator::new(config);
     let server = sim
         .serve(listen)
@@ -227,6 +228,8 @@ async fn graph_sim(listen: std::net::SocketAddr, config: SimConfig) -> anyhow::R
         "OAuth authorize:      http://{}/oauth/authorize",
         server.addr
     );
+    // The simulator's own app: its secret opens nothing real.
+    println!("App id and secret:    1234 / {config_secret}");
     // Simulator tokens open nothing but this simulator, so printing them is fine.
     for account in sim.accounts() {
         println!(

@@ -141,11 +141,11 @@ fn demo_args(dir: &std::path::Path, listen: SocketAddr, sim: &SimServer) -> Serv
         sim.instagram_root(),
         "--facebook-graph-url".into(),
         format!("http://{}/facebook", sim.addr),
-        // The simulator accepts any app credentials; they let Facebook Login tokens renew.
+        // The simulator's app: Facebook Login tokens renew and report their expiry.
         "--facebook-app-id".into(),
-        "demo-app".into(),
+        crate::graph_sim::APP_ID.into(),
         "--facebook-app-secret".into(),
-        "demo-secret".into(),
+        crate::graph_sim::APP_SECRET.into(),
     ])
     .serve
 }

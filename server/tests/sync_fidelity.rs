@@ -340,7 +340,29 @@ async fn facebook_token_expiry_is_shown(db: Db) {
     w.stop().await;
 }
 
+/// `debug_token` authenticates with the app: a wrong app secret loses the expiry, never the
+/// account.
+async fn a_wrong_app_secret_costs_only_the_expiry(db: Db) {
+    let flags = [
+        "--facebook-app-id",
+        "1234",
+        "--facebook-app-secret",
+        "not-the-secret",
+    ];
+    let Some(w) = World::new(db, SimConfig::default(), &flags).await else {
+        return;
+    };
+    let fb = w.account(Flavour::FacebookLogin);
+    let (_, outcome) = w.connect_and_sync(&fb).await;
+    assert_eq!(outcome, "ok");
+    let list = w.admin.json("accounts/list", &[], StatusCode::OK).await;
+    assert_eq!(list[0]["status"], "ok");
+    assert_eq!(list[0]["data_access_expires"], serde_json::Value::Null);
+    w.stop().await;
+}
+
 per_database!(
+    a_wrong_app_secret_costs_only_the_expiry,
     days_are_labelled_as_meta_labels_them,
     a_refused_page_is_isolated_not_fetched_per_media,
     an_ignored_since_stops_at_the_window,

@@ -59,6 +59,9 @@ pub struct SimConfig {
     pub ignore_media_since: bool,
     /// Story `replies` always 0, as in the EU and Japan.
     pub replies_always_zero: bool,
+    /// The app's secret: `appsecret_proof` is checked against it, and `debug_token` takes
+    /// `{app-id}|{app-secret}` with the id `1234`.
+    pub app_secret: String,
 }
 
 impl Default for SimConfig {
@@ -78,6 +81,7 @@ impl Default for SimConfig {
             pre_conversion_media: 0,
             ignore_media_since: false,
             replies_always_zero: false,
+            app_secret: APP_SECRET.into(),
         }
     }
 }
@@ -98,6 +102,11 @@ pub struct SimAccount {
     pub token: String,
     pub page_id: String,
 }
+
+/// The simulated app's id and default secret (`SimConfig::app_secret`), for `debug_token`'s
+/// app token and `appsecret_proof`.
+pub const APP_ID: &str = "1234";
+pub const APP_SECRET: &str = "app-secret";
 
 /// Long-lived tokens live 60 days; Instagram refreshes only tokens at least a day old.
 const TOKEN_LIFETIME: time::Duration = time::Duration::days(60);

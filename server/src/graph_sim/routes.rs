@@ -17,7 +17,7 @@ use super::data::{Account, Post, Product};
 use super::days::Days;
 use super::faults::FaultKind;
 use super::reply::{Answer, Reply, Usage};
-use super::{lock, support, Flavour, State, Token, REFRESH_MIN_AGE, TOKEN_LIFETIME};
+use super::{lock, support, Flavour, State, Token, APP_ID, REFRESH_MIN_AGE, TOKEN_LIFETIME};
 
 type Params = BTreeMap<String, String>;
 
@@ -356,7 +356,37 @@ impl Call<'_> {
                 ),
             ));
         }
+        self.check_proof(text)?;
         Ok((text.to_owned(), token))
+    }
+
+    /// `appsecret_proof`, when sent, must be hex HMAC-SHA256 of the token keyed with the app
+    /// secret (graph-api/guides/secure-requests); a wrong one is refused even when the app
+    /// does not require proofs (facebookarchive/php-graph-sdk#800).
+    fn check_proof(&self, token: &str) -> Result<(), Reply> {
+        use hmac::{Hmac, Mac};
+        let Some(proof) = self.param("appsecret_proof") else {
+            return Ok(());
+        };
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(self.state.config.app_secret.as_bytes())
+            .expect("HMAC takes any key length");
+        mac.update(token.as_bytes());
+        let expected: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if proof.eq_ignore_ascii_case(&expected) {
+            Ok(())
+        } else {
+            Err(Reply::error(
+                100,
+                None,
+                "GraphMethodException",
+                "Invalid appsecret_proof provided in the API argument",
+            ))
+        }
     }
 
     /// Counts the call against the token's rolling hour; refuses with 80002 once spent.
@@ -1052,7 +1082,8 @@ impl Call<'_> {
     /// (facebook-login/guides/access-tokens/debugging): what Meta knows of a token.
     fn debug_token(&self) -> Answer {
         let app = self.param("access_token").or(self.bearer.as_deref());
-        if !app.is_some_and(|t| t.contains('|')) {
+        let ours = format!("{APP_ID}|{}", self.state.config.app_secret);
+        if app != Some(ours.as_str()) {
             return Err(Reply::error(
                 190,
                 None,
@@ -1080,7 +1111,7 @@ impl Call<'_> {
             .map_or(natural, |e| e.min(natural));
         let account = &self.state.accounts[token.account];
         let mut data = json!({
-            "app_id": "1234", "type": "USER", "application": "Instalytics simulator",
+            "app_id": APP_ID, "type": "USER", "application": "Instalytics simulator",
             "data_access_expires_at": (token.issued + DATA_ACCESS_LIFETIME).unix_timestamp(),
             "expires_at": expires.unix_timestamp(),
             "is_valid": self.now < expires,

@@ -215,7 +215,7 @@ async fn fetch(
     let token_expiry = if new_token.is_some() {
         None
     } else {
-        token_expiry(client).await?
+        token_expiry(client).await
     };
 
     let batch = SyncBatch {
@@ -253,19 +253,19 @@ async fn fetch(
     Ok(Collected { batch, skipped })
 }
 
-/// What `debug_token` says of a Facebook Login token, when the app is configured. Only an
-/// invalid token fails the sync; the lookup itself is best effort.
-async fn token_expiry(client: &GraphClient) -> Result<Option<TokenExpiry>, GraphError> {
+/// What `debug_token` says of a Facebook Login token, when the app is configured. Best
+/// effort: the call authenticates with the app's token, so its refusal (a wrong app secret,
+/// say) says nothing about the account's token, which the sync's other calls have just used.
+async fn token_expiry(client: &GraphClient) -> Option<TokenExpiry> {
     match client.debug_token().await {
-        Ok(info) => Ok(info.map(|t| TokenExpiry {
+        Ok(info) => info.map(|t| TokenExpiry {
             // 0 means "never" (a Page token).
             expires_at: t.expires_at.filter(|at| *at > 0),
             data_access_expires_at: t.data_access_expires_at.filter(|at| *at > 0),
-        })),
-        Err(e @ GraphError::TokenInvalid { .. }) => Err(e),
+        }),
         Err(e) => {
             warn!(error = %e, "debug_token failed; expiry not updated");
-            Ok(None)
+            None
         }
     }
 }
