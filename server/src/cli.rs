@@ -224,12 +224,12 @@ async fn graph_sim(listen: std::net::SocketAddr, config: SimConfig) -> anyhow::R
         .with_context(|| format!("cannot listen on {listen}"))?;
     println!("Instagram Login base: {}", server.instagram_base());
     println!("Facebook Login base:  {}", server.facebook_base());
+    // The simulator's own app: its secret opens nothing real.
+    println!("App id and secret:    1234 / {config_secret}");
     println!(
         "OAuth authorize:      http://{}/oauth/authorize",
         server.addr
     );
-    // The simulator's own app: its secret opens nothing real.
-    println!("App id and secret:    1234 / {config_secret}");
     // Simulator tokens open nothing but this simulator, so printing them is fine.
     for account in sim.accounts() {
         println!(
