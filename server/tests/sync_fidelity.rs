@@ -5,73 +5,33 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
-use common::{sim_flags, Api, Db, TestServer};
+use common::world::SyncWorld;
+use common::Db;
 use reqwest::StatusCode;
-use server::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig, SimServer, Simulator};
+use server::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig};
 use time::OffsetDateTime;
 
-const PASSWORD: &str = "correct horse battery";
+type World = SyncWorld;
 
-struct World {
-    sim: Simulator,
-    sim_server: SimServer,
-    server: TestServer,
-    admin: Api,
-}
-
-impl World {
-    /// A simulator whose clock reads the real time (the server stamps rows with it) and a
-    /// server polling it.
+impl SyncWorld {
+    /// Two accounts (one of each flavour) as `config` describes them.
     async fn new(db: Db, config: SimConfig, extra: &[&str]) -> Option<Self> {
-        let sim = Simulator::new(SimConfig {
-            accounts: 2,
-            start: OffsetDateTime::now_utc(),
-            ..config
-        });
-        let sim_server = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
-        let mut flags = sim_flags(&sim_server);
-        flags.extend(extra.iter().map(|f| (*f).to_owned()));
-        let server = TestServer::start_with(db, &flags).await?;
-        let admin = server.admin("admin", PASSWORD).await;
-        Some(Self {
-            sim,
-            sim_server,
-            server,
-            admin,
-        })
-    }
-
-    fn account(&self, flavour: Flavour) -> SimAccount {
-        self.sim
-            .accounts()
-            .into_iter()
-            .find(|a| a.flavour == flavour)
-            .unwrap()
+        let extra: Vec<String> = extra.iter().map(|f| (*f).to_owned()).collect();
+        Self::start(
+            db,
+            SimConfig {
+                accounts: 2,
+                ..config
+            },
+            &extra,
+        )
+        .await
     }
 
     /// Connects `account` and waits for its first sync; returns (id, outcome).
     async fn connect_and_sync(&self, account: &SimAccount) -> (i64, String) {
         let id = common::connect(&self.admin, account).await;
         (id, self.finished_runs(id, 1).await)
-    }
-
-    async fn finished_runs(&self, account: i64, n: i64) -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let done = self
-                .server
-                .count(&format!(
-                    "SELECT COUNT(*) FROM sync_runs WHERE account_id = {account} AND outcome <> 'running'"
-                ))
-                .await;
-            if done >= n {
-                return self.last_run(account, "outcome").await.unwrap();
-            }
-            assert!(Instant::now() < deadline, "{done} of {n} runs finished");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
     }
 
     async fn last_run(&self, account: i64, column: &str) -> Option<String> {
@@ -83,9 +43,7 @@ impl World {
     }
 
     async fn sync_now(&self, id: i64, n: i64) -> String {
-        self.admin
-            .json("accounts/sync", &[("id", &id.to_string())], StatusCode::OK)
-            .await;
+        self.request_sync(id).await;
         self.finished_runs(id, n).await
     }
 
@@ -99,11 +57,6 @@ impl World {
 
     async fn count(&self, sql: &str) -> i64 {
         self.server.count(sql).await
-    }
-
-    async fn stop(self) {
-        self.server.stop().await;
-        self.sim_server.stop().await;
     }
 }
 

@@ -6,89 +6,26 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{sim_flags, Api, Db, TestServer};
+use common::world::{SyncWorld, PASSWORD};
+use common::Db;
 use reqwest::StatusCode;
-use server::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig, SimServer, Simulator};
-use time::OffsetDateTime;
+use server::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig};
 
-const PASSWORD: &str = "correct horse battery";
+type World = SyncWorld;
 
-struct World {
-    sim: Simulator,
-    sim_server: SimServer,
-    server: TestServer,
-    admin: Api,
-}
-
-impl World {
-    /// A simulator whose clock reads the real time (the server stamps snapshots with it),
-    /// and a server polling it.
+impl SyncWorld {
+    /// Three accounts of `media` posts each.
     async fn new(db: Db, media: usize, extra: &[String]) -> Option<Self> {
-        let sim = Simulator::new(SimConfig {
+        let config = SimConfig {
             accounts: 3,
             media_per_account: media,
-            start: OffsetDateTime::now_utc(),
             ..SimConfig::default()
-        });
-        let sim_server = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
-        let mut flags = sim_flags(&sim_server);
-        flags.extend_from_slice(extra);
-        let server = TestServer::start_with(db, &flags).await?;
-        let admin = server.admin("admin", PASSWORD).await;
-        Some(Self {
-            sim,
-            sim_server,
-            server,
-            admin,
-        })
-    }
-
-    fn account(&self, flavour: Flavour) -> SimAccount {
-        self.sim
-            .accounts()
-            .into_iter()
-            .find(|a| a.flavour == flavour)
-            .unwrap()
+        };
+        Self::start(db, config, extra).await
     }
 
     async fn connect(&self, account: &SimAccount) -> i64 {
         common::connect(&self.admin, account).await
-    }
-
-    /// Waits until `account` has `n` finished runs; returns the newest one's outcome.
-    async fn finished_runs(&self, account: i64, n: i64) -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let done = self
-                .server
-                .count(&format!(
-                    "SELECT COUNT(*) FROM sync_runs WHERE account_id = {account} AND outcome <> 'running'"
-                ))
-                .await;
-            if done >= n {
-                return self
-                    .server
-                    .scalar::<String>(&format!(
-                        "SELECT outcome FROM sync_runs WHERE account_id = {account} ORDER BY id DESC LIMIT 1"
-                    ))
-                    .await;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "account {account}: {done} of {n} runs finished"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn sync_now(&self, account: i64) {
-        self.admin
-            .json(
-                "accounts/sync",
-                &[("id", &account.to_string())],
-                StatusCode::OK,
-            )
-            .await;
     }
 
     async fn account_row(&self, id: i64, column: &str) -> Option<String> {
@@ -111,11 +48,6 @@ impl World {
                 "SELECT COUNT(*) FROM media_snapshots s JOIN media m ON m.id = s.media_id WHERE m.account_id = {id}"
             ))
             .await
-    }
-
-    async fn stop(self) {
-        self.server.stop().await;
-        self.sim_server.stop().await;
     }
 }
 
@@ -166,7 +98,7 @@ async fn full_sync_then_growth(db: Db) {
         ))
         .await;
     w.sim.advance(Duration::from_secs(6 * 3600));
-    w.sync_now(id).await;
+    w.request_sync(id).await;
     assert_eq!(w.finished_runs(id, 2).await, "ok");
     let snapshots = w
         .server
@@ -232,13 +164,13 @@ async fn error_table(db: Db) {
 
     // Transient failures beyond the retries: the run fails, the data stays.
     w.sim.faults().fail_next(8, FaultKind::ServerError);
-    w.sync_now(id).await;
+    w.request_sync(id).await;
     assert_eq!(w.finished_runs(id, 2).await, "failed");
     assert_eq!(w.snapshots_of(id).await, snapshots);
 
     // Rate limited: the account waits, with the time it resumes.
     w.sim.faults().fail_next(1, FaultKind::RateLimit);
-    w.sync_now(id).await;
+    w.request_sync(id).await;
     assert_eq!(w.finished_runs(id, 3).await, "rate_limited");
     assert_eq!(
         w.account_row(id, "status").await.as_deref(),
@@ -256,7 +188,7 @@ async fn error_table(db: Db) {
 
     // An unsupported metric is dropped for that media only.
     w.sim.faults().reject_metric_for("IMAGE", "shares");
-    w.sync_now(id).await;
+    w.request_sync(id).await;
     assert_eq!(w.finished_runs(id, 4).await, "ok");
     assert_eq!(w.snapshots_of(id).await, snapshots + media);
 
@@ -264,7 +196,7 @@ async fn error_table(db: Db) {
     w.sim
         .faults()
         .revoke_permission(&ig.token, "instagram_business_manage_insights");
-    w.sync_now(id).await;
+    w.request_sync(id).await;
     assert_eq!(w.finished_runs(id, 5).await, "permission_missing");
     assert_eq!(
         w.account_row(id, "status").await.as_deref(),
@@ -275,13 +207,13 @@ async fn error_table(db: Db) {
 
     // Expired token: needs re-authorisation and is no longer polled.
     w.sim.faults().expire_token_at(&ig.token, w.sim.now());
-    w.sync_now(id).await;
+    w.request_sync(id).await;
     assert_eq!(w.finished_runs(id, 6).await, "needs_reauth");
     assert_eq!(
         w.account_row(id, "status").await.as_deref(),
         Some("needs_reauth")
     );
-    w.sync_now(id).await;
+    w.request_sync(id).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     let runs = w
         .server
@@ -443,7 +375,7 @@ async fn prune_and_cascade(db: Db) {
             StatusCode::OK,
         )
         .await;
-    w.sync_now(b).await;
+    w.request_sync(b).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(
         w.server

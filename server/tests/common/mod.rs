@@ -5,6 +5,7 @@
 
 pub mod bq;
 pub mod seed;
+pub mod world;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
