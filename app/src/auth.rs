@@ -1,8 +1,11 @@
-//! Server-side session helpers every server function starts with.
+//! Server-side access control every server function goes through: [`as_admin`], [`as_user`]
+//! or [`public`] name the access level first, check it, hand over the backend and set the
+//! answer's status, so a server function is one call and a missing check stands out.
 //!
 //! The session (tower-sessions, stored in our database) holds only the user id; the user's
 //! role is re-read on each call so that a demotion or deletion takes effect immediately.
 
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::ConnectInfo;
@@ -10,7 +13,7 @@ use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use tower_sessions::Session;
 
-use crate::backend::backend;
+use crate::backend::{backend, Backend};
 use crate::dto::SessionUser;
 use crate::error::AppError;
 
@@ -29,15 +32,36 @@ async fn session() -> Result<Session, AppError> {
 }
 
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
-    let session = session().await?;
-    let Some(id) = session
+    user_of(&session().await?, &backend()?).await
+}
+
+/// The user `session` belongs to, re-read from the backend; also used by the plain axum
+/// routes (OAuth), which have a session but no Leptos context.
+pub async fn user_of(
+    session: &Session,
+    backend: &Backend,
+) -> Result<Option<SessionUser>, AppError> {
+    match session
         .get::<i64>(USER_ID_KEY)
         .await
         .map_err(session_failure)?
-    else {
-        return Ok(None);
-    };
-    backend()?.auth.session_user(id).await
+    {
+        Some(id) => backend.auth.session_user(id).await,
+        None => Ok(None),
+    }
+}
+
+/// The admin `session` belongs to: `Unauthenticated` signed out, `Forbidden` for a viewer.
+pub async fn admin_of(session: &Session, backend: &Backend) -> Result<SessionUser, AppError> {
+    admin(user_of(session, backend).await?)
+}
+
+fn admin(user: Option<SessionUser>) -> Result<SessionUser, AppError> {
+    match user {
+        Some(user) if user.is_admin() => Ok(user),
+        Some(_) => Err(AppError::Forbidden),
+        None => Err(AppError::Unauthenticated),
+    }
 }
 
 pub async fn require_user() -> Result<SessionUser, AppError> {
@@ -45,12 +69,7 @@ pub async fn require_user() -> Result<SessionUser, AppError> {
 }
 
 pub async fn require_admin() -> Result<SessionUser, AppError> {
-    let user = require_user().await?;
-    if user.is_admin() {
-        Ok(user)
-    } else {
-        Err(AppError::Forbidden)
-    }
+    admin(current_user().await?)
 }
 
 /// Binds the session to `user` under a fresh id (no session fixation).
@@ -107,4 +126,40 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         set_status(e);
     }
     result
+}
+
+/// Runs `call` for a signed-in admin (401 signed out, 403 for a viewer).
+pub async fn as_admin<T, F>(call: impl FnOnce(Backend, SessionUser) -> F) -> Result<T, AppError>
+where
+    F: Future<Output = Result<T, AppError>>,
+{
+    respond(
+        async {
+            let admin = require_admin().await?;
+            call(backend()?, admin).await
+        }
+        .await,
+    )
+}
+
+/// Runs `call` for anyone signed in (401 signed out).
+pub async fn as_user<T, F>(call: impl FnOnce(Backend, SessionUser) -> F) -> Result<T, AppError>
+where
+    F: Future<Output = Result<T, AppError>>,
+{
+    respond(
+        async {
+            let user = require_user().await?;
+            call(backend()?, user).await
+        }
+        .await,
+    )
+}
+
+/// Runs `call` for anyone, signed in or not: sign-in, setup and the public privacy pages.
+pub async fn public<T, F>(call: impl FnOnce(Backend) -> F) -> Result<T, AppError>
+where
+    F: Future<Output = Result<T, AppError>>,
+{
+    respond(async { call(backend()?).await }.await)
 }

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+#[cfg(feature = "db")]
+use sea_orm::sea_query::StringLen;
 use serde::{Deserialize, Serialize};
 
 /// What a dashboard user may do. Admins manage users, accounts and settings; viewers read.
@@ -68,10 +70,20 @@ pub struct UserSummary {
 
 /// How an account talks to Meta: Instagram Login (graph.instagram.com) or Facebook Login
 /// (graph.facebook.com, the account found through a Facebook Page).
+///
+/// With the `db` feature (the server's) it is also the `accounts.flavour` column's type, so
+/// one enum serves the wire, the store, the Graph client and the simulator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "db",
+    derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum),
+    sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Flavour {
+    #[cfg_attr(feature = "db", sea_orm(string_value = "instagram_login"))]
     InstagramLogin,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "facebook_login"))]
     FacebookLogin,
 }
 
@@ -96,11 +108,13 @@ impl Flavour {
 impl FromStr for Flavour {
     type Err = String;
 
+    /// `instagram_login` or `facebook_login`; the command line's short `instagram` and
+    /// `facebook` too.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Flavour::ALL
             .into_iter()
-            .find(|f| f.as_str() == s)
-            .ok_or_else(|| format!("unknown login flavour {s:?}"))
+            .find(|f| f.as_str() == s || f.as_str().strip_suffix("_login") == Some(s))
+            .ok_or_else(|| format!("unknown login {s:?}: use instagram or facebook"))
     }
 }
 

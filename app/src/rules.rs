@@ -1,4 +1,9 @@
-//! Input rules for users, tokens and settings, applied by the server at its boundary (server functions and CLI).
+//! Every rule for text a person types or a caller sends: users, tokens, settings, the export's
+//! destination, post filters and deletion codes. The server applies them in its services
+//! (the ports' implementations), the one boundary that server functions, the CLI and Meta's
+//! callbacks all pass through; forms may show the same hints. Dates, periods and time zones
+//! are parsed with the server's calendar libraries in `services::analytics::period` and
+//! `best_time`.
 
 use crate::error::AppError;
 
@@ -174,6 +179,55 @@ pub fn bq_location(raw: &str) -> Result<String, AppError> {
     }
 }
 
+/// Longest search text accepted; captions are at most 2,200 characters.
+pub const SEARCH_MAX: usize = 200;
+/// Longest hashtag accepted; Instagram's are far shorter.
+pub const HASHTAG_MAX: usize = 100;
+
+/// A hashtag filter: `#` and case dropped as stored, blank meaning none.
+pub fn hashtag(raw: Option<&str>) -> Result<Option<String>, AppError> {
+    let tag = raw
+        .map(|t| t.trim().trim_start_matches('#').trim().to_lowercase())
+        .filter(|t| !t.is_empty());
+    if tag
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > HASHTAG_MAX)
+    {
+        return Err(AppError::invalid(
+            "hashtag",
+            format!("A hashtag has at most {HASHTAG_MAX} characters."),
+        ));
+    }
+    Ok(tag)
+}
+
+/// Caption search: the lowercased words that must all occur.
+pub fn search_words(raw: Option<&str>) -> Result<Vec<String>, AppError> {
+    let search = raw.map(str::trim).unwrap_or_default();
+    if search.chars().count() > SEARCH_MAX {
+        return Err(AppError::invalid(
+            "search",
+            format!("Search for at most {SEARCH_MAX} characters."),
+        ));
+    }
+    Ok(search.split_whitespace().map(str::to_lowercase).collect())
+}
+
+/// A deletion confirmation code is 1–32 ASCII letters and digits; anything else is refused
+/// before it reaches the database (the status page is public, so the code is attacker-chosen).
+pub fn deletion_code(raw: &str) -> Result<&str, AppError> {
+    /// The longest confirmation code the server hands out, with room to spare.
+    const CODE_MAX: usize = 32;
+    if (1..=CODE_MAX).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(raw)
+    } else {
+        Err(AppError::invalid(
+            "code",
+            "That is not a deletion confirmation code.",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,5 +330,45 @@ mod tests {
         }
         assert_eq!(bq_location("europe-west1").unwrap(), "europe-west1");
         assert!(bq_location("U").is_err() && bq_location("EU;drop").is_err());
+    }
+
+    #[test]
+    fn deletion_codes_are_short_and_alphanumeric() {
+        assert_eq!(deletion_code("a1B2").unwrap(), "a1B2");
+        assert!(deletion_code(&"x".repeat(32)).is_ok());
+        for bad in [
+            "",
+            "with space",
+            "semi;colon",
+            "é",
+            "../etc",
+            &"x".repeat(33),
+        ] {
+            assert!(
+                deletion_code(bad).unwrap_err().for_field("code").is_some(),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn post_filters_are_normalised_and_bounded() {
+        assert_eq!(
+            hashtag(Some(" #Travel ")).unwrap().as_deref(),
+            Some("travel")
+        );
+        assert_eq!(hashtag(Some(" # ")).unwrap(), None);
+        assert!(hashtag(Some(&"x".repeat(HASHTAG_MAX + 1)))
+            .unwrap_err()
+            .for_field("hashtag")
+            .is_some());
+        assert_eq!(
+            search_words(Some(" Sunny  BEACH ")).unwrap(),
+            ["sunny", "beach"]
+        );
+        assert!(search_words(Some(&"x".repeat(SEARCH_MAX + 1)))
+            .unwrap_err()
+            .for_field("search")
+            .is_some());
     }
 }

@@ -16,13 +16,10 @@ use std::time::{Duration, Instant};
 
 use server::crypto::{Cipher, MasterKey};
 use server::graph::GraphConfig;
-use server::graph_sim::{Flavour, SimConfig, Simulator};
+use server::graph_sim::{SimConfig, Simulator};
 use server::services::accounts::AccountService;
-use server::store::accounts::AccountStore;
-use server::store::leases::LeaseStore;
 use server::sync::{Poller, SyncContext};
 use time::OffsetDateTime;
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 const ACCOUNTS: usize = 20;
@@ -60,33 +57,19 @@ async fn main() {
         ..GraphConfig::meta("v25.0")
     });
     let cipher = Arc::new(Cipher::new(MasterKey::generate()));
-    let http = reqwest::Client::new();
     let ctx = Arc::new(SyncContext {
         db: db.clone(),
-        cipher: cipher.clone(),
-        http: http.clone(),
-        graph: graph.clone(),
+        cipher,
+        http: reqwest::Client::new(),
+        graph,
         instance: "bench".into(),
     });
+    let connector = AccountService::new(&ctx);
     let poller = Poller::new(ctx, CONCURRENCY, Default::default());
-    let connector = AccountService {
-        accounts: AccountStore::new(db.clone()),
-        leases: LeaseStore::new(db.clone(), "bench"),
-        cipher,
-        http,
-        graph,
-        poller: Arc::new(Notify::new()),
-        export: Arc::new(Notify::new()),
-        oauth: false,
-    };
     for account in sim.accounts() {
-        let flavour = match account.flavour {
-            Flavour::InstagramLogin => app::dto::Flavour::InstagramLogin,
-            Flavour::FacebookLogin => app::dto::Flavour::FacebookLogin,
-        };
         connector
             .connect_token(
-                flavour,
+                account.flavour,
                 &account.token,
                 None,
                 None,

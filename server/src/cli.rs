@@ -4,10 +4,12 @@ use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
+use app::backend::UsersPort;
 use app::dto::Role;
 use clap::{Parser, Subcommand};
 
 use crate::auth::password::Passwords;
+use crate::auth::service::UserAdmin;
 use crate::clock::unix_now;
 use crate::config::{BigQueryArgs, DatabaseArgs, DoctorArgs, ServeArgs};
 use crate::crypto::{Cipher, MasterKey};
@@ -17,8 +19,8 @@ use crate::store::accounts::AccountStore;
 use crate::store::entities::accounts::SealedToken;
 use crate::store::entities::export_config::KEY_CONTEXT;
 use crate::store::export::ExportStore;
+use crate::store::sessions::DbSessionStore;
 use crate::store::users::UserStore;
-use crate::store::StoreError;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -250,23 +252,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .context("server stopped with an error")
 }
 
+/// The same port as the Users page, so the same rules and the same messages.
 async fn add_user(name: &str, role: Role, database: &DatabaseArgs) -> anyhow::Result<()> {
-    let username = app::rules::username(name).map_err(|e| anyhow::anyhow!("{e}"))?;
     let password = read_password()?;
-    app::rules::password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
     let db = crate::db::open(&database.url()).await?;
-    let hash = Passwords::new().await?.hash(&password).await?;
-    match UserStore::new(db)
-        .insert(&username, hash, role.into())
+    let users = UserAdmin {
+        users: UserStore::new(db.clone()),
+        sessions: DbSessionStore::new(db),
+        passwords: Passwords::new().await?,
+    };
+    let added = users
+        .add(name, &password, role)
         .await
-    {
-        Ok(_) => {
-            println!("added {role} {username}");
-            Ok(())
-        }
-        Err(StoreError::Duplicate) => bail!("a user named {username} exists already"),
-        Err(e) => Err(e.into()),
-    }
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("added {role} {}", added.username);
+    Ok(())
 }
 
 async fn rotate_key(database: &DatabaseArgs) -> anyhow::Result<()> {

@@ -3,7 +3,11 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use app::dto::Flavour;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Args;
+
+use crate::secret::Secret;
 
 /// Where the data lives; shared by every subcommand that opens the database.
 #[derive(Args, Debug, Clone)]
@@ -76,9 +80,15 @@ pub struct ServeArgs {
     clap::ArgGroup::new("subject").required(true).args(["flavour", "account"])
 ))]
 pub struct DoctorArgs {
-    /// The login type of the token read from INSTALYTICS_DOCTOR_TOKEN or stdin's first line.
-    #[arg(long, value_enum)]
-    pub flavour: Option<LoginKind>,
+    /// The login type of the token read from INSTALYTICS_DOCTOR_TOKEN or stdin's first line:
+    /// `instagram` (Business Login for Instagram, `IGAA…` tokens) or `facebook` (Facebook
+    /// Login for Business, `EAA…` tokens).
+    #[arg(
+        long,
+        value_parser = PossibleValuesParser::new(["instagram", "facebook"])
+            .try_map(|s| s.parse::<Flavour>())
+    )]
+    pub flavour: Option<Flavour>,
     /// A connected account's id (as on the Accounts page): its stored token and login type.
     #[arg(long)]
     pub account: Option<i64>,
@@ -86,24 +96,6 @@ pub struct DoctorArgs {
     pub database: DatabaseArgs,
     #[command(flatten)]
     pub graph: GraphArgs,
-}
-
-/// A login type as typed on the command line.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LoginKind {
-    /// Business Login for Instagram (graph.instagram.com, `IGAA…` tokens).
-    Instagram,
-    /// Facebook Login for Business (graph.facebook.com, `EAA…` tokens).
-    Facebook,
-}
-
-impl From<LoginKind> for crate::graph::Flavour {
-    fn from(kind: LoginKind) -> Self {
-        match kind {
-            LoginKind::Instagram => crate::graph::Flavour::InstagramLogin,
-            LoginKind::Facebook => crate::graph::Flavour::FacebookLogin,
-        }
-    }
 }
 
 /// Where BigQuery and Google's token endpoint are (configuration so that tests point them at
@@ -217,12 +209,12 @@ impl GraphArgs {
     }
 
     /// OAuth needs both the app id and its secret.
-    pub fn oauth_app(&self, public_url: &str) -> Option<crate::state::OAuthApp> {
+    pub fn oauth_app(&self, public_url: &str) -> Option<OAuthApp> {
         let (Some(app_id), Some(secret)) = (&self.instagram_app_id, &self.instagram_app_secret)
         else {
             return None;
         };
-        Some(crate::state::OAuthApp {
+        Some(OAuthApp {
             app_id: app_id.clone(),
             secret: secret.clone(),
             authorize_url: self.instagram_oauth_url.clone(),
@@ -258,28 +250,22 @@ fn graph_version(text: &str) -> Result<String, String> {
     }
 }
 
-/// A configured secret: `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(pub String);
-
-impl Secret {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
+/// "Connect with Instagram", present when the Instagram app id and secret are configured.
+#[derive(Clone, Debug)]
+pub struct OAuthApp {
+    pub app_id: String,
+    pub secret: Secret,
+    pub authorize_url: String,
+    pub token_url: String,
+    pub redirect_uri: String,
 }
 
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl std::str::FromStr for Secret {
-    type Err = std::convert::Infallible;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Secret(s.to_owned()))
-    }
+/// What Meta's signed callbacks need: the app secrets that may have signed them, and where
+/// the deletion status pages live.
+#[derive(Clone, Debug)]
+pub struct MetaCallbacks {
+    pub secrets: Vec<Secret>,
+    pub public_url: String,
 }
 
 /// Hides the password of a database URL before it appears in a message.
@@ -371,7 +357,7 @@ mod tests {
     #[test]
     fn doctor_takes_a_login_type_or_an_account_never_a_token() {
         let pasted = Doctor::try_parse_from(["x", "--flavour", "facebook"]).unwrap();
-        assert_eq!(pasted.doctor.flavour, Some(LoginKind::Facebook));
+        assert_eq!(pasted.doctor.flavour, Some(Flavour::FacebookLogin));
         let stored = Doctor::try_parse_from(["x", "--account", "3"]).unwrap();
         assert_eq!(stored.doctor.account, Some(3));
         assert!(Doctor::try_parse_from(["x"]).is_err(), "one is required");

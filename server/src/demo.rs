@@ -12,7 +12,6 @@ use anyhow::Context;
 use clap::Parser;
 use rand::distributions::{Alphanumeric, DistString};
 use time::OffsetDateTime;
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::password::Passwords;
@@ -22,7 +21,6 @@ use crate::graph_sim::{SimConfig, SimServer, Simulator};
 use crate::services::accounts::AccountService;
 use crate::store::accounts::AccountStore;
 use crate::store::entities::users::DbRole;
-use crate::store::leases::LeaseStore;
 use crate::store::settings::SettingsStore;
 use crate::store::users::UserStore;
 use crate::sync::{job, SyncContext, SyncSettings};
@@ -77,25 +75,17 @@ pub async fn run(listen: SocketAddr, days: u32) -> anyhow::Result<()> {
         graph: Arc::new(args.graph.graph_config()),
         instance: "demo-backfill".into(),
     };
-    let connector = AccountService {
-        accounts: AccountStore::new(db.clone()),
-        leases: LeaseStore::new(db.clone(), "demo-backfill"),
-        cipher,
-        http: ctx.http.clone(),
-        graph: ctx.graph.clone(),
-        poller: Arc::new(Notify::new()),
-        export: Arc::new(Notify::new()),
-        oauth: false,
-    };
-    let flavours = [
-        app::dto::Flavour::InstagramLogin,
-        app::dto::Flavour::FacebookLogin,
-        app::dto::Flavour::InstagramLogin,
-    ];
+    let connector = AccountService::new(&ctx);
     let sim_accounts = sim.accounts();
-    for (account, flavour) in sim_accounts.iter().zip(flavours) {
+    for account in &sim_accounts {
         connector
-            .connect_token(flavour, &account.token, None, None, start.unix_timestamp())
+            .connect_token(
+                account.flavour,
+                &account.token,
+                None,
+                None,
+                start.unix_timestamp(),
+            )
             .await
             .map_err(|e| anyhow::anyhow!("connecting {}: {e}", account.username))?;
     }

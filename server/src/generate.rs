@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use app::dto::Flavour;
 use sea_orm::sea_query::{IntoIden, IntoTableRef, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -20,7 +21,7 @@ use time::{Date, OffsetDateTime};
 use crate::crypto::Cipher;
 use crate::graph::hashtags::parse as caption_tags;
 use crate::graph_sim::rng::Rng;
-use crate::store::entities::accounts::{DbFlavour, DbStatus, SealedToken};
+use crate::store::entities::accounts::{DbStatus, SealedToken};
 use crate::store::entities::{account_insights, accounts, media, media_hashtags, media_snapshots};
 
 const HOUR: i64 = 3_600;
@@ -164,7 +165,7 @@ pub async fn generate(
 struct AccountPlan {
     ig_user_id: String,
     username: String,
-    flavour: DbFlavour,
+    flavour: Flavour,
     /// The first day with insights; `followers[i]` is the count on `first_day + i`.
     first_day: Date,
     followers: Vec<i64>,
@@ -247,9 +248,9 @@ impl AccountPlan {
             ig_user_id: format!("17841{seed:05}{index:05}"),
             username: format!("generated_{index:02}"),
             flavour: if index.is_multiple_of(2) {
-                DbFlavour::InstagramLogin
+                Flavour::InstagramLogin
             } else {
-                DbFlavour::FacebookLogin
+                Flavour::FacebookLogin
             },
             first_day,
             followers,

@@ -14,6 +14,7 @@ pub mod generate;
 pub mod graph;
 pub mod graph_sim;
 pub mod http;
+pub mod secret;
 pub mod services;
 pub mod state;
 pub mod store;
@@ -30,10 +31,10 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::ServeArgs;
+use crate::config::{MetaCallbacks, ServeArgs};
 use crate::crypto::{Cipher, MasterKey};
 use crate::db::DbOpenError;
-use crate::state::{AppState, MetaCallbacks, StateParts};
+use crate::state::{AppState, StateParts};
 use crate::store::accounts::AccountStore;
 use crate::store::sessions::DbSessionStore;
 use crate::store::users::UserStore;
@@ -137,20 +138,23 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let instance = instance_name();
     let sync = Arc::new(SyncContext {
         db: db.clone(),
         cipher: cipher.clone(),
         http: http.clone(),
-        graph: graph.clone(),
-        instance: instance.clone(),
+        graph,
+        instance: instance_name(),
     });
     let export_wake = Arc::new(tokio::sync::Notify::new());
-    let poller = Poller::new(sync, args.sync_concurrency as usize, export_wake.clone());
+    let poller = Poller::new(
+        sync.clone(),
+        args.sync_concurrency as usize,
+        export_wake.clone(),
+    );
     let export_deps = export::ExportDeps {
         db: db.clone(),
         cipher: cipher.clone(),
-        http: http.clone(),
+        http,
         config: args.bigquery.config(),
     };
     let exporter = export::worker::ExportWorker {
@@ -160,10 +164,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
     let state = AppState::new(StateParts {
         db: db.clone(),
         leptos_options,
-        cipher,
-        http,
-        graph,
-        instance,
+        sync: sync.clone(),
         poller: poller.waker(),
         export: export_wake,
         export_deps,

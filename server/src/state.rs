@@ -12,50 +12,27 @@ use crate::auth::password::{PasswordError, Passwords};
 use crate::auth::service::{AuthService, UserAdmin};
 use crate::auth::setup_token::SetupToken;
 use crate::auth::throttle::LoginThrottle;
-use crate::config::Secret;
-use crate::crypto::Cipher;
+use crate::config::{MetaCallbacks, OAuthApp};
 use crate::export::ExportDeps;
-use crate::graph::GraphConfig;
 use crate::services::accounts::AccountService;
 use crate::services::analytics::AnalyticsService;
 use crate::services::export::ExportService;
 use crate::services::settings::SettingsService;
 use crate::services::sync_log::SyncLogService;
-use crate::store::accounts::AccountStore;
 use crate::store::analytics::AnalyticsStore;
 use crate::store::export::ExportStore;
-use crate::store::leases::LeaseStore;
 use crate::store::sessions::DbSessionStore;
 use crate::store::settings::SettingsStore;
 use crate::store::sync_runs::SyncRunStore;
 use crate::store::users::UserStore;
-
-/// "Connect with Instagram", present when the Instagram app id and secret are configured.
-#[derive(Clone, Debug)]
-pub struct OAuthApp {
-    pub app_id: String,
-    pub secret: Secret,
-    pub authorize_url: String,
-    pub token_url: String,
-    pub redirect_uri: String,
-}
-
-/// What Meta's signed callbacks need: the app secrets that may have signed them, and where
-/// the deletion status pages live.
-#[derive(Clone, Debug)]
-pub struct MetaCallbacks {
-    pub secrets: Vec<Secret>,
-    pub public_url: String,
-}
+use crate::sync::SyncContext;
 
 /// The parts of start-up configuration the state is built from.
 pub struct StateParts {
     pub db: DatabaseConnection,
     pub leptos_options: LeptosOptions,
-    pub cipher: Arc<Cipher>,
-    pub http: reqwest::Client,
-    pub graph: Arc<GraphConfig>,
-    pub instance: String,
+    /// The poller's connection (database, key, Graph API), shared by the account service.
+    pub sync: Arc<SyncContext>,
     pub poller: Arc<Notify>,
     /// Wakes the BigQuery exporter.
     pub export: Arc<Notify>,
@@ -71,7 +48,6 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub setup: Arc<SetupToken>,
     pub accounts: AccountService,
-    pub oauth: Option<Arc<OAuthApp>>,
     pub meta: Arc<MetaCallbacks>,
 }
 
@@ -92,16 +68,9 @@ impl AppState {
             store: ExportStore::new(db.clone()),
             wake: parts.export.clone(),
         };
-        let accounts = AccountService {
-            accounts: AccountStore::new(db.clone()),
-            leases: LeaseStore::new(db.clone(), parts.instance),
-            cipher: parts.cipher,
-            http: parts.http,
-            graph: parts.graph,
-            poller: parts.poller,
-            export: parts.export.clone(),
-            oauth: parts.oauth.is_some(),
-        };
+        let accounts = AccountService::new(&parts.sync)
+            .waking(parts.poller, parts.export.clone())
+            .with_oauth(parts.oauth);
         let backend = Backend {
             auth: Arc::new(auth),
             users: Arc::new(UserAdmin {
@@ -128,7 +97,6 @@ impl AppState {
             db,
             setup,
             accounts,
-            oauth: parts.oauth.map(Arc::new),
             meta: Arc::new(parts.meta),
         })
     }

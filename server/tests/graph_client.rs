@@ -45,7 +45,7 @@ impl World {
         Self::new(SimConfig::default()).await
     }
 
-    fn account(&self, flavour: server::graph_sim::Flavour) -> SimAccount {
+    fn account(&self, flavour: Flavour) -> SimAccount {
         self.sim
             .accounts()
             .into_iter()
@@ -54,20 +54,16 @@ impl World {
     }
 
     fn client_for(&self, account: &SimAccount) -> GraphClient {
-        let flavour = match account.flavour {
-            server::graph_sim::Flavour::InstagramLogin => Flavour::InstagramLogin,
-            server::graph_sim::Flavour::FacebookLogin => Flavour::FacebookLogin,
-        };
         GraphClient::new(
             reqwest::Client::new(),
             self.config.clone(),
-            flavour,
+            account.flavour,
             AccessToken::new(account.token.clone()),
         )
     }
 
     fn ig(&self) -> (SimAccount, GraphClient) {
-        let account = self.account(server::graph_sim::Flavour::InstagramLogin);
+        let account = self.account(Flavour::InstagramLogin);
         let client = self.client_for(&account);
         (account, client)
     }
@@ -226,7 +222,7 @@ async fn an_expired_token_is_190_and_never_retried() {
 #[tokio::test]
 async fn a_token_on_the_wrong_host_is_refused() {
     let world = World::default().await;
-    let fb = world.account(server::graph_sim::Flavour::FacebookLogin);
+    let fb = world.account(Flavour::FacebookLogin);
     let wrong = GraphClient::new(
         reqwest::Client::new(),
         world.config.clone(),
@@ -241,7 +237,7 @@ async fn a_token_on_the_wrong_host_is_refused() {
 #[tokio::test]
 async fn facebook_login_finds_the_account_through_the_page() {
     let world = World::default().await;
-    let fb = world.account(server::graph_sim::Flavour::FacebookLogin);
+    let fb = world.account(Flavour::FacebookLogin);
     let client = world.client_for(&fb);
     assert_eq!(client.account_id().await.unwrap(), fb.ig_user_id);
     let media = client
@@ -600,7 +596,7 @@ async fn stories_refused_by_meta_are_an_error_the_sync_can_skip() {
 #[tokio::test]
 async fn facebook_tokens_report_their_expiry_and_data_access() {
     let world = World::default().await;
-    let fb = world.account(server::graph_sim::Flavour::FacebookLogin);
+    let fb = world.account(Flavour::FacebookLogin);
     let info = world.client_for(&fb).debug_token().await.unwrap().unwrap();
     assert!(info.is_valid);
     let now = world.sim.now().unix_timestamp();

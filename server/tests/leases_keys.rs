@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use sea_orm::Database;
 use server::graph_sim::{FaultKind, SimConfig, Simulator};
 use server::store::accounts::{AccountStore, NewAccount};
-use server::store::entities::accounts::{DbFlavour, SealedToken};
+use server::store::entities::accounts::SealedToken;
 use server::store::leases::LeaseStore;
 use time::OffsetDateTime;
 
@@ -38,7 +38,7 @@ async fn lease_claims_are_exclusive(db: Db) {
             NewAccount {
                 ig_user_id: "17841400000000001".into(),
                 app_user_id: None,
-                flavour: DbFlavour::InstagramLogin,
+                flavour: app::dto::Flavour::InstagramLogin,
                 username: "leased".into(),
                 name: None,
                 profile_picture_url: None,

@@ -1,13 +1,14 @@
-//! The dashboard pages' server functions, readable by everyone signed in.
+//! The dashboard pages' server functions, readable by everyone signed in. Queries are
+//! validated by the port.
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
+use crate::auth::as_user;
 use crate::dto::{
     BestTime, BestTimeQuery, Hashtags, Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery,
 };
 use crate::error::AppError;
-#[cfg(feature = "ssr")]
-use crate::{auth, backend::backend};
 
 /// The argument struct is `LoadOverview`: the default name is the DTO it returns.
 #[server(name = LoadOverview, endpoint = "analytics/overview")]
@@ -15,55 +16,25 @@ pub async fn overview(
     // Absent (a bare `/`) means the defaults: all accounts, the last 30 days.
     #[server(default)] query: PeriodQuery,
 ) -> Result<Overview, AppError> {
-    auth::respond(
-        async {
-            auth::require_user().await?;
-            backend()?.analytics.overview(&query).await
-        }
-        .await,
-    )
+    as_user(|b, _| async move { b.analytics.overview(&query).await }).await
 }
 
 #[server(name = LoadPosts, endpoint = "analytics/posts")]
 pub async fn posts(#[server(default)] query: PostsQuery) -> Result<PostsPage, AppError> {
-    auth::respond(
-        async {
-            auth::require_user().await?;
-            backend()?.analytics.posts(&query).await
-        }
-        .await,
-    )
+    as_user(|b, _| async move { b.analytics.posts(&query).await }).await
 }
 
 #[server(name = LoadPost, endpoint = "analytics/post")]
 pub async fn post(id: i64) -> Result<PostDetail, AppError> {
-    auth::respond(
-        async {
-            auth::require_user().await?;
-            backend()?.analytics.post(id).await
-        }
-        .await,
-    )
+    as_user(|b, _| async move { b.analytics.post(id).await }).await
 }
 
 #[server(name = LoadHashtags, endpoint = "analytics/hashtags")]
 pub async fn hashtags(#[server(default)] query: PeriodQuery) -> Result<Hashtags, AppError> {
-    auth::respond(
-        async {
-            auth::require_user().await?;
-            backend()?.analytics.hashtags(&query).await
-        }
-        .await,
-    )
+    as_user(|b, _| async move { b.analytics.hashtags(&query).await }).await
 }
 
 #[server(name = LoadBestTime, endpoint = "analytics/best-time")]
 pub async fn best_time(#[server(default)] query: BestTimeQuery) -> Result<BestTime, AppError> {
-    auth::respond(
-        async {
-            auth::require_user().await?;
-            backend()?.analytics.best_time(&query).await
-        }
-        .await,
-    )
+    as_user(|b, _| async move { b.analytics.best_time(&query).await }).await
 }

@@ -2,10 +2,10 @@
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
+use crate::auth::as_user;
 use crate::dto::{SyncOutcome, SyncRunView};
 use crate::error::AppError;
-#[cfg(feature = "ssr")]
-use crate::{auth, backend::backend};
 
 /// The newest runs the page shows at most.
 pub const SYNC_LOG_LIMIT: u64 = 200;
@@ -15,14 +15,5 @@ pub async fn sync_runs(
     account: Option<i64>,
     outcome: Option<SyncOutcome>,
 ) -> Result<Vec<SyncRunView>, AppError> {
-    auth::respond(
-        async {
-            auth::require_user().await?;
-            backend()?
-                .sync_log
-                .runs(account, outcome, SYNC_LOG_LIMIT)
-                .await
-        }
-        .await,
-    )
+    as_user(|b, _| async move { b.sync_log.runs(account, outcome, SYNC_LOG_LIMIT).await }).await
 }

@@ -2,20 +2,14 @@
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
+use crate::auth::{as_admin, session_id};
 use crate::dto::{Role, UserSummary};
 use crate::error::AppError;
-#[cfg(feature = "ssr")]
-use crate::{auth, backend::backend, rules};
 
 #[server(endpoint = "users/list")]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
-    auth::respond(
-        async {
-            auth::require_admin().await?;
-            backend()?.users.list().await
-        }
-        .await,
-    )
+    as_admin(|b, _| async move { b.users.list().await }).await
 }
 
 #[server(endpoint = "users/add")]
@@ -24,48 +18,25 @@ pub async fn add_user(
     password: String,
     role: Role,
 ) -> Result<UserSummary, AppError> {
-    auth::respond(
-        async {
-            auth::require_admin().await?;
-            let username = rules::username(&username)?;
-            rules::password(&password)?;
-            backend()?.users.add(&username, &password, role).await
-        }
-        .await,
-    )
+    as_admin(|b, _| async move { b.users.add(&username, &password, role).await }).await
 }
 
 #[server(endpoint = "users/role")]
 pub async fn change_role(id: i64, role: Role) -> Result<(), AppError> {
-    auth::respond(
-        async {
-            let actor = auth::require_admin().await?;
-            backend()?.users.set_role(&actor, id, role).await
-        }
-        .await,
-    )
+    as_admin(|b, actor| async move { b.users.set_role(&actor, id, role).await }).await
 }
 
+/// Resetting one's own password keeps the session it is done from.
 #[server(endpoint = "users/password")]
 pub async fn reset_password(id: i64, password: String) -> Result<(), AppError> {
-    auth::respond(
-        async {
-            auth::require_admin().await?;
-            rules::password(&password)?;
-            let keep = auth::session_id().await?;
-            backend()?.users.reset_password(id, &password, keep).await
-        }
-        .await,
-    )
+    as_admin(|b, _| async move {
+        let keep = session_id().await?;
+        b.users.reset_password(id, &password, keep).await
+    })
+    .await
 }
 
 #[server(endpoint = "users/delete")]
 pub async fn delete_user(id: i64) -> Result<(), AppError> {
-    auth::respond(
-        async {
-            let actor = auth::require_admin().await?;
-            backend()?.users.delete(&actor, id).await
-        }
-        .await,
-    )
+    as_admin(|b, actor| async move { b.users.delete(&actor, id).await }).await
 }

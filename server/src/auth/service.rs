@@ -9,6 +9,7 @@ use std::time::Instant;
 use app::backend::{AuthPort, UsersPort};
 use app::dto::{Role, SessionUser, UserSummary};
 use app::error::AppError;
+use app::rules;
 use async_trait::async_trait;
 
 use super::password::{PasswordError, Passwords};
@@ -17,10 +18,6 @@ use super::throttle::LoginThrottle;
 use crate::store::entities::users::{self, PasswordHash};
 use crate::store::sessions::DbSessionStore;
 use crate::store::users::UserStore;
-use crate::store::StoreError;
-
-const LAST_ADMIN: &str =
-    "The last admin cannot be demoted or deleted; make someone else admin first.";
 
 fn session_user(row: users::Model) -> SessionUser {
     SessionUser {
@@ -37,18 +34,6 @@ fn summary(row: users::Model) -> UserSummary {
         username: row.username,
         role: row.role.into(),
         created_on: format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
-    }
-}
-
-fn store_error(err: StoreError) -> AppError {
-    match err {
-        StoreError::NotFound => AppError::NotFound,
-        StoreError::LastAdmin => AppError::Conflict(LAST_ADMIN.into()),
-        StoreError::Duplicate => AppError::invalid("username", "That username is taken."),
-        StoreError::Db(e) => {
-            tracing::error!(error = %e, "database failure");
-            AppError::Internal
-        }
     }
 }
 
@@ -85,11 +70,7 @@ impl AuthPort for AuthService {
                 retry_after_secs: wait.as_secs_f64().ceil() as u64,
             });
         }
-        let user = self
-            .users
-            .find_by_username(&name)
-            .await
-            .map_err(store_error)?;
+        let user = self.users.find_by_username(&name).await?;
         let matched = self
             .passwords
             .verify(password, user.as_ref().map(|u| &u.password_hash))
@@ -110,16 +91,11 @@ impl AuthPort for AuthService {
     }
 
     async fn session_user(&self, id: i64) -> Result<Option<SessionUser>, AppError> {
-        Ok(self
-            .users
-            .find(id)
-            .await
-            .map_err(store_error)?
-            .map(session_user))
+        Ok(self.users.find(id).await?.map(session_user))
     }
 
     async fn setup_open(&self, token: &str) -> Result<bool, AppError> {
-        Ok(self.setup.matches(token) && !self.users.admin_exists().await.map_err(store_error)?)
+        Ok(self.setup.matches(token) && !self.users.admin_exists().await?)
     }
 
     async fn complete_setup(
@@ -135,15 +111,17 @@ impl AuthPort for AuthService {
                     .into(),
             )
         };
+        let username = rules::username(username)?;
+        rules::password(password)?;
         if !self.setup.consume(token) {
             return Err(stale());
         }
         let created = async {
             let hash = hashed(&self.passwords, password).await?;
             self.users
-                .insert_first_admin(username, hash)
+                .insert_first_admin(&username, hash)
                 .await
-                .map_err(store_error)
+                .map_err(AppError::from)
         }
         .await;
         match created {
@@ -175,14 +153,7 @@ pub struct UserAdmin {
 #[async_trait]
 impl UsersPort for UserAdmin {
     async fn list(&self) -> Result<Vec<UserSummary>, AppError> {
-        Ok(self
-            .users
-            .list()
-            .await
-            .map_err(store_error)?
-            .into_iter()
-            .map(summary)
-            .collect())
+        Ok(self.users.list().await?.into_iter().map(summary).collect())
     }
 
     async fn add(
@@ -191,12 +162,10 @@ impl UsersPort for UserAdmin {
         password: &str,
         role: Role,
     ) -> Result<UserSummary, AppError> {
+        let username = rules::username(username)?;
+        rules::password(password)?;
         let hash = hashed(&self.passwords, password).await?;
-        let row = self
-            .users
-            .insert(username, hash, role.into())
-            .await
-            .map_err(store_error)?;
+        let row = self.users.insert(&username, hash, role.into()).await?;
         tracing::info!(user = %row.username, role = %role, "user added");
         Ok(summary(row))
     }
@@ -207,10 +176,7 @@ impl UsersPort for UserAdmin {
                 "You cannot remove your own admin role.".into(),
             ));
         }
-        self.users
-            .set_role(id, role.into())
-            .await
-            .map_err(store_error)?;
+        self.users.set_role(id, role.into()).await?;
         tracing::info!(by = %actor.username, user_id = id, role = %role, "role changed");
         Ok(())
     }
@@ -221,17 +187,14 @@ impl UsersPort for UserAdmin {
         password: &str,
         keep_session: Option<String>,
     ) -> Result<(), AppError> {
+        rules::password(password)?;
         let hash = hashed(&self.passwords, password).await?;
-        self.users
-            .set_password(id, hash)
-            .await
-            .map_err(store_error)?;
+        self.users.set_password(id, hash).await?;
         // Whoever knew the old password is signed out everywhere.
         let ended = self
             .sessions
             .end_for_user(id, keep_session.as_deref())
-            .await
-            .map_err(store_error)?;
+            .await?;
         tracing::info!(user_id = id, sessions_ended = ended, "password reset");
         Ok(())
     }
@@ -240,11 +203,8 @@ impl UsersPort for UserAdmin {
         if actor.id == id {
             return Err(AppError::Conflict("You cannot delete yourself.".into()));
         }
-        self.users.delete(id).await.map_err(store_error)?;
-        self.sessions
-            .end_for_user(id, None)
-            .await
-            .map_err(store_error)?;
+        self.users.delete(id).await?;
+        self.sessions.end_for_user(id, None).await?;
         tracing::info!(by = %actor.username, user_id = id, "user deleted");
         Ok(())
     }

@@ -66,20 +66,14 @@ pub async fn run(args: &DoctorArgs) -> Result<Diagnosis, DoctorError> {
                 "account {} @{} ({}, status {}), its stored token",
                 account.id,
                 account.username,
-                login_name(flavour),
+                flavour.label(),
                 account.status
             );
             (Some(account), flavour, token, origin)
         }
-        (None, Some(kind)) => {
-            let flavour = Flavour::from(kind);
+        (None, Some(flavour)) => {
             let token = source::pasted()?;
-            (
-                None,
-                flavour,
-                token,
-                format!("{} token", login_name(flavour)),
-            )
+            (None, flavour, token, format!("{} token", flavour.label()))
         }
         (None, None) => unreachable!("clap requires --flavour or --account"),
     };
@@ -111,13 +105,6 @@ pub async fn run(args: &DoctorArgs) -> Result<Diagnosis, DoctorError> {
         text: redacted(report.render(), &token),
         sync_would_work: report.sync_would_work(),
     })
-}
-
-fn login_name(flavour: Flavour) -> &'static str {
-    match flavour {
-        Flavour::InstagramLogin => "Instagram Login",
-        Flavour::FacebookLogin => "Facebook Login",
-    }
 }
 
 /// Meta's messages are already stripped of URLs with tokens; this is the last guard, should

@@ -80,7 +80,7 @@ pub async fn stored(
         status: status_name(account.status).into(),
         token_expires_at: account.token_expires_at,
     };
-    Ok((stored, account.flavour.into(), AccessToken::new(token)))
+    Ok((stored, account.flavour, AccessToken::new(token)))
 }
 
 fn status_name(status: DbStatus) -> &'static str {

@@ -24,9 +24,5 @@ pub use media_edge::MediaWithMetrics;
 pub use models::AccessToken;
 
 /// Which login an account was connected with; decides host, token kind and refresh call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Flavour {
-    InstagramLogin,
-    FacebookLogin,
-}
+/// The one enum the dashboard, the store and the simulator share.
+pub use app::dto::Flavour;

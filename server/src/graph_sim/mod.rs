@@ -86,11 +86,8 @@ impl Default for SimConfig {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Flavour {
-    InstagramLogin,
-    FacebookLogin,
-}
+/// The simulator speaks of logins as the product does.
+pub use app::dto::Flavour;
 
 /// What a test needs to talk to one simulated account.
 #[derive(Clone, Debug)]

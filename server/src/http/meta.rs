@@ -1,5 +1,5 @@
-//! Meta's required callbacks (reference §5.3). Both arrive as a form POST carrying a
-//! `signed_request`, verified with the app secret before anything happens:
+//! Meta's required callbacks. Both arrive as a form POST carrying a `signed_request`, verified
+//! with the app secret before anything happens, then make one call to the account service:
 //! - data deletion: delete every account of that user with all its data, remember a
 //!   confirmation code, answer `{url, confirmation_code}` (the URL is the public status page);
 //! - deauthorize: the user removed the app, so disable their accounts (data kept until they
@@ -9,11 +9,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
-use rand::distributions::{Alphanumeric, DistString};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::clock::unix_now;
 use crate::graph::signed_request::{self, Payload};
 use crate::state::AppState;
 
@@ -41,8 +39,7 @@ fn verified(state: &AppState, form: &Signed) -> Result<Payload, (StatusCode, Str
     })
 }
 
-fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "Meta callback failed");
+fn internal() -> Response {
     refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
 }
 
@@ -51,28 +48,14 @@ pub async fn data_deletion(State(state): State<AppState>, Form(form): Form<Signe
         Ok(p) => p,
         Err((status, why)) => return refuse(status, &why),
     };
-    let deleted = match state
-        .accounts
-        .accounts
-        .delete_by_meta_user(&payload.user_id, unix_now())
-        .await
-    {
-        Ok(n) => n,
-        Err(e) => return internal(e),
-    };
-    let code = Alphanumeric.sample_string(&mut rand::rngs::OsRng, 16);
-    if let Err(e) = crate::store::settings::SettingsStore::new(state.db.clone())
-        .record_deletion(&code, &payload.user_id, deleted, unix_now())
-        .await
-    {
-        return internal(e);
+    match state.accounts.forget_meta_user(&payload.user_id).await {
+        Ok(code) => Json(json!({
+            "url": format!("{}/privacy/deletion/{code}", state.meta.public_url.trim_end_matches('/')),
+            "confirmation_code": code,
+        }))
+        .into_response(),
+        Err(_) => internal(),
     }
-    tracing::info!(accounts = deleted, %code, "Meta data-deletion request carried out");
-    Json(json!({
-        "url": format!("{}/privacy/deletion/{code}", state.meta.public_url.trim_end_matches('/')),
-        "confirmation_code": code,
-    }))
-    .into_response()
 }
 
 pub async fn deauthorize(State(state): State<AppState>, Form(form): Form<Signed>) -> Response {
@@ -80,16 +63,8 @@ pub async fn deauthorize(State(state): State<AppState>, Form(form): Form<Signed>
         Ok(p) => p,
         Err((status, why)) => return refuse(status, &why),
     };
-    match state
-        .accounts
-        .accounts
-        .disable_by_meta_user(&payload.user_id)
-        .await
-    {
-        Ok(n) => {
-            tracing::info!(accounts = n, "Meta deauthorize: accounts disabled");
-            Json(json!({ "success": true })).into_response()
-        }
-        Err(e) => internal(e),
+    match state.accounts.deauthorize_meta_user(&payload.user_id).await {
+        Ok(_) => Json(json!({ "success": true })).into_response(),
+        Err(_) => internal(),
     }
 }

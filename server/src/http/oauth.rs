@@ -1,10 +1,13 @@
 //! "Connect with Instagram" (Business Login for Instagram, reference §5.1): `/oauth/instagram/
 //! start` sends an admin to Instagram with a random `state` kept in their session; the
-//! callback checks that state, trades the code for a short-lived token and that for a 60-day
-//! one (server-side, with the app secret), checks it like a pasted token, and returns to the
-//! Accounts page saying what happened. Codes and tokens never reach a log or the browser.
+//! callback checks that state, hands the code to [`AccountService::connect_oauth`] and returns
+//! to the Accounts page saying what happened. Codes and tokens never reach a log or the
+//! browser.
+//!
+//! [`AccountService::connect_oauth`]: crate::services::accounts::AccountService::connect_oauth
 
-use app::dto::{Flavour, SessionUser};
+use app::dto::SessionUser;
+use app::error::AppError;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,13 +18,9 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
-use crate::clock::unix_now;
-use crate::graph::oauth::CodeExchange;
-use crate::graph::{AccessToken, GraphClient};
 use crate::state::AppState;
 
 const STATE_KEY: &str = "oauth_state";
-const SCOPES: &str = "instagram_business_basic,instagram_business_manage_insights";
 
 #[derive(Debug, Deserialize)]
 pub struct Callback {
@@ -33,27 +32,19 @@ pub struct Callback {
 
 /// The signed-in admin, or the response that turns anyone else away.
 async fn admin(state: &AppState, session: &Session) -> Result<SessionUser, Response> {
-    let id = session
-        .get::<i64>(app::auth::USER_ID_KEY)
+    app::auth::admin_of(session, &state.backend)
         .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "session store failure");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        })?;
-    let user = match id {
-        Some(id) => state
-            .backend
-            .auth
-            .session_user(id)
-            .await
-            .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())?,
-        None => None,
-    };
-    match user {
-        Some(user) if user.is_admin() => Ok(user),
-        Some(_) => Err((StatusCode::FORBIDDEN, "Only admins connect accounts.").into_response()),
-        None => Err(Redirect::to("/login").into_response()),
-    }
+        .map_err(|e| match e {
+            AppError::Unauthenticated => Redirect::to("/login").into_response(),
+            AppError::Forbidden => {
+                (StatusCode::FORBIDDEN, "Only admins connect accounts.").into_response()
+            }
+            _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        })
+}
+
+fn not_configured() -> Response {
+    (StatusCode::NOT_FOUND, "Instagram OAuth is not configured.").into_response()
 }
 
 fn back_to_accounts(param: &str, value: &str) -> Response {
@@ -71,30 +62,19 @@ pub async fn start(State(state): State<AppState>, session: Session) -> Response 
     if let Err(refused) = admin(&state, &session).await {
         return refused;
     }
-    let Some(app) = state.oauth.as_deref() else {
-        return (StatusCode::NOT_FOUND, "Instagram OAuth is not configured.").into_response();
-    };
     let mut nonce = [0u8; 24];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
     let csrf = URL_SAFE_NO_PAD.encode(nonce);
+    let url = match state.accounts.oauth_authorize_url(&csrf) {
+        None => return not_configured(),
+        Some(Err(_)) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Some(Ok(url)) => url,
+    };
     if let Err(e) = session.insert(STATE_KEY, &csrf).await {
         tracing::error!(error = %e, "session store failure");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
-    let Ok(mut url) = reqwest::Url::parse(&app.authorize_url) else {
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "The Instagram authorize URL is invalid.",
-        )
-            .into_response();
-    };
-    url.query_pairs_mut()
-        .append_pair("client_id", &app.app_id)
-        .append_pair("redirect_uri", &app.redirect_uri)
-        .append_pair("response_type", "code")
-        .append_pair("scope", SCOPES)
-        .append_pair("state", &csrf);
-    Redirect::to(url.as_str()).into_response()
+    Redirect::to(&url).into_response()
 }
 
 pub async fn callback(
@@ -105,9 +85,9 @@ pub async fn callback(
     if let Err(refused) = admin(&state, &session).await {
         return refused;
     }
-    let Some(app) = state.oauth.as_deref() else {
-        return (StatusCode::NOT_FOUND, "Instagram OAuth is not configured.").into_response();
-    };
+    if !state.backend.accounts.oauth_enabled() {
+        return not_configured();
+    }
     // The state is single use whatever happens next.
     let expected = session.remove::<String>(STATE_KEY).await.ok().flatten();
     let state_ok = matches!((&expected, &params.state),
@@ -131,50 +111,8 @@ pub async fn callback(
     };
     // Meta appends `#_` to the code in some redirects.
     let code = code.trim_end_matches("#_");
-    match connect(&state, app, code).await {
+    match state.accounts.connect_oauth(code).await {
         Ok(username) => back_to_accounts("connected", &username),
-        Err(message) => back_to_accounts("oauth_error", &message),
+        Err(e) => back_to_accounts("oauth_error", &e.to_string()),
     }
-}
-
-async fn connect(
-    state: &AppState,
-    app: &crate::state::OAuthApp,
-    code: &str,
-) -> Result<String, String> {
-    let service = &state.accounts;
-    let grant = CodeExchange {
-        token_url: &app.token_url,
-        app_id: &app.app_id,
-        app_secret: app.secret.expose(),
-        redirect_uri: &app.redirect_uri,
-    }
-    .exchange(&service.http, code)
-    .await
-    .map_err(|e| {
-        tracing::warn!(error = %e, "OAuth code exchange failed");
-        format!("Instagram refused the sign-in code: {e}")
-    })?;
-    let short = GraphClient::new(
-        service.http.clone(),
-        service.graph.clone(),
-        crate::graph::Flavour::InstagramLogin,
-        grant.access_token,
-    );
-    let long = short.long_lived(app.secret.expose()).await.map_err(|e| {
-        tracing::warn!(error = %e, "long-lived token exchange failed");
-        format!("Instagram refused the long-lived token exchange: {e}")
-    })?;
-    let token: AccessToken = long.access_token;
-    let row = service
-        .connect_token(
-            Flavour::InstagramLogin,
-            token.expose(),
-            Some(grant.user_id),
-            long.expires_in,
-            unix_now(),
-        )
-        .await
-        .map_err(|e| e.for_field("token").unwrap_or_else(|| e.to_string()))?;
-    Ok(row.username)
 }

@@ -1,35 +1,44 @@
-//! Connecting, listing and managing accounts ([`AccountsPort`]). A token is checked against
-//! the Graph API (the profile call) before anything is saved, and saved only sealed.
+//! Connecting, listing and managing accounts ([`AccountsPort`]), and what Meta's callbacks and
+//! "Connect with Instagram" ask of them. A token is checked against the Graph API (the profile
+//! call) before anything is saved, and saved only sealed.
 
 use std::sync::Arc;
 
 use app::backend::AccountsPort;
 use app::dto::{AccountSummary, DeletionPreview, Flavour};
 use app::error::AppError;
+use app::rules;
 use async_trait::async_trait;
+use rand::distributions::{Alphanumeric, DistString};
 use tokio::sync::Notify;
 
-use super::{store_error, utc};
+use super::utc;
 use crate::clock::unix_now;
+use crate::config::OAuthApp;
 use crate::crypto::Cipher;
+use crate::graph::oauth::CodeExchange;
 use crate::graph::{AccessToken, GraphClient, GraphConfig, GraphError};
 use crate::store::accounts::{AccountStore, NewAccount};
 use crate::store::entities::accounts::{self, SealedToken};
 use crate::store::leases::LeaseStore;
+use crate::sync::SyncContext;
 
 #[derive(Clone)]
 pub struct AccountService {
-    pub accounts: AccountStore,
-    pub leases: LeaseStore,
-    pub cipher: Arc<Cipher>,
-    pub http: reqwest::Client,
-    pub graph: Arc<GraphConfig>,
+    accounts: AccountStore,
+    leases: LeaseStore,
+    cipher: Arc<Cipher>,
+    http: reqwest::Client,
+    graph: Arc<GraphConfig>,
     /// Wakes the poller after a connect or "Sync now".
-    pub poller: Arc<Notify>,
+    poller: Arc<Notify>,
     /// Wakes the BigQuery exporter after a deletion, which it then applies remotely.
-    pub export: Arc<Notify>,
-    pub oauth: bool,
+    export: Arc<Notify>,
+    oauth: Option<Arc<OAuthApp>>,
 }
+
+/// The permissions "Connect with Instagram" asks for: what the poller reads.
+const OAUTH_SCOPES: &str = "instagram_business_basic,instagram_business_manage_insights";
 
 /// Why a token was refused, in words an admin can act on. Meta's own message is included:
 /// it names the permission or the problem, and never contains the token.
@@ -77,7 +86,7 @@ fn summary(row: accounts::Model, syncing: bool) -> AccountSummary {
         username: row.username,
         name: row.name,
         picture_url: row.profile_picture_url,
-        flavour: row.flavour.into(),
+        flavour: row.flavour,
         followers: row.followers_count,
         follows: row.follows_count,
         media_count: row.media_count,
@@ -95,6 +104,121 @@ fn summary(row: accounts::Model, syncing: bool) -> AccountSummary {
 }
 
 impl AccountService {
+    /// An account service on the poller's connection (database, key, Graph API). Nothing is
+    /// woken until [`Self::waking`] names the poller and the exporter.
+    pub fn new(ctx: &SyncContext) -> Self {
+        Self {
+            accounts: AccountStore::new(ctx.db.clone()),
+            leases: LeaseStore::new(ctx.db.clone(), ctx.instance.clone()),
+            cipher: ctx.cipher.clone(),
+            http: ctx.http.clone(),
+            graph: ctx.graph.clone(),
+            poller: Arc::default(),
+            export: Arc::default(),
+            oauth: None,
+        }
+    }
+
+    pub fn waking(self, poller: Arc<Notify>, export: Arc<Notify>) -> Self {
+        Self {
+            poller,
+            export,
+            ..self
+        }
+    }
+
+    /// Turns on "Connect with Instagram".
+    pub fn with_oauth(self, app: Option<OAuthApp>) -> Self {
+        Self {
+            oauth: app.map(Arc::new),
+            ..self
+        }
+    }
+
+    /// Where to send an admin for "Connect with Instagram", carrying the CSRF `state`; `None`
+    /// when OAuth is not configured.
+    pub fn oauth_authorize_url(&self, state: &str) -> Option<Result<String, AppError>> {
+        let app = self.oauth.as_deref()?;
+        Some(
+            reqwest::Url::parse_with_params(
+                &app.authorize_url,
+                [
+                    ("client_id", app.app_id.as_str()),
+                    ("redirect_uri", &app.redirect_uri),
+                    ("response_type", "code"),
+                    ("scope", OAUTH_SCOPES),
+                    ("state", state),
+                ],
+            )
+            .map(String::from)
+            .map_err(|e| {
+                tracing::error!(error = %e, "the Instagram authorize URL is invalid");
+                AppError::Internal
+            }),
+        )
+    }
+
+    /// Finishes "Connect with Instagram": trades the code for a short-lived token and that for
+    /// a 60-day one (server-side, with the app secret), then connects like a pasted token.
+    /// Returns the connected username; every refusal says what Instagram answered.
+    pub async fn connect_oauth(&self, code: &str) -> Result<String, AppError> {
+        let app = self.oauth.as_deref().ok_or(AppError::NotFound)?;
+        let refused = |what: &str, e: &dyn std::fmt::Display| {
+            tracing::warn!(error = %e, "{what} failed");
+            AppError::invalid("code", format!("Instagram refused the {what}: {e}"))
+        };
+        let grant = CodeExchange {
+            token_url: &app.token_url,
+            app_id: &app.app_id,
+            app_secret: app.secret.expose(),
+            redirect_uri: &app.redirect_uri,
+        }
+        .exchange(&self.http, code)
+        .await
+        .map_err(|e| refused("sign-in code", &e))?;
+        let short = GraphClient::new(
+            self.http.clone(),
+            self.graph.clone(),
+            Flavour::InstagramLogin,
+            grant.access_token,
+        );
+        let long = short
+            .long_lived(app.secret.expose())
+            .await
+            .map_err(|e| refused("long-lived token exchange", &e))?;
+        let row = self
+            .connect_token(
+                Flavour::InstagramLogin,
+                long.access_token.expose(),
+                Some(grant.user_id),
+                long.expires_in,
+                unix_now(),
+            )
+            .await?;
+        Ok(row.username)
+    }
+
+    /// Meta's data-deletion callback: deletes every account of `meta_user` with all its data
+    /// and keeps a confirmation code, in one transaction. Returns the code.
+    pub async fn forget_meta_user(&self, meta_user: &str) -> Result<String, AppError> {
+        let code = Alphanumeric.sample_string(&mut rand::rngs::OsRng, 16);
+        let deleted = self
+            .accounts
+            .forget_meta_user(meta_user, &code, unix_now())
+            .await?;
+        self.export.notify_one();
+        tracing::info!(accounts = deleted, %code, "Meta data-deletion request carried out");
+        Ok(code)
+    }
+
+    /// Meta's deauthorize callback: the user removed the app, so their accounts stop being
+    /// polled (the data stays until they ask for deletion, which Meta sends separately).
+    pub async fn deauthorize_meta_user(&self, meta_user: &str) -> Result<u64, AppError> {
+        let disabled = self.accounts.disable_by_meta_user(meta_user).await?;
+        tracing::info!(accounts = disabled, "Meta deauthorize: accounts disabled");
+        Ok(disabled)
+    }
+
     /// Checks `token` with the profile call, then saves the account with the token sealed to
     /// its Instagram id, as issued at `at`. Used by the paste form, the OAuth callback and the
     /// demo (whose clock starts in the past).
@@ -109,10 +233,7 @@ impl AccountService {
         let client = GraphClient::new(
             self.http.clone(),
             self.graph.clone(),
-            match flavour {
-                Flavour::InstagramLogin => crate::graph::Flavour::InstagramLogin,
-                Flavour::FacebookLogin => crate::graph::Flavour::FacebookLogin,
-            },
+            flavour,
             AccessToken::new(token),
         );
         let ig_user_id = client.account_id().await.map_err(|e| refusal(flavour, e))?;
@@ -127,7 +248,7 @@ impl AccountService {
                     token: SealedToken(self.cipher.seal(token, &ig_user_id)),
                     ig_user_id,
                     app_user_id,
-                    flavour: flavour.into(),
+                    flavour,
                     username: profile.username.unwrap_or_default(),
                     name: profile.name,
                     profile_picture_url: profile.profile_picture_url,
@@ -138,15 +259,14 @@ impl AccountService {
                 },
                 at,
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         tracing::info!(account = %row.username, flavour = flavour.as_str(), "account connected");
         self.poller.notify_one();
         Ok(row)
     }
 
     async fn syncing(&self) -> Result<Vec<i64>, AppError> {
-        self.leases.held(unix_now()).await.map_err(store_error)
+        self.leases.held(unix_now()).await.map_err(AppError::from)
     }
 }
 
@@ -157,8 +277,7 @@ impl AccountsPort for AccountService {
         Ok(self
             .accounts
             .list()
-            .await
-            .map_err(store_error)?
+            .await?
             .into_iter()
             .map(|row| {
                 let busy = syncing.contains(&row.id);
@@ -168,23 +287,21 @@ impl AccountsPort for AccountService {
     }
 
     async fn connect(&self, flavour: Flavour, token: &str) -> Result<AccountSummary, AppError> {
+        let token = rules::access_token(token)?;
         let row = self
-            .connect_token(flavour, token, None, None, unix_now())
+            .connect_token(flavour, &token, None, None, unix_now())
             .await?;
         Ok(summary(row, false))
     }
 
     async fn sync_now(&self, id: i64) -> Result<(), AppError> {
-        self.accounts.request_sync(id).await.map_err(store_error)?;
+        self.accounts.request_sync(id).await?;
         self.poller.notify_one();
         Ok(())
     }
 
     async fn set_enabled(&self, id: i64, enabled: bool) -> Result<(), AppError> {
-        self.accounts
-            .set_enabled(id, enabled, unix_now())
-            .await
-            .map_err(store_error)?;
+        self.accounts.set_enabled(id, enabled, unix_now()).await?;
         if enabled {
             self.poller.notify_one();
         }
@@ -192,8 +309,8 @@ impl AccountsPort for AccountService {
     }
 
     async fn deletion_preview(&self, id: i64) -> Result<DeletionPreview, AppError> {
-        let account = self.accounts.find(id).await.map_err(store_error)?;
-        let c = self.accounts.collected(id).await.map_err(store_error)?;
+        let account = self.accounts.find(id).await?;
+        let c = self.accounts.collected(id).await?;
         Ok(DeletionPreview {
             username: account.username,
             media: c.media,
@@ -204,16 +321,13 @@ impl AccountsPort for AccountService {
     }
 
     async fn delete(&self, id: i64) -> Result<(), AppError> {
-        self.accounts
-            .delete(id, unix_now())
-            .await
-            .map_err(store_error)?;
+        self.accounts.delete(id, unix_now()).await?;
         self.export.notify_one();
         tracing::info!(id, "account deleted with everything collected for it");
         Ok(())
     }
 
     fn oauth_enabled(&self) -> bool {
-        self.oauth
+        self.oauth.is_some()
     }
 }

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use time::{Date, OffsetDateTime};
 
 use super::period::Period;
-use super::{best_time, hashtags, impact, post_detail, posts, store_error, utc};
+use super::{best_time, hashtags, impact, post_detail, posts, utc};
 use crate::clock::unix_now;
 use crate::graph::hashtags::parse as caption_tags;
 use crate::store::analytics::{AnalyticsStore, Totals};
@@ -45,13 +45,8 @@ impl AnalyticsPort for AnalyticsService {
         let base = self
             .store
             .followers_before(&accounts, previous.from)
-            .await
-            .map_err(store_error)?;
-        let rows = self
-            .store
-            .days(&accounts, previous.from, period.to)
-            .await
-            .map_err(store_error)?;
+            .await?;
+        let rows = self.store.days(&accounts, previous.from, period.to).await?;
         let days = Days::new(
             &base,
             &rows,
@@ -61,22 +56,10 @@ impl AnalyticsPort for AnalyticsService {
             },
         );
         let (previous_start, _) = previous.unix_bounds();
-        let current = self
-            .store
-            .totals(&accounts, start, end)
-            .await
-            .map_err(store_error)?;
-        let earlier = self
-            .store
-            .totals(&accounts, previous_start, start)
-            .await
-            .map_err(store_error)?;
+        let current = self.store.totals(&accounts, start, end).await?;
+        let earlier = self.store.totals(&accounts, previous_start, start).await?;
         let kpis = kpis(&days, period, current, earlier);
-        let top = self
-            .store
-            .top(&accounts, start, end, TOP_POSTS)
-            .await
-            .map_err(store_error)?;
+        let top = self.store.top(&accounts, start, end, TOP_POSTS).await?;
         let mut top_posts = self.summaries(top, start).await?;
         self.tag(&mut top_posts).await?;
         Ok(Overview {
@@ -126,11 +109,7 @@ impl AnalyticsService {
     pub(super) async fn scope(&self, query: &PeriodQuery) -> Result<Scope, AppError> {
         let today = OffsetDateTime::now_utc().date();
         let period = Period::parse(query, today)?;
-        let accounts = self
-            .store
-            .account_ids(query.account)
-            .await
-            .map_err(store_error)?;
+        let accounts = self.store.account_ids(query.account).await?;
         Ok(Scope {
             period,
             accounts,
@@ -145,11 +124,7 @@ impl AnalyticsService {
             accounts,
             bounds,
         } = self.scope(query).await?;
-        let rows = self
-            .store
-            .posts(&accounts, bounds.0, bounds.1)
-            .await
-            .map_err(store_error)?;
+        let rows = self.store.posts(&accounts, bounds.0, bounds.1).await?;
         Ok(PeriodPosts {
             period,
             accounts,
@@ -160,7 +135,7 @@ impl AnalyticsService {
 
     /// Where the lookback window starts now (unix seconds).
     pub(super) async fn lookback_start(&self) -> Result<i64, AppError> {
-        let settings = self.settings.get().await.map_err(store_error)?;
+        let settings = self.settings.get().await?;
         Ok(unix_now() - i64::from(settings.lookback_days) * DAY)
     }
 
@@ -183,11 +158,7 @@ impl AnalyticsService {
             return Ok(HashMap::new());
         }
         let since = self.lookback_start().await?.min(earliest);
-        let peers = self
-            .store
-            .window_peers(&accounts, since)
-            .await
-            .map_err(store_error)?;
+        let peers = self.store.window_peers(&accounts, since).await?;
         Ok(impact::scores(peers.iter()))
     }
 
@@ -214,7 +185,7 @@ impl AnalyticsService {
     /// Fills the hashtags of a page of posts (one query).
     pub(super) async fn tag(&self, posts: &mut [PostSummary]) -> Result<(), AppError> {
         let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
-        let tags = self.store.tags_of(&ids).await.map_err(store_error)?;
+        let tags = self.store.tags_of(&ids).await?;
         set_tags(posts, tags);
         Ok(())
     }

@@ -10,7 +10,7 @@ use app::rules;
 use async_trait::async_trait;
 use tokio::sync::Notify;
 
-use super::{store_error, utc};
+use super::utc;
 use crate::clock::unix_now;
 use crate::export::bigquery::BqError;
 use crate::export::key::ServiceAccount;
@@ -120,7 +120,7 @@ fn explain(e: BqError, email: &str, project: &str, dataset: &str, token_url: &st
 #[async_trait]
 impl ExportPort for ExportService {
     async fn status(&self) -> Result<ExportView, AppError> {
-        self.view().await.map_err(store_error)
+        self.view().await.map_err(AppError::from)
     }
 
     async fn set_destination(
@@ -135,7 +135,7 @@ impl ExportPort for ExportService {
             location: rules::bq_location(location)?,
         };
         tracing::info!(?to, "BigQuery destination changed");
-        self.store.set_destination(to).await.map_err(store_error)?;
+        self.store.set_destination(to).await?;
         self.status().await
     }
 
@@ -144,15 +144,12 @@ impl ExportPort for ExportService {
             .map_err(|e| AppError::invalid("key", format!("{}.", upper_first(&e.to_string()))))?;
         let sealed = self.deps.cipher.seal(json.trim(), KEY_CONTEXT);
         tracing::info!(account = %account.client_email, "BigQuery key replaced");
-        self.store
-            .set_key(sealed, account.client_email)
-            .await
-            .map_err(store_error)?;
+        self.store.set_key(sealed, account.client_email).await?;
         self.status().await
     }
 
     async fn set_enabled(&self, enabled: bool) -> Result<ExportView, AppError> {
-        self.store.set_enabled(enabled).await.map_err(store_error)?;
+        self.store.set_enabled(enabled).await?;
         tracing::info!(enabled, "BigQuery export switched");
         if enabled {
             self.wake.notify_one();

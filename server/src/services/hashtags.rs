@@ -7,16 +7,11 @@ use app::error::AppError;
 use app::metrics;
 
 use super::analytics::{set_tags, AnalyticsService};
-use super::store_error;
 
 pub async fn hashtags(svc: &AnalyticsService, query: &PeriodQuery) -> Result<Hashtags, AppError> {
     let found = svc.period_posts(query).await?;
     let (start, end) = found.bounds;
-    let tags = svc
-        .store
-        .tags_in(&found.accounts, start, end, None)
-        .await
-        .map_err(store_error)?;
+    let tags = svc.store.tags_in(&found.accounts, start, end, None).await?;
     let mut posts = svc.summaries(found.rows, start).await?;
     set_tags(&mut posts, tags);
     Ok(Hashtags {

@@ -1,6 +1,6 @@
 //! The services behind `app::backend`'s ports for accounts, the dashboard's figures, the sync
-//! log and settings. Each
-//! maps store and Graph API failures to `AppError`, logging internal ones in detail here.
+//! log, settings and the export. Store failures become `AppError` through the one `From`
+//! below; Graph API failures are worded by the service that met them.
 
 pub mod accounts;
 pub mod analytics;
@@ -19,14 +19,25 @@ use time::OffsetDateTime;
 
 use crate::store::StoreError;
 
-pub(crate) fn store_error(err: StoreError) -> AppError {
-    match err {
-        StoreError::NotFound => AppError::NotFound,
-        StoreError::Duplicate => AppError::Conflict("That exists already.".into()),
-        StoreError::LastAdmin => AppError::Internal,
-        StoreError::Db(e) => {
-            tracing::error!(error = %e, "database failure");
-            AppError::Internal
+/// The one translation of store failures into what a caller is told; database details are
+/// logged here and never leave the server.
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Duplicate => AppError::Conflict("That exists already.".into()),
+            StoreError::UsernameTaken => AppError::invalid(
+                "username",
+                "That username is taken: a user with that name exists already.",
+            ),
+            StoreError::LastAdmin => AppError::Conflict(
+                "The last admin cannot be demoted or deleted; make someone else admin first."
+                    .into(),
+            ),
+            StoreError::Db(e) => {
+                tracing::error!(error = %e, "database failure");
+                AppError::Internal
+            }
         }
     }
 }

@@ -4,7 +4,7 @@ use app::dto::{PostDetail, SnapshotPoint};
 use app::error::AppError;
 
 use super::analytics::{post_summary, AnalyticsService};
-use super::{impact, store_error};
+use super::impact;
 use crate::store::analytics::{Peer, STORY};
 
 /// 1-based rank by interactions among `peers` (equal interactions share the better rank),
@@ -22,12 +22,7 @@ pub fn rank(interactions: i64, peers: &[Peer]) -> (u32, u32) {
 }
 
 pub async fn detail(svc: &AnalyticsService, id: i64) -> Result<PostDetail, AppError> {
-    let (m, username) = svc
-        .store
-        .post(id)
-        .await
-        .map_err(store_error)?
-        .ok_or(AppError::NotFound)?;
+    let (m, username) = svc.store.post(id).await?.ok_or(AppError::NotFound)?;
     // Stories have no page of their own: they are not posts (see `STORY`).
     if m.product_type == STORY {
         return Err(AppError::NotFound);
@@ -36,11 +31,7 @@ pub async fn detail(svc: &AnalyticsService, id: i64) -> Result<PostDetail, AppEr
     let mut post = post_summary(m, username);
     // One query serves both: the rank is among all the account's posts, the impact score
     // among those of the lookback window (which includes this post, see `impact`).
-    let peers = svc
-        .store
-        .peers(&[post.account_id], i64::MIN)
-        .await
-        .map_err(store_error)?;
+    let peers = svc.store.peers(&[post.account_id], i64::MIN).await?;
     let (rank, ranked_among) = rank(post.interactions, &peers);
     let since = svc.lookback_start().await?.min(published_at);
     let window: Vec<Peer> = peers
@@ -52,8 +43,7 @@ pub async fn detail(svc: &AnalyticsService, id: i64) -> Result<PostDetail, AppEr
     let snapshots = svc
         .store
         .snapshots(id)
-        .await
-        .map_err(store_error)?
+        .await?
         .into_iter()
         .map(|s| SnapshotPoint {
             at: s.captured_at,

@@ -10,16 +10,11 @@ use std::cmp::Ordering;
 
 use app::dto::{PostKind, PostSort, PostSummary, PostsPage, PostsQuery, POSTS_PAGE_SIZE};
 use app::error::AppError;
+use app::rules;
 
 use super::analytics::{post_summary, AnalyticsService, Scope};
-use super::store_error;
 use crate::store::analytics::PostFilter;
 use crate::store::entities::media;
-
-/// Longest search text accepted; captions are at most 2,200 characters.
-const MAX_SEARCH: usize = 200;
-/// Longest hashtag accepted; Instagram's are far shorter.
-const MAX_HASHTAG: usize = 100;
 
 /// The filters of a [`PostsQuery`], validated and normalised.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -33,31 +28,10 @@ pub struct Filter {
 
 impl Filter {
     pub fn parse(query: &PostsQuery) -> Result<Filter, AppError> {
-        let hashtag = query
-            .hashtag
-            .as_deref()
-            .map(|t| t.trim().trim_start_matches('#').trim().to_lowercase())
-            .filter(|t| !t.is_empty());
-        if hashtag
-            .as_ref()
-            .is_some_and(|t| t.chars().count() > MAX_HASHTAG)
-        {
-            return Err(AppError::invalid(
-                "hashtag",
-                format!("A hashtag has at most {MAX_HASHTAG} characters."),
-            ));
-        }
-        let search = query.search.as_deref().map(str::trim).unwrap_or_default();
-        if search.chars().count() > MAX_SEARCH {
-            return Err(AppError::invalid(
-                "search",
-                format!("Search for at most {MAX_SEARCH} characters."),
-            ));
-        }
         Ok(Filter {
             kind: query.kind,
-            hashtag,
-            words: search.split_whitespace().map(str::to_lowercase).collect(),
+            hashtag: rules::hashtag(query.hashtag.as_deref())?,
+            words: rules::search_words(query.search.as_deref())?,
         })
     }
 
@@ -141,8 +115,7 @@ async fn matching(
     let mut posts: Vec<Listed> = svc
         .store
         .listing(&scope.accounts, start, end, filter.sql())
-        .await
-        .map_err(store_error)?
+        .await?
         .into_iter()
         .filter(|(m, _)| filter.matches(m))
         .map(|(m, name)| Listed {
@@ -193,8 +166,7 @@ pub async fn page(svc: &AnalyticsService, query: &PostsQuery) -> Result<PostsPag
                     skip,
                     size,
                 )
-                .await
-                .map_err(store_error)?;
+                .await?;
             let (page, pages) = pages(usize::try_from(total).unwrap_or(usize::MAX), page);
             // Scores only for the accounts shown: they are not a sort key here.
             let shown = svc.summaries(rows, start).await?;

@@ -6,7 +6,7 @@ use app::error::AppError;
 use app::rules;
 use async_trait::async_trait;
 
-use super::{store_error, utc};
+use super::utc;
 use crate::store::entities::settings;
 use crate::store::settings::{SettingChange, SettingsStore};
 
@@ -26,7 +26,7 @@ fn view(row: settings::Model) -> SettingsView {
 #[async_trait]
 impl SettingsPort for SettingsService {
     async fn get(&self) -> Result<SettingsView, AppError> {
-        self.settings.get().await.map(view).map_err(store_error)
+        self.settings.get().await.map(view).map_err(AppError::from)
     }
 
     async fn update(&self, field: SettingField, value: &str) -> Result<SettingsView, AppError> {
@@ -44,15 +44,14 @@ impl SettingsPort for SettingsService {
             .set(change)
             .await
             .map(view)
-            .map_err(store_error)
+            .map_err(AppError::from)
     }
 
     async fn deletion_status(&self, code: &str) -> Result<Option<DeletionStatus>, AppError> {
         Ok(self
             .settings
-            .deletion(code)
-            .await
-            .map_err(store_error)?
+            .deletion(rules::deletion_code(code)?)
+            .await?
             .map(|d| DeletionStatus {
                 code: d.code,
                 received: utc(d.received_at),

@@ -5,7 +5,7 @@ use app::dto::{SyncOutcome, SyncRunView};
 use app::error::AppError;
 use async_trait::async_trait;
 
-use super::{store_error, utc};
+use super::utc;
 use crate::store::sync_runs::SyncRunStore;
 
 #[derive(Clone)]
@@ -24,8 +24,7 @@ impl SyncLogPort for SyncLogService {
         let rows = self
             .runs
             .list(account, outcome.map(Into::into), limit.min(1000))
-            .await
-            .map_err(store_error)?;
+            .await?;
         Ok(rows
             .into_iter()
             .map(|(run, username)| SyncRunView {

@@ -1,15 +1,17 @@
 //! The `accounts` table: connecting, listing, enabling, deleting, and what the poller reads
 //! and records. Deleting relies on ON DELETE CASCADE for everything collected.
 
+use app::dto::Flavour;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, DatabaseConnection, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
+    ActiveValue::Set, DatabaseConnection, DatabaseTransaction, QueryOrder, QuerySelect, QueryTrait,
+    TransactionTrait,
 };
 use tracing::instrument;
 
-use super::entities::accounts::{self, DbFlavour, DbStatus, SealedToken};
-use super::entities::{account_insights, media, media_snapshots, sync_runs};
+use super::entities::accounts::{self, DbStatus, SealedToken};
+use super::entities::{account_insights, deletion_requests, media, media_snapshots, sync_runs};
 use super::StoreError;
 
 /// What a successful profile check tells us about an account being connected.
@@ -17,7 +19,7 @@ use super::StoreError;
 pub struct NewAccount {
     pub ig_user_id: String,
     pub app_user_id: Option<String>,
-    pub flavour: DbFlavour,
+    pub flavour: Flavour,
     pub username: String,
     pub name: Option<String>,
     pub profile_picture_url: Option<String>,
@@ -199,28 +201,34 @@ impl AccountStore {
     #[instrument(skip(self), err)]
     pub async fn delete(&self, id: i64, now: i64) -> Result<(), StoreError> {
         let this = sea_orm::Condition::all().add(accounts::Column::Id.eq(id));
-        if self.delete_where(this, now).await? == 0 {
+        let txn = self.db.begin().await?;
+        if delete_where(&txn, this, now).await? == 0 {
             return Err(StoreError::NotFound);
         }
+        txn.commit().await?;
         Ok(())
     }
 
-    /// Deletes every account Meta's callback names (by app-scoped or Instagram user id).
-    #[instrument(skip(self), err)]
-    pub async fn delete_by_meta_user(&self, user_id: &str, now: i64) -> Result<u64, StoreError> {
-        self.delete_where(meta_user(user_id), now).await
-    }
-
-    async fn delete_where(&self, which: sea_orm::Condition, now: i64) -> Result<u64, StoreError> {
-        // Writes only, the queue first: on SQLite a transaction that reads before it writes
-        // can fail with SQLITE_BUSY when another connection wrote meanwhile (WAL snapshot).
+    /// Carries out Meta's data-deletion request for `user_id` (app-scoped or Instagram user
+    /// id): deletes every account it names and keeps the confirmation `code`, in one
+    /// transaction, so a code is never handed out for a deletion that did not happen.
+    #[instrument(skip(self, code), err)]
+    pub async fn forget_meta_user(
+        &self,
+        user_id: &str,
+        code: &str,
+        now: i64,
+    ) -> Result<u64, StoreError> {
         let txn = self.db.begin().await?;
-        super::export::queue_deletions(&txn, which.clone(), now).await?;
-        let deleted = accounts::Entity::delete_many()
-            .filter(which)
-            .exec(&txn)
-            .await?
-            .rows_affected;
+        let deleted = delete_where(&txn, meta_user(user_id), now).await?;
+        deletion_requests::ActiveModel {
+            code: Set(code.to_owned()),
+            app_user_id: Set(user_id.to_owned()),
+            received_at: Set(now),
+            accounts_deleted: Set(i32::try_from(deleted).unwrap_or(i32::MAX)),
+        }
+        .insert(&txn)
+        .await?;
         txn.commit().await?;
         Ok(deleted)
     }
@@ -301,6 +309,23 @@ impl AccountStore {
         txn.commit().await.map_err(StoreError::from)?;
         Ok(rows.len())
     }
+}
+
+/// Deletes the accounts `which` selects (their data goes by ON DELETE CASCADE) and queues
+/// their rows' removal from BigQuery. Writes only, the queue first: on SQLite a transaction
+/// that reads before it writes can fail with SQLITE_BUSY when another connection wrote
+/// meanwhile (WAL snapshot).
+async fn delete_where(
+    txn: &DatabaseTransaction,
+    which: sea_orm::Condition,
+    now: i64,
+) -> Result<u64, StoreError> {
+    super::export::queue_deletions(txn, which.clone(), now).await?;
+    Ok(accounts::Entity::delete_many()
+        .filter(which)
+        .exec(txn)
+        .await?
+        .rows_affected)
 }
 
 fn meta_user(user_id: &str) -> sea_orm::Condition {

@@ -17,6 +17,9 @@ use sea_orm::{DbErr, SqlErr};
 pub enum StoreError {
     #[error("already exists")]
     Duplicate,
+    /// A user with that (canonical) name exists.
+    #[error("the username is taken")]
+    UsernameTaken,
     #[error("not found")]
     NotFound,
     #[error("the last admin cannot lose the admin role")]

@@ -1,4 +1,5 @@
-//! The one-row `settings` table, the lookback pruning it drives, and Meta deletion records.
+//! The one-row `settings` table, the lookback pruning it drives, and reading Meta deletion
+//! records (written with the deletion itself, in `accounts`).
 
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, DatabaseConnection};
@@ -60,25 +61,6 @@ impl SettingsStore {
             .exec(&self.db)
             .await?
             .rows_affected)
-    }
-
-    #[instrument(skip(self), err)]
-    pub async fn record_deletion(
-        &self,
-        code: &str,
-        app_user_id: &str,
-        accounts_deleted: u64,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        deletion_requests::ActiveModel {
-            code: Set(code.to_owned()),
-            app_user_id: Set(app_user_id.to_owned()),
-            received_at: Set(now),
-            accounts_deleted: Set(i32::try_from(accounts_deleted).unwrap_or(i32::MAX)),
-        }
-        .insert(&self.db)
-        .await?;
-        Ok(())
     }
 
     #[instrument(skip(self), err)]

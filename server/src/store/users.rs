@@ -58,7 +58,13 @@ impl UserStore {
         hash: PasswordHash,
         role: DbRole,
     ) -> Result<users::Model, StoreError> {
-        Ok(new_user(username, hash, role).insert(&self.db).await?)
+        match new_user(username, hash, role).insert(&self.db).await {
+            Ok(row) => Ok(row),
+            Err(e) => Err(match StoreError::from(e) {
+                StoreError::Duplicate => StoreError::UsernameTaken,
+                other => other,
+            }),
+        }
     }
 
     /// Inserts the first admin only if there is none yet, atomically.

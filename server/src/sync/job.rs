@@ -167,12 +167,7 @@ async fn collect(
         Ok(token) => AccessToken::new(token),
         Err(e) => return (0, Err(e.into())),
     };
-    let client = GraphClient::new(
-        ctx.http.clone(),
-        ctx.graph.clone(),
-        account.flavour.into(),
-        token,
-    );
+    let client = GraphClient::new(ctx.http.clone(), ctx.graph.clone(), account.flavour, token);
     let result = tokio::select! {
         _ = cancel.cancelled() => Err(Failure::Cancelled),
         r = fetch(ctx, &client, account, settings, now) => r,

@@ -3,9 +3,11 @@
 
 use std::time::Duration;
 
+use app::dto::Flavour;
+
 use crate::graph::GraphError;
 use crate::store::accounts::StatusChange;
-use crate::store::entities::accounts::{DbFlavour, DbStatus};
+use crate::store::entities::accounts::DbStatus;
 use crate::store::entities::sync_runs::DbOutcome;
 
 /// Spread polls of many accounts over ±10 % of the interval so they do not all fire together.
@@ -100,13 +102,13 @@ pub fn fails_the_sync(err: &GraphError) -> bool {
 /// Whether to renew the token during this sync. Facebook Login tokens are renewed by an
 /// exchange that needs the app's id and secret, so only when those are configured.
 pub fn refresh_due(
-    flavour: DbFlavour,
+    flavour: Flavour,
     issued_at: i64,
     expires_at: Option<i64>,
     now: i64,
     facebook_app: bool,
 ) -> bool {
-    if flavour == DbFlavour::FacebookLogin && !facebook_app {
+    if flavour == Flavour::FacebookLogin && !facebook_app {
         return false;
     }
     let old_enough = now - issued_at >= REFRESH_MIN_AGE;
@@ -208,7 +210,7 @@ mod tests {
     #[test]
     fn tokens_are_refreshed_ahead_of_expiry_once_a_day_old() {
         let day = 86_400;
-        let ig = DbFlavour::InstagramLogin;
+        let ig = Flavour::InstagramLogin;
         // Unknown expiry: refreshed once the token is a day old.
         assert!(!refresh_due(ig, NOW - HOUR, None, NOW, false));
         assert!(refresh_due(ig, NOW - day, None, NOW, false));
@@ -228,7 +230,7 @@ mod tests {
             false
         ));
         // Facebook Login only with the app's credentials.
-        let fb = DbFlavour::FacebookLogin;
+        let fb = Flavour::FacebookLogin;
         assert!(!refresh_due(
             fb,
             NOW - 50 * day,

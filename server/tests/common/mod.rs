@@ -103,10 +103,7 @@ pub fn serve_args(dir: &std::path::Path, database_url: &str, extra: &[String]) -
 
 /// Connects a simulator account through the Accounts page's server function; returns its id.
 pub async fn connect(admin: &Api, account: &server::graph_sim::SimAccount) -> i64 {
-    let flavour = match account.flavour {
-        server::graph_sim::Flavour::InstagramLogin => "instagram_login",
-        server::graph_sim::Flavour::FacebookLogin => "facebook_login",
-    };
+    let flavour = account.flavour.as_str();
     let summary = admin
         .json(
             "accounts/connect",

@@ -1,7 +1,8 @@
 //! Rows written straight into a test server's database, for figures checked by hand.
 
+use app::dto::Flavour;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait};
-use server::store::entities::accounts::{self, DbFlavour, DbStatus, SealedToken};
+use server::store::entities::accounts::{self, DbStatus, SealedToken};
 use server::store::entities::{media, media_hashtags, media_snapshots};
 use time::OffsetDateTime;
 
@@ -10,7 +11,7 @@ pub async fn account(db: &DatabaseConnection, name: &str) -> i64 {
     accounts::ActiveModel {
         ig_user_id: Set(format!("ig-{name}")),
         app_user_id: Set(None),
-        flavour: Set(DbFlavour::InstagramLogin),
+        flavour: Set(Flavour::InstagramLogin),
         username: Set(name.into()),
         name: Set(None),
         profile_picture_url: Set(None),

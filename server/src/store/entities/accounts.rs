@@ -1,5 +1,6 @@
 //! `accounts`: connected Instagram professional accounts. Times are unix seconds.
 
+use app::dto::Flavour;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,7 +12,7 @@ pub struct Model {
     pub ig_user_id: String,
     /// The app-scoped user id Meta's callbacks name; known for OAuth-connected accounts.
     pub app_user_id: Option<String>,
-    pub flavour: DbFlavour,
+    pub flavour: Flavour,
     pub username: String,
     pub name: Option<String>,
     pub profile_picture_url: Option<String>,
@@ -40,15 +41,6 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
-pub enum DbFlavour {
-    #[sea_orm(string_value = "instagram_login")]
-    InstagramLogin,
-    #[sea_orm(string_value = "facebook_login")]
-    FacebookLogin,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum DbStatus {
     #[sea_orm(string_value = "pending")]
@@ -70,33 +62,6 @@ pub struct SealedToken(pub String);
 impl std::fmt::Debug for SealedToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SealedToken(..)")
-    }
-}
-
-impl From<app::dto::Flavour> for DbFlavour {
-    fn from(f: app::dto::Flavour) -> Self {
-        match f {
-            app::dto::Flavour::InstagramLogin => DbFlavour::InstagramLogin,
-            app::dto::Flavour::FacebookLogin => DbFlavour::FacebookLogin,
-        }
-    }
-}
-
-impl From<DbFlavour> for app::dto::Flavour {
-    fn from(f: DbFlavour) -> Self {
-        match f {
-            DbFlavour::InstagramLogin => app::dto::Flavour::InstagramLogin,
-            DbFlavour::FacebookLogin => app::dto::Flavour::FacebookLogin,
-        }
-    }
-}
-
-impl From<DbFlavour> for crate::graph::Flavour {
-    fn from(f: DbFlavour) -> Self {
-        match f {
-            DbFlavour::InstagramLogin => crate::graph::Flavour::InstagramLogin,
-            DbFlavour::FacebookLogin => crate::graph::Flavour::FacebookLogin,
-        }
     }
 }
 
