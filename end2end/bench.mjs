@@ -7,13 +7,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { appEnv, bin as binary, launchBrowser } from './tests/server.mjs';
+import { appEnv, bin as binary, launchBrowser, testId } from './tests/server.mjs';
 
 const repo = resolve(import.meta.dirname, '..');
 const bin = binary();
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const PASSWORD = 'bench-password-1';
 const env = appEnv();
+/** Chart canvases the app has drawn on (every drawing stamps `data-draw-ms`). */
+const DRAWN = testId('chart-canvas', '[data-draw-ms]');
 
 const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 const report = (name, xs) =>
@@ -70,9 +72,9 @@ const tti = [];
 const firstDraw = [];
 for (let i = 0; i < RUNS; i++) {
   await page.goto(`${base}/?range=90`);
-  await page.waitForFunction(() => window.__hydratedAt && document.querySelectorAll('canvas[data-draw-ms]').length === 2);
+  await page.waitForFunction((drawn) => window.__hydratedAt && document.querySelectorAll(drawn).length === 2, DRAWN);
   tti.push(await page.evaluate(() => window.__hydratedAt));
-  firstDraw.push(Number(await page.locator('canvas[data-draw-ms]').nth(1).getAttribute('data-draw-ms')));
+  firstDraw.push(Number(await page.getByTestId('reach-views-chart').locator(DRAWN).getAttribute('data-draw-ms')));
 }
 report('Overview (90 days, all accounts): time to interactive', tti);
 report('Overview reach/views chart: first draw', firstDraw);
@@ -81,7 +83,7 @@ report('Overview reach/views chart: first draw', firstDraw);
 async function redraws(chart, legend) {
   const times = [];
   for (let i = 0; i < RUNS * 2; i++) {
-    const canvas = chart.locator('canvas');
+    const canvas = chart.getByTestId('chart-canvas');
     const before = Number(await canvas.getAttribute('data-draws'));
     await chart.getByRole('button', { name: legend }).click();
     await page.waitForFunction(([el, n]) => Number(el.dataset.draws) > n, [await canvas.elementHandle(), before]);
@@ -89,12 +91,12 @@ async function redraws(chart, legend) {
   }
   return times;
 }
-report('Overview reach/views chart: redraw (legend toggle)', await redraws(page.locator('.chart').nth(1), 'Views'));
+report('Overview reach/views chart: redraw (legend toggle)', await redraws(page.getByTestId('reach-views-chart'), 'Views'));
 
 await page.goto(`${base}/posts/${heavyPost}`);
-await page.waitForFunction(() => document.querySelectorAll('canvas[data-draw-ms]').length === 2);
-console.log(`post ${heavyPost}: ${await page.locator('details.daily summary').textContent()}`);
-report('Post with 10,000 snapshots: redraw of 2 × 10k points', await redraws(page.locator('.chart').first(), 'Views'));
+await page.waitForFunction((drawn) => document.querySelectorAll(drawn).length === 2, DRAWN);
+console.log(`post ${heavyPost}: ${await page.getByTestId('snapshots-summary').textContent()}`);
+report('Post with 10,000 snapshots: redraw of 2 × 10k points', await redraws(page.getByTestId('post-reach-views-chart'), 'Views'));
 
 // A first visit with an empty cache (a new context, signed in with the same cookie): every
 // .wasm file the browser fetches until the Overview's charts are drawn.
@@ -108,7 +110,7 @@ firstPage.on('response', (r) => {
   if (file.endsWith('.wasm')) fetched.add(file);
 });
 await firstPage.goto(`${base}/?range=90`);
-await firstPage.waitForFunction(() => document.body.dataset.hydrated === 'true' && document.querySelectorAll('canvas[data-draw-ms]').length === 2);
+await firstPage.waitForFunction((drawn) => document.body.dataset.hydrated === 'true' && document.querySelectorAll(drawn).length === 2, DRAWN);
 const overviewBytes = [...fetched].reduce((sum, f) => sum + gzipped(f), 0);
 console.log(`WASM for a first visit to the Overview: ${overviewBytes} B gzipped (${[...fetched].join(', ')})`);
 const all = readdirSync(pkg).filter((f) => f.endsWith('.wasm'));

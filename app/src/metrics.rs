@@ -4,6 +4,10 @@
 //! would be undefined (division by zero, an empty set) is `None`, so the UI
 //! can show "—" instead of `NaN` or `∞`.
 
+/// Seconds in a day: the unit of every daily series (UTC days, as Meta's daily insights).
+/// The one definition; the server's `clock` re-exports it.
+pub const DAY: i64 = 86_400;
+
 /// Raw interaction counts of one post (or one aggregate).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -145,7 +149,6 @@ pub fn lttb(points: &[(f64, f64)], threshold: usize) -> Vec<(f64, f64)> {
 /// Euclidean division, so timestamps before 1970 are handled correctly
 /// (1970-01-01 was a Thursday).
 pub fn weekday_hour(unix_secs: i64, utc_offset_secs: i32) -> (u8, u8) {
-    const DAY: i64 = 86_400;
     let local = unix_secs.saturating_add(i64::from(utc_offset_secs));
     let days = local.div_euclid(DAY);
     let weekday = (days + 3).rem_euclid(7);
@@ -327,7 +330,7 @@ mod tests {
         // 1969-12-31 23:59:59 UTC, a Wednesday.
         assert_eq!(weekday_hour(-1, 0), (2, 23));
         // 1969-12-29 00:00:00 UTC was a Monday; one second earlier is Sunday 23h.
-        assert_eq!(weekday_hour(-3 * 86_400, 0), (0, 0));
-        assert_eq!(weekday_hour(-3 * 86_400 - 1, 0), (6, 23));
+        assert_eq!(weekday_hour(-3 * DAY, 0), (0, 0));
+        assert_eq!(weekday_hour(-3 * DAY - 1, 0), (6, 23));
     }
 }

@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use crate::api::session::{whoami, Logout};
-use crate::components::resource::{resource, Res};
 use crate::dto::SessionUser;
 use crate::error::AppError;
+use crate::resource::{resource, Res};
 
 #[derive(Clone, Copy)]
 pub struct Auth {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
-import { artifacts, hydrated, launchBrowser, startServer, startSim } from './server.mjs';
+import { artifacts, hydrated, launchBrowser, someOf, startServer, startSim, testId } from './server.mjs';
 
 const APP_SECRET = 'e2e-instagram-app-secret';
 let sim;
@@ -27,6 +27,8 @@ after(async () => {
   await sim?.stop();
 });
 
+// An account's status badge once its sync went well: the words the user reads.
+const statusOk = /^ok$/;
 // The overview page links to Accounts too: click the navigation's link.
 const nav = (page, name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
 const shot = (page, name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
@@ -47,29 +49,29 @@ test('an admin connects, syncs, inspects, configures and deletes accounts', asyn
   await nav(page, 'Accounts').click();
   await page.waitForURL(`${server.base}/accounts`);
   await page.getByText('No accounts yet. Connect one above.').waitFor();
-  const form = page.locator('#connect-form');
+  const form = page.getByTestId('connect-form');
 
   // A Facebook Login token offered as an Instagram Login one: refused, with the reason.
   await form.getByLabel('Login type').selectOption('instagram_login');
   await form.getByLabel('Access token').fill(fbAccount.token);
   await form.getByRole('button', { name: 'Check and connect' }).click();
-  await page.locator('#connect-token-error').filter({ hasText: 'Meta rejected this token' }).waitFor();
+  await page.getByTestId('connect-token-error').filter({ hasText: 'Meta rejected this token' }).waitFor();
   await shot(page, '10-accounts-token-refused');
 
   // The right login type: connected, and its first sync completes on its own.
   await form.getByLabel('Login type').selectOption('facebook_login');
   await form.getByLabel('Access token').fill(fbAccount.token);
   await form.getByRole('button', { name: 'Check and connect' }).click();
-  const fbCard = page.locator(`li[data-account="${fbAccount.username}"]`);
-  await fbCard.locator('.status-ok').waitFor({ timeout: 30_000 });
-  assert.notEqual(await fbCard.locator('dd').nth(4).textContent(), 'never');
+  const fbCard = page.locator(testId('account-card', `[data-account="${fbAccount.username}"]`));
+  await fbCard.getByTestId('account-status').filter({ hasText: statusOk }).waitFor({ timeout: 30_000 });
+  assert.notEqual(await fbCard.getByTestId('last-sync').textContent(), 'never');
 
   // Connect with Instagram: through the simulator's OAuth pages and back.
   await page.getByRole('link', { name: 'Connect with Instagram' }).click();
   await page.waitForURL(/\/accounts\?connected=/);
-  await page.getByText(`Connected @${igAccount.username}.`).first().waitFor();
-  const igCard = page.locator(`li[data-account="${igAccount.username}"]`);
-  await igCard.locator('.status-ok').waitFor({ timeout: 30_000 });
+  await page.getByTestId('oauth-notice').filter({ hasText: `Connected @${igAccount.username}.` }).waitFor();
+  const igCard = page.locator(testId('account-card', `[data-account="${igAccount.username}"]`));
+  await igCard.getByTestId('account-status').filter({ hasText: statusOk }).waitFor({ timeout: 30_000 });
   await shot(page, '11-accounts-connected');
 
   // Sync now: a second run shows in the Sync log.
@@ -78,8 +80,8 @@ test('an admin connects, syncs, inspects, configures and deletes accounts', asyn
   await nav(page, 'Sync log').click();
   await page.waitForURL(`${server.base}/sync-log`);
   await page.waitForFunction(
-    (name) => [...document.querySelectorAll('tbody tr')].filter((r) => r.textContent.includes(`@${name}`)).length >= 2,
-    igAccount.username,
+    ([rows, name]) => [...document.querySelectorAll(rows)].filter((r) => r.textContent.includes(`@${name}`)).length >= 2,
+    [testId('sync-run-row'), igAccount.username],
     { timeout: 30_000 },
   );
   await page.getByLabel('Outcome').selectOption('needs_reauth');
@@ -89,16 +91,16 @@ test('an admin connects, syncs, inspects, configures and deletes accounts', asyn
   await page.goto(`${server.base}/sync-log?outcome=bogus`);
   await page.getByText('Unknown outcome filter').waitFor();
   await page.goto(`${server.base}/sync-log?outcome=ok`);
-  await page.locator('tbody tr[data-outcome="ok"]').first().waitFor();
+  await someOf(page, testId('sync-run-row', '[data-outcome="ok"]'));
   await shot(page, '12-sync-log');
 
   // The Overview shows the synced posts; the period picker puts its state in the URL.
   await nav(page, 'Overview').click();
   await page.waitForURL(`${server.base}/`);
-  const posts = page.locator('[data-kpi="posts"] .kpi-value');
+  const posts = page.getByTestId('kpi-posts').getByTestId('kpi-value');
   assert.notEqual(await posts.textContent(), '—');
   assert.ok(Number((await posts.textContent()).replace(/,/g, '')) > 0, 'posts published in 30 days');
-  assert.ok(await page.locator('[data-table="top-posts"] tbody tr').count() > 0);
+  assert.ok(await page.getByTestId('top-posts-table').getByTestId('post-row').count() > 0);
   await hydrated(page);
   await page.getByLabel('Period').selectOption('7');
   await page.getByRole('button', { name: 'Show' }).click();
@@ -110,14 +112,14 @@ test('an admin connects, syncs, inspects, configures and deletes accounts', asyn
   await nav(page, 'Settings').click();
   await page.waitForURL(`${server.base}/settings`);
   await hydrated(page);
-  const poll = page.locator('#setting-poll_interval_minutes-form');
+  const poll = page.getByTestId('setting-poll-interval-minutes-form');
   await poll.getByLabel('Poll interval (minutes)').fill('3');
   await poll.getByRole('button', { name: 'Save' }).click();
   await poll.getByText('Poll interval must be a whole number of minutes from 5 to 1440.').waitFor();
   await poll.getByLabel('Poll interval (minutes)').fill('30');
   await poll.getByRole('button', { name: 'Save' }).click();
   await poll.getByText('Saved.').waitFor();
-  const contact = page.locator('#setting-privacy_contact-form');
+  const contact = page.getByTestId('setting-privacy-contact-form');
   await contact.getByLabel('Privacy contact address').fill('privacy@example.org');
   await contact.getByRole('button', { name: 'Save' }).click();
   await contact.getByText('Saved.').waitFor();
@@ -129,20 +131,20 @@ test('an admin connects, syncs, inspects, configures and deletes accounts', asyn
   // refused next to their fields; a real key is accepted and never shown; "Test connection"
   // says what is wrong.
   await hydrated(page);
-  const destination = page.locator('#export-destination');
+  const destination = page.getByTestId('export-destination-form');
   await destination.getByLabel('Project id').fill('Not_A_Project');
   await destination.getByLabel('Dataset').fill('instagram');
   await destination.getByLabel('Location').fill('EU');
   await destination.getByRole('button', { name: 'Save destination' }).click();
-  await destination.locator('#export-project-error').filter({ hasText: 'The Google Cloud project id' }).waitFor();
+  await destination.getByTestId('export-project-error').filter({ hasText: 'The Google Cloud project id' }).waitFor();
   await destination.getByLabel('Project id').fill('acme-analytics');
   await destination.getByRole('button', { name: 'Save destination' }).click();
-  await page.locator('#export-test').click();
+  await page.getByTestId('export-test').click();
   await page.getByRole('alert').filter({ hasText: 'Not ready: no service-account key.' }).waitFor();
-  const keyForm = page.locator('#export-key-form');
+  const keyForm = page.getByTestId('export-key-form');
   await keyForm.getByLabel('Service-account key (JSON)').fill('{"type": "authorized_user"}');
   await keyForm.getByRole('button', { name: 'Save key' }).click();
-  await keyForm.locator('#export-key-error').filter({ hasText: 'not a service-account key' }).waitFor();
+  await keyForm.getByTestId('export-key-error').filter({ hasText: 'not a service-account key' }).waitFor();
   const { privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
@@ -151,15 +153,16 @@ test('an admin connects, syncs, inspects, configures and deletes accounts', asyn
   const email = 'exporter@acme-analytics.iam.gserviceaccount.com';
   const key = JSON.stringify({ type: 'service_account', project_id: 'acme-analytics', private_key: privateKey, client_email: email });
   // The key file chosen rather than pasted: the browser reads it into the field.
-  await keyForm.locator('#export-key-file').setInputFiles({ name: 'acme-key.json', mimeType: 'application/json', buffer: Buffer.from(key) });
-  await page.waitForFunction(() => document.getElementById('export-key').value.length > 0);
-  assert.equal(await keyForm.getByLabel('Service-account key (JSON)').inputValue(), key);
+  await keyForm.getByTestId('export-key-file').setInputFiles({ name: 'acme-key.json', mimeType: 'application/json', buffer: Buffer.from(key) });
+  const keyField = keyForm.getByLabel('Service-account key (JSON)');
+  await page.waitForFunction((field) => field.value.length > 0, await keyField.elementHandle());
+  assert.equal(await keyField.inputValue(), key);
   await keyForm.getByRole('button', { name: 'Save key' }).click();
-  await page.locator('#export-key-state').filter({ hasText: `Key in place for ${email}.` }).waitFor();
-  await page.locator('#export-test').click();
+  await page.getByTestId('export-key-state').filter({ hasText: `Key in place for ${email}.` }).waitFor();
+  await page.getByTestId('export-test').click();
   await page.getByRole('alert').filter({ hasText: 'The token endpoint http://127.0.0.1:9/token cannot be reached' }).waitFor();
   await page.reload();
-  assert.equal(await page.locator('#export-destination').getByLabel('Project id').inputValue(), 'acme-analytics');
+  assert.equal(await page.getByTestId('export-destination-form').getByLabel('Project id').inputValue(), 'acme-analytics');
   assert.equal(await page.getByLabel('Service-account key (JSON)').inputValue(), '');
   assert.ok(!(await page.content()).includes('PRIVATE KEY'), 'the key never comes back');
   await page.getByText('Per table').waitFor();

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { artifacts, hydrated, launchBrowser, startServer } from './server.mjs';
+import { artifacts, hydrated, launchBrowser, startServer, testId } from './server.mjs';
 
 let server;
 let browser;
@@ -71,12 +71,12 @@ test('admin sets up, signs in, adds a viewer; the viewer cannot manage users', a
   await page.getByRole('link', { name: 'Users' }).click();
   await page.waitForURL(`${server.base}/users`);
   await page.getByRole('heading', { name: 'Add a user' }).waitFor();
-  const form = page.locator('form.inline-form');
+  const form = page.getByTestId('add-user-form');
   await form.getByLabel('Username').fill('victor');
   await form.getByLabel('Password').fill('victor-password-1');
   await form.getByLabel('Role').selectOption('viewer');
   await form.getByRole('button', { name: 'Add user' }).click();
-  const row = page.locator('tr[data-username="victor"]');
+  const row = page.locator(testId('user-row', '[data-username="victor"]'));
   await row.waitFor();
   assert.equal(await row.getByRole('combobox').inputValue(), 'viewer');
   assert.equal(await form.getByLabel('Password').inputValue(), '', 'the form is emptied after adding');

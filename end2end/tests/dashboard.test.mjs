@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { artifacts, hydrated, launchBrowser, startDemo } from './server.mjs';
+import { artifacts, hydrated, launchBrowser, someOf, startDemo, testId } from './server.mjs';
 
 let demo;
 let browser;
@@ -33,10 +33,17 @@ const painted = (canvas) =>
     return n;
   });
 
-/** The figures of one column of the posts table, as numbers (— is null). */
-async function column(page, index) {
-  const cells = await page.locator(`[data-table="posts"] tbody tr td:nth-child(${index})`).allTextContents();
-  return cells.map((t) => (t.trim() === '—' ? null : Number(t.replace(/[,\s%]/g, ''))));
+/** A chart's canvas once the app has drawn on it (every drawing stamps `data-draw-ms`). */
+const drawnCanvas = (chart) => chart.locator(testId('chart-canvas', '[data-draw-ms]'));
+const DRAWN_CANVASES = testId('chart-canvas', '[data-draw-ms]');
+
+/** A figure as a number (— is null). */
+const figure = (t) => (t.trim() === '—' ? null : Number(t.replace(/[,\s%]/g, '')));
+
+/** The figures of one metric of the posts table (`reach`, `likes`, …), row by row. */
+async function column(page, metric) {
+  const cells = await page.getByTestId('posts-table').getByTestId(`post-${metric}`).allTextContents();
+  return cells.map(figure);
 }
 
 async function signIn(page, username, password) {
@@ -57,25 +64,26 @@ test('viewers explore charts, posts, a post, hashtags and the best time; admin c
   await signIn(page, 'admin', demo.password);
 
   // Overview: both charts drawn, hover shows the values, legend toggles, drag zooms.
-  const charts = page.locator('.chart canvas[data-draw-ms]');
-  await charts.nth(1).waitFor();
-  assert.equal(await charts.count(), 2);
-  assert.ok((await painted(charts.first())) > 500, 'followers chart painted');
-  const area = page.locator('.chart-area').nth(1);
+  const followersChart = page.getByTestId('followers-chart');
+  const reachChart = page.getByTestId('reach-views-chart');
+  await drawnCanvas(reachChart).waitFor();
+  assert.equal(await page.locator(DRAWN_CANVASES).count(), 2);
+  assert.ok((await painted(drawnCanvas(followersChart))) > 500, 'followers chart painted');
+  const area = reachChart.getByTestId('chart-area');
   const box = await area.boundingBox();
   await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
-  const tooltip = area.locator('.chart-tooltip');
+  const tooltip = area.getByTestId('chart-tooltip');
   await tooltip.waitFor();
   assert.match(await tooltip.textContent(), /Reach: [\d,]+.*Views: [\d,—]+/);
-  await page.locator('.chart').nth(1).getByRole('button', { name: 'Views' }).click();
-  assert.equal(await page.locator('.chart').nth(1).getByRole('button', { name: 'Views' }).getAttribute('aria-pressed'), 'false');
+  await reachChart.getByRole('button', { name: 'Views' }).click();
+  assert.equal(await reachChart.getByRole('button', { name: 'Views' }).getAttribute('aria-pressed'), 'false');
   await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
   assert.doesNotMatch(await tooltip.textContent(), /Views/);
   await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
   await page.mouse.down();
   await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2, { steps: 5 });
   await page.mouse.up();
-  const reset = page.locator('.chart').nth(1).getByRole('button', { name: 'Reset zoom' });
+  const reset = reachChart.getByRole('button', { name: 'Reset zoom' });
   await reset.waitFor();
   await shot(page, '20-overview-charts');
   await reset.click();
@@ -84,25 +92,25 @@ test('viewers explore charts, posts, a post, hashtags and the best time; admin c
   // Posts: sorting by reach orders the rows, both ways, through the URL.
   await nav(page, 'Posts').click();
   await page.waitForURL(`${demo.base}/posts`);
-  await page.locator('[data-table="posts"] tbody tr').first().waitFor();
-  const reachColumn = 7; // Post, Published, Likes, Comments, Saves, Shares, Reach
-  await page.locator('th[data-sort="reach"] a').click();
+  const postsTable = page.getByTestId('posts-table');
+  await someOf(page, `${testId('posts-table')} ${testId('post-row')}`);
+  await page.getByTestId('sort-reach').getByRole('link').click();
   await page.waitForURL(/sort=reach&order=desc/);
-  await page.locator('th[data-sort="reach"][aria-sort="descending"]').waitFor();
-  const down = (await column(page, reachColumn)).filter((v) => v !== null);
+  await page.locator(testId('sort-reach', '[aria-sort="descending"]')).waitFor();
+  const down = (await column(page, 'reach')).filter((v) => v !== null);
   assert.ok(down.length > 1);
   assert.deepEqual(down, [...down].sort((a, b) => b - a));
-  await page.locator('th[data-sort="reach"] a').click();
+  await page.getByTestId('sort-reach').getByRole('link').click();
   await page.waitForURL(/sort=reach&order=asc/);
-  await page.locator('th[data-sort="reach"][aria-sort="ascending"]').waitFor();
-  const up = (await column(page, reachColumn)).filter((v) => v !== null);
+  await page.locator(testId('sort-reach', '[aria-sort="ascending"]')).waitFor();
+  const up = (await column(page, 'reach')).filter((v) => v !== null);
   assert.deepEqual(up, [...up].sort((a, b) => a - b));
   assert.notDeepEqual(up, down);
   await shot(page, '21-posts');
 
   // The CSV download has the table's header and one line per row shown.
-  const rows = await page.locator('[data-table="posts"] tbody tr').count();
-  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('a[data-csv="posts"]').click()]);
+  const rows = await postsTable.getByTestId('post-row').count();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('posts-csv').click()]);
   assert.equal(download.suggestedFilename(), 'posts.csv');
   const csv = readFileSync(await download.path(), 'utf8').trimEnd().split('\r\n');
   assert.equal(
@@ -111,41 +119,50 @@ test('viewers explore charts, posts, a post, hashtags and the best time; admin c
   );
   assert.equal(csv.length - 1, rows);
 
-  // A post's page draws its curves from the snapshots and says where it ranks.
-  await page.locator('[data-table="posts"] tbody tr .caption').first().click();
+  // A post's page draws its curves from the snapshots and says where it ranks: the post the
+  // fewest accounts saw, the one the ascending sort puts on top.
+  const listed = await postsTable.getByTestId('post-row').evaluateAll((trs, [link, reach]) =>
+    trs.map((tr) => ({ href: tr.querySelector(link).getAttribute('href'), reach: tr.querySelector(reach).textContent })),
+  [testId('post-link'), testId('post-reach')]);
+  const least = listed
+    .map((p) => ({ ...p, reach: figure(p.reach) }))
+    .filter((p) => p.reach !== null)
+    .reduce((a, b) => (b.reach < a.reach ? b : a));
+  await postsTable.locator(testId('post-link', `[href="${least.href}"]`)).click();
   await page.waitForURL(/\/posts\/\d+$/);
-  await page.locator('[data-rank]').waitFor();
-  assert.match(await page.locator('[data-rank]').textContent(), /^#\d+ of \d+$/);
-  const curve = page.locator('.chart canvas[data-draw-ms]').first();
+  await page.getByTestId('post-rank').waitFor();
+  assert.match(await page.getByTestId('post-rank').textContent(), /^#\d+ of \d+$/);
+  const curve = drawnCanvas(page.getByTestId('post-reach-views-chart'));
   await curve.waitFor();
   assert.ok((await painted(curve)) > 500, 'post curve painted');
   await shot(page, '22-post');
 
   // Hashtags and the best time, the latter in the browser's zone.
   await nav(page, 'Hashtags').click();
-  await page.locator('[data-table="hashtags"] tbody tr').first().waitFor();
+  await someOf(page, testId('hashtags-row'));
   await shot(page, '23-hashtags');
   await nav(page, 'Best time').click();
   await page.waitForURL(/tz=Europe%2FParis/);
   await page.getByText(/in Europe\/Paris/).waitFor();
-  assert.ok((await page.locator('td.heat[data-posts]').count()) > 0);
+  assert.ok((await page.getByTestId('heat-cell').count()) > 0);
   await shot(page, '24-best-time');
 
   // A viewer sees every page but no admin control.
   await nav(page, 'Users').click();
   await hydrated(page);
-  await page.getByLabel('Username').first().fill('vera');
-  await page.getByLabel('Password').first().fill('vera-password-1');
+  const addUser = page.getByTestId('add-user-form');
+  await addUser.getByLabel('Username').fill('vera');
+  await addUser.getByLabel('Password').fill('vera-password-1');
   await page.getByRole('button', { name: 'Add user' }).click();
-  await page.locator('tr[data-username="vera"]').waitFor();
+  await page.locator(testId('user-row', '[data-username="vera"]')).waitFor();
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(/\/login/);
   await signIn(page, 'vera', 'vera-password-1');
-  await page.locator('.chart canvas[data-draw-ms]').first().waitFor();
+  await someOf(page, DRAWN_CANVASES);
   assert.equal(await nav(page, 'Users').count(), 0);
   assert.equal(await nav(page, 'Settings').count(), 0);
   await nav(page, 'Accounts').click();
-  await page.locator('li.account').first().waitFor();
+  await someOf(page, testId('account-card'));
   assert.equal(await page.getByRole('button', { name: 'Sync now' }).count(), 0);
   assert.equal(await page.getByText('Connect an account').count(), 0);
   await shot(page, '25-viewer-accounts');
@@ -174,11 +191,11 @@ test('the Overview loads only the main WASM module; another page fetches its own
   });
   await tab.goto(`${demo.base}/`);
   await hydrated(tab);
-  await tab.locator('.chart canvas[data-draw-ms]').nth(1).waitFor();
+  await drawnCanvas(tab.getByTestId('reach-views-chart')).waitFor();
   assert.deepEqual(fetched, ['instalytics.wasm'], 'the Overview and its charts need nothing else');
 
   await nav(tab, 'Hashtags').click();
-  await tab.locator('[data-table="hashtags"] tbody tr').first().waitFor();
+  await someOf(tab, testId('hashtags-row'));
   assert.ok(fetched.some((f) => f.startsWith('split___hashtags_view')), `hashtags chunk fetched: ${fetched}`);
   assert.deepEqual(errors, []);
   await context.close();

@@ -147,6 +147,17 @@ export async function launchBrowser() {
   });
 }
 
+/** The CSS selector of the elements with this `data-testid`, plus optional attribute filters. */
+export const testId = (id, filters = '') => `[data-testid="${id}"]${filters}`;
+
+/**
+ * Waits until at least one element matching `selector` is on the page, however many there
+ * are (a locator's `waitFor` needs exactly one).
+ */
+export async function someOf(page, selector, options = {}) {
+  await page.waitForSelector(selector, options);
+}
+
 /** Waits until the WASM app has hydrated, so clicks go through the live app. */
 export async function hydrated(page) {
   await page.waitForFunction(() => document.body.dataset.hydrated === 'true', null, { timeout: 20_000 });

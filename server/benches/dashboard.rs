@@ -21,8 +21,8 @@ use app::backend::AnalyticsPort;
 use app::dto::{PeriodQuery, PostSort, PostsQuery, POSTS_PAGE_SIZE};
 use sea_orm::{ConnectionTrait, Database};
 use server::crypto::{Cipher, MasterKey};
-use server::generate::{generate, GenerateConfig};
-use server::services::analytics::AnalyticsService;
+use server::dev::generate::{generate, GenerateConfig};
+use server::services::analytics::{AnalyticsService, PeerCache};
 use server::store::analytics::{AnalyticsStore, PostFilter};
 use server::store::settings::SettingsStore;
 
@@ -77,10 +77,10 @@ async fn bench(backend: &str, url: &str, config: &GenerateConfig, runs: usize) {
         report.rows() as f64 / report.elapsed.as_secs_f64()
     );
     let first_account = scalar(&db, "SELECT MIN(id) FROM accounts").await;
-    let port: Arc<dyn AnalyticsPort> = Arc::new(AnalyticsService {
-        store: AnalyticsStore::new(db.clone()),
-        settings: SettingsStore::new(db.clone()),
-    });
+    let port: Arc<dyn AnalyticsPort> = Arc::new(AnalyticsService::new(
+        AnalyticsStore::new(db.clone()),
+        SettingsStore::new(db.clone()),
+    ));
 
     let all_30 = PeriodQuery {
         account: None,
@@ -135,6 +135,7 @@ async fn bench(backend: &str, url: &str, config: &GenerateConfig, runs: usize) {
     // included).
     println!("  store queries inside those calls:");
     let store = AnalyticsStore::new(db.clone());
+    let peers = PeerCache::default();
     let ids = store.account_ids(None).await.unwrap();
     let today = time::OffsetDateTime::now_utc().date();
     let midnight = today.midnight().assume_utc().unix_timestamp();
@@ -172,7 +173,10 @@ async fn bench(backend: &str, url: &str, config: &GenerateConfig, runs: usize) {
     })
     .await;
     case("window_peers(), all accounts (cached)", runs, || async {
-        let rows = store.window_peers(&ids, now - 365 * day).await.unwrap();
+        let rows = peers
+            .window_peers(&store, &ids, now - 365 * day)
+            .await
+            .unwrap();
         format!("{} rows", rows.iter().count())
     })
     .await;

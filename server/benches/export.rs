@@ -17,10 +17,10 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use server::crypto::{Cipher, MasterKey};
+use server::dev::generate::{generate, GenerateConfig};
+use server::dev::token_sim::{new_key_file, TokenSim};
 use server::export::pipeline::Exporter;
-use server::export::token_sim::{new_key_file, TokenSim};
 use server::export::BigQueryConfig;
-use server::generate::{generate, GenerateConfig};
 use server::graph::retry::RetryPolicy;
 use server::store::entities::export_config::KEY_CONTEXT;
 use server::store::entities::sync_runs::DbOutcome;

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use server::dev::graph_sim::{SimConfig, Simulator};
 use server::graph::{AccessToken, Flavour, GraphClient, GraphConfig};
-use server::graph_sim::{SimConfig, Simulator};
 use time::OffsetDateTime;
 
 const MEDIA: usize = 1_000;

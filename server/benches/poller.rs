@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use server::crypto::{Cipher, MasterKey};
+use server::dev::graph_sim::{SimConfig, Simulator};
 use server::graph::GraphConfig;
-use server::graph_sim::{SimConfig, Simulator};
 use server::services::accounts::AccountService;
 use server::sync::{Poller, SyncContext};
 use time::OffsetDateTime;

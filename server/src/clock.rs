@@ -3,6 +3,8 @@
 
 use time::OffsetDateTime;
 
+pub use app::metrics::DAY;
+
 /// Now, in Unix seconds.
 pub fn unix_now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()

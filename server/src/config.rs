@@ -268,20 +268,6 @@ pub struct MetaCallbacks {
     pub public_url: String,
 }
 
-/// Hides the password of a database URL before it appears in a message.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let Some((userinfo, host)) = rest.split_once('@') else {
-        return url.to_owned();
-    };
-    match userinfo.split_once(':') {
-        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,18 +351,5 @@ mod tests {
         assert!(
             Doctor::try_parse_from(["x", "--flavour", "instagram", "--token", "IGAA"]).is_err()
         );
-    }
-
-    #[test]
-    fn passwords_in_urls_are_redacted() {
-        assert_eq!(
-            redact_url("postgres://ig:s3cret@db:5432/ig"),
-            "postgres://ig:***@db:5432/ig"
-        );
-        assert_eq!(
-            redact_url("postgres://root@127.0.0.1/test"),
-            "postgres://root@127.0.0.1/test"
-        );
-        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
     }
 }

@@ -6,8 +6,6 @@ use std::time::Duration;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
-use crate::config::redact_url;
-
 #[derive(Debug, thiserror::Error)]
 pub enum DbOpenError {
     #[error("cannot create the data directory {path}: {source}")]
@@ -76,9 +74,36 @@ fn sqlite_parent_dir(url: &str) -> Option<&Path> {
         .filter(|p| !p.as_os_str().is_empty())
 }
 
+/// Hides the password of a database URL before it appears in a message.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_in_urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://ig:s3cret@db:5432/ig"),
+            "postgres://ig:***@db:5432/ig"
+        );
+        assert_eq!(
+            redact_url("postgres://root@127.0.0.1/test"),
+            "postgres://root@127.0.0.1/test"
+        );
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
 
     #[test]
     fn sqlite_files_get_their_directory_created() {

@@ -85,10 +85,10 @@ impl AppState {
             settings: Arc::new(SettingsService {
                 settings: SettingsStore::new(db.clone()),
             }),
-            analytics: Arc::new(AnalyticsService {
-                store: AnalyticsStore::new(db.clone()),
-                settings: SettingsStore::new(db.clone()),
-            }),
+            analytics: Arc::new(AnalyticsService::new(
+                AnalyticsStore::new(db.clone()),
+                SettingsStore::new(db.clone()),
+            )),
             export: Arc::new(export),
         };
         Ok(Self {

@@ -3,11 +3,11 @@
 
 mod common;
 
+use app::dto::{Kpi, Overview};
 use common::seed::account;
-use common::{Api, Db, TestServer};
+use common::{invalid_field, Api, Db, TestServer};
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, Database, DatabaseConnection};
-use serde_json::Value;
 use server::store::entities::{account_insights, media};
 use time::macros::{date, datetime};
 use time::{Date, OffsetDateTime};
@@ -132,21 +132,19 @@ async fn seed(db: &DatabaseConnection) -> (i64, i64) {
     (a, b)
 }
 
-async fn overview(api: &Api, extra: &[(&str, &str)], status: StatusCode) -> Value {
-    api.json("analytics/overview", extra, status).await
+async fn overview(api: &Api, extra: &[(&str, &str)]) -> Overview {
+    api.ok("analytics/overview", extra).await
 }
 
-fn kpi<'a>(o: &'a Value, key: &str) -> &'a Value {
-    o["kpis"]
-        .as_array()
-        .unwrap()
+fn kpi<'a>(o: &'a Overview, key: &str) -> &'a Kpi {
+    o.kpis
         .iter()
-        .find(|k| k["key"] == key)
+        .find(|k| k.key == key)
         .unwrap_or_else(|| panic!("no KPI {key}"))
 }
 
-fn close(v: &Value, expected: f64) {
-    let got = v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"));
+fn close(v: Option<f64>, expected: f64) {
+    let got = v.unwrap_or_else(|| panic!("no number where {expected} was expected"));
     assert!((got - expected).abs() < 1e-9, "{got} ≠ {expected}");
 }
 
@@ -158,89 +156,86 @@ async fn overview_figures(db: Db) {
     let conn = Database::connect(&server.database_url).await.unwrap();
     let (_a, b) = seed(&conn).await;
     let custom = [("query[from]", "2026-03-08"), ("query[to]", "2026-03-14")];
-    let o = overview(&admin, &custom, StatusCode::OK).await;
+    let o = overview(&admin, &custom).await;
 
-    assert_eq!(o["period"]["previous_from"], "2026-03-01");
-    assert_eq!(o["period"]["previous_to"], "2026-03-07");
-    assert_eq!(o["period"]["days"], 7);
+    assert_eq!(o.period.previous_from, "2026-03-01");
+    assert_eq!(o.period.previous_to, "2026-03-07");
+    assert_eq!(o.period.days, 7);
     // Followers: 1,200 + 450 = 1,650 now; 1,100 + 500 = 1,600 before: +50/1,600.
     let followers = kpi(&o, "followers");
-    close(&followers["value"], 1650.0);
-    close(&followers["previous"], 1600.0);
-    close(&followers["change"], 50.0 / 1600.0);
+    close(followers.value, 1650.0);
+    close(followers.previous, 1600.0);
+    close(followers.change, 50.0 / 1600.0);
     // Net growth: 1,650 − 1,600 = 50 now; 1,600 − 1,000 (only A known before) = 600 before.
     let net = kpi(&o, "net_followers");
-    close(&net["value"], 50.0);
-    close(&net["previous"], 600.0);
-    close(&net["change"], (50.0 - 600.0) / 600.0);
+    close(net.value, 50.0);
+    close(net.previous, 600.0);
+    close(net.change, (50.0 - 600.0) / 600.0);
     // Reach is a daily average: (150 + 300) / 2 = 225, never the sum 450; before 80.
     let reach = kpi(&o, "reach");
-    close(&reach["value"], 225.0);
-    close(&reach["previous"], 80.0);
-    close(&reach["change"], (225.0 - 80.0) / 80.0);
+    close(reach.value, 225.0);
+    close(reach.previous, 80.0);
+    close(reach.change, (225.0 - 80.0) / 80.0);
     // Views add up: 1,500; none before, so no change.
     let views = kpi(&o, "views");
-    close(&views["value"], 1500.0);
-    assert!(views["previous"].is_null() && views["change"].is_null());
+    close(views.value, 1500.0);
+    assert!(views.previous.is_none() && views.change.is_none());
     // Interactions 60 + 10 + 24 = 94 (the story and the post after the period excluded).
-    close(&kpi(&o, "interactions")["value"], 94.0);
-    close(&kpi(&o, "interactions")["previous"], 5.0);
+    close(kpi(&o, "interactions").value, 94.0);
+    close(kpi(&o, "interactions").previous, 5.0);
     // Engagement by reach over posts with a reach: (60 + 24) / (1,000 + 0) = 0.084; before 0.05.
     let engagement = kpi(&o, "engagement");
-    close(&engagement["value"], 0.084);
-    close(&engagement["previous"], 0.05);
-    close(&engagement["change"], (0.084 - 0.05) / 0.05);
-    close(&kpi(&o, "posts")["value"], 3.0);
-    close(&kpi(&o, "posts")["change"], 2.0);
+    close(engagement.value, 0.084);
+    close(engagement.previous, 0.05);
+    close(engagement.change, (0.084 - 0.05) / 0.05);
+    close(kpi(&o, "posts").value, 3.0);
+    close(kpi(&o, "posts").change, 2.0);
 
     // One point per day; followers carried forward; reach summed over accounts per day.
-    let days = o["days"].as_array().unwrap();
+    let days = &o.days;
     assert_eq!(days.len(), 7);
-    assert_eq!(days[0]["date"], "2026-03-08");
-    assert_eq!(days[0]["followers"], 1600);
-    assert_eq!(days[0]["reach"], 150);
-    assert_eq!(days[2]["followers"], 1550); // 03-10: B drops to 450
-    assert!(days[3]["reach"].is_null());
-    assert_eq!(days[6]["followers"], 1650);
+    assert_eq!(days[0].date, "2026-03-08");
+    assert_eq!(days[0].followers, Some(1600));
+    assert_eq!(days[0].reach, Some(150));
+    assert_eq!(days[2].followers, Some(1550)); // 03-10: B drops to 450
+    assert!(days[3].reach.is_none());
+    assert_eq!(days[6].followers, Some(1650));
 
     // Top posts by interactions; engagement undefined at zero reach, never NaN.
-    let top = o["top_posts"].as_array().unwrap();
-    let interactions: Vec<i64> = top
-        .iter()
-        .map(|p| p["interactions"].as_i64().unwrap())
-        .collect();
+    let top = &o.top_posts;
+    let interactions: Vec<i64> = top.iter().map(|p| p.interactions).collect();
     assert_eq!(interactions, [60, 24, 10]);
-    close(&top[0]["engagement_by_reach"], 0.06);
-    close(&top[0]["engagement_by_followers"], 0.05);
-    assert!(top[1]["engagement_by_reach"].is_null());
-    assert_eq!(top[2]["username"], "beta");
-    assert_eq!(top[0]["published"], "2026-03-09 12:00 UTC");
+    close(top[0].engagement_by_reach, 0.06);
+    close(top[0].engagement_by_followers, 0.05);
+    assert!(top[1].engagement_by_reach.is_none());
+    assert_eq!(top[2].username, "beta");
+    assert_eq!(top[0].published, "2026-03-09 12:00 UTC");
 
     // One account: B had 500, then 450; nothing known before its first count.
     let b_id = b.to_string();
     let mut only_b = custom.to_vec();
     only_b.push(("query[account]", &b_id));
-    let o = overview(&admin, &only_b, StatusCode::OK).await;
-    close(&kpi(&o, "followers")["change"], -0.1);
-    close(&kpi(&o, "net_followers")["value"], -50.0);
-    assert!(kpi(&o, "net_followers")["previous"].is_null());
+    let o = overview(&admin, &only_b).await;
+    close(kpi(&o, "followers").change, -0.1);
+    close(kpi(&o, "net_followers").value, -50.0);
+    assert!(kpi(&o, "net_followers").previous.is_none());
     assert!(
-        kpi(&o, "engagement")["value"].is_null(),
+        kpi(&o, "engagement").value.is_none(),
         "B's only post has no reach"
     );
 
     // An empty period: counts are zero, rates and changes undefined.
     let empty = [("query[from]", "2025-01-01"), ("query[to]", "2025-01-31")];
-    let o = overview(&admin, &empty, StatusCode::OK).await;
-    assert_eq!(o["top_posts"].as_array().unwrap().len(), 0);
-    close(&kpi(&o, "posts")["value"], 0.0);
-    assert!(kpi(&o, "posts")["change"].is_null());
-    assert!(kpi(&o, "engagement")["value"].is_null());
-    assert!(kpi(&o, "followers")["value"].is_null());
+    let o = overview(&admin, &empty).await;
+    assert_eq!(o.top_posts.len(), 0);
+    close(kpi(&o, "posts").value, 0.0);
+    assert!(kpi(&o, "posts").change.is_none());
+    assert!(kpi(&o, "engagement").value.is_none());
+    assert!(kpi(&o, "followers").value.is_none());
 
     // Presets end today.
-    let o = overview(&admin, &[("query[days]", "7")], StatusCode::OK).await;
-    assert_eq!(o["days"].as_array().unwrap().len(), 7);
+    let o = overview(&admin, &[("query[days]", "7")]).await;
+    assert_eq!(o.days.len(), 7);
 
     // The page renders the cards on the server.
     let (status, html) = admin
@@ -277,10 +272,22 @@ async fn overview_refuses_bad_input(db: Db) {
             "to",
         ),
     ] {
-        let err = overview(&admin, &form, StatusCode::UNPROCESSABLE_ENTITY).await;
-        assert_eq!(err["Invalid"]["field"], field, "{form:?}: {err}");
+        let err = admin
+            .fails(
+                "analytics/overview",
+                &form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        assert_eq!(invalid_field(&err), Some(field), "{form:?}: {err:?}");
     }
-    overview(&admin, &[("query[account]", "999")], StatusCode::NOT_FOUND).await;
+    admin
+        .fails(
+            "analytics/overview",
+            &[("query[account]", "999")],
+            StatusCode::NOT_FOUND,
+        )
+        .await;
     let anonymous = server.client();
     assert_eq!(
         anonymous.call("analytics/overview", &[]).await.status(),

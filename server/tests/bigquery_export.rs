@@ -6,16 +6,17 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use app::dto::{ConnectionCheck, ExportView, UserSummary};
 use common::bq::{self, Fault, FaultProxy, EMAIL, LOCATION, PROJECT};
-use common::{Db, TestServer};
+use common::{invalid_field, Db, TestServer};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use server::crypto::{Cipher, MasterKey};
+use server::dev::generate::{generate, GenerateConfig};
+use server::dev::graph_sim::{SimConfig, Simulator};
 use server::export::pipeline::{ExportError, Exporter};
 use server::export::schema::SchemaError;
 use server::export::BigQueryConfig;
-use server::generate::{generate, GenerateConfig};
-use server::graph_sim::{SimConfig, Simulator};
 use server::store::entities::export_config::KEY_CONTEXT;
 use server::store::entities::sync_runs::DbOutcome;
 use server::store::export::{Destination, ExportStore};
@@ -57,7 +58,7 @@ struct World {
     db: DatabaseConnection,
     cipher: Cipher,
     token_url: String,
-    google: server::export::token_sim::TokenSim,
+    google: server::dev::token_sim::TokenSim,
     _dir: tempfile::TempDir,
 }
 
@@ -114,6 +115,8 @@ impl World {
         )
     }
 
+    /// BigQuery's own REST answer, as raw JSON: Google's wire format (table metadata), which
+    /// no DTO of the app describes.
     async fn get(&self, path: &str) -> serde_json::Value {
         reqwest::get(self.url(path))
             .await
@@ -576,17 +579,14 @@ async fn settings_configure_test_and_show_the_export() {
     ]);
     let server = TestServer::start_with(Db::Sqlite, &flags).await.unwrap();
     let admin = server.admin("admin", "correct horse battery").await;
-    let test = || admin.json("export/test", &[], StatusCode::OK);
+    let test = || admin.ok::<ConnectionCheck>("export/test", &[]);
 
     let check = test().await;
-    assert_eq!(check["ok"], false);
-    assert!(
-        check["message"].as_str().unwrap().starts_with("Not ready"),
-        "{check}"
-    );
+    assert!(!check.ok);
+    assert!(check.message.starts_with("Not ready"), "{check:?}");
 
     let bad = admin
-        .json(
+        .fails(
             "export/key",
             &[("key", "{\"type\":\"authorized_user\"}")],
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -594,66 +594,60 @@ async fn settings_configure_test_and_show_the_export() {
         .await;
     assert!(
         bad.to_string().contains("not a service-account key"),
-        "{bad}"
+        "{bad:?}"
     );
     let bad = admin
-        .json(
+        .fails(
             "export/destination",
             &[("project", "X"), ("dataset", "d"), ("location", "US")],
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    assert!(bad.to_string().contains("project"), "{bad}");
+    assert_eq!(invalid_field(&bad), Some("project"), "{bad:?}");
 
     admin
-        .json(
+        .ok::<ExportView>(
             "export/destination",
             &[
                 ("project", PROJECT),
                 ("dataset", "missing_ds"),
                 ("location", LOCATION),
             ],
-            StatusCode::OK,
         )
         .await;
     // A key Google does not know (never registered with the token endpoint).
     let (stranger, _) = bq::key_for("stranger@instalytics-test.iam.gserviceaccount.com");
     admin
-        .json("export/key", &[("key", &stranger)], StatusCode::OK)
+        .ok::<ExportView>("export/key", &[("key", &stranger)])
         .await;
     let check = test().await;
     assert!(
-        check["message"]
-            .as_str()
-            .unwrap()
-            .contains("Google refused the key"),
-        "{check}"
+        check.message.contains("Google refused the key"),
+        "{check:?}"
     );
 
-    let view = admin
-        .json("export/key", &[("key", &bq::key().0)], StatusCode::OK)
+    // The raw answer, as it crosses the wire: the key must not be anywhere in it.
+    let body = admin
+        .text("export/key", &[("key", &bq::key().0)], StatusCode::OK)
         .await;
-    assert_eq!(view["key_email"], EMAIL);
-    assert!(!view.to_string().contains("PRIVATE KEY"));
+    assert!(!body.contains("PRIVATE KEY"));
+    let view: ExportView = common::decode("export/key", StatusCode::OK, &body).unwrap();
+    assert_eq!(view.key_email.as_deref(), Some(EMAIL));
     let check = test().await;
     assert!(
-        check["message"]
-            .as_str()
-            .unwrap()
-            .contains("missing_ds was not found"),
-        "{check}"
+        check.message.contains("missing_ds was not found"),
+        "{check:?}"
     );
 
     let dataset = bq::fresh_dataset(&emulator).await;
     admin
-        .json(
+        .ok::<ExportView>(
             "export/destination",
             &[
                 ("project", PROJECT),
                 ("dataset", &dataset),
                 ("location", LOCATION),
             ],
-            StatusCode::OK,
         )
         .await;
     proxy.fault(
@@ -663,38 +657,27 @@ async fn settings_configure_test_and_show_the_export() {
         Fault::Refuse(403),
     );
     let check = test().await;
-    assert!(
-        check["message"]
-            .as_str()
-            .unwrap()
-            .contains("lacks permission"),
-        "{check}"
-    );
+    assert!(check.message.contains("lacks permission"), "{check:?}");
     let check = test().await;
-    assert_eq!(check["ok"], true, "{check}");
-    assert!(check["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("All is well"));
+    assert!(check.ok, "{check:?}");
+    assert!(check.message.starts_with("All is well"));
     // Each check signs in once, however many requests it makes.
     assert_eq!(google.exchanges(), 3);
 
     // Enabled, the running server exports at once (and after every sync).
-    let view = admin
-        .json("export/enabled", &[("enabled", "true")], StatusCode::OK)
-        .await;
-    assert_eq!(view["enabled"], true);
+    let view: ExportView = admin.ok("export/enabled", &[("enabled", "true")]).await;
+    assert!(view.enabled);
     let deadline = Instant::now() + Duration::from_secs(60);
     let view = loop {
-        let view = admin.json("export/status", &[], StatusCode::OK).await;
-        if view["last_success"].is_string() {
+        let view: ExportView = admin.ok("export/status", &[]).await;
+        if view.last_success.is_some() {
             break view;
         }
-        assert!(Instant::now() < deadline, "no export: {view}");
+        assert!(Instant::now() < deadline, "no export: {view:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    assert!(view["last_error"].is_null(), "{view}");
-    assert_eq!(view["tables"].as_array().unwrap().len(), 5);
+    assert!(view.last_error.is_none(), "{view:?}");
+    assert_eq!(view.tables.len(), 5);
     for table in [
         "accounts",
         "media",
@@ -733,14 +716,13 @@ async fn settings_configure_test_and_show_the_export() {
 
     // Viewers see nothing of it.
     admin
-        .json(
+        .ok::<UserSummary>(
             "users/add",
             &[
                 ("username", "vera"),
                 ("password", "viewer password"),
                 ("role", "viewer"),
             ],
-            StatusCode::OK,
         )
         .await;
     let viewer = server.client();

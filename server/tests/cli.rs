@@ -5,6 +5,7 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+use app::dto::{AccountSummary, SyncRunView};
 use reqwest::StatusCode;
 
 fn instalytics(args: &[&str], stdin: &str) -> Output {
@@ -181,12 +182,10 @@ async fn demo_serves_three_accounts_with_history() {
     assert_eq!(api.login("admin", &password).await.status(), StatusCode::OK);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let statuses = loop {
-        let accounts = api.json("accounts/list", &[], StatusCode::OK).await;
+        let accounts: Vec<AccountSummary> = api.ok("accounts/list", &[]).await;
         let mut statuses: Vec<String> = accounts
-            .as_array()
-            .unwrap()
             .iter()
-            .map(|a| a["status"].as_str().unwrap().to_owned())
+            .map(|a| a.status.as_str().to_owned())
             .collect();
         statuses.sort();
         if statuses.contains(&"needs_reauth".to_owned()) || std::time::Instant::now() > deadline {
@@ -195,11 +194,9 @@ async fn demo_serves_three_accounts_with_history() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     };
     assert_eq!(statuses, ["needs_reauth", "ok", "ok"]);
-    let runs = api
-        .json("sync/runs", &[("outcome", "ok")], StatusCode::OK)
-        .await;
+    let runs: Vec<SyncRunView> = api.ok("sync/runs", &[("outcome", "ok")]).await;
     assert!(
-        runs.as_array().unwrap().len() >= 15,
+        runs.len() >= 15,
         "five days of history for three accounts, then live polls"
     );
     terminate(child.id());

@@ -7,7 +7,7 @@ mod common;
 use std::process::{ExitStatus, Stdio};
 
 use common::{sim_flags, Db, TestServer};
-use server::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig, SimServer, Simulator};
+use server::dev::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig, SimServer, Simulator};
 use time::OffsetDateTime;
 use tokio::io::AsyncWriteExt;
 

@@ -1,13 +1,13 @@
 //! The Graph API client against the in-repo simulator, over real HTTP: paging, field
-//! expansion, every error row of DESIGN.md's table, retries, pacing, and token hygiene.
+//! expansion, every error code Meta documents (https://developers.facebook.com/docs/graph-api/guides/error-handling), retries, pacing, and token hygiene.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use server::dev::graph_sim::{FaultKind, SimAccount, SimConfig, SimServer, Simulator};
 use server::graph::retry::RetryPolicy;
 use server::graph::MediaWithMetrics;
 use server::graph::{AccessToken, Flavour, GraphClient, GraphConfig, GraphError};
-use server::graph_sim::{FaultKind, SimAccount, SimConfig, SimServer, Simulator};
 use time::OffsetDateTime;
 
 struct World {
@@ -624,7 +624,7 @@ async fn instagram_tokens_refresh_and_the_new_one_works() {
     assert_eq!(renewed.account_id().await.unwrap(), account.ig_user_id);
 }
 
-/// What Meta accepts, the simulator accepts (reference §8): the token as a bearer header,
+/// What Meta accepts, the simulator accepts: the token as a bearer header,
 /// every documented field of the user and media nodes, `since` written as a date; and what
 /// Meta refuses it refuses with Meta's error.
 #[tokio::test]

@@ -14,12 +14,12 @@ use std::path::PathBuf;
 use reqwest::Url;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use server::dev::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig, SimServer, Simulator};
 use server::graph::errors::{Envelope, GraphError};
 use server::graph::models::{
     parse_graph_time, DebugTokenAnswer, FacebookPage, IdOnly, Insight, InsightList, InstagramMe,
     Media, Page, Profile, TokenGrant,
 };
-use server::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig, SimServer, Simulator};
 use time::macros::date;
 use time::{Date, Duration, Month, OffsetDateTime, UtcOffset};
 

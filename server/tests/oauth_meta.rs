@@ -6,8 +6,8 @@ mod common;
 use common::{sim_flags, Api, Db, TestServer};
 use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
+use server::dev::graph_sim::{SimConfig, SimServer, Simulator};
 use server::graph::signed_request;
-use server::graph_sim::{SimConfig, SimServer, Simulator};
 use time::OffsetDateTime;
 
 const PASSWORD: &str = "correct horse battery";
@@ -182,6 +182,7 @@ async fn meta_callbacks_verify_signatures_and_act(db: Db) {
     )
     .await;
     assert_eq!(res.status(), StatusCode::OK);
+    // Raw JSON: Meta's callback contract, not an app DTO, fixes these field names.
     let answer: serde_json::Value = res.json().await.unwrap();
     let code = answer["confirmation_code"].as_str().unwrap().to_owned();
     let url = answer["url"].as_str().unwrap();

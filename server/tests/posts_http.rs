@@ -4,12 +4,14 @@
 mod common;
 
 use app::backend::AnalyticsPort;
-use app::dto::{PeriodQuery, PostSort, PostsQuery};
+use app::dto::{
+    BestTime, Hashtags, PeriodQuery, PostDetail, PostSort, PostSummary, PostsPage, PostsQuery,
+    SettingsView, UserSummary,
+};
 use common::seed::{self, account, Media};
-use common::{Api, Db, TestServer};
+use common::{invalid_field, Api, Db, TestServer};
 use reqwest::StatusCode;
 use sea_orm::{Database, DatabaseConnection};
-use serde_json::Value;
 use server::services::analytics::AnalyticsService;
 use server::store::analytics::AnalyticsStore;
 use server::store::settings::SettingsStore;
@@ -129,10 +131,9 @@ async fn start(db: Db) -> Option<(TestServer, Api, Seeded)> {
     let server = TestServer::start(db).await?;
     let admin = server.admin("admin", PASSWORD).await;
     admin
-        .json(
+        .ok::<SettingsView>(
             "settings/update",
             &[("field", "lookback_days"), ("value", "730")],
-            StatusCode::OK,
         )
         .await;
     let conn = Database::connect(&server.database_url).await.unwrap();
@@ -146,31 +147,23 @@ fn form<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     f
 }
 
-async fn posts(api: &Api, extra: &[(&str, &str)]) -> Value {
-    api.json("analytics/posts", &form(extra), StatusCode::OK)
-        .await
+async fn posts(api: &Api, extra: &[(&str, &str)]) -> PostsPage {
+    api.ok("analytics/posts", &form(extra)).await
 }
 
-fn ids(page: &Value) -> Vec<i64> {
-    page["posts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_i64().unwrap())
-        .collect()
+fn ids(page: &PostsPage) -> Vec<i64> {
+    page.posts.iter().map(|p| p.id).collect()
 }
 
-fn find(page: &Value, id: i64) -> &Value {
-    page["posts"]
-        .as_array()
-        .unwrap()
+fn find(page: &PostsPage, id: i64) -> &PostSummary {
+    page.posts
         .iter()
-        .find(|p| p["id"] == id)
+        .find(|p| p.id == id)
         .unwrap_or_else(|| panic!("post {id} not listed"))
 }
 
-fn close(v: &Value, expected: f64) {
-    let got = v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"));
+fn close(v: Option<f64>, expected: f64) {
+    let got = v.unwrap_or_else(|| panic!("no number where {expected} was expected"));
     assert!((got - expected).abs() < 1e-9, "{got} ≠ {expected}");
 }
 
@@ -181,30 +174,20 @@ async fn posts_figures_sorting_and_filters(db: Db) {
     // Default: newest first; a0 (before), a8 (after) and the story are not listed.
     let page = posts(&admin, &[]).await;
     assert_eq!(ids(&page), [s.a2, s.b1, s.a6, s.a4, s.a3, s.a5, s.a1]);
-    assert_eq!(
-        (
-            page["total"].as_u64(),
-            page["page"].as_u64(),
-            page["pages"].as_u64()
-        ),
-        (Some(7), Some(1), Some(1))
-    );
-    assert_eq!(page["period"]["from"], "2026-01-01");
+    assert_eq!((page.total, page.page, page.pages), (7, 1, 1));
+    assert_eq!(page.period.from, "2026-01-01");
 
     // Figures of a1: 117 interactions over reach 1,000 and 2,000 followers.
     let a1 = find(&page, s.a1);
-    assert_eq!(a1["interactions"], 117);
-    close(&a1["engagement_by_reach"], 0.117);
-    close(&a1["engagement_by_followers"], 0.0585);
-    assert_eq!(a1["published"], "2026-01-15 12:00 UTC");
-    assert_eq!(a1["username"], "alpha");
+    assert_eq!(a1.interactions, 117);
+    close(a1.engagement_by_reach, 0.117);
+    close(a1.engagement_by_followers, 0.0585);
+    assert_eq!(a1.published, "2026-01-15 12:00 UTC");
+    assert_eq!(a1.username, "alpha");
     // Hashtags in caption order ("sunset" before "travel"; a2: "sunset" before "beach").
-    assert_eq!(a1["hashtags"], serde_json::json!(["sunset", "travel"]));
-    assert_eq!(
-        find(&page, s.a2)["hashtags"],
-        serde_json::json!(["sunset", "beach"])
-    );
-    assert_eq!(find(&page, s.a5)["hashtags"], serde_json::json!(["travel"]));
+    assert_eq!(a1.hashtags, ["sunset", "travel"]);
+    assert_eq!(find(&page, s.a2).hashtags, ["sunset", "beach"]);
+    assert_eq!(find(&page, s.a5).hashtags, ["travel"]);
 
     // Impact. Alpha's feed peers in the window (a0 is older than 730 days; a8, after the
     // period, counts): a8 0.001, a1 0.131, a5 0.131, a2 0.139 → n = 4, n − 1 = 3.
@@ -212,20 +195,20 @@ async fn posts_figures_sorting_and_filters(db: Db) {
     // (With a0 at 10.0 as a peer they would be 38 and 75.) a6 is alpha's only reel → 100
     // although its 0.05 is below every feed post; b1 is beta's only post → 100.
     // a3 (no reach) and a4 (reach 0): no score, no rate.
-    assert_eq!(find(&page, s.a1)["impact"], 50);
-    assert_eq!(find(&page, s.a5)["impact"], 50);
-    assert_eq!(find(&page, s.a2)["impact"], 100);
-    assert_eq!(find(&page, s.a6)["impact"], 100);
-    assert_eq!(find(&page, s.b1)["impact"], 100);
+    assert_eq!(find(&page, s.a1).impact, Some(50));
+    assert_eq!(find(&page, s.a5).impact, Some(50));
+    assert_eq!(find(&page, s.a2).impact, Some(100));
+    assert_eq!(find(&page, s.a6).impact, Some(100));
+    assert_eq!(find(&page, s.b1).impact, Some(100));
     for id in [s.a3, s.a4] {
         let p = find(&page, id);
         assert!(
-            p["impact"].is_null() && p["engagement_by_reach"].is_null(),
-            "{p}"
+            p.impact.is_none() && p.engagement_by_reach.is_none(),
+            "{p:?}"
         );
     }
-    close(&find(&page, s.a3)["engagement_by_followers"], 0.03);
-    assert!(find(&page, s.a4)["engagement_by_followers"].is_null());
+    close(find(&page, s.a3).engagement_by_followers, 0.03);
+    assert!(find(&page, s.a4).engagement_by_followers.is_none());
 
     // Sorting, unknown values last both ways, ties newest first.
     let sorted = |sort: &'static str, ascending: &'static str| {
@@ -304,7 +287,7 @@ async fn posts_figures_sorting_and_filters(db: Db) {
     // "#SUNSET": a2, b1, a1 (the story, a0 and a8 are not in the period's posts).
     let tagged = filtered(vec![("query[hashtag]", " #SUNSET ")]).await;
     assert_eq!(ids(&tagged), [s.a2, s.b1, s.a1]);
-    assert_eq!(tagged["total"], 3);
+    assert_eq!(tagged.total, 3);
     // "travel" matches a5's "#TRAVEL"; with images only, a3 (video) drops out.
     assert_eq!(
         ids(&filtered(vec![("query[hashtag]", "Travel")]).await),
@@ -323,9 +306,9 @@ async fn posts_figures_sorting_and_filters(db: Db) {
     ])
     .await;
     assert_eq!(ids(&sunset_images), [s.b1, s.a1]);
-    assert_eq!(sunset_images["total"], 2);
+    assert_eq!(sunset_images.total, 2);
     // Exact tags only: "sun" is not "sunset".
-    assert_eq!(filtered(vec![("query[hashtag]", "sun")]).await["total"], 0);
+    assert_eq!(filtered(vec![("query[hashtag]", "sun")]).await.total, 0);
     // Every word, anywhere, any case: "lake" is in a1 and a4, "winter" only in a1.
     assert_eq!(
         ids(&filtered(vec![("query[search]", "  LAKE  ")]).await),
@@ -336,7 +319,9 @@ async fn posts_figures_sorting_and_filters(db: Db) {
         [s.a1]
     );
     assert_eq!(
-        filtered(vec![("query[search]", "lake nowhere")]).await["total"],
+        filtered(vec![("query[search]", "lake nowhere")])
+            .await
+            .total,
         0
     );
 
@@ -349,12 +334,12 @@ async fn posts_figures_sorting_and_filters(db: Db) {
         (vec![("query[period][days]", "14")], "days"),
     ] {
         let err = admin
-            .json("analytics/posts", &form, StatusCode::UNPROCESSABLE_ENTITY)
+            .fails("analytics/posts", &form, StatusCode::UNPROCESSABLE_ENTITY)
             .await;
-        assert_eq!(err["Invalid"]["field"], field, "{err}");
+        assert_eq!(invalid_field(&err), Some(field), "{err:?}");
     }
     admin
-        .json(
+        .fails(
             "analytics/posts",
             &form(&[("query[period][account]", "999999")]),
             StatusCode::NOT_FOUND,
@@ -375,7 +360,7 @@ async fn posts_pages(db: Db) {
         let (admin, gamma) = (admin.clone(), gamma.clone());
         async move {
             admin
-                .json(
+                .ok::<PostsPage>(
                     "analytics/posts",
                     &[
                         ("query[period][account]", gamma.as_str()),
@@ -383,7 +368,6 @@ async fn posts_pages(db: Db) {
                         ("query[period][to]", "2026-09-30"),
                         ("query[page]", page),
                     ],
-                    StatusCode::OK,
                 )
                 .await
         }
@@ -391,55 +375,40 @@ async fn posts_pages(db: Db) {
     // 52 posts: ⌈52 / 50⌉ = 2 pages; page 0 reads as 1.
     for page in ["0", "1"] {
         let p = september(page).await;
-        assert_eq!(
-            (p["total"].as_u64(), p["pages"].as_u64(), p["page"].as_u64()),
-            (Some(52), Some(2), Some(1))
-        );
-        let posts = p["posts"].as_array().unwrap();
+        assert_eq!((p.total, p.pages, p.page), (52, 2, 1));
+        let posts = &p.posts;
         assert_eq!(posts.len(), 50);
         // Newest first: 2026-09-03 03:00 (post 51, 51 likes) … post 2.
-        assert_eq!(posts[0]["published"], "2026-09-03 03:00 UTC");
-        assert_eq!(posts[0]["likes"], 51);
-        assert_eq!(posts[49]["likes"], 2);
+        assert_eq!(posts[0].published, "2026-09-03 03:00 UTC");
+        assert_eq!(posts[0].likes, Some(51));
+        assert_eq!(posts[49].likes, Some(2));
     }
     let p = september("2").await;
-    let likes: Vec<i64> = p["posts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["likes"].as_i64().unwrap())
-        .collect();
+    let likes: Vec<i64> = p.posts.iter().map(|p| p.likes.unwrap()).collect();
     assert_eq!(likes, [1, 0]);
-    assert_eq!(p["page"], 2);
+    assert_eq!(p.page, 2);
     // Past the end: nothing, with the right totals.
     let p = september("3").await;
-    assert_eq!(p["posts"].as_array().unwrap().len(), 0);
-    assert_eq!(
-        (p["total"].as_u64(), p["pages"].as_u64(), p["page"].as_u64()),
-        (Some(52), Some(2), Some(3))
-    );
+    assert_eq!(p.posts.len(), 0);
+    assert_eq!((p.total, p.pages, p.page), (52, 2, 3));
     // An empty period still has one (empty) page.
-    let p = admin
-        .json(
+    let p: PostsPage = admin
+        .ok(
             "analytics/posts",
             &[
                 ("query[period][from]", "2025-01-01"),
                 ("query[period][to]", "2025-01-31"),
             ],
-            StatusCode::OK,
         )
         .await;
-    assert_eq!(
-        (p["total"].as_u64(), p["pages"].as_u64()),
-        (Some(0), Some(1))
-    );
+    assert_eq!((p.total, p.pages), (0, 1));
 
     // Through the service directly (as the benchmark calls it).
     let conn = Database::connect(&server.database_url).await.unwrap();
-    let service = AnalyticsService {
-        store: AnalyticsStore::new(conn.clone()),
-        settings: SettingsStore::new(conn.clone()),
-    };
+    let service = AnalyticsService::new(
+        AnalyticsStore::new(conn.clone()),
+        SettingsStore::new(conn.clone()),
+    );
     let september_all = PostsQuery {
         period: PeriodQuery {
             account: Some(s.gamma),
@@ -517,57 +486,40 @@ async fn post_detail(db: Db) {
         let admin = admin.clone();
         async move {
             admin
-                .json("analytics/post", &[("id", &id.to_string())], StatusCode::OK)
+                .ok::<PostDetail>("analytics/post", &[("id", &id.to_string())])
                 .await
         }
     };
     let d = detail(s.a1).await;
-    assert_eq!(d["published_at"], t);
-    let at: Vec<i64> = d["snapshots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["at"].as_i64().unwrap())
-        .collect();
+    assert_eq!(d.published_at, t);
+    let at: Vec<i64> = d.snapshots.iter().map(|p| p.at).collect();
     assert_eq!(at, [t + 3_600, t + 7_200, t + 86_400]);
-    assert_eq!(d["snapshots"][0]["likes"], 40);
-    assert!(d["snapshots"][0]["reach"].is_null());
-    assert_eq!(d["snapshots"][2]["reach"], 1000);
+    assert_eq!(d.snapshots[0].likes, Some(40));
+    assert!(d.snapshots[0].reach.is_none());
+    assert_eq!(d.snapshots[2].reach, Some(1000));
     // Alpha's posts and reels of all time by interactions: a0 1,000, a5 131, a1 117,
     // a2 = a3 = 60, a4 44, a6 10, a8 1 (the story apart): 8 posts, a1 third.
-    assert_eq!(
-        (d["rank"].as_u64(), d["ranked_among"].as_u64()),
-        (Some(3), Some(8))
-    );
-    assert_eq!(d["post"]["impact"], 50);
-    assert_eq!(d["post"]["interactions"], 117);
-    close(&d["post"]["engagement_by_reach"], 0.117);
-    assert_eq!(
-        d["post"]["hashtags"],
-        serde_json::json!(["sunset", "travel"])
-    );
+    assert_eq!((d.rank, d.ranked_among), (3, 8));
+    assert_eq!(d.post.impact, Some(50));
+    assert_eq!(d.post.interactions, 117);
+    close(d.post.engagement_by_reach, 0.117);
+    assert_eq!(d.post.hashtags, ["sunset", "travel"]);
     // A tie shares the better rank: a2 and a3 are both 4th (three posts have more than 60).
     for id in [s.a2, s.a3] {
         let d = detail(id).await;
-        assert_eq!(
-            (d["rank"].as_u64(), d["ranked_among"].as_u64()),
-            (Some(4), Some(8))
-        );
+        assert_eq!((d.rank, d.ranked_among), (4, 8));
     }
     let d = detail(s.a3).await;
-    assert!(d["post"]["impact"].is_null() && d["snapshots"].as_array().unwrap().is_empty());
+    assert!(d.post.impact.is_none() && d.snapshots.is_empty());
     // The reel ranks among the same 8; beta's only post is first of 1.
-    assert_eq!(detail(s.a6).await["rank"], 7);
+    assert_eq!(detail(s.a6).await.rank, 7);
     let d = detail(s.b1).await;
-    assert_eq!(
-        (d["rank"].as_u64(), d["ranked_among"].as_u64()),
-        (Some(1), Some(1))
-    );
-    assert_eq!(d["post"]["impact"], 100);
+    assert_eq!((d.rank, d.ranked_among), (1, 1));
+    assert_eq!(d.post.impact, Some(100));
     // Stories and unknown ids are not found.
     for id in [s.story, 999_999] {
         admin
-            .json(
+            .fails(
                 "analytics/post",
                 &[("id", &id.to_string())],
                 StatusCode::NOT_FOUND,
@@ -581,55 +533,54 @@ async fn hashtag_table(db: Db) {
     let Some((server, admin, s)) = start(db).await else {
         return;
     };
-    let h = admin
-        .json(
+    let h: Hashtags = admin
+        .ok(
             "analytics/hashtags",
             &[("query[from]", "2026-01-01"), ("query[to]", "2026-07-31")],
-            StatusCode::OK,
         )
         .await;
-    let rows = h["rows"].as_array().unwrap();
-    let tags: Vec<&str> = rows.iter().map(|r| r["tag"].as_str().unwrap()).collect();
+    let rows = &h.rows;
+    let tags: Vec<&str> = rows.iter().map(|r| r.tag.as_str()).collect();
     // sunset: a1, a2, b1 (3); travel: a1, a3, a5 (3); beach: a2, a6 (2); quiet: a4 (1).
     // Equal counts alphabetically. The story's, a0's and a8's tags are outside the period.
     assert_eq!(tags, ["sunset", "travel", "beach", "quiet"]);
-    let counts: Vec<u64> = rows.iter().map(|r| r["posts"].as_u64().unwrap()).collect();
+    let counts: Vec<u32> = rows.iter().map(|r| r.posts).collect();
     assert_eq!(counts, [3, 3, 2, 1]);
+    let best = |i: usize| rows[i].best_post.as_ref().expect("a best post");
     // sunset: reach (1,000 + 500 + 100) / 3; engagement (0.117 + 0.12 + 0.12) / 3 = 0.119;
     // best: a2 and b1 tie at 0.12, a2 has more interactions (60 > 12).
-    close(&rows[0]["average_reach"], 1600.0 / 3.0);
-    close(&rows[0]["average_engagement"], 0.119);
-    assert_eq!(rows[0]["best_post"]["id"], s.a2);
-    assert_eq!(rows[0]["best_post"]["impact"], 100);
+    close(rows[0].average_reach, 1600.0 / 3.0);
+    close(rows[0].average_engagement, 0.119);
+    assert_eq!(best(0).id, s.a2);
+    assert_eq!(best(0).impact, Some(100));
     // travel: reach (1,000 + 1,000) / 2, a3's unknown; engagement (0.117 + 0.131) / 2 = 0.124;
     // best a5 (0.131).
-    close(&rows[1]["average_reach"], 1000.0);
-    close(&rows[1]["average_engagement"], 0.124);
-    assert_eq!(rows[1]["best_post"]["id"], s.a5);
+    close(rows[1].average_reach, 1000.0);
+    close(rows[1].average_engagement, 0.124);
+    assert_eq!(best(1).id, s.a5);
     // beach: reach (500 + 200) / 2 = 350; engagement (0.12 + 0.05) / 2 = 0.085; best a2.
-    close(&rows[2]["average_reach"], 350.0);
-    close(&rows[2]["average_engagement"], 0.085);
-    assert_eq!(rows[2]["best_post"]["id"], s.a2);
+    close(rows[2].average_reach, 350.0);
+    close(rows[2].average_engagement, 0.085);
+    assert_eq!(best(2).id, s.a2);
     // quiet: a4 only, reach 0 → average reach 0, no engagement rate, no best post.
-    close(&rows[3]["average_reach"], 0.0);
-    assert!(rows[3]["average_engagement"].is_null());
-    assert!(rows[3]["best_post"].is_null());
+    close(rows[3].average_reach, 0.0);
+    assert!(rows[3].average_engagement.is_none());
+    assert!(rows[3].best_post.is_none());
 
     // One account: beta has only #sunset.
     let beta = s.beta.to_string();
-    let h = admin
-        .json(
+    let h: Hashtags = admin
+        .ok(
             "analytics/hashtags",
             &[
                 ("query[from]", "2026-01-01"),
                 ("query[to]", "2026-07-31"),
                 ("query[account]", &beta),
             ],
-            StatusCode::OK,
         )
         .await;
-    assert_eq!(h["rows"].as_array().unwrap().len(), 1);
-    close(&h["rows"][0]["average_engagement"], 0.12);
+    assert_eq!(h.rows.len(), 1);
+    close(h.rows[0].average_engagement, 0.12);
     server.stop().await;
 }
 
@@ -647,21 +598,13 @@ async fn best_time_grid(db: Db) {
             if let Some(tz) = tz {
                 f.push(("query[tz]", tz));
             }
-            admin.json("analytics/best-time", &f, StatusCode::OK).await
+            admin.ok::<BestTime>("analytics/best-time", &f).await
         }
     };
-    let cells = |v: &Value| -> Vec<(u64, u64, u64)> {
-        v["cells"]
-            .as_array()
-            .unwrap()
+    let cells = |b: &BestTime| -> Vec<(u8, u8, u32)> {
+        b.cells
             .iter()
-            .map(|c| {
-                (
-                    c["weekday"].as_u64().unwrap(),
-                    c["hour"].as_u64().unwrap(),
-                    c["posts"].as_u64().unwrap(),
-                )
-            })
+            .map(|c| (c.weekday, c.hour, c.posts))
             .collect()
     };
     // Paris: CET (+1) until 2026-03-29, CEST (+2) after.
@@ -669,7 +612,7 @@ async fn best_time_grid(db: Db) {
     // a4 Fri 03-20 18:00 → 19h; a5 Thu 02-05 08:00 → 9h; a6 Wed 04-01 20:00 → 22h;
     // b1 Thu 05-07 07:30 → 9h (with a5: winter 08:00 and summer 07:30 UTC meet at 9h).
     let paris = grid(Some("Europe/Paris")).await;
-    assert_eq!(paris["tz"], "Europe/Paris");
+    assert_eq!(paris.tz, "Europe/Paris");
     assert_eq!(
         cells(&paris),
         [
@@ -681,15 +624,15 @@ async fn best_time_grid(db: Db) {
             (4, 19, 1)
         ]
     );
-    let c = &paris["cells"];
+    let c = &paris.cells;
     // (3, 9): (0.131 + 0.12) / 2; a3 and a4 have no rate, so their cells have no average.
-    close(&c[2]["average_engagement"], 0.1255);
-    close(&c[3]["average_engagement"], 0.117);
-    close(&c[4]["average_engagement"], 0.12);
-    assert!(c[0]["average_engagement"].is_null() && c[5]["average_engagement"].is_null());
+    close(c[2].average_engagement, 0.1255);
+    close(c[3].average_engagement, 0.117);
+    close(c[4].average_engagement, 0.12);
+    assert!(c[0].average_engagement.is_none() && c[5].average_engagement.is_none());
     // UTC (the default): a1 and a2, both 12:00 UTC on a Thursday, share a cell; a5 8h, b1 7h.
     let utc = grid(None).await;
-    assert_eq!(utc["tz"], "UTC");
+    assert_eq!(utc.tz, "UTC");
     assert_eq!(
         cells(&utc),
         [
@@ -701,16 +644,16 @@ async fn best_time_grid(db: Db) {
             (4, 18, 1)
         ]
     );
-    close(&utc["cells"][4]["average_engagement"], (0.117 + 0.12) / 2.0);
+    close(utc.cells[4].average_engagement, (0.117 + 0.12) / 2.0);
 
     let err = admin
-        .json(
+        .fails(
             "analytics/best-time",
             &[("query[tz]", "Mars/Olympus_Mons")],
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    assert_eq!(err["Invalid"]["field"], "tz", "{err}");
+    assert_eq!(invalid_field(&err), Some("tz"), "{err:?}");
     server.stop().await;
 }
 
@@ -720,14 +663,13 @@ async fn viewers_read_anonymous_refused(db: Db) {
         return;
     };
     admin
-        .json(
+        .ok::<UserSummary>(
             "users/add",
             &[
                 ("username", "victor"),
                 ("password", VIEWER_PW),
                 ("role", "viewer"),
             ],
-            StatusCode::OK,
         )
         .await;
     let viewer = server.client();
@@ -744,7 +686,8 @@ async fn viewers_read_anonymous_refused(db: Db) {
     ];
     let anonymous = server.client();
     for (name, form) in &calls {
-        viewer.json(name, form, StatusCode::OK).await;
+        // Any answer will do: the figures are checked above.
+        viewer.ok::<serde::de::IgnoredAny>(name, form).await;
         assert_eq!(
             anonymous.call(name, form).await.status(),
             StatusCode::UNAUTHORIZED,

@@ -5,10 +5,10 @@
 
 mod common;
 
+use app::dto::{AccountStatus, AccountSummary, Overview, SettingsView};
 use common::world::SyncWorld;
 use common::Db;
-use reqwest::StatusCode;
-use server::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig};
+use server::dev::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig};
 use time::OffsetDateTime;
 
 type World = SyncWorld;
@@ -87,23 +87,17 @@ async fn days_are_labelled_as_meta_labels_them(db: Db) {
     );
     assert_eq!(w.day_value(id, now.date(), "reach").await, None);
     // The Overview shows today as not reported yet, and the complete day with its figure.
-    let overview = w
-        .admin
-        .json("analytics/overview", &[], StatusCode::OK)
-        .await;
-    let days = overview["days"].as_array().unwrap();
+    let overview: Overview = w.admin.ok("analytics/overview", &[]).await;
+    let days = &overview.days;
     let today = days.last().unwrap();
-    assert_eq!(today["date"], now.date().to_string());
-    assert_eq!(
-        (today["pending"].as_bool(), today["reach"].as_i64()),
-        (Some(true), None)
-    );
+    assert_eq!(today.date, now.date().to_string());
+    assert_eq!((today.pending, today.reach), (true, None));
     let day = days
         .iter()
-        .find(|d| d["date"] == complete.to_string())
+        .find(|d| d.date == complete.to_string())
         .unwrap();
-    assert_eq!(day["pending"], false);
-    assert_eq!(day["reach"].as_i64(), Some(expected["reach"]));
+    assert!(!day.pending);
+    assert_eq!(day.reach, Some(expected["reach"]));
     w.stop().await;
 }
 
@@ -151,10 +145,9 @@ async fn an_ignored_since_stops_at_the_window(db: Db) {
         return;
     };
     w.admin
-        .json(
+        .ok::<SettingsView>(
             "settings/update",
             &[("field", "lookback_days"), ("value", "7")],
-            StatusCode::OK,
         )
         .await;
     let ig = w.account(Flavour::InstagramLogin);
@@ -203,8 +196,8 @@ async fn refused_stories_make_a_partial_run(db: Db) {
         w.count(&snapshots).await > posts_before,
         "posts still collected"
     );
-    let account = w.admin.json("accounts/list", &[], StatusCode::OK).await;
-    assert_eq!(account[0]["status"], "ok");
+    let account: Vec<AccountSummary> = w.admin.ok("accounts/list", &[]).await;
+    assert_eq!(account[0].status, AccountStatus::Ok);
     w.stop().await;
 }
 
@@ -266,28 +259,25 @@ async fn facebook_token_expiry_is_shown(db: Db) {
     let fb = w.account(Flavour::FacebookLogin);
     let (id, outcome) = w.connect_and_sync(&fb).await;
     assert_eq!(outcome, "ok");
-    let list = w.admin.json("accounts/list", &[], StatusCode::OK).await;
+    let list: Vec<AccountSummary> = w.admin.ok("accounts/list", &[]).await;
     let row = &list[0];
     assert!(
-        row["token_expires"].as_str().unwrap().ends_with("UTC"),
-        "{row}"
+        row.token_expires.as_deref().unwrap().ends_with("UTC"),
+        "{row:?}"
     );
     assert!(
-        row["data_access_expires"]
-            .as_str()
-            .unwrap()
-            .ends_with("UTC"),
-        "{row}"
+        row.data_access_expires.as_deref().unwrap().ends_with("UTC"),
+        "{row:?}"
     );
-    assert_eq!(row["expires_soon"], false);
+    assert!(!row.expires_soon);
 
     w.sim.faults().expire_token_at(
         &fb.token,
         OffsetDateTime::now_utc() + time::Duration::days(3),
     );
     assert_eq!(w.sync_now(id, 2).await, "ok");
-    let list = w.admin.json("accounts/list", &[], StatusCode::OK).await;
-    assert_eq!(list[0]["expires_soon"], true, "{}", list[0]);
+    let list: Vec<AccountSummary> = w.admin.ok("accounts/list", &[]).await;
+    assert!(list[0].expires_soon, "{:?}", list[0]);
     let (_, page) = w.admin.page("/accounts").await;
     assert!(page.contains("expires soon"), "the Accounts page says so");
     w.stop().await;
@@ -308,9 +298,9 @@ async fn a_wrong_app_secret_costs_only_the_expiry(db: Db) {
     let fb = w.account(Flavour::FacebookLogin);
     let (_, outcome) = w.connect_and_sync(&fb).await;
     assert_eq!(outcome, "ok");
-    let list = w.admin.json("accounts/list", &[], StatusCode::OK).await;
-    assert_eq!(list[0]["status"], "ok");
-    assert_eq!(list[0]["data_access_expires"], serde_json::Value::Null);
+    let list: Vec<AccountSummary> = w.admin.ok("accounts/list", &[]).await;
+    assert_eq!(list[0].status, AccountStatus::Ok);
+    assert_eq!(list[0].data_access_expires, None);
     w.stop().await;
 }
 

@@ -6,10 +6,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use app::dto::{AccountSummary, DeletionPreview, SettingsView, UserSummary};
+use app::error::AppError;
 use common::world::{SyncWorld, PASSWORD};
-use common::Db;
+use common::{invalid_field, Db};
 use reqwest::StatusCode;
-use server::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig};
+use server::dev::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig};
 
 type World = SyncWorld;
 
@@ -181,8 +183,8 @@ async fn error_table(db: Db) {
         .count(&format!("SELECT retry_after FROM accounts WHERE id = {id}"))
         .await;
     assert!(retry_after > server::clock::unix_now());
-    let listed = w.admin.json("accounts/list", &[], StatusCode::OK).await;
-    assert!(listed[0]["retry_after"].as_str().unwrap().ends_with("UTC"));
+    let listed: Vec<AccountSummary> = w.admin.ok("accounts/list", &[]).await;
+    assert!(listed[0].retry_after.as_deref().unwrap().ends_with("UTC"));
     // Lift the wait by hand to go on testing.
     common::clear_rate_limit(&w.server, id).await;
 
@@ -296,10 +298,9 @@ async fn prune_and_cascade(db: Db) {
 
     // Pruning honours the window: nothing older than 30 days survives, the rest stays.
     w.admin
-        .json(
+        .ok::<SettingsView>(
             "settings/update",
             &[("field", "lookback_days"), ("value", "30")],
-            StatusCode::OK,
         )
         .await;
     let cutoff = server::clock::unix_now() - 30 * 86_400;
@@ -331,23 +332,16 @@ async fn prune_and_cascade(db: Db) {
     assert_eq!(orphans, 0, "snapshots went with their media");
 
     // Delete names what goes, then takes exactly that and nothing of the other account.
-    let preview = w
+    let preview: DeletionPreview = w
         .admin
-        .json(
-            "accounts/deletion_preview",
-            &[("id", &a.to_string())],
-            StatusCode::OK,
-        )
+        .ok("accounts/deletion_preview", &[("id", &a.to_string())])
         .await;
-    assert_eq!(preview["media"].as_i64().unwrap(), w.media_of(a).await);
-    assert_eq!(
-        preview["snapshots"].as_i64().unwrap(),
-        w.snapshots_of(a).await
-    );
-    assert_eq!(preview["sync_runs"], 1);
+    assert_eq!(preview.media as i64, w.media_of(a).await);
+    assert_eq!(preview.snapshots as i64, w.snapshots_of(a).await);
+    assert_eq!(preview.sync_runs, 1);
     let b_snapshots = w.snapshots_of(b).await;
     w.admin
-        .json("accounts/delete", &[("id", &a.to_string())], StatusCode::OK)
+        .ok::<()>("accounts/delete", &[("id", &a.to_string())])
         .await;
     for table in ["media", "account_insights", "sync_runs"] {
         assert_eq!(
@@ -369,10 +363,9 @@ async fn prune_and_cascade(db: Db) {
 
     // Disabled accounts keep their data and are not polled.
     w.admin
-        .json(
+        .ok::<()>(
             "accounts/enabled",
             &[("id", &b.to_string()), ("enabled", "false")],
-            StatusCode::OK,
         )
         .await;
     w.request_sync(b).await;
@@ -401,17 +394,20 @@ async fn bad_input_is_refused_and_viewers_only_read(db: Db) {
         ("instagram_login", ""),
         ("instagram_login", "two words"),
     ] {
-        let err = w
+        let form = [("flavour", flavour), ("token", token)];
+        // The raw answer, as it crosses the wire: the token must not be anywhere in it.
+        let text = w
             .admin
-            .json(
-                "accounts/connect",
-                &[("flavour", flavour), ("token", token)],
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
+            .text("accounts/connect", &form, StatusCode::UNPROCESSABLE_ENTITY)
             .await;
-        let text = err.to_string();
-        assert!(text.contains("token"), "{text}");
         assert!(!text.contains(&ig.token), "the token is not echoed back");
+        let err = common::decode::<AccountSummary>(
+            "accounts/connect",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &text,
+        )
+        .unwrap_err();
+        assert_eq!(invalid_field(&err), Some("token"), "{err:?}");
     }
     // Arguments that cannot be read at all (unknown login type, missing token, an id that
     // is not a number): 400 with what is wrong, not a server fault.
@@ -423,8 +419,11 @@ async fn bad_input_is_refused_and_viewers_only_read(db: Db) {
         ("accounts/connect", vec![("flavour", "instagram_login")]),
         ("accounts/sync", vec![("id", "first")]),
     ] {
-        let err = w.admin.json(endpoint, &args, StatusCode::BAD_REQUEST).await;
-        assert!(err["Malformed"].is_string(), "{err}");
+        let err = w
+            .admin
+            .fails(endpoint, &args, StatusCode::BAD_REQUEST)
+            .await;
+        assert!(matches!(err, AppError::Malformed(_)), "{err:?}");
     }
     assert_eq!(w.server.count("SELECT COUNT(*) FROM accounts").await, 0);
 
@@ -436,27 +435,26 @@ async fn bad_input_is_refused_and_viewers_only_read(db: Db) {
         ("privacy_contact", "not an address"),
     ] {
         w.admin
-            .json(
+            .fails(
                 "settings/update",
                 &[("field", field), ("value", value)],
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await;
     }
-    let settings = w.admin.json("settings/get", &[], StatusCode::OK).await;
-    assert_eq!(settings["poll_interval_minutes"], 60);
-    assert_eq!(settings["lookback_days"], 365);
+    let settings: SettingsView = w.admin.ok("settings/get", &[]).await;
+    assert_eq!(settings.poll_interval_minutes, 60);
+    assert_eq!(settings.lookback_days, 365);
 
     let id = w.connect(&ig).await;
     w.admin
-        .json(
+        .ok::<UserSummary>(
             "users/add",
             &[
                 ("username", "viewer"),
                 ("password", PASSWORD),
                 ("role", "viewer"),
             ],
-            StatusCode::OK,
         )
         .await;
     let viewer = w.server.client();
@@ -464,9 +462,12 @@ async fn bad_input_is_refused_and_viewers_only_read(db: Db) {
         viewer.login("viewer", PASSWORD).await.status(),
         StatusCode::OK
     );
-    let listed = viewer.json("accounts/list", &[], StatusCode::OK).await;
-    assert_eq!(listed[0]["username"], ig.username.as_str());
-    assert!(!listed.to_string().contains(&ig.token));
+    // The raw answer, as it crosses the wire: the token must not be anywhere in it.
+    let body = viewer.text("accounts/list", &[], StatusCode::OK).await;
+    assert!(!body.contains(&ig.token));
+    let listed: Vec<AccountSummary> =
+        common::decode("accounts/list", StatusCode::OK, &body).unwrap();
+    assert_eq!(listed[0].username, ig.username);
     let id = id.to_string();
     for (name, form) in [
         ("accounts/sync", vec![("id", id.as_str())]),

@@ -104,12 +104,12 @@ pub fn day_x(date: &str) -> Option<f64> {
     let mp = (m + 9) % 12;
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(((era * 146_097 + doe - 719_468) * 86_400) as f64)
+    Some(((era * 146_097 + doe - 719_468) * crate::metrics::DAY) as f64)
 }
 
 /// Unix seconds → (year, month, day) in UTC (civil-from-days).
 fn civil(x: f64) -> (i64, i64, i64) {
-    let z = (x / 86_400.0).floor() as i64 + 719_468;
+    let z = (x / crate::metrics::DAY as f64).floor() as i64 + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
@@ -299,6 +299,7 @@ pub fn LineChart(
             </div>
             <div
                 class="chart-area"
+                data-testid="chart-area"
                 on:mousemove=on_move
                 on:mousedown=on_down
                 on:mouseup=on_up
@@ -308,14 +309,24 @@ pub fn LineChart(
                 }
                 on:dblclick=move |_| zoom.set(None)
             >
-                <canvas node_ref=canvas role="img" aria-label=format!("{title} (drag to zoom)")></canvas>
+                <canvas
+                    node_ref=canvas
+                    role="img"
+                    aria-label=format!("{title} (drag to zoom)")
+                    data-testid="chart-canvas"
+                ></canvas>
                 {move || selection().map(|style| view! { <div class="zoom-selection" style=style></div> })}
                 {move || {
                     readout()
                         .map(|(px, label, lines)| {
                             view! {
                                 <div class="crosshair" style=format!("left:{px}px")></div>
-                                <div class="chart-tooltip" role="status" style=format!("left:{px}px")>
+                                <div
+                                    class="chart-tooltip"
+                                    role="status"
+                                    style=format!("left:{px}px")
+                                    data-testid="chart-tooltip"
+                                >
                                     <strong>{label}</strong>
                                     {lines.into_iter().map(|l| view! { <span>{l}</span> }).collect_view()}
                                 </div>
@@ -391,7 +402,7 @@ mod tests {
 
     #[test]
     fn dates_and_ages_on_axes() {
-        assert_eq!(day_x("1970-01-02"), Some(86_400.0));
+        assert_eq!(day_x("1970-01-02"), Some(crate::metrics::DAY as f64));
         assert_eq!(day_x("2026-03-05"), Some(1_772_668_800.0));
         assert_eq!(day_x("2026-3"), None);
         assert_eq!(day_label(1_772_668_800.0 + 3_600.0), "Mar 5");

@@ -7,10 +7,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::components::error_view::ErrorView;
-use crate::components::resource::Res;
 use crate::components::url_state::RANGES;
 use crate::dto::AccountSummary;
 use crate::error::AppError;
+use crate::resource::Res;
 
 pub type AccountsResource = Res<Result<Vec<AccountSummary>, AppError>>;
 

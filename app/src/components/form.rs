@@ -76,7 +76,7 @@ pub fn TextField(
             }}
             {hint.map(|text| view! { <p class="hint" id=hint_id>{text}</p> })}
             <Show when=move || message().is_some()>
-                <p class="field-error" id=error_id.clone()>
+                <p class="field-error" id=error_id.clone() data-testid=error_id.clone()>
                     {message}
                 </p>
             </Show>

@@ -8,7 +8,6 @@ pub mod layout;
 pub mod number;
 pub mod posts_table;
 pub mod refresh;
-pub mod resource;
 pub mod status_badge;
 pub mod table;
 pub mod url_state;

@@ -72,7 +72,7 @@ pub fn PostCell(post: PostSummary) -> impl IntoView {
                 .clone()
                 .map(|src| view! { <img class="thumb" src=src alt="" width="40" height="40" loading="lazy" /> })}
             <span class=format!("badge type-{}", kind.to_lowercase())>{kind}</span>
-            <A href=format!("/posts/{}", post.id) attr:class="caption">
+            <A href=format!("/posts/{}", post.id) attr:class="caption" attr:data-testid="post-link">
                 {caption_start(post.caption.as_deref())}
             </A>
             <span class="hint">{format!(" @{}", post.username)}</span>
@@ -102,7 +102,7 @@ pub fn PostsTable(
     view! {
         <CsvLink name csv />
         <div class="table-scroll">
-            <table class="data-table posts-table" data-table=name>
+            <table class="data-table posts-table" data-table=name data-testid=format!("{name}-table")>
                 <thead>
                     <tr>
                         <th scope="col">"Post"</th>
@@ -126,10 +126,17 @@ pub fn PostsTable(
                             let id = post.id;
                             let cells = figures
                                 .iter()
-                                .map(|c| view! { <td class=c.class()>{(c.text)(&post)}</td> })
+                                .zip(PostSort::ALL)
+                                .map(|(c, sort)| {
+                                    view! {
+                                        <td class=c.class() data-testid=format!("post-{}", sort.as_str().replace('_', "-"))>
+                                            {(c.text)(&post)}
+                                        </td>
+                                    }
+                                })
                                 .collect_view();
                             view! {
-                                <tr data-post-id=id>
+                                <tr data-post-id=id data-testid="post-row">
                                     <td>
                                         <PostCell post />
                                     </td>
@@ -184,7 +191,14 @@ fn SortHeading(column: &'static Column<PostSummary>, sort: PostSort) -> impl Int
         None => "",
     };
     view! {
-        <th scope="col" class=column.class() title=column.help aria-sort=aria data-sort=sort.as_str()>
+        <th
+            scope="col"
+            class=column.class()
+            title=column.help
+            aria-sort=aria
+            data-sort=sort.as_str()
+            data-testid=format!("sort-{}", sort.as_str().replace('_', "-"))
+        >
             <A href=href>{column.label} {arrow}</A>
         </th>
     }

@@ -27,7 +27,7 @@ pub fn StatusBadge(
     .then_some(detail)
     .flatten();
     view! {
-        <span class=format!("status status-{}", status.as_str())>
+        <span class=format!("status status-{}", status.as_str()) data-testid="account-status">
             {status.label()}
             {until}
         </span>

@@ -53,7 +53,7 @@ pub fn DataTable<R: 'static>(
     let csv = csv(columns, &rows);
     view! {
         <CsvLink name csv />
-        <table class="data-table" data-table=name>
+        <table class="data-table" data-table=name data-testid=format!("{name}-table")>
             {(!caption.is_empty()).then(|| view! { <caption class="visually-hidden">{caption}</caption> })}
             <thead>
                 <tr>
@@ -68,7 +68,7 @@ pub fn DataTable<R: 'static>(
                     .iter()
                     .map(|row| {
                         view! {
-                            <tr>
+                            <tr data-testid=format!("{name}-row")>
                                 {columns
                                     .iter()
                                     .map(|c| view! { <td class=c.class()>{(c.text)(row)}</td> })
@@ -86,7 +86,13 @@ pub fn DataTable<R: 'static>(
 #[component]
 pub fn CsvLink(name: &'static str, csv: String) -> impl IntoView {
     view! {
-        <a class="button csv" download=format!("{name}.csv") href=data_url(&csv) data-csv=name>
+        <a
+            class="button csv"
+            download=format!("{name}.csv")
+            href=data_url(&csv)
+            data-csv=name
+            data-testid=format!("{name}-csv")
+        >
             "Download CSV"
         </a>
     }

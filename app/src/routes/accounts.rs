@@ -14,10 +14,10 @@ use crate::components::form::{clear_on_success, last_error, FormAlert, TextField
 use crate::components::layout::ForAdmins;
 use crate::components::number::thousands;
 use crate::components::refresh::refresh_while;
-use crate::components::resource::{resource, Res};
 use crate::components::status_badge::StatusBadge;
 use crate::dto::{AccountStatus, AccountSummary, DeletionPreview, Flavour};
 use crate::error::AppError;
+use crate::resource::{resource, Res};
 use crate::rules::TOKEN_HINT;
 use crate::state::use_auth;
 
@@ -153,7 +153,7 @@ fn OAuthNotice() -> impl IntoView {
         let q = query.read();
         if let Some(name) = q.get("connected") {
             view! {
-                <p class="notice ok" role="status">
+                <p class="notice ok" role="status" data-testid="oauth-notice">
                     {connected_message(&name)}
                 </p>
             }
@@ -185,7 +185,7 @@ fn ConnectForm(
     view! {
         <section aria-labelledby="connect-title" class="card">
             <h2 id="connect-title">"Connect an account"</h2>
-            <ActionForm action=connect node_ref=form attr:id="connect-form" attr:class="inline-form">
+            <ActionForm action=connect node_ref=form attr:id="connect-form" attr:class="inline-form" attr:data-testid="connect-form">
                 <div class="field">
                     <label for="connect-flavour">"Login type"</label>
                     <select id="connect-flavour" name="flavour">
@@ -261,7 +261,7 @@ fn AccountCard(account: AccountSummary, actions: Option<RowActions>) -> impl Int
     let activity = activity(&account);
     let key = account.username.clone();
     view! {
-        <li class="account card" data-account=key>
+        <li class="account card" data-account=key data-testid="account-card">
             {account
                 .picture_url
                 .map(|src| view! { <img class="avatar" src=src alt="" width="40" height="40" /> })}
@@ -275,7 +275,6 @@ fn AccountCard(account: AccountSummary, actions: Option<RowActions>) -> impl Int
                     />
                     {activity.map(|text| view! { <span class="busy">{text}</span> })}
                 </div>
-                // Browser tests read these by position: keep "Last sync" fifth.
                 <dl class="facts">
                     <dt>"Followers"</dt>
                     <dd>{thousands(account.followers)}</dd>
@@ -286,7 +285,7 @@ fn AccountCard(account: AccountSummary, actions: Option<RowActions>) -> impl Int
                     <dt>"Polling"</dt>
                     <dd>{if account.enabled { "enabled" } else { "disabled" }}</dd>
                     <dt>"Last sync"</dt>
-                    <dd>{account.last_sync.unwrap_or_else(|| "never".into())}</dd>
+                    <dd data-testid="last-sync">{account.last_sync.unwrap_or_else(|| "never".into())}</dd>
                     <dt>"Token expires"</dt>
                     <dd data-testid="token-expires">
                         {account.token_expires.unwrap_or_else(|| "unknown".into())}

@@ -10,10 +10,10 @@ use crate::api::accounts::list_accounts;
 use crate::api::analytics::best_time;
 use crate::components::dashboard::{DashboardData, DashboardFilters, QueryInput};
 use crate::components::number::percent;
-use crate::components::resource::resource;
 use crate::components::table::{csv, Column, CsvLink};
 use crate::components::url_state::{best_time_query, with_params};
 use crate::dto::{BestTime, HeatCell};
+use crate::resource::resource;
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
@@ -114,7 +114,7 @@ fn Heatmap(b: BestTime) -> impl IntoView {
                             percent(c.average_engagement)
                         );
                         view! {
-                            <td class="heat" title=title.clone() aria-label=title style=format!("--heat:{strength:.3}") data-posts=c.posts>
+                            <td class="heat" title=title.clone() aria-label=title style=format!("--heat:{strength:.3}") data-posts=c.posts data-testid="heat-cell">
                                 {c.posts}
                             </td>
                         }

@@ -9,10 +9,10 @@ use crate::api::analytics::hashtags;
 use crate::components::dashboard::{DashboardData, DashboardFilters};
 use crate::components::number::{figure, percent, thousands};
 use crate::components::posts_table::caption_start;
-use crate::components::resource::resource;
 use crate::components::table::{Column, DataTable};
 use crate::components::url_state::period_query;
 use crate::dto::{HashtagRow, Hashtags};
+use crate::resource::resource;
 
 const COLUMNS: [Column<HashtagRow>; 5] = [
     Column::text("Hashtag", |r| format!("#{}", r.tag)),

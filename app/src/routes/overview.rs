@@ -11,10 +11,10 @@ use crate::components::chart::{day_label, day_x, LineChart, Series};
 use crate::components::dashboard::{DashboardData, DashboardFilters};
 use crate::components::number::{count, figure, percent, signed_percent};
 use crate::components::posts_table::PostsTable;
-use crate::components::resource::resource;
 use crate::components::table::{Column, DataTable};
 use crate::components::url_state::period_query;
 use crate::dto::{DayPoint, Kpi, KpiUnit, Overview, PeriodView, PostSummary};
+use crate::resource::resource;
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
@@ -49,12 +49,14 @@ fn OverviewBody(o: Overview) -> impl IntoView {
         </ul>
         <div class="charts">
             <LineChart
+                attr:data-testid="followers-chart"
                 title="Followers"
                 series=vec![daily("Followers", &days, |d| d.followers)]
                 x_label=day_label
                 y_label=|v| figure(Some(v))
             />
             <LineChart
+                attr:data-testid="reach-views-chart"
                 title="Daily reach and views"
                 series=vec![daily("Reach", &days, |d| d.reach), daily("Views", &days, |d| d.views)]
                 x_label=day_label
@@ -107,9 +109,14 @@ fn KpiCard(kpi: Kpi) -> impl IntoView {
         _ => "flat",
     };
     view! {
-        <li class="kpi card" data-kpi=kpi.key.clone() title=kpi.help.clone()>
+        <li
+            class="kpi card"
+            data-kpi=kpi.key.clone()
+            data-testid=format!("kpi-{}", kpi.key.replace('_', "-"))
+            title=kpi.help.clone()
+        >
             <h2>{kpi.label.clone()}</h2>
-            <p class="kpi-value">{show(kpi.value)}</p>
+            <p class="kpi-value" data-testid="kpi-value">{show(kpi.value)}</p>
             <p class=format!("kpi-change {direction}")>
                 {signed_percent(kpi.change)} <span class="hint">{format!(" vs {}", show(kpi.previous))}</span>
             </p>

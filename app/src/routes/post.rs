@@ -10,10 +10,10 @@ use crate::components::chart::{age_label, day_iso, LineChart, Series};
 use crate::components::error_view::ErrorView;
 use crate::components::number::{count, figure, thousands};
 use crate::components::posts_table::{caption_start, PostsTable};
-use crate::components::resource::resource;
 use crate::components::table::{Column, DataTable};
 use crate::dto::{PostDetail, SnapshotPoint};
 use crate::error::AppError;
+use crate::resource::resource;
 
 #[component]
 pub fn PostPage() -> impl IntoView {
@@ -67,7 +67,7 @@ const SNAPSHOT_COLUMNS: [Column<SnapshotPoint>; 7] = [
 /// Unix seconds → `2026-03-05 14:00` (UTC).
 fn utc_label(at: i64) -> String {
     let day = day_iso(at as f64);
-    let secs = at.rem_euclid(86_400);
+    let secs = at.rem_euclid(crate::metrics::DAY);
     format!("{day} {:02}:{:02}", secs / 3_600, secs % 3_600 / 60)
 }
 
@@ -99,7 +99,7 @@ fn PostBody(detail: PostDetail) -> impl IntoView {
         <h1 class="post-title">{title}</h1>
         <p class="period">
             {format!("@{} · published {} · ", post.username, post.published)}
-            <strong data-rank=rank>{format!("#{rank} of {ranked_among}")}</strong>
+            <strong data-rank=rank data-testid="post-rank">{format!("#{rank} of {ranked_among}")}</strong>
             " of the account's posts by interactions ("
             {thousands(post.interactions)}
             ")"
@@ -108,11 +108,11 @@ fn PostBody(detail: PostDetail) -> impl IntoView {
         {post.caption.clone().map(|c| view! { <p class="caption-full">{c}</p> })}
         <PostsTable name="post" posts=vec![post] />
         <div class="charts">
-            <LineChart title="Reach and views since publication" series=audience x_label=age_label y_label=|v| figure(Some(v)) />
-            <LineChart title="Interactions since publication" series=actions x_label=age_label y_label=|v| figure(Some(v)) />
+            <LineChart attr:data-testid="post-reach-views-chart" title="Reach and views since publication" series=audience x_label=age_label y_label=|v| figure(Some(v)) />
+            <LineChart attr:data-testid="post-interactions-chart" title="Interactions since publication" series=actions x_label=age_label y_label=|v| figure(Some(v)) />
         </div>
         <details class="daily">
-            <summary>{format!("Snapshots ({})", snapshots.len())}</summary>
+            <summary data-testid="snapshots-summary">{format!("Snapshots ({})", snapshots.len())}</summary>
             <DataTable name="snapshots" columns=&SNAPSHOT_COLUMNS rows=snapshots />
         </details>
     }

@@ -11,9 +11,9 @@ use crate::api::analytics::posts;
 use crate::components::dashboard::{DashboardData, DashboardFilters, QueryInput, QuerySelect};
 use crate::components::number::thousands;
 use crate::components::posts_table::PostsTable;
-use crate::components::resource::resource;
 use crate::components::url_state::{posts_query, with_params};
 use crate::dto::{PostKind, PostsPage};
+use crate::resource::resource;
 
 #[component]
 pub fn PostsPage() -> impl IntoView {

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::settings::privacy_contact;
-use crate::components::resource::resource;
+use crate::resource::resource;
 
 #[component]
 pub fn PrivacyPage() -> impl IntoView {

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::settings::deletion_status;
 use crate::components::error_view::ErrorView;
-use crate::components::resource::resource;
+use crate::resource::resource;
 
 #[component]
 pub fn DeletionStatusPage() -> impl IntoView {

@@ -7,8 +7,8 @@ use leptos_meta::Title;
 use crate::api::settings::{get_settings, UpdateSetting};
 use crate::components::error_view::ErrorView;
 use crate::components::form::{last_error, FormAlert, TextField};
-use crate::components::resource::resource;
 use crate::dto::{SettingField, SettingsView};
+use crate::resource::resource;
 use crate::routes::settings_export::ExportSettings;
 use crate::rules::{CONTACT_HINT, LOOKBACK_HINT, POLL_HINT};
 
@@ -81,7 +81,12 @@ fn Setting(
     let form_id = format!("{id}-form");
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
     view! {
-        <ActionForm action=save attr:class="setting inline-form" attr:id=form_id>
+        <ActionForm
+            action=save
+            attr:class="setting inline-form"
+            attr:id=form_id
+            attr:data-testid=format!("setting-{}-form", field.as_str().replace('_', "-"))
+        >
             <input type="hidden" name="field" value=field.as_str() />
             <TextField
                 form=id

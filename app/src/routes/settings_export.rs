@@ -9,8 +9,8 @@ use crate::api::export::{
 use crate::components::error_view::ErrorView;
 use crate::components::form::{clear_on_success, last_error, FormAlert, TextField};
 use crate::components::number::count;
-use crate::components::resource::resource;
 use crate::dto::ExportView;
+use crate::resource::resource;
 use crate::rules::{DATASET_HINT, LOCATION_HINT, PROJECT_HINT};
 
 const KEY_HINT: &str = "Paste the contents of the service account's JSON key file, or choose \
@@ -79,7 +79,12 @@ fn ExportForms(
         "Enable export"
     };
     view! {
-        <ActionForm action=destination attr:class="inline-form" attr:id="export-destination">
+        <ActionForm
+            action=destination
+            attr:class="inline-form"
+            attr:id="export-destination"
+            attr:data-testid="export-destination-form"
+        >
             <TextField
                 form="export"
                 name="project"
@@ -107,8 +112,14 @@ fn ExportForms(
             <button type="submit">"Save destination"</button>
             <FormAlert error=destination_error />
         </ActionForm>
-        <ActionForm action=key node_ref=key_form attr:class="inline-form" attr:id="export-key-form">
-            <p class="key-state" id="export-key-state">
+        <ActionForm
+            action=key
+            node_ref=key_form
+            attr:class="inline-form"
+            attr:id="export-key-form"
+            attr:data-testid="export-key-form"
+        >
+            <p class="key-state" id="export-key-state" data-testid="export-key-state">
                 {key_state}
             </p>
             <TextField
@@ -152,6 +163,7 @@ fn TestConnection() -> impl IntoView {
         <button
             type="button"
             id="export-test"
+            data-testid="export-test"
             disabled=move || test.pending().get()
             on:click=move |_| {
                 test.dispatch(TestExportConnection {});
@@ -223,7 +235,7 @@ fn KeyFile() -> impl IntoView {
     view! {
         <div class="field">
             <label for="export-key-file">"Or choose the key file"</label>
-            <input id="export-key-file" type="file" accept=".json,application/json" on:change=read_key_file />
+            <input id="export-key-file" data-testid="export-key-file" type="file" accept=".json,application/json" on:change=read_key_file />
         </div>
     }
 }

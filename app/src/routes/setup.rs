@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::session::{setup_status, CompleteSetup};
 use crate::components::error_view::ErrorView;
 use crate::components::form::{last_error, FormAlert, TextField};
-use crate::components::resource::resource;
+use crate::resource::resource;
 use crate::rules::{PASSWORD_HINT, USERNAME_HINT};
 use crate::state::use_auth;
 

@@ -10,10 +10,10 @@ use crate::api::sync_log::{sync_runs, SYNC_LOG_LIMIT};
 use crate::components::error_view::ErrorView;
 use crate::components::number::thousands;
 use crate::components::refresh::refresh_while;
-use crate::components::resource::resource;
 use crate::components::url_state::param;
 use crate::dto::{AccountSummary, SyncOutcome, SyncRunView};
 use crate::error::AppError;
+use crate::resource::resource;
 
 /// How often the log refreshes while a run it shows is still going.
 const RUNNING_REFRESH: std::time::Duration = std::time::Duration::from_secs(3);
@@ -169,7 +169,7 @@ fn RunRow(run: SyncRunView) -> impl IntoView {
         .duration_secs
         .map_or_else(|| "…".to_owned(), |s| format!("{s} s"));
     view! {
-        <tr data-outcome=run.outcome.as_str() data-account-id=run.account_id>
+        <tr data-outcome=run.outcome.as_str() data-account-id=run.account_id data-testid="sync-run-row">
             <td>{run.started}</td>
             <td>"@" {run.username}</td>
             <td>{run.trigger}</td>

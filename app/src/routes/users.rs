@@ -7,8 +7,8 @@ use crate::api::users::{list_users, AddUser, ChangeRole, DeleteUser, ResetPasswo
 use crate::components::error_view::ErrorView;
 use crate::components::form::{clear_on_success, confirm, last_error, FormAlert, TextField};
 use crate::components::layout::ForAdmins;
-use crate::components::resource::resource;
 use crate::dto::{Role, UserSummary};
+use crate::resource::resource;
 use crate::rules::{PASSWORD_HINT, USERNAME_HINT};
 use crate::state::use_auth;
 
@@ -54,7 +54,7 @@ fn UsersAdmin() -> impl IntoView {
         <ForAdmins>
         <section aria-labelledby="add-user-title" class="card">
             <h2 id="add-user-title">"Add a user"</h2>
-            <ActionForm action=add node_ref=add_form attr:class="inline-form">
+            <ActionForm action=add node_ref=add_form attr:class="inline-form" attr:data-testid="add-user-form">
                 <TextField form="add" name="username" label="Username" hint=USERNAME_HINT error=add_error />
                 <TextField
                     form="add"
@@ -145,7 +145,7 @@ fn UserRow(user: UserSummary, me: bool, actions: RowActions) -> impl IntoView {
         }
     };
     view! {
-        <tr data-username=user.username.clone()>
+        <tr data-username=user.username.clone() data-testid="user-row">
             <th scope="row">
                 {user.username.clone()} {me.then(|| view! { <small>" (you)"</small> })}
             </th>

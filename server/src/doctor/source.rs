@@ -57,7 +57,7 @@ pub async fn stored(
         Err(StoreError::NotFound) => {
             return Err(DoctorError::NoAccount {
                 id,
-                url: crate::config::redact_url(&url),
+                url: crate::db::redact_url(&url),
             })
         }
         Err(source) => return Err(DoctorError::Store { id, source }),

@@ -7,6 +7,7 @@
 
 use time::{Duration, OffsetDateTime};
 
+use crate::clock::DAY;
 use crate::graph::models::TokenDebug;
 
 use super::verdict::Outcome;
@@ -15,7 +16,7 @@ use super::verdict::Outcome;
 /// before data stops.
 const EXPIRES_SOON: Duration = Duration::days(7);
 
-/// What Facebook Login's insights need (reference §1); `ads_*` only for Business Manager roles.
+/// What Facebook Login's insights need (https://developers.facebook.com/docs/instagram-platform/overview); `ads_*` only for Business Manager roles.
 const FACEBOOK_SCOPES: [&str; 4] = [
     "instagram_basic",
     "instagram_manage_insights",
@@ -172,8 +173,8 @@ fn when(unix: i64, now: OffsetDateTime) -> String {
     let left = unix - now.unix_timestamp();
     let ago = left < 0;
     let span = left.abs();
-    let amount = if span >= 2 * 86_400 {
-        format!("{} days", span / 86_400)
+    let amount = if span >= 2 * DAY {
+        format!("{} days", span / DAY)
     } else if span >= 2 * 3_600 {
         format!("{} hours", span / 3_600)
     } else {
@@ -206,8 +207,8 @@ mod tests {
     fn debug(expires_in_days: i64, scopes: &[&str]) -> TokenDebug {
         TokenDebug {
             is_valid: true,
-            expires_at: Some(NOW.unix_timestamp() + expires_in_days * 86_400),
-            data_access_expires_at: Some(NOW.unix_timestamp() + 90 * 86_400),
+            expires_at: Some(NOW.unix_timestamp() + expires_in_days * DAY),
+            data_access_expires_at: Some(NOW.unix_timestamp() + 90 * DAY),
             scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
             kind: Some("USER".into()),
         }
@@ -296,7 +297,7 @@ mod tests {
             username: "a".into(),
             ig_user_id: "1".into(),
             status: "ok".into(),
-            token_expires_at: Some(NOW.unix_timestamp() + 50 * 86_400),
+            token_expires_at: Some(NOW.unix_timestamp() + 50 * DAY),
         };
         assert!(instagram(Some(&stored), NOW)
             .1

@@ -124,26 +124,7 @@ fn json_problem(e: &serde_json::Error) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::token_sim::{new_key_file, verify};
 
-    #[test]
-    fn parses_a_key_and_signs_a_verifiable_assertion() {
-        let (json, public) = new_key_file("exporter@proj-1.iam.gserviceaccount.com", "proj-1");
-        let sa = ServiceAccount::parse(&json).unwrap();
-        assert_eq!(sa.client_email, "exporter@proj-1.iam.gserviceaccount.com");
-        assert!(!format!("{sa:?}").contains("PRIVATE"));
-        let jwt = sa.assertion("http://127.0.0.1:1/token", 1_000);
-        let claims = verify(&jwt, &public).unwrap();
-        assert_eq!(claims["iss"], "exporter@proj-1.iam.gserviceaccount.com");
-        assert_eq!(claims["aud"], "http://127.0.0.1:1/token");
-        assert_eq!(claims["scope"], SCOPE);
-        assert_eq!(claims["exp"], 4_600);
-        let (_, other) = new_key_file("x@y", "p");
-        assert!(
-            verify(&jwt, &other).is_err(),
-            "another key does not verify it"
-        );
-    }
     #[test]
     fn refuses_what_is_not_a_service_account_key() {
         assert!(matches!(

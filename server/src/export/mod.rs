@@ -2,18 +2,21 @@
 //! incrementally and idempotently, for Looker Studio and their own SQL.
 //!
 //! `key` and `token` authenticate (service-account JWT, RS256), `bigquery` speaks the REST
-//! API, `tables` defines what is exported, `schema` keeps the dataset in shape, `pipeline`
-//! runs a cycle, `worker` runs cycles in the background. `token_sim` stands in for Google's
-//! token endpoint in tests and benchmarks.
+//! API, `tables` defines what is exported (columns, types, keys, and where each column is
+//! read from), `dml` writes the BigQuery SQL (`MERGE`, `DELETE`), `batch` encodes the rows the
+//! store reads in keyset order (`store::export_rows`) as NDJSON and counts the backlog,
+//! `schema` keeps the dataset in shape, `pipeline` runs a cycle, `worker` runs cycles in the
+//! background (`instalytics export` runs one from the command line, in `cli::export`).
+//! `crate::dev::token_sim` stands in for Google's token endpoint in tests and benchmarks.
 
+pub mod batch;
 pub mod bigquery;
-pub mod cli;
+pub mod dml;
 pub mod key;
 pub mod pipeline;
 pub mod schema;
 pub mod tables;
 pub mod token;
-pub mod token_sim;
 pub mod worker;
 
 use std::sync::Arc;

@@ -13,14 +13,15 @@ use tracing::{info, warn};
 use super::bigquery::{BigQuery, BqError, Endpoint};
 use super::key::{KeyError, ServiceAccount};
 use super::schema::{self, SchemaError, SchemaReport};
-use super::tables::{Keyset, TableDef, ALL};
+use super::tables::{TableDef, ALL};
 use super::token::TokenSource;
-use super::BigQueryConfig;
+use super::{batch, dml, BigQueryConfig};
 use crate::clock::{unix_now, unix_now_ms};
 use crate::crypto::{Cipher, CryptoError};
 use crate::graph::retry::{jitter_unit, RetryPolicy};
 use crate::store::entities::export_config::{self, KEY_CONTEXT};
 use crate::store::export::{Cursor, ExportStore};
+use crate::store::export_rows::{ExportRowStore, Keyset};
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -67,7 +68,7 @@ pub const STAGING_PREFIX: &str = "_instalytics_stage_";
 pub type Progress<'a> = &'a mut (dyn FnMut(&'static str, u64) + Send);
 
 pub struct Exporter {
-    db: DatabaseConnection,
+    rows: ExportRowStore,
     store: ExportStore,
     bq: BigQuery,
     dataset: String,
@@ -109,8 +110,8 @@ impl Exporter {
             timeout: config.timeout,
         };
         Ok(Self {
-            store: ExportStore::new(db.clone()),
-            db,
+            rows: ExportRowStore::new(db.clone()),
+            store: ExportStore::new(db),
             bq: BigQuery::new(http, endpoint, tokens),
             dataset: dataset.clone(),
             batch_rows: config.batch_rows,
@@ -159,14 +160,12 @@ impl Exporter {
             let horizon = self.store.horizon(now).await?;
             let state = self.store.state(table.name).await?;
             let from = Cursor::from(&state);
-            let batch = table
-                .read_batch(&self.db, from, horizon, self.batch_rows)
-                .await?;
+            let batch = batch::read(&self.rows, table, from, horizon, self.batch_rows).await?;
             if batch.rows == 0 {
                 return Ok(sent);
             }
             self.send(table, batch.ndjson).await?;
-            let whole = matches!(table.order, Keyset::Whole);
+            let whole = matches!(table.source.order, Keyset::Whole);
             let moved = self
                 .store
                 .advance(table.name, from, batch.last, batch.rows, whole, now)
@@ -222,7 +221,7 @@ impl Exporter {
         let merged = self
             .bq
             .query(
-                &table.merge_sql(self.bq.project(), &self.dataset, &staging),
+                &dml::merge(table, self.bq.project(), &self.dataset, &staging),
                 &[],
             )
             .await;
@@ -269,12 +268,7 @@ impl Exporter {
         for deletion in &pending {
             let account = deletion.account_id;
             for table in ALL {
-                let sql = format!(
-                    "DELETE FROM `{}.{}.{}` WHERE account_id = @account",
-                    self.bq.project(),
-                    self.dataset,
-                    table.name
-                );
+                let sql = dml::delete_account(table, self.bq.project(), &self.dataset);
                 match self
                     .bq
                     .query(&sql, &[("account", "INT64", account.to_string())])

@@ -1,4 +1,4 @@
-//! Makes the dataset's tables match [`tables::ALL`]: creates missing tables (partitioned by
+//! Makes the dataset's tables match [`ALL`]: creates missing tables (partitioned by
 //! day, clustered by account), adds columns a newer Instalytics writes, and reports drift it
 //! must not repair: a column of ours with another type stops that table's export, a column
 //! someone added by hand is left alone (the MERGE names its columns, so it stays NULL).
@@ -79,7 +79,7 @@ async fn reconcile(
         .unwrap_or_default();
     let find = |name: &str| existing.iter().find(|f| f["name"] == name);
     let mut missing = Vec::new();
-    for col in table.cols {
+    for col in table.source.cols {
         match find(col.name) {
             None => missing.push(col),
             Some(field) => {
@@ -97,7 +97,7 @@ async fn reconcile(
     }
     for field in &existing {
         let name = field["name"].as_str().unwrap_or_default();
-        if !table.cols.iter().any(|c| c.name == name) {
+        if !table.source.cols.iter().any(|c| c.name == name) {
             report.foreign.push(format!("{}.{name}", table.name));
         }
     }

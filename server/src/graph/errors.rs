@@ -1,4 +1,4 @@
-//! Meta's error envelope and what each error means for us (DESIGN.md's table).
+//! Meta's error envelope and what each error means for us (https://developers.facebook.com/docs/graph-api/guides/error-handling, https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
 //!
 //! Classification is by `error.code`, not HTTP status: Meta answers most errors with 400.
 //! Source of the table: Meta's graph-api/guides/error-handling ("Error Codes" and

@@ -24,7 +24,7 @@ use super::errors::{GraphError, POSTED_BEFORE_CONVERSION};
 use super::metrics::{self, ProductType};
 use super::models::{InsightList, Media, Metrics, Page};
 
-/// The media fields we store (DESIGN.md "What it stores").
+/// The media fields we store (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media).
 pub const MEDIA_FIELDS: &str = "id,caption,media_type,media_product_type,permalink,\
 thumbnail_url,media_url,timestamp,like_count,comments_count";
 
@@ -63,7 +63,7 @@ fn refused_by_an_item(err: &GraphError) -> bool {
 }
 
 /// Stories seen by fewer than 5 accounts: "(#10) Not enough viewers for the media to show
-/// insights" (instagram-platform/reference/instagram-media/insights).
+/// insights" (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights).
 fn not_enough_viewers(message: &str) -> bool {
     message.to_lowercase().contains("not enough viewers")
 }

@@ -2,7 +2,7 @@
 //!
 //! `views` replaced `impressions`, `plays` and `video_views` (retired 2025-04-21 for every
 //! version); asking for a retired or unsupported metric fails the whole request with code 100,
-//! so these lists hold only what Meta documents for each type (reference §3.1).
+//! so these lists hold only what Meta documents for each type (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights).
 
 /// Instagram's `media_product_type`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,6 +1,7 @@
 //! A typed client for the Instagram Graph API, in both flavours (Instagram Login on
-//! graph.instagram.com, Facebook Login on graph.facebook.com). See
-//! `../shared/reference/graph-api.md` for the facts this module is built on.
+//! graph.instagram.com, Facebook Login on graph.facebook.com), built on Meta's reference pages:
+//! https://developers.facebook.com/docs/instagram-platform/overview and the node, edge,
+//! insights and error pages each module cites.
 
 pub mod account_insights;
 pub mod client;

@@ -301,7 +301,7 @@ fn optional_graph_time<'de, D: Deserializer<'de>>(
 
 #[cfg(test)]
 mod tests {
-    //! Fixtures written from the shapes in Meta's documentation (reference §2–§5).
+    //! Fixtures written from the shapes in Meta's documentation (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media, …/instagram-user/insights, graph-api/results).
     use super::*;
     use proptest::prelude::*;
 

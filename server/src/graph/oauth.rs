@@ -1,4 +1,4 @@
-//! The OAuth code exchange of Business Login for Instagram (reference §5.1 step 2): a form
+//! The OAuth code exchange of Business Login for Instagram (https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/business-login, step 2): a form
 //! POST to `api.instagram.com/oauth/access_token`, answered with a short-lived token and the
 //! user id. Meta's documentation wraps the answer in `data: [...]` while some clients see a
 //! flat object, so both are accepted.

@@ -1,4 +1,4 @@
-//! Meta's `signed_request` (data-deletion and deauthorize callbacks, reference §5.3):
+//! Meta's `signed_request` (data-deletion and deauthorize callbacks, https://developers.facebook.com/docs/development/create-an-app/app-dashboard/data-deletion-callback):
 //! `<base64url HMAC-SHA256 of the payload text>.<base64url JSON payload>`, keyed with the
 //! app secret. The signature is checked over the encoded payload, in constant time, before
 //! the payload is read at all.

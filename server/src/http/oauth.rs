@@ -1,4 +1,5 @@
-//! "Connect with Instagram" (Business Login for Instagram, reference §5.1): `/oauth/instagram/
+//! "Connect with Instagram" (Business Login for Instagram,
+//! https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/business-login): `/oauth/instagram/
 //! start` sends an admin to Instagram with a random `state` kept in their session; the
 //! callback checks that state, hands the code to [`AccountService::connect_oauth`] and returns
 //! to the Accounts page saying what happened. Codes and tokens never reach a log or the

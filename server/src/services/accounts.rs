@@ -13,7 +13,7 @@ use rand::distributions::{Alphanumeric, DistString};
 use tokio::sync::Notify;
 
 use super::utc;
-use crate::clock::unix_now;
+use crate::clock::{unix_now, DAY};
 use crate::config::OAuthApp;
 use crate::crypto::Cipher;
 use crate::graph::oauth::CodeExchange;
@@ -72,7 +72,7 @@ fn other(flavour: Flavour) -> Flavour {
 }
 
 /// Warn this long before a token or its data access ends, so an admin can reconnect in time.
-const EXPIRY_WARNING: i64 = 7 * 86_400;
+const EXPIRY_WARNING: i64 = 7 * DAY;
 
 fn summary(row: accounts::Model, syncing: bool) -> AccountSummary {
     let now = unix_now();

@@ -12,10 +12,11 @@ use tokio::sync::Notify;
 
 use super::utc;
 use crate::clock::unix_now;
+use crate::export::batch::backlogs;
 use crate::export::bigquery::BqError;
 use crate::export::key::ServiceAccount;
 use crate::export::pipeline::ExportError;
-use crate::export::tables::{backlogs, ALL};
+use crate::export::tables::ALL;
 use crate::export::token::TokenError;
 use crate::export::ExportDeps;
 use crate::store::entities::export_config::KEY_CONTEXT;

@@ -4,13 +4,7 @@
 
 pub mod accounts;
 pub mod analytics;
-pub mod best_time;
 pub mod export;
-pub mod hashtags;
-pub mod impact;
-pub mod period;
-pub mod post_detail;
-pub mod posts;
 pub mod settings;
 pub mod sync_log;
 

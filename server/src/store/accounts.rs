@@ -80,30 +80,8 @@ impl AccountStore {
     /// profile and re-enables it (reconnecting after a revoked token keeps the history).
     #[instrument(skip(self, new), fields(ig_user_id = %new.ig_user_id), err)]
     pub async fn connect(&self, new: NewAccount, now: i64) -> Result<accounts::Model, StoreError> {
-        let row = accounts::ActiveModel {
-            ig_user_id: Set(new.ig_user_id.clone()),
-            app_user_id: Set(new.app_user_id),
-            flavour: Set(new.flavour),
-            username: Set(new.username),
-            name: Set(new.name),
-            profile_picture_url: Set(new.profile_picture_url),
-            followers_count: Set(new.followers_count),
-            follows_count: Set(new.follows_count),
-            media_count: Set(new.media_count),
-            enabled: Set(true),
-            status: Set(DbStatus::Pending),
-            status_detail: Set(None),
-            retry_after: Set(None),
-            token: Set(new.token),
-            token_issued_at: Set(now),
-            token_expires_at: Set(new.token_expires_at),
-            data_access_expires_at: Set(None),
-            next_sync_at: Set(now),
-            sync_requested: Set(true),
-            last_sync_at: Set(None),
-            created_at: Set(now),
-            ..Default::default()
-        };
+        let ig_user_id = new.ig_user_id.clone();
+        let row = connected_row(new, now);
         use accounts::Column as C;
         accounts::Entity::insert(row)
             .on_conflict(
@@ -132,10 +110,29 @@ impl AccountStore {
             .exec(&self.db)
             .await?;
         accounts::Entity::find()
-            .filter(C::IgUserId.eq(new.ig_user_id))
+            .filter(C::IgUserId.eq(ig_user_id))
             .one(&self.db)
             .await?
             .ok_or(StoreError::NotFound)
+    }
+
+    /// Inserts an account whose history is written by other means (`instalytics generate`):
+    /// the row [`connect`](Self::connect) writes, but disabled, so no poller touches it (its
+    /// token need not work), last synced at `now`, and created at `created_at`.
+    #[instrument(skip(self, new), fields(ig_user_id = %new.ig_user_id), err)]
+    pub async fn import(
+        &self,
+        new: NewAccount,
+        created_at: i64,
+        now: i64,
+    ) -> Result<accounts::Model, StoreError> {
+        let mut row = connected_row(new, now);
+        row.enabled = Set(false);
+        row.status = Set(DbStatus::Ok);
+        row.sync_requested = Set(false);
+        row.last_sync_at = Set(Some(now));
+        row.created_at = Set(created_at);
+        Ok(row.insert(&self.db).await?)
     }
 
     async fn update(&self, row: accounts::ActiveModel) -> Result<(), StoreError> {
@@ -308,6 +305,34 @@ impl AccountStore {
         }
         txn.commit().await.map_err(StoreError::from)?;
         Ok(rows.len())
+    }
+}
+
+/// A newly connected account: enabled, pending, its first sync asked for at once.
+fn connected_row(new: NewAccount, now: i64) -> accounts::ActiveModel {
+    accounts::ActiveModel {
+        ig_user_id: Set(new.ig_user_id),
+        app_user_id: Set(new.app_user_id),
+        flavour: Set(new.flavour),
+        username: Set(new.username),
+        name: Set(new.name),
+        profile_picture_url: Set(new.profile_picture_url),
+        followers_count: Set(new.followers_count),
+        follows_count: Set(new.follows_count),
+        media_count: Set(new.media_count),
+        enabled: Set(true),
+        status: Set(DbStatus::Pending),
+        status_detail: Set(None),
+        retry_after: Set(None),
+        token: Set(new.token),
+        token_issued_at: Set(now),
+        token_expires_at: Set(new.token_expires_at),
+        data_access_expires_at: Set(None),
+        next_sync_at: Set(now),
+        sync_requested: Set(true),
+        last_sync_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
     }
 }
 

@@ -2,7 +2,6 @@
 //! account and dates so its cost follows the period shown, not the history kept.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 use app::dto::{PostKind, PostSort};
 use sea_orm::prelude::*;
@@ -55,58 +54,22 @@ pub struct PostFilter<'a> {
 #[derive(Clone, Debug)]
 pub struct AnalyticsStore {
     db: DatabaseConnection,
-    /// Each account's impact peers (see [`Self::window_peers`]), shared by clones.
-    peers: Arc<Mutex<HashMap<i64, CachedPeers>>>,
 }
 
-/// One account's peers from the start of a day on, and what they were read at.
-#[derive(Debug)]
-struct CachedPeers {
-    key: PeersKey,
-    peers: Arc<Vec<Peer>>,
-}
-
-/// Changes whenever the account's peers may have: the window's first day and the account's
-/// [`MediaVersion`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct PeersKey {
-    since_day: i64,
-    version: MediaVersion,
-}
-
-/// What tells an account's media changed, read without scanning them: every sync that
+/// What tells an account's media changed, read without scanning them (the analytics
+/// service's peer cache keys on it): every sync that
 /// writes metrics (new posts included) captures anew, so the newest capture moves; media are
 /// only deleted by the prune, oldest first (`SettingsStore::prune`), so the oldest
 /// publication moves. A post inserted without metrics has no score and changes none.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct MediaVersion {
+pub struct MediaVersion {
     oldest: Option<i64>,
     captured: Option<i64>,
 }
 
-/// The impact peers of some accounts from a moment on, shared with the cache.
-#[derive(Debug)]
-pub struct WindowPeers {
-    lists: Vec<Arc<Vec<Peer>>>,
-    since: i64,
-}
-
-impl WindowPeers {
-    pub fn iter(&self) -> impl Iterator<Item = &Peer> {
-        self.lists
-            .iter()
-            .flat_map(|peers| peers.iter().filter(|p| p.published_at >= self.since))
-    }
-}
-
-const DAY: i64 = 86_400;
-
 impl AnalyticsStore {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self {
-            db,
-            peers: Arc::default(),
-        }
+        Self { db }
     }
 
     /// The ids of the accounts a page covers: one (if it exists) or all.
@@ -428,59 +391,14 @@ impl AnalyticsStore {
             .await?)
     }
 
-    /// [`Self::peers`] of `accounts` since `since`, read through a per-account cache: one
-    /// query of index seeks tells which accounts changed, and only those are read again. The
-    /// cache holds whole days (from `since`'s day on) so it survives the window moving by
-    /// seconds; rows before `since` are left out by [`WindowPeers::iter`].
-    #[instrument(skip(self, accounts), err)]
-    pub async fn window_peers(
-        &self,
-        accounts: &[i64],
-        since: i64,
-    ) -> Result<WindowPeers, StoreError> {
-        let since_day = since.div_euclid(DAY) * DAY;
-        let versions = self.versions(accounts).await?;
-        let key = |id: i64| PeersKey {
-            since_day,
-            version: versions.get(&id).copied().unwrap_or_default(),
-        };
-        let mut lists: Vec<Arc<Vec<Peer>>> = Vec::with_capacity(accounts.len());
-        let mut stale = Vec::new();
-        {
-            let cache = self.peers.lock().unwrap_or_else(|e| e.into_inner());
-            for &id in accounts {
-                match cache.get(&id) {
-                    Some(c) if c.key == key(id) => lists.push(Arc::clone(&c.peers)),
-                    _ => stale.push(id),
-                }
-            }
-        }
-        if !stale.is_empty() {
-            let mut read: HashMap<i64, Vec<Peer>> =
-                stale.iter().map(|&id| (id, Vec::new())).collect();
-            for p in self.peers(&stale, since_day).await? {
-                read.entry(p.account_id).or_default().push(p);
-            }
-            let mut cache = self.peers.lock().unwrap_or_else(|e| e.into_inner());
-            for (id, peers) in read {
-                let peers = Arc::new(peers);
-                lists.push(Arc::clone(&peers));
-                cache.insert(
-                    id,
-                    CachedPeers {
-                        key: key(id),
-                        peers,
-                    },
-                );
-            }
-        }
-        Ok(WindowPeers { lists, since })
-    }
-
     /// Each account's [`MediaVersion`]: two correlated `MIN`/`MAX` subqueries per account,
     /// each one seek at the end of an index ((account_id, published_at) and (account_id,
     /// latest_captured_at)), where a `GROUP BY` over `media` would read every row.
-    async fn versions(&self, accounts: &[i64]) -> Result<HashMap<i64, MediaVersion>, StoreError> {
+    #[instrument(skip(self, accounts), err)]
+    pub async fn versions(
+        &self,
+        accounts: &[i64],
+    ) -> Result<HashMap<i64, MediaVersion>, StoreError> {
         use media::Column as C;
         let of_account = |aggregate: SimpleExpr| {
             SimpleExpr::SubQuery(

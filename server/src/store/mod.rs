@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod analytics;
 pub mod entities;
 pub mod export;
+pub mod export_rows;
 pub mod leases;
 pub mod series;
 pub mod sessions;

@@ -1,6 +1,7 @@
 //! Writing what one sync collected: the account's profile, media and hashtags, one snapshot
 //! per media, and daily account insights, all in one transaction, so a sync that dies
-//! mid-way leaves the previous state intact and never half of a poll.
+//! mid-way leaves the previous state intact and never half of a poll. A history collected
+//! elsewhere (`instalytics generate`) is written by the same rules, many snapshots at once.
 
 use std::collections::HashMap;
 
@@ -90,6 +91,51 @@ pub struct TokenExpiry {
     pub data_access_expires_at: Option<i64>,
 }
 
+/// When a media's metrics were read, and the account's follower count then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capture {
+    pub at: i64,
+    pub followers: i64,
+}
+
+/// One media and every snapshot collected of it.
+#[derive(Clone, Debug)]
+pub struct MediaHistory {
+    /// The media as last captured: its `snapshot` is the newest, which the row repeats.
+    pub media: MediaRow,
+    /// When that was; `None`: never captured (`media.snapshot` is then empty).
+    pub captured: Option<Capture>,
+    /// The snapshots before it, oldest first.
+    pub earlier: Vec<(i64, SnapshotRow)>,
+}
+
+/// One day of account insights as collected, with the follower count seen that day.
+#[derive(Clone, Debug)]
+pub struct HistoryDay {
+    pub date: Date,
+    pub day: DayRow,
+    pub followers: Option<i64>,
+    /// When the day was last read.
+    pub updated_at: i64,
+}
+
+/// An account's collected history, written at once.
+#[derive(Clone, Debug)]
+pub struct History {
+    pub account_id: i64,
+    pub media: Vec<MediaHistory>,
+    pub days: Vec<HistoryDay>,
+}
+
+/// Rows written, per table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RowsWritten {
+    pub media: u64,
+    pub hashtags: u64,
+    pub snapshots: u64,
+    pub days: u64,
+}
+
 #[derive(Clone, Debug)]
 pub struct SeriesStore {
     db: DatabaseConnection,
@@ -107,56 +153,16 @@ impl SeriesStore {
         let mut rows = 1;
         write_profile(&txn, &batch).await?;
 
-        let known = media_ids(&txn, batch.account_id).await?;
-        let (fresh, edited): (Vec<&MediaRow>, Vec<&MediaRow>) = batch
-            .media
-            .iter()
-            .filter(|m| {
-                known
-                    .get(&m.ig_media_id)
-                    .is_none_or(|(_, c)| *c != m.caption)
-            })
-            .partition(|m| !known.contains_key(&m.ig_media_id));
-        // Every media row carries this poll's metrics in its `latest_*` columns: new media are
-        // inserted and known ones updated, one statement per chunk.
-        for chunk in batch.media.chunks(CHUNK) {
-            media::Entity::insert_many(chunk.iter().map(|m| media_row(&batch, m)))
-                .on_conflict(
-                    OnConflict::columns([media::Column::AccountId, media::Column::IgMediaId])
-                        .update_columns(REFRESHED)
-                        .to_owned(),
-                )
-                .exec_without_returning(&txn)
-                .await?;
-        }
-        // An edited caption may name other hashtags: they are parsed again below.
-        for m in &edited {
-            media_hashtags::Entity::delete_many()
-                .filter(media_hashtags::Column::MediaId.eq(known[&m.ig_media_id].0))
-                .exec(&txn)
-                .await?;
-        }
-        rows += (fresh.len() + edited.len()) as u64;
-        let ids = if fresh.is_empty() {
-            known
-        } else {
-            media_ids(&txn, batch.account_id).await?
-        };
+        // Every media row carries this poll's metrics in its `latest_*` columns.
+        let capture = Some(Capture {
+            at: batch.captured_at,
+            followers: batch.profile.followers_count,
+        });
+        let media: Vec<(&MediaRow, Option<Capture>)> =
+            batch.media.iter().map(|m| (m, capture)).collect();
+        let (ids, written) = write_media(&txn, batch.account_id, &media).await?;
+        rows += written.media + written.hashtags;
         let id_of = |m: &MediaRow| ids[&m.ig_media_id].0;
-
-        let tags: Vec<media_hashtags::ActiveModel> = fresh
-            .iter()
-            .chain(&edited)
-            .flat_map(|m| {
-                m.hashtags
-                    .iter()
-                    .map(move |tag| media_hashtags::ActiveModel {
-                        media_id: Set(id_of(m)),
-                        tag: Set(tag.clone()),
-                    })
-            })
-            .collect();
-        rows += insert_chunks(&txn, tags).await?;
 
         let snapshots: Vec<media_snapshots::ActiveModel> = batch
             .media
@@ -181,6 +187,118 @@ impl SeriesStore {
         txn.commit().await?;
         Ok(rows)
     }
+
+    /// Writes an account's collected history in one transaction, by the rules of [`write`]:
+    /// media inserted or refreshed (their `latest_*` columns repeat the newest snapshot),
+    /// hashtags of new and edited captions, every snapshot, and the days (revised days
+    /// overwrite their metrics; followers only where given).
+    ///
+    /// [`write`]: Self::write
+    #[instrument(skip(self, history), fields(account_id = history.account_id, media = history.media.len()), err)]
+    pub async fn write_history(&self, history: History) -> Result<RowsWritten, StoreError> {
+        let txn = self.db.begin().await?;
+        let media: Vec<(&MediaRow, Option<Capture>)> = history
+            .media
+            .iter()
+            .map(|h| (&h.media, h.captured))
+            .collect();
+        let (ids, mut written) = write_media(&txn, history.account_id, &media).await?;
+        let snapshots: Vec<media_snapshots::ActiveModel> = history
+            .media
+            .iter()
+            .flat_map(|h| {
+                let id = ids[&h.media.ig_media_id].0;
+                h.earlier
+                    .iter()
+                    .map(move |(at, s)| snapshot(id, *at, s))
+                    .chain(h.captured.map(|c| snapshot(id, c.at, &h.media.snapshot)))
+            })
+            .collect();
+        written.snapshots = insert_chunks(&txn, snapshots).await?;
+        for d in &history.days {
+            upsert_day(
+                &txn,
+                history.account_id,
+                d.date,
+                &d.day,
+                d.followers,
+                d.updated_at,
+            )
+            .await?;
+            written.days += 1;
+        }
+        txn.commit().await?;
+        Ok(written)
+    }
+}
+
+/// Inserts new media and refreshes known ones, one statement per chunk, each row's `latest_*`
+/// columns from its capture; re-reads the hashtags of new and edited captions. Returns the
+/// account's media by Instagram id, and the media (new or edited) and hashtag rows written.
+async fn write_media(
+    txn: &impl ConnectionTrait,
+    account_id: i64,
+    media: &[(&MediaRow, Option<Capture>)],
+) -> Result<(HashMap<String, (i64, Option<String>)>, RowsWritten), StoreError> {
+    let known = media_ids(txn, account_id).await?;
+    let (fresh, edited): (Vec<&MediaRow>, Vec<&MediaRow>) = media
+        .iter()
+        .map(|(m, _)| *m)
+        .filter(|m| {
+            known
+                .get(&m.ig_media_id)
+                .is_none_or(|(_, c)| *c != m.caption)
+        })
+        .partition(|m| !known.contains_key(&m.ig_media_id));
+    for chunk in media.chunks(CHUNK) {
+        media::Entity::insert_many(
+            chunk
+                .iter()
+                .map(|(m, capture)| media_row(account_id, m, *capture)),
+        )
+        .on_conflict(
+            OnConflict::columns([media::Column::AccountId, media::Column::IgMediaId])
+                .update_columns(REFRESHED)
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    }
+    // An edited caption may name other hashtags: they are parsed again below.
+    for m in &edited {
+        media_hashtags::Entity::delete_many()
+            .filter(media_hashtags::Column::MediaId.eq(known[&m.ig_media_id].0))
+            .exec(txn)
+            .await?;
+    }
+    let written = (fresh.len() + edited.len()) as u64;
+    let ids = if fresh.is_empty() {
+        known
+    } else {
+        media_ids(txn, account_id).await?
+    };
+    let tags: Vec<media_hashtags::ActiveModel> = fresh
+        .iter()
+        .chain(&edited)
+        .flat_map(|m| {
+            let media_id = ids[&m.ig_media_id].0;
+            m.hashtags
+                .iter()
+                .map(move |tag| media_hashtags::ActiveModel {
+                    media_id: Set(media_id),
+                    tag: Set(tag.clone()),
+                })
+        })
+        .collect();
+    let hashtags = insert_chunks(txn, tags).await?;
+    Ok((
+        ids,
+        RowsWritten {
+            media: written,
+            hashtags,
+            ..RowsWritten::default()
+        },
+    ))
 }
 
 async fn write_profile(txn: &impl ConnectionTrait, batch: &SyncBatch) -> Result<(), StoreError> {
@@ -247,10 +365,10 @@ const REFRESHED: [media::Column; 11] = [
     media::Column::FollowersAtCapture,
 ];
 
-fn media_row(batch: &SyncBatch, m: &MediaRow) -> media::ActiveModel {
+fn media_row(account_id: i64, m: &MediaRow, capture: Option<Capture>) -> media::ActiveModel {
     let s = &m.snapshot;
     media::ActiveModel {
-        account_id: Set(batch.account_id),
+        account_id: Set(account_id),
         ig_media_id: Set(m.ig_media_id.clone()),
         caption: Set(m.caption.clone()),
         media_type: Set(m.media_type.clone()),
@@ -258,14 +376,14 @@ fn media_row(batch: &SyncBatch, m: &MediaRow) -> media::ActiveModel {
         permalink: Set(m.permalink.clone()),
         thumbnail_url: Set(m.thumbnail_url.clone()),
         published_at: Set(m.published_at),
-        latest_captured_at: Set(Some(batch.captured_at)),
+        latest_captured_at: Set(capture.map(|c| c.at)),
         latest_likes: Set(s.likes),
         latest_comments: Set(s.comments),
         latest_saves: Set(s.saves),
         latest_shares: Set(s.shares),
         latest_reach: Set(s.reach),
         latest_views: Set(s.views),
-        followers_at_capture: Set(Some(batch.profile.followers_count)),
+        followers_at_capture: Set(capture.map(|c| c.followers)),
         ..Default::default()
     }
 }

@@ -7,9 +7,9 @@ use tracing::instrument;
 
 use super::entities::{deletion_requests, media, settings};
 use super::StoreError;
+use crate::clock::DAY;
 
 const ROW: i32 = 1;
-const DAY: i64 = 86_400;
 
 #[derive(Clone, Debug)]
 pub struct SettingsStore {

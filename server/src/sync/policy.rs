@@ -1,10 +1,11 @@
 //! The poller's decisions as pure functions: when an account is next due, what an error does
-//! to it (DESIGN.md's error table), and when a token is refreshed.
+//! to it (https://developers.facebook.com/docs/graph-api/guides/error-handling), and when a token is refreshed.
 
 use std::time::Duration;
 
 use app::dto::Flavour;
 
+use crate::clock::DAY;
 use crate::graph::GraphError;
 use crate::store::accounts::StatusChange;
 use crate::store::entities::accounts::DbStatus;
@@ -16,9 +17,9 @@ const JITTER: f64 = 0.1;
 const DEFAULT_RATE_LIMIT_WAIT: i64 = 30 * 60;
 /// Tokens live 60 days; renew with this much left, so a poller that was down a week still
 /// finds a live token.
-const REFRESH_AHEAD: i64 = 10 * 86_400;
+const REFRESH_AHEAD: i64 = 10 * DAY;
 /// Instagram refuses to refresh tokens younger than a day.
-const REFRESH_MIN_AGE: i64 = 86_400;
+const REFRESH_MIN_AGE: i64 = DAY;
 
 /// `now` + the interval, jittered by `unit` ∈ [0, 1).
 pub fn next_due(now: i64, interval_secs: i64, unit: f64) -> i64 {
@@ -209,23 +210,22 @@ mod tests {
 
     #[test]
     fn tokens_are_refreshed_ahead_of_expiry_once_a_day_old() {
-        let day = 86_400;
         let ig = Flavour::InstagramLogin;
         // Unknown expiry: refreshed once the token is a day old.
         assert!(!refresh_due(ig, NOW - HOUR, None, NOW, false));
-        assert!(refresh_due(ig, NOW - day, None, NOW, false));
+        assert!(refresh_due(ig, NOW - DAY, None, NOW, false));
         // Plenty of life left: not yet.
         assert!(!refresh_due(
             ig,
-            NOW - 10 * day,
-            Some(NOW + 50 * day),
+            NOW - 10 * DAY,
+            Some(NOW + 50 * DAY),
             NOW,
             false
         ));
         assert!(refresh_due(
             ig,
-            NOW - 50 * day,
-            Some(NOW + 9 * day),
+            NOW - 50 * DAY,
+            Some(NOW + 9 * DAY),
             NOW,
             false
         ));
@@ -233,11 +233,11 @@ mod tests {
         let fb = Flavour::FacebookLogin;
         assert!(!refresh_due(
             fb,
-            NOW - 50 * day,
-            Some(NOW + day),
+            NOW - 50 * DAY,
+            Some(NOW + DAY),
             NOW,
             false
         ));
-        assert!(refresh_due(fb, NOW - 50 * day, Some(NOW + day), NOW, true));
+        assert!(refresh_due(fb, NOW - 50 * DAY, Some(NOW + DAY), NOW, true));
     }
 }

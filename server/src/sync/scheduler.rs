@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use super::job::{self, SyncContext, SyncSettings};
-use crate::clock::unix_now;
+use crate::clock::{unix_now, DAY};
 use crate::store::accounts::AccountStore;
 use crate::store::entities::accounts;
 use crate::store::leases::LeaseStore;
@@ -29,7 +29,7 @@ const TICK: Duration = Duration::from_secs(2);
 /// dead instance's accounts are free again within a minute.
 const LEASE: Duration = Duration::from_secs(60);
 const HEARTBEAT: Duration = Duration::from_secs(20);
-const PRUNE_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
+const PRUNE_EVERY: Duration = Duration::from_secs(DAY as u64);
 /// Running syncs get this long to finish after shutdown is asked; then they are dropped.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 

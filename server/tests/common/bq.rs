@@ -13,7 +13,7 @@ use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rsa::RsaPublicKey;
 use serde_json::{json, Value};
-use server::export::token_sim::TokenSim;
+use server::dev::token_sim::TokenSim;
 use server::export::BigQueryConfig;
 use server::graph::retry::RetryPolicy;
 
@@ -43,7 +43,7 @@ pub fn key() -> &'static (String, RsaPublicKey) {
 }
 
 pub fn key_for(email: &str) -> (String, RsaPublicKey) {
-    server::export::token_sim::new_key_file(email, PROJECT)
+    server::dev::token_sim::new_key_file(email, PROJECT)
 }
 
 /// The token endpoint stand-in, accepting [`key`]; returns it with its URL.

@@ -9,9 +9,11 @@ pub mod world;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use app::dto::{AccountSummary, SessionUser};
+use app::error::AppError;
 use reqwest::{Client, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database};
-use serde_json::Value;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use server::config::ServeArgs;
 use server::Running;
 
@@ -102,17 +104,16 @@ pub fn serve_args(dir: &std::path::Path, database_url: &str, extra: &[String]) -
 }
 
 /// Connects a simulator account through the Accounts page's server function; returns its id.
-pub async fn connect(admin: &Api, account: &server::graph_sim::SimAccount) -> i64 {
+pub async fn connect(admin: &Api, account: &server::dev::graph_sim::SimAccount) -> i64 {
     let flavour = account.flavour.as_str();
-    let summary = admin
-        .json(
+    let summary: AccountSummary = admin
+        .ok(
             "accounts/connect",
             &[("flavour", flavour), ("token", &account.token)],
-            StatusCode::OK,
         )
         .await;
-    assert_eq!(summary["username"], account.username.as_str());
-    summary["id"].as_i64().unwrap()
+    assert_eq!(summary.username, account.username);
+    summary.id
 }
 
 /// Lifts an account's rate-limit wait by hand, so a test can go on syncing it.
@@ -126,7 +127,7 @@ pub async fn clear_rate_limit(server: &TestServer, id: i64) {
 }
 
 /// Flags that point the server's Graph API client at a simulator.
-pub fn sim_flags(sim: &server::graph_sim::SimServer) -> Vec<String> {
+pub fn sim_flags(sim: &server::dev::graph_sim::SimServer) -> Vec<String> {
     vec![
         "--instagram-graph-url".into(),
         sim.instagram_root(),
@@ -243,13 +244,47 @@ impl Api {
             .unwrap()
     }
 
-    /// Calls and decodes the JSON answer, asserting the status.
-    pub async fn json(&self, name: &str, form: &[(&str, &str)], status: StatusCode) -> Value {
+    /// Calls and returns the raw answer: its status and body text.
+    pub async fn answer(&self, name: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
         let res = self.call(name, form).await;
-        let got = res.status();
-        let body = res.text().await.unwrap();
+        let status = res.status();
+        (status, res.text().await.unwrap())
+    }
+
+    /// Calls and returns the body text, asserting the status: for checks on the wire format
+    /// itself (a field's exact name, a secret absent from the bytes sent).
+    pub async fn text(&self, name: &str, form: &[(&str, &str)], status: StatusCode) -> String {
+        let (got, body) = self.answer(name, form).await;
         assert_eq!(got, status, "{name}: {body}");
-        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{name}: {e}: {body}"))
+        body
+    }
+
+    /// Calls a server function and reads its answer as the browser does: the function's DTO
+    /// on HTTP 200, otherwise the [`AppError`] it answered with, whose own status must be the
+    /// HTTP status.
+    pub async fn request<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        form: &[(&str, &str)],
+    ) -> Result<T, AppError> {
+        let (status, body) = self.answer(name, form).await;
+        decode(name, status, &body)
+    }
+
+    /// The DTO of a call that must succeed (HTTP 200).
+    pub async fn ok<T: DeserializeOwned>(&self, name: &str, form: &[(&str, &str)]) -> T {
+        self.request(name, form)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: HTTP {}: {e:?}", e.status()))
+    }
+
+    /// The error of a call that must fail with `status`.
+    pub async fn fails(&self, name: &str, form: &[(&str, &str)], status: StatusCode) -> AppError {
+        let body = self.text(name, form, status).await;
+        match decode::<IgnoredAny>(name, status, &body) {
+            Err(e) => e,
+            Ok(_) => unreachable!("{name}: HTTP {status} read as a success"),
+        }
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Response {
@@ -257,8 +292,9 @@ impl Api {
             .await
     }
 
-    pub async fn whoami(&self) -> Value {
-        self.json("whoami", &[], StatusCode::OK).await
+    /// Who the session belongs to; `None` when signed out.
+    pub async fn whoami(&self) -> Option<SessionUser> {
+        self.ok("whoami", &[]).await
     }
 
     pub async fn page(&self, path: &str) -> (StatusCode, String) {
@@ -272,6 +308,37 @@ impl Api {
             .unwrap();
         (res.status(), res.text().await.unwrap())
     }
+}
+
+/// The form field an [`AppError::Invalid`] names; `None` for any other error.
+pub fn invalid_field(error: &AppError) -> Option<&str> {
+    match error {
+        AppError::Invalid { field, .. } => field.as_deref(),
+        _ => None,
+    }
+}
+
+/// Reads a server function's answer `body` given with HTTP `status`: `T` on 200, otherwise the
+/// [`AppError`], asserting that its status is the HTTP status. Panics, naming the function,
+/// when the body is neither.
+pub fn decode<T: DeserializeOwned>(
+    name: &str,
+    status: StatusCode,
+    body: &str,
+) -> Result<T, AppError> {
+    if status == StatusCode::OK {
+        return Ok(serde_json::from_str(body).unwrap_or_else(|e| {
+            panic!("{name}: HTTP 200 but not the expected answer: {e}: {body}")
+        }));
+    }
+    let error: AppError = serde_json::from_str(body)
+        .unwrap_or_else(|e| panic!("{name}: HTTP {status} but no AppError: {e}: {body}"));
+    assert_eq!(
+        status.as_u16(),
+        error.status(),
+        "{name}: the HTTP status is not the error's: {body}"
+    );
+    Err(error)
 }
 
 /// Runs one async test body on SQLite and on PostgreSQL.

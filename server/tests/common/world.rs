@@ -3,8 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::StatusCode;
-use server::graph_sim::{Flavour, SimAccount, SimConfig, SimServer, Simulator};
+use server::dev::graph_sim::{Flavour, SimAccount, SimConfig, SimServer, Simulator};
 use time::OffsetDateTime;
 
 use super::{sim_flags, Api, Db, TestServer};
@@ -76,11 +75,7 @@ impl SyncWorld {
     /// Presses "Sync now" for `account`.
     pub async fn request_sync(&self, account: i64) {
         self.admin
-            .json(
-                "accounts/sync",
-                &[("id", &account.to_string())],
-                StatusCode::OK,
-            )
+            .ok::<()>("accounts/sync", &[("id", &account.to_string())])
             .await;
     }
 

@@ -1,5 +1,6 @@
-//! Which media metrics Meta accepts for which product type (reference §3.1, v25), and the
-//! wording of its refusals. One refused metric fails the whole request.
+//! Which media metrics Meta accepts for which product type (v25,
+//! <https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights>),
+//! and the wording of its refusals. One refused metric fails the whole request.
 
 use super::data::Product;
 

@@ -6,13 +6,17 @@ use app::dto::{HashtagRow, Hashtags, PeriodQuery, PostSummary};
 use app::error::AppError;
 use app::metrics;
 
-use super::analytics::{set_tags, AnalyticsService};
+use super::reader::Reader;
+use super::summary::set_tags;
 
-pub async fn hashtags(svc: &AnalyticsService, query: &PeriodQuery) -> Result<Hashtags, AppError> {
-    let found = svc.period_posts(query).await?;
+pub(super) async fn hashtags(reader: &Reader, query: &PeriodQuery) -> Result<Hashtags, AppError> {
+    let found = reader.period_posts(query).await?;
     let (start, end) = found.bounds;
-    let tags = svc.store.tags_in(&found.accounts, start, end, None).await?;
-    let mut posts = svc.summaries(found.rows, start).await?;
+    let tags = reader
+        .store
+        .tags_in(&found.accounts, start, end, None)
+        .await?;
+    let mut posts = reader.summaries(found.rows, start).await?;
     set_tags(&mut posts, tags);
     Ok(Hashtags {
         period: found.period.view(),
@@ -21,7 +25,7 @@ pub async fn hashtags(svc: &AnalyticsService, query: &PeriodQuery) -> Result<Has
 }
 
 /// One row per tag of `posts` (which carry their hashtags): most posts first, then by tag.
-pub fn rows(posts: &[PostSummary]) -> Vec<HashtagRow> {
+fn rows(posts: &[PostSummary]) -> Vec<HashtagRow> {
     let mut by_tag: BTreeMap<&str, Vec<&PostSummary>> = BTreeMap::new();
     for p in posts {
         for tag in &p.hashtags {

@@ -136,7 +136,7 @@ pub fn demographics(
     Ok(Some(json!({
         "name": metric,
         "period": "lifetime",
-        "title": super::routes::title(metric),
+        "title": super::reply::title(metric),
         "description": "The demographic characteristics of the audience.",
         "total_value": { "breakdowns": [{ "dimension_keys": keys, "results": results }] },
         "id": format!("{}/insights/{metric}/lifetime", account.ig_user_id),

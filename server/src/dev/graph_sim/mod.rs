@@ -1,6 +1,9 @@
 //! A simulator of the Instagram Graph API, faithful enough that a client which works against
-//! it works against Meta: the same paths, parameters, JSON shapes, cursor paging with
-//! absolute `next` URLs, error envelopes and usage headers (reference: `graph-api.md`).
+//! it works against Meta: the same paths, parameters and JSON shapes
+//! (<https://developers.facebook.com/docs/instagram-platform/overview>), cursor paging with
+//! absolute `next` URLs (<https://developers.facebook.com/docs/graph-api/results>), error
+//! envelopes (<https://developers.facebook.com/docs/graph-api/guides/error-handling>) and
+//! usage headers (<https://developers.facebook.com/docs/graph-api/overview/rate-limiting>).
 //!
 //! Deterministic from a seed; its clock only moves when told to. Used by tests, benchmarks,
 //! `instalytics graph-sim`, and demo mode. Both flavours are served from one listener:

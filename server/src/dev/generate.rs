@@ -1,35 +1,30 @@
 //! `instalytics generate`: a synthetic history for benchmarks and trying the dashboard at
 //! scale: accounts, posts and reels with hashtags, their snapshot curves and daily account
-//! insights, written in multi-row INSERTs, one transaction per account.
+//! insights, written through the store (`AccountStore::import`, then
+//! `SeriesStore::write_history` in one transaction per account), so they obey its rules.
 //!
 //! Everything follows from the seed and `now`: the same arguments give the same rows (times
 //! are offsets from `now`). Accounts are written disabled, so a running poller leaves them
 //! alone; their token is a placeholder sealed with the instance's key, so `serve` starts.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use app::dto::Flavour;
-use sea_orm::sea_query::{IntoIden, IntoTableRef, Query, SimpleExpr};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
-    Value,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 use time::{Date, OffsetDateTime};
 
+use super::graph_sim::rng::Rng;
 use crate::crypto::Cipher;
 use crate::graph::hashtags::parse as caption_tags;
-use crate::graph_sim::rng::Rng;
-use crate::store::entities::accounts::{DbStatus, SealedToken};
-use crate::store::entities::{account_insights, accounts, media, media_hashtags, media_snapshots};
+use crate::store::accounts::{AccountStore, NewAccount};
+use crate::store::entities::accounts::SealedToken;
+use crate::store::series::{
+    Capture, DayRow, History, HistoryDay, MediaHistory, MediaRow, SeriesStore, SnapshotRow,
+};
+use crate::store::StoreError;
 
 const HOUR: i64 = 3_600;
 const DAY: i64 = 86_400;
-/// Bound parameters per INSERT: under SQLite's 32,766 and PostgreSQL's 65,535.
-const MAX_PARAMS: usize = 16_000;
-/// Rows per INSERT when the columns allow it; bigger statements gain little.
-const MAX_ROWS: usize = 1_000;
 /// Hours over which a post's numbers approach their final value (about 95 % after 3×).
 const SETTLE_HOURS: f64 = 30.0;
 
@@ -126,8 +121,8 @@ impl std::fmt::Display for GenerateReport {
 pub enum GenerateError {
     #[error("the database has {0} account(s) already: generate into an empty database")]
     NotEmpty(u64),
-    #[error("cannot build an INSERT: {0}")]
-    Query(#[from] sea_orm::sea_query::error::Error),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
     #[error("database: {0}")]
     Db(#[from] DbErr),
 }
@@ -140,17 +135,27 @@ pub async fn generate(
     now: i64,
 ) -> Result<GenerateReport, GenerateError> {
     let started = Instant::now();
+    let accounts = AccountStore::new(db.clone());
+    let series = SeriesStore::new(db.clone());
     // Generated rows mixed into a real instance could not be told apart afterwards.
-    let existing = accounts::Entity::find().count(db).await?;
+    let existing = accounts.list().await?.len() as u64;
     if existing > 0 {
         return Err(GenerateError::NotEmpty(existing));
     }
     let mut report = GenerateReport::default();
     for index in 0..config.accounts {
         let plan = AccountPlan::new(config, index as u64, now);
-        let txn = db.begin().await?;
-        write_account(&txn, &plan, cipher, now, &mut report).await?;
-        txn.commit().await?;
+        // A failure leaves the accounts written so far; the database is then not empty, and
+        // a second run refuses it, as it would any half-generated one.
+        let account = accounts
+            .import(plan.account(cipher, now), plan.created_at(), now)
+            .await?;
+        report.accounts += 1;
+        let rows = series.write_history(plan.history(account.id, now)).await?;
+        report.media += rows.media;
+        report.hashtags += rows.hashtags;
+        report.snapshots += rows.snapshots;
+        report.insights += rows.days;
     }
     if db.get_database_backend() == DbBackend::Postgres {
         // Autovacuum would gather statistics soon after a bulk load; without them the
@@ -171,43 +176,19 @@ struct AccountPlan {
     followers: Vec<i64>,
     /// Followers the day before `first_day`, for the first delta.
     followers_before: i64,
-    days: Vec<DayPlan>,
-    posts: Vec<PostPlan>,
+    /// Insights of `first_day + i`.
+    days: Vec<DayRow>,
+    posts: Vec<MediaHistory>,
 }
 
-struct DayPlan {
-    reach: i64,
-    views: i64,
-    profile_views: i64,
-    accounts_engaged: i64,
-    total_interactions: i64,
-}
-
-struct PostPlan {
-    ig_media_id: String,
-    caption: String,
-    tags: Vec<String>,
-    media_type: &'static str,
-    product_type: &'static str,
-    published_at: i64,
-    snapshots: Vec<Snapshot>,
-}
-
-#[derive(Clone, Copy)]
-struct Snapshot {
-    captured_at: i64,
+/// A post's numbers once they have settled.
+struct Metrics {
     likes: i64,
     comments: i64,
     saves: i64,
     shares: i64,
     reach: i64,
     views: i64,
-}
-
-impl Snapshot {
-    fn interactions(&self) -> i64 {
-        self.likes + self.comments + self.saves + self.shares
-    }
 }
 
 impl AccountPlan {
@@ -233,13 +214,16 @@ impl AccountPlan {
                 let mut r = Rng::new(seed, &[index, 1, d as u64]);
                 let reach = (f as f64 * r.range(0.12, 0.4)).round() as i64;
                 let accounts_engaged = (reach as f64 * r.range(0.03, 0.07)).round() as i64;
-                DayPlan {
-                    reach,
-                    views: (reach as f64 * r.range(1.8, 2.8)).round() as i64,
-                    profile_views: (reach as f64 * r.range(0.02, 0.05)).round() as i64,
-                    accounts_engaged,
-                    total_interactions: (accounts_engaged as f64 * r.range(1.4, 2.6)).round()
-                        as i64,
+                let previous = d.checked_sub(1).map_or(followers_before, |p| followers[p]);
+                DayRow {
+                    follower_delta: Some(f - previous),
+                    reach: Some(reach),
+                    views: Some((reach as f64 * r.range(1.8, 2.8)).round() as i64),
+                    profile_views: Some((reach as f64 * r.range(0.02, 0.05)).round() as i64),
+                    accounts_engaged: Some(accounts_engaged),
+                    total_interactions: Some(
+                        (accounts_engaged as f64 * r.range(1.4, 2.6)).round() as i64
+                    ),
                 }
             })
             .collect();
@@ -284,6 +268,58 @@ impl AccountPlan {
             .copied()
             .unwrap_or(self.followers_before)
     }
+
+    /// The account as connected: disabled (see [`AccountStore::import`]), its token a
+    /// placeholder sealed with the instance's key.
+    fn account(&self, cipher: &Cipher, now: i64) -> NewAccount {
+        NewAccount {
+            ig_user_id: self.ig_user_id.clone(),
+            app_user_id: None,
+            flavour: self.flavour,
+            username: self.username.clone(),
+            name: Some(format!("Generated {}", self.username)),
+            profile_picture_url: None,
+            followers_count: self
+                .followers
+                .last()
+                .copied()
+                .unwrap_or(self.followers_before),
+            follows_count: 300,
+            media_count: self.posts.len() as i64,
+            token: SealedToken(cipher.seal("generated-placeholder", &self.ig_user_id)),
+            token_expires_at: Some(now + 60 * DAY),
+        }
+    }
+
+    /// Connected on the first day of the history.
+    fn created_at(&self) -> i64 {
+        self.first_day.midnight().assume_utc().unix_timestamp()
+    }
+
+    /// The posts, and each day's insights with that day's followers, as read at its end.
+    fn history(self, account_id: i64, now: i64) -> History {
+        let days = self
+            .followers
+            .iter()
+            .zip(self.days)
+            .zip(0i64..)
+            .map(|((&followers, day), d)| {
+                let date = self.first_day + time::Duration::days(d);
+                let end_of_day = date.midnight().assume_utc().unix_timestamp() + DAY - 1;
+                HistoryDay {
+                    date,
+                    day,
+                    followers: Some(followers),
+                    updated_at: end_of_day.min(now),
+                }
+            })
+            .collect();
+        History {
+            account_id,
+            media: self.posts,
+            days,
+        }
+    }
 }
 
 /// A moment in the last `days` days, at a plausible hour, before `now`.
@@ -320,7 +356,7 @@ fn post_plan(
     now: i64,
     days: i64,
     followers_on: &impl Fn(i64) -> i64,
-) -> PostPlan {
+) -> MediaHistory {
     let (media_type, product_type) = match r.below(100) {
         0..=39 => ("IMAGE", "FEED"),
         40..=54 => ("VIDEO", "FEED"),
@@ -337,7 +373,6 @@ fn post_plan(
         caption.push_str(" #");
         caption.push_str(tag);
     }
-    let tags = caption_tags(&caption);
 
     let quality = r.range(-1.0, 1.0).exp() * if r.below(50) == 0 { 5.0 } else { 1.0 };
     let reach = followers_on(published_at) as f64
@@ -345,8 +380,7 @@ fn post_plan(
         * quality
         * if reel { 1.6 } else { 1.0 };
     let likes = reach * r.range(0.02, 0.08);
-    let final_values = Snapshot {
-        captured_at: 0,
+    let final_values = Metrics {
         likes: likes.round() as i64,
         comments: (likes * r.range(0.01, 0.05)).round() as i64,
         saves: (likes * r.range(0.03, 0.12)).round() as i64,
@@ -361,36 +395,60 @@ fn post_plan(
         .round() as i64,
     };
     // As the poller would have seen it: +1 h, +6 h, +24 h, then daily, at most `days` days.
-    let snapshots = [HOUR, 6 * HOUR]
+    let mut earlier: Vec<(i64, SnapshotRow)> = [HOUR, 6 * HOUR]
         .into_iter()
         .chain((1..=days).map(|d| d * DAY))
         .map(|age| published_at + age)
         .take_while(|&t| t <= now)
-        .map(|t| grown(&final_values, t - published_at, t))
+        .map(|t| (t, grown(&final_values, t - published_at)))
         .collect();
-    PostPlan {
-        ig_media_id: format!("18{account:04}{index:08}"),
-        caption,
-        tags,
-        media_type,
-        product_type,
-        published_at,
-        snapshots,
+    let (captured, snapshot) = match earlier.pop() {
+        Some((at, newest)) => (
+            Some(Capture {
+                at,
+                followers: followers_on(at),
+            }),
+            newest,
+        ),
+        None => (None, SnapshotRow::default()),
+    };
+    let ig_media_id = format!("18{account:04}{index:08}");
+    MediaHistory {
+        media: MediaRow {
+            permalink: Some(format!("https://www.instagram.com/p/{ig_media_id}/")),
+            ig_media_id,
+            hashtags: caption_tags(&caption),
+            caption: Some(caption),
+            media_type: Some(media_type.to_owned()),
+            product_type: product_type.to_owned(),
+            thumbnail_url: None,
+            published_at,
+            snapshot,
+        },
+        captured,
+        earlier,
     }
 }
 
 /// `end` scaled to a post's age: fast at first, then a plateau. Monotonic in `age`.
-fn grown(end: &Snapshot, age: i64, captured_at: i64) -> Snapshot {
+fn grown(end: &Metrics, age: i64) -> SnapshotRow {
     let f = 1.0 - (-(age as f64) / (SETTLE_HOURS * HOUR as f64)).exp();
     let at = |v: i64| (v as f64 * f).round() as i64;
-    Snapshot {
-        captured_at,
-        likes: at(end.likes),
-        comments: at(end.comments),
-        saves: at(end.saves),
-        shares: at(end.shares),
-        reach: at(end.reach),
-        views: at(end.views),
+    let (likes, comments, saves, shares) = (
+        at(end.likes),
+        at(end.comments),
+        at(end.saves),
+        at(end.shares),
+    );
+    SnapshotRow {
+        likes: Some(likes),
+        comments: Some(comments),
+        saves: Some(saves),
+        shares: Some(shares),
+        reach: Some(at(end.reach)),
+        views: Some(at(end.views)),
+        total_interactions: Some(likes + comments + saves + shares),
+        ..SnapshotRow::default()
     }
 }
 
@@ -400,228 +458,12 @@ fn day_of(unix: i64) -> Date {
         .unwrap_or(Date::MIN)
 }
 
-async fn write_account<C: ConnectionTrait>(
-    db: &C,
-    plan: &AccountPlan,
-    cipher: &Cipher,
-    now: i64,
-    report: &mut GenerateReport,
-) -> Result<(), GenerateError> {
-    let followers_now = plan
-        .followers
-        .last()
-        .copied()
-        .unwrap_or(plan.followers_before);
-    let account = accounts::ActiveModel {
-        ig_user_id: Set(plan.ig_user_id.clone()),
-        app_user_id: Set(None),
-        flavour: Set(plan.flavour),
-        username: Set(plan.username.clone()),
-        name: Set(Some(format!("Generated {}", plan.username))),
-        profile_picture_url: Set(None),
-        followers_count: Set(followers_now),
-        follows_count: Set(300),
-        media_count: Set(plan.posts.len() as i64),
-        enabled: Set(false),
-        status: Set(DbStatus::Ok),
-        status_detail: Set(None),
-        retry_after: Set(None),
-        token: Set(SealedToken(
-            cipher.seal("generated-placeholder", &plan.ig_user_id),
-        )),
-        token_issued_at: Set(now),
-        token_expires_at: Set(Some(now + 60 * DAY)),
-        next_sync_at: Set(now),
-        sync_requested: Set(false),
-        last_sync_at: Set(Some(now)),
-        created_at: Set(plan.first_day.midnight().assume_utc().unix_timestamp()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    report.accounts += 1;
-
-    use media::Column as M;
-    let media_rows = plan.posts.iter().map(|p| {
-        let last = p.snapshots.last();
-        let latest = |f: fn(&Snapshot) -> i64| last.map(f);
-        vec![
-            account.id.into(),
-            p.ig_media_id.clone().into(),
-            Some(p.caption.clone()).into(),
-            Some(p.media_type).into(),
-            p.product_type.into(),
-            Some(format!("https://www.instagram.com/p/{}/", p.ig_media_id)).into(),
-            p.published_at.into(),
-            latest(|s| s.captured_at).into(),
-            latest(|s| s.likes).into(),
-            latest(|s| s.comments).into(),
-            latest(|s| s.saves).into(),
-            latest(|s| s.shares).into(),
-            latest(|s| s.reach).into(),
-            latest(|s| s.views).into(),
-            last.map(|s| plan.followers_on(s.captured_at)).into(),
-        ]
-    });
-    report.media += insert(
-        db,
-        media::Entity,
-        &[
-            M::AccountId,
-            M::IgMediaId,
-            M::Caption,
-            M::MediaType,
-            M::ProductType,
-            M::Permalink,
-            M::PublishedAt,
-            M::LatestCapturedAt,
-            M::LatestLikes,
-            M::LatestComments,
-            M::LatestSaves,
-            M::LatestShares,
-            M::LatestReach,
-            M::LatestViews,
-            M::FollowersAtCapture,
-        ],
-        media_rows,
-    )
-    .await?;
-
-    // Multi-row INSERTs return no ids on SQLite; read them back by the natural key.
-    let ids: HashMap<String, i64> = media::Entity::find()
-        .select_only()
-        .columns([M::IgMediaId, M::Id])
-        .filter(M::AccountId.eq(account.id))
-        .into_tuple::<(String, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    let with_ids = || {
-        plan.posts
-            .iter()
-            .filter_map(|p| ids.get(&p.ig_media_id).map(|&id| (id, p)))
-    };
-
-    use media_hashtags::Column as H;
-    let tag_rows =
-        with_ids().flat_map(|(id, p)| p.tags.iter().map(move |t| vec![id.into(), t.into()]));
-    report.hashtags += insert(db, media_hashtags::Entity, &[H::MediaId, H::Tag], tag_rows).await?;
-
-    use media_snapshots::Column as S;
-    let snapshot_rows = with_ids().flat_map(|(id, p)| {
-        p.snapshots.iter().map(move |s| {
-            vec![
-                id.into(),
-                s.captured_at.into(),
-                s.likes.into(),
-                s.comments.into(),
-                s.saves.into(),
-                s.shares.into(),
-                s.reach.into(),
-                s.views.into(),
-                s.interactions().into(),
-            ]
-        })
-    });
-    report.snapshots += insert(
-        db,
-        media_snapshots::Entity,
-        &[
-            S::MediaId,
-            S::CapturedAt,
-            S::Likes,
-            S::Comments,
-            S::Saves,
-            S::Shares,
-            S::Reach,
-            S::Views,
-            S::TotalInteractions,
-        ],
-        snapshot_rows,
-    )
-    .await?;
-
-    use account_insights::Column as I;
-    let mut previous = plan.followers_before;
-    let insight_rows = plan
-        .followers
-        .iter()
-        .zip(&plan.days)
-        .zip(0i64..)
-        .map(|((&followers, day), d)| {
-            let date = plan.first_day + time::Duration::days(d);
-            let end_of_day = date.midnight().assume_utc().unix_timestamp() + DAY - 1;
-            let delta = followers - previous;
-            previous = followers;
-            vec![
-                account.id.into(),
-                date.into(),
-                Some(followers).into(),
-                Some(delta).into(),
-                Some(day.reach).into(),
-                Some(day.views).into(),
-                Some(day.profile_views).into(),
-                Some(day.accounts_engaged).into(),
-                Some(day.total_interactions).into(),
-                end_of_day.min(now).into(),
-            ]
-        })
-        .collect::<Vec<Vec<Value>>>();
-    report.insights += insert(
-        db,
-        account_insights::Entity,
-        &[
-            I::AccountId,
-            I::Date,
-            I::Followers,
-            I::FollowerDelta,
-            I::Reach,
-            I::Views,
-            I::ProfileViews,
-            I::AccountsEngaged,
-            I::TotalInteractions,
-            I::UpdatedAt,
-        ],
-        insight_rows,
-    )
-    .await?;
-    Ok(())
-}
-
-/// Inserts `rows` (values in `columns` order) in multi-row statements; returns the count.
-async fn insert<C, T, Col>(
-    db: &C,
-    table: T,
-    columns: &[Col],
-    rows: impl IntoIterator<Item = Vec<Value>>,
-) -> Result<u64, GenerateError>
-where
-    C: ConnectionTrait,
-    T: IntoTableRef + Copy,
-    Col: IntoIden + Copy,
-{
-    let per_statement = (MAX_PARAMS / columns.len().max(1)).clamp(1, MAX_ROWS);
-    let backend = db.get_database_backend();
-    let mut rows = rows.into_iter().peekable();
-    let mut written = 0;
-    while rows.peek().is_some() {
-        let mut stmt = Query::insert();
-        stmt.into_table(table).columns(columns.iter().copied());
-        for row in rows.by_ref().take(per_statement) {
-            stmt.values(row.into_iter().map(SimpleExpr::from))?;
-            written += 1;
-        }
-        db.execute(backend.build(&stmt)).await?;
-    }
-    Ok(written)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::crypto::MasterKey;
-    use sea_orm::{QueryOrder, Statement};
+    use crate::store::entities::media;
+    use sea_orm::{EntityTrait, QueryOrder, Statement};
 
     const NOW: i64 = 1_795_435_200; // 2026-11-23 12:00 UTC
 

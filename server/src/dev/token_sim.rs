@@ -148,3 +148,30 @@ pub fn new_key_file(email: &str, project: &str) -> (String, RsaPublicKey) {
     });
     (json.to_string(), private.to_public_key())
 }
+
+/// The keys this stand-in makes are keys our exporter reads, and its verifier checks what
+/// the exporter signs (tested here, beside the stand-in, so production code never needs it).
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::key::{ServiceAccount, SCOPE};
+
+    #[test]
+    fn parses_a_key_and_signs_a_verifiable_assertion() {
+        let (json, public) = new_key_file("exporter@proj-1.iam.gserviceaccount.com", "proj-1");
+        let sa = ServiceAccount::parse(&json).unwrap();
+        assert_eq!(sa.client_email, "exporter@proj-1.iam.gserviceaccount.com");
+        assert!(!format!("{sa:?}").contains("PRIVATE"));
+        let jwt = sa.assertion("http://127.0.0.1:1/token", 1_000);
+        let claims = verify(&jwt, &public).unwrap();
+        assert_eq!(claims["iss"], "exporter@proj-1.iam.gserviceaccount.com");
+        assert_eq!(claims["aud"], "http://127.0.0.1:1/token");
+        assert_eq!(claims["scope"], SCOPE);
+        assert_eq!(claims["exp"], 4_600);
+        let (_, other) = new_key_file("x@y", "p");
+        assert!(
+            verify(&jwt, &other).is_err(),
+            "another key does not verify it"
+        );
+    }
+}

@@ -1,5 +1,7 @@
 //! The `instalytics` command line.
 
+mod export;
+
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
@@ -13,8 +15,8 @@ use crate::auth::service::UserAdmin;
 use crate::clock::unix_now;
 use crate::config::{BigQueryArgs, DatabaseArgs, DoctorArgs, ServeArgs};
 use crate::crypto::{Cipher, MasterKey};
-use crate::generate::GenerateConfig;
-use crate::graph_sim::{SimConfig, Simulator};
+use crate::dev::generate::GenerateConfig;
+use crate::dev::graph_sim::{SimConfig, Simulator};
 use crate::store::accounts::AccountStore;
 use crate::store::entities::accounts::SealedToken;
 use crate::store::entities::export_config::KEY_CONTEXT;
@@ -145,7 +147,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
         }
         Some(Command::RotateKey { database }) => rotate_key(&database).await,
-        Some(Command::Demo { listen, days }) => crate::demo::run(listen, days).await,
+        Some(Command::Demo { listen, days }) => crate::dev::demo::run(listen, days).await,
         Some(Command::Generate {
             accounts,
             posts,
@@ -165,7 +167,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             backfill,
             database,
             bigquery,
-        }) => crate::export::cli::run(backfill, &database, &bigquery).await,
+        }) => export::run(backfill, &database, &bigquery).await,
         Some(Command::GraphSim {
             listen,
             seed,
@@ -209,10 +211,10 @@ async fn generate(config: &GenerateConfig, database: &DatabaseArgs) -> anyhow::R
         config.posts,
         config.days,
         config.seed,
-        crate::config::redact_url(&database.url())
+        crate::db::redact_url(&database.url())
     );
     let now = unix_now();
-    let report = crate::generate::generate(&db, config, &Cipher::new(key), now).await?;
+    let report = crate::dev::generate::generate(&db, config, &Cipher::new(key), now).await?;
     println!("wrote {report}");
     Ok(())
 }

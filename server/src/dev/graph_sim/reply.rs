@@ -1,8 +1,10 @@
-//! Answers as Meta shapes them: JSON bodies, the error envelope, and the usage headers.
+//! Answers as Meta shapes them: JSON bodies, the error envelope, the usage headers, and the
+//! spellings every endpoint shares (times, insight titles, breakdown results).
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
+use time::OffsetDateTime;
 
 pub struct Reply {
     status: StatusCode,
@@ -38,8 +40,9 @@ impl Reply {
         }
     }
 
-    /// Meta's envelope. Client errors come back as HTTP 400 and transient ones as 500
-    /// (the exact status mapping is unverified in the reference; clients must classify by code).
+    /// Meta's envelope. Client errors come back as HTTP 400 and transient ones as 500 (Meta's
+    /// https://developers.facebook.com/docs/graph-api/guides/error-handling documents codes,
+    /// not statuses; clients must classify by code).
     pub fn error(code: i64, subcode: Option<i64>, kind: &str, message: &str) -> Self {
         Self::error_with(code, subcode, kind, message, json!({}))
     }
@@ -172,5 +175,53 @@ impl IntoResponse for Reply {
             }
         }
         res
+    }
+}
+
+/// A time as Meta writes it: UTC, with `+0000` for the offset.
+pub fn graph_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+0000",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// An insight's `title`: its name in words, capitalised.
+pub fn title(metric: &str) -> String {
+    let mut t = metric.replace('_', " ");
+    if let Some(first) = t.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    t
+}
+
+/// `total` shared out by `parts`, as breakdown results; the remainder goes to the first.
+pub fn split(total: i64, parts: &[(&str, f64)]) -> Vec<Value> {
+    let mut values: Vec<i64> = parts
+        .iter()
+        .map(|(_, f)| (total as f64 * f).floor() as i64)
+        .collect();
+    values[0] += total - values.iter().sum::<i64>();
+    parts
+        .iter()
+        .zip(values)
+        .map(|((key, _), value)| json!({ "dimension_values": [key], "value": value }))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graph_time_has_metas_offset_spelling() {
+        let t = OffsetDateTime::from_unix_timestamp(1_569_537_403).unwrap();
+        assert_eq!(graph_time(t), "2019-09-26T22:36:43+0000");
     }
 }

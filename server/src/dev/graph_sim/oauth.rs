@@ -1,6 +1,8 @@
-//! Business Login for Instagram (reference §5.1), as far as a server sees it: the authorize
-//! page (here it approves at once, as the first Instagram Login account), and the code
-//! exchange at `api.instagram.com/oauth/access_token`. Codes are single use.
+//! Business Login for Instagram
+//! (<https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/business-login>),
+//! as far as a server sees it: the authorize page (here it approves at once, as the first
+//! Instagram Login account), and the code exchange at `api.instagram.com/oauth/access_token`.
+//! Codes are single use.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -5,11 +5,12 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 
-use super::pipeline::Exporter;
-use super::tables::{backlogs, ALL};
 use crate::clock::unix_now;
 use crate::config::{BigQueryArgs, DatabaseArgs};
 use crate::crypto::{Cipher, MasterKey};
+use crate::export::batch::backlogs;
+use crate::export::pipeline::Exporter;
+use crate::export::tables::ALL;
 use crate::store::export::ExportStore;
 
 pub async fn run(

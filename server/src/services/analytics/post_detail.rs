@@ -3,13 +3,14 @@
 use app::dto::{PostDetail, SnapshotPoint};
 use app::error::AppError;
 
-use super::analytics::{post_summary, AnalyticsService};
 use super::impact;
+use super::reader::Reader;
+use super::summary::post_summary;
 use crate::store::analytics::{Peer, STORY};
 
 /// 1-based rank by interactions among `peers` (equal interactions share the better rank),
 /// and how many peers there are.
-pub fn rank(interactions: i64, peers: &[Peer]) -> (u32, u32) {
+fn rank(interactions: i64, peers: &[Peer]) -> (u32, u32) {
     let above = peers
         .iter()
         .filter(|p| p.counts().interactions() > interactions)
@@ -21,8 +22,8 @@ pub fn rank(interactions: i64, peers: &[Peer]) -> (u32, u32) {
     )
 }
 
-pub async fn detail(svc: &AnalyticsService, id: i64) -> Result<PostDetail, AppError> {
-    let (m, username) = svc.store.post(id).await?.ok_or(AppError::NotFound)?;
+pub(super) async fn detail(reader: &Reader, id: i64) -> Result<PostDetail, AppError> {
+    let (m, username) = reader.store.post(id).await?.ok_or(AppError::NotFound)?;
     // Stories have no page of their own: they are not posts (see `STORY`).
     if m.product_type == STORY {
         return Err(AppError::NotFound);
@@ -31,16 +32,16 @@ pub async fn detail(svc: &AnalyticsService, id: i64) -> Result<PostDetail, AppEr
     let mut post = post_summary(m, username);
     // One query serves both: the rank is among all the account's posts, the impact score
     // among those of the lookback window (which includes this post, see `impact`).
-    let peers = svc.store.peers(&[post.account_id], i64::MIN).await?;
+    let peers = reader.store.peers(&[post.account_id], i64::MIN).await?;
     let (rank, ranked_among) = rank(post.interactions, &peers);
-    let since = svc.lookback_start().await?.min(published_at);
+    let since = reader.lookback_start().await?.min(published_at);
     let window: Vec<Peer> = peers
         .into_iter()
         .filter(|p| p.published_at >= since && p.product_type == post.product_type)
         .collect();
     post.impact = impact::scores(&window).get(&post.id).copied();
-    svc.tag(std::slice::from_mut(&mut post)).await?;
-    let snapshots = svc
+    reader.tag(std::slice::from_mut(&mut post)).await?;
+    let snapshots = reader
         .store
         .snapshots(id)
         .await?

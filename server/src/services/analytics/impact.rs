@@ -5,17 +5,17 @@ use std::collections::HashMap;
 
 use app::metrics::{self, Counts};
 
-use super::analytics::counts;
+use super::summary::counts;
 use crate::store::analytics::Peer;
 
 /// Weighted engagement per reach; `None` without a reach (or a reach of 0).
-pub fn weighted_per_reach(counts: Counts, reach: Option<i64>) -> Option<f64> {
+fn weighted_per_reach(counts: Counts, reach: Option<i64>) -> Option<f64> {
     // Reach counts fit an f64 exactly.
     metrics::ratio(counts.weighted(), reach.unwrap_or(0) as f64)
 }
 
 impl Peer {
-    pub fn counts(&self) -> Counts {
+    pub(super) fn counts(&self) -> Counts {
         counts(
             self.latest_likes,
             self.latest_comments,
@@ -28,7 +28,7 @@ impl Peer {
 /// The score of every peer that has one, by media id. `peers` is the whole peer set: it is
 /// split here into groups of one account and one product type (feed posts and reels are
 /// not compared with each other).
-pub fn scores<'a>(peers: impl IntoIterator<Item = &'a Peer>) -> HashMap<i64, u8> {
+pub(super) fn scores<'a>(peers: impl IntoIterator<Item = &'a Peer>) -> HashMap<i64, u8> {
     let mut groups: HashMap<(i64, &str), Vec<&Peer>> = HashMap::new();
     for p in peers {
         groups

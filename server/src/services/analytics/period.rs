@@ -6,15 +6,17 @@ use app::error::AppError;
 use time::macros::format_description;
 use time::{Date, Duration};
 
+use crate::clock::DAY;
+
 /// The presets the page offers; anything else is refused rather than guessed.
-pub const PRESET_DAYS: [u16; 3] = [7, 30, 90];
+const PRESET_DAYS: [u16; 3] = [7, 30, 90];
 const DEFAULT_DAYS: u16 = 30;
 /// The longest custom range: the most history Settings can keep.
-pub const MAX_DAYS: i64 = 730;
+const MAX_DAYS: i64 = 730;
 
 /// Days from `from` to `to`, both included, in UTC (Meta's daily insights are per day too).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Period {
+pub(super) struct Period {
     pub from: Date,
     pub to: Date,
 }
@@ -75,7 +77,7 @@ impl Period {
     /// `[start, end)` in unix seconds: midnight UTC of `from` to midnight after `to`.
     pub fn unix_bounds(self) -> (i64, i64) {
         let midnight = |d: Date| d.midnight().assume_utc().unix_timestamp();
-        (midnight(self.from), midnight(self.to) + 86_400)
+        (midnight(self.from), midnight(self.to) + DAY)
     }
 
     /// Every day of the period, in order.

@@ -1,0 +1,88 @@
+//! The account as a node: `/me` (the Facebook user, or with Instagram Login the user node
+//! itself), the IG User node, and `/me/accounts` (the user's Pages).
+
+use serde_json::{json, Value};
+
+use super::params::split_fields;
+use super::Call;
+use crate::dev::graph_sim::data::Account;
+use crate::dev::graph_sim::reply::{Answer, Reply};
+use crate::dev::graph_sim::Flavour;
+
+impl Call<'_> {
+    /// `/me` with a Facebook Login token: the Facebook user.
+    pub(super) fn me(&self, account: &Account) -> Answer {
+        Ok(Reply::json(
+            json!({ "id": format!("{}1", account.page_id), "name": account.name }),
+        ))
+    }
+
+    /// `/me/accounts`: the user's Pages, `limit` per page with cursors (graph-api/results).
+    pub(super) fn pages(&self, account: &Account) -> Answer {
+        // A Page without Instagram first, as real users often have one.
+        let pages = [
+            json!({ "id": format!("{}9", account.page_id), "name": "Old shop page" }),
+            json!({ "id": account.page_id, "name": account.name, "instagram_business_account": { "id": account.ig_user_id } }),
+        ];
+        let limit = self.limit(25)?;
+        let start = match self.param("after") {
+            Some("QVFIUmJ") => 1,
+            Some("QVFIUmx") => 2,
+            Some(_) => return Err(Reply::bad_parameter("(#100) The after cursor is invalid")),
+            None => 0,
+        };
+        let shown: Vec<&Value> = pages.iter().skip(start).take(limit).collect();
+        let cursor = |i: usize| if i == 0 { "QVFIUmJ" } else { "QVFIUmx" };
+        let mut paging = json!({ "cursors": { "before": cursor(start), "after": cursor(start + shown.len() - 1) } });
+        if start + shown.len() < pages.len() {
+            paging["next"] = json!(self.url_with(&[("after", cursor(start + shown.len() - 1))]));
+        }
+        Ok(Reply::json(json!({ "data": shown, "paging": paging })))
+    }
+
+    /// The IG User node (instagram-platform/instagram-graph-api/reference/ig-user); as `/me`
+    /// with Instagram Login its `id` is the app-scoped one and `user_id` the account's
+    /// (instagram-api-with-instagram-login/get-started).
+    pub(super) fn user(&self, account: &Account, as_me: bool) -> Answer {
+        let fields = self.param("fields").unwrap_or("id");
+        let id = if as_me {
+            format!("{}0", account.page_id)
+        } else {
+            account.ig_user_id.clone()
+        };
+        // Meta always includes the node's id, asked for or not.
+        let mut out = serde_json::Map::from_iter([("id".to_owned(), json!(id))]);
+        let instagram_login = self.flavour == Flavour::InstagramLogin;
+        for field in split_fields(fields) {
+            let value = match field {
+                "id" => json!(id),
+                "user_id" if instagram_login => json!(account.ig_user_id),
+                // "Can be Business or Media_Creator" (get-started).
+                "account_type" if instagram_login => json!("BUSINESS"),
+                // A number on the user node (airbytehq/airbyte users.json fixture).
+                "ig_id" => json!(account.page_id[..9].parse::<i64>().unwrap_or(1)),
+                "username" => json!(account.username),
+                "name" => json!(account.name),
+                "biography" => json!("Simulated account for Instalytics."),
+                "website" => json!(format!("https://example.com/{}", account.username)),
+                // Facebook Login only (instagram-platform/instagram-graph-api/reference/ig-user).
+                "has_profile_pic" if self.flavour == Flavour::FacebookLogin => json!(true),
+                "is_published" if self.flavour == Flavour::FacebookLogin => json!(true),
+                "profile_picture_url" => json!(format!(
+                    "https://scontent.example/{}.jpg",
+                    account.ig_user_id
+                )),
+                "followers_count" => json!(account.followers(self.state.config.start, self.now)),
+                "follows_count" => json!(account.follows),
+                "media_count" => json!(account.published(self.now).count()),
+                other => {
+                    return Err(Reply::bad_parameter(&format!(
+                        "(#100) Tried accessing nonexisting field ({other}) on node type (IGUser)"
+                    )))
+                }
+            };
+            out.insert(field.to_owned(), value);
+        }
+        Ok(Reply::json(Value::Object(out)))
+    }
+}

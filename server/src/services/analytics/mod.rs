@@ -1,0 +1,85 @@
+//! The dashboard's figures ([`AnalyticsPort`]), computed from the stored series with the
+//! definitions in `app::metrics`, so every page and the CSV agree.
+//!
+//! Dependencies go one way, down; no module here imports this `mod.rs` or a module above it:
+//!
+//! ```text
+//! mod.rs    AnalyticsService and its AnalyticsPort impl: one call per page
+//!   ↓
+//! pages     overview, posts, post_detail, hashtags, best_time: one page's computation each
+//!   ↓
+//! reader    Reader: the stores and the peer cache; what several pages read alike (a
+//!   ↓       query's scope and posts, summaries with impact scores, hashtags)
+//! helpers   peers (the peer cache, over the store); impact → summary, period (pure)
+//!   ↓
+//! store     store::analytics, store::settings
+//! ```
+//!
+//! A page may use a helper directly (post_detail ranks with `impact`), never a sibling page.
+
+mod best_time;
+mod hashtags;
+mod impact;
+mod overview;
+mod peers;
+mod period;
+mod post_detail;
+mod posts;
+mod reader;
+mod summary;
+
+use app::backend::AnalyticsPort;
+use app::dto::{
+    BestTime, BestTimeQuery, Hashtags, Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery,
+};
+use app::error::AppError;
+use async_trait::async_trait;
+
+/// Public for the dashboard benchmark, which times the cached peer read on its own.
+pub use peers::PeerCache;
+use reader::Reader;
+
+use crate::store::analytics::AnalyticsStore;
+use crate::store::settings::SettingsStore;
+
+#[derive(Clone)]
+pub struct AnalyticsService {
+    reader: Reader,
+}
+
+impl AnalyticsService {
+    /// `settings` gives the lookback window that bounds impact scores' peer groups. The
+    /// service holds the peer cache, so one service should serve every request.
+    pub fn new(store: AnalyticsStore, settings: SettingsStore) -> Self {
+        Self {
+            reader: Reader {
+                store,
+                settings,
+                peers: PeerCache::default(),
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl AnalyticsPort for AnalyticsService {
+    async fn overview(&self, query: &PeriodQuery) -> Result<Overview, AppError> {
+        overview::overview(&self.reader, query).await
+    }
+
+    async fn posts(&self, query: &PostsQuery) -> Result<PostsPage, AppError> {
+        posts::page(&self.reader, query).await
+    }
+
+    async fn post(&self, id: i64) -> Result<PostDetail, AppError> {
+        post_detail::detail(&self.reader, id).await
+    }
+
+    async fn hashtags(&self, query: &PeriodQuery) -> Result<Hashtags, AppError> {
+        hashtags::hashtags(&self.reader, query).await
+    }
+
+    async fn best_time(&self, query: &BestTimeQuery) -> Result<BestTime, AppError> {
+        best_time::best_time(&self.reader, query).await
+    }
+}

@@ -1,0 +1,181 @@
+//! The Overview page: the period's KPIs against the previous period, its daily account
+//! insights, and its best posts.
+
+use std::collections::{BTreeMap, HashMap};
+
+use app::dto::{DayPoint, Kpi, KpiUnit, Overview, PeriodQuery};
+use app::error::AppError;
+use app::metrics;
+use time::Date;
+
+use super::period::Period;
+use super::reader::{Reader, Scope};
+use crate::store::analytics::Totals;
+use crate::store::entities::account_insights;
+
+/// How many posts the Overview lists as the period's best.
+const TOP_POSTS: u64 = 5;
+
+pub(super) async fn overview(reader: &Reader, query: &PeriodQuery) -> Result<Overview, AppError> {
+    let Scope {
+        period,
+        accounts,
+        bounds: (start, end),
+    } = reader.scope(query).await?;
+    let store = &reader.store;
+    let previous = period.previous();
+    let base = store.followers_before(&accounts, previous.from).await?;
+    let rows = store.days(&accounts, previous.from, period.to).await?;
+    let days = Days::new(
+        &base,
+        &rows,
+        Period {
+            from: previous.from,
+            to: period.to,
+        },
+    );
+    let (previous_start, _) = previous.unix_bounds();
+    let current = store.totals(&accounts, start, end).await?;
+    let earlier = store.totals(&accounts, previous_start, start).await?;
+    let kpis = kpis(&days, period, current, earlier);
+    let top = store.top(&accounts, start, end, TOP_POSTS).await?;
+    let mut top_posts = reader.summaries(top, start).await?;
+    reader.tag(&mut top_posts).await?;
+    Ok(Overview {
+        period: period.view(),
+        kpis,
+        days: period.dates().map(|d| days.point(d)).collect(),
+        top_posts,
+    })
+}
+
+/// How many days back from today Meta may not have reported yet.
+const PENDING_DAYS: time::Duration = time::Duration::days(2);
+
+/// Daily account insights summed over the chosen accounts, with follower counts carried
+/// forward: a day without a count of its own has the last one seen before it.
+struct Days {
+    by_date: BTreeMap<Date, DayPoint>,
+    /// Followers at the end of the day before the first day covered.
+    base: Option<i64>,
+}
+
+impl Days {
+    fn new(base: &[(i64, i64)], rows: &[account_insights::Model], span: Period) -> Days {
+        let mut last: HashMap<i64, i64> = base.iter().copied().collect();
+        let base = (!last.is_empty()).then(|| last.values().sum());
+        let mut by_date = BTreeMap::new();
+        let mut rows = rows.iter().peekable();
+        for date in span.dates() {
+            let mut point = DayPoint {
+                date: date.to_string(),
+                followers: None,
+                reach: None,
+                views: None,
+                pending: false,
+            };
+            while let Some(row) = rows.next_if(|r| r.date == date) {
+                if let Some(f) = row.followers {
+                    last.insert(row.account_id, f);
+                }
+                point.reach = add(point.reach, row.reach);
+                point.views = add(point.views, row.views);
+            }
+            point.followers = (!last.is_empty()).then(|| last.values().sum());
+            by_date.insert(date, point);
+        }
+        // Meta reports a day once it is over in its zone (Pacific time), up to two days
+        // later: the latest days without figures are pending, not zero.
+        let today = crate::clock::today();
+        for (date, point) in by_date.iter_mut().rev() {
+            if point.reach.is_some() || point.views.is_some() || *date < today - PENDING_DAYS {
+                break;
+            }
+            point.pending = true;
+        }
+        Days { by_date, base }
+    }
+
+    fn point(&self, date: Date) -> DayPoint {
+        self.by_date[&date].clone()
+    }
+
+    fn in_period(&self, p: Period) -> impl Iterator<Item = &DayPoint> {
+        self.by_date.range(p.from..=p.to).map(|(_, d)| d)
+    }
+
+    /// Followers at the end of `date`; before the first day covered, the base.
+    fn followers_at(&self, date: Date) -> Option<i64> {
+        match self.by_date.get(&date) {
+            Some(point) => point.followers,
+            None => self.base,
+        }
+    }
+}
+
+/// `None + None` stays unknown; a known value counts even when another account's is missing.
+fn add(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (None, None) => None,
+        _ => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+    }
+}
+
+/// One period's figures, before they are paired with the previous period's.
+struct Figures {
+    followers: Option<f64>,
+    net_followers: Option<f64>,
+    reach: Option<f64>,
+    views: Option<f64>,
+    interactions: f64,
+    engagement: Option<f64>,
+    posts: f64,
+}
+
+fn figures(days: &Days, p: Period, posts: Totals) -> Figures {
+    let end = days.followers_at(p.to);
+    let start = days.followers_at(p.from - time::Duration::days(1));
+    let in_period: Vec<&DayPoint> = days.in_period(p).collect();
+    let views: Vec<i64> = in_period.iter().filter_map(|d| d.views).collect();
+    Figures {
+        followers: end.map(as_f64),
+        net_followers: end.zip(start).map(|(e, s)| as_f64(e - s)),
+        // Reach counts unique accounts per day, so days are averaged, never summed.
+        reach: metrics::mean(in_period.iter().filter_map(|d| d.reach).map(as_f64)),
+        views: (!views.is_empty()).then(|| as_f64(views.iter().sum())),
+        interactions: as_f64(posts.interactions),
+        // Engagement over the posts whose reach Meta reported: a post without reach would add
+        // interactions with nothing to divide them by.
+        engagement: metrics::engagement_rate(posts.reached_interactions, posts.reach),
+        posts: as_f64(posts.posts),
+    }
+}
+
+fn kpis(days: &Days, period: Period, current: Totals, earlier: Totals) -> Vec<Kpi> {
+    let now = figures(days, period, current);
+    let before = figures(days, period.previous(), earlier);
+    let kpi =
+        |key: &str, label: &str, help: &str, unit, value: Option<f64>, previous: Option<f64>| Kpi {
+            key: key.into(),
+            label: label.into(),
+            help: help.into(),
+            unit,
+            value,
+            previous,
+            change: value.zip(previous).and_then(|(v, p)| metrics::change(v, p)),
+        };
+    vec![
+        kpi("followers", "Followers", "Followers on the last day of the period.", KpiUnit::Count, now.followers, before.followers),
+        kpi("net_followers", "Net follower growth", "Followers on the last day minus followers the day before the period began.", KpiUnit::Count, now.net_followers, before.net_followers),
+        kpi("reach", "Reach (daily average)", "Accounts reached per day, averaged over the days Meta reported; daily reach counts unique accounts, so it is never summed.", KpiUnit::Count, now.reach, before.reach),
+        kpi("views", "Views", "Times your content was shown during the period (Meta's views).", KpiUnit::Count, now.views, before.views),
+        kpi("interactions", "Interactions", "Likes + comments + saves + shares on the posts published in the period.", KpiUnit::Count, Some(now.interactions), Some(before.interactions)),
+        kpi("engagement", "Engagement rate (by reach)", "Interactions divided by reach, over the period's posts whose reach is known.", KpiUnit::Rate, now.engagement, before.engagement),
+        kpi("posts", "Posts published", "Posts and reels published in the period (stories not counted).", KpiUnit::Count, Some(now.posts), Some(before.posts)),
+    ]
+}
+
+/// Counts fit an f64 exactly far beyond any follower or view count.
+fn as_f64(n: i64) -> f64 {
+    n as f64
+}

@@ -1,0 +1,133 @@
+//! What every page reads through: the stores, the peer cache, and the reads several pages
+//! share (a query's scope and posts, post summaries with impact scores and hashtags).
+//! Imports no page module.
+
+use std::collections::{BTreeSet, HashMap};
+
+use app::dto::{PeriodQuery, PostSummary};
+use app::error::AppError;
+use time::OffsetDateTime;
+
+use super::impact;
+use super::peers::PeerCache;
+use super::period::Period;
+use super::summary::{post_summary, set_tags};
+use crate::clock::{unix_now, DAY};
+use crate::store::analytics::AnalyticsStore;
+use crate::store::entities::media;
+use crate::store::settings::SettingsStore;
+
+#[derive(Clone)]
+pub(super) struct Reader {
+    pub store: AnalyticsStore,
+    /// For the lookback window that bounds impact scores' peer groups.
+    pub settings: SettingsStore,
+    pub peers: PeerCache,
+}
+
+/// The period and accounts a query covers.
+pub(super) struct Scope {
+    pub period: Period,
+    pub accounts: Vec<i64>,
+    /// `[start, end)` in unix seconds.
+    pub bounds: (i64, i64),
+}
+
+/// The period's posts and reels of the accounts a query covers, newest first.
+pub(super) struct PeriodPosts {
+    pub period: Period,
+    pub accounts: Vec<i64>,
+    /// `[start, end)` in unix seconds.
+    pub bounds: (i64, i64),
+    pub rows: Vec<(media::Model, String)>,
+}
+
+impl Reader {
+    /// Parses the period (field errors; unknown account → `NotFound`).
+    pub async fn scope(&self, query: &PeriodQuery) -> Result<Scope, AppError> {
+        let today = OffsetDateTime::now_utc().date();
+        let period = Period::parse(query, today)?;
+        let accounts = self.store.account_ids(query.account).await?;
+        Ok(Scope {
+            period,
+            accounts,
+            bounds: period.unix_bounds(),
+        })
+    }
+
+    /// [`Self::scope`] and its posts.
+    pub async fn period_posts(&self, query: &PeriodQuery) -> Result<PeriodPosts, AppError> {
+        let Scope {
+            period,
+            accounts,
+            bounds,
+        } = self.scope(query).await?;
+        let rows = self.store.posts(&accounts, bounds.0, bounds.1).await?;
+        Ok(PeriodPosts {
+            period,
+            accounts,
+            bounds,
+            rows,
+        })
+    }
+
+    /// Where the lookback window starts now (unix seconds).
+    pub async fn lookback_start(&self) -> Result<i64, AppError> {
+        let settings = self.settings.get().await?;
+        Ok(unix_now() - i64::from(settings.lookback_days) * DAY)
+    }
+
+    /// Impact scores of the posts of `accounts`, by media id, from cached peer groups.
+    ///
+    /// Peers are the lookback window's posts. Posts published before the window (possible
+    /// until the next prune deletes them) still get a score: the peer query then starts at
+    /// `earliest`, the oldest moment shown, so every scored post is among its peers.
+    pub async fn impact(
+        &self,
+        accounts: impl IntoIterator<Item = i64>,
+        earliest: i64,
+    ) -> Result<HashMap<i64, u8>, AppError> {
+        let accounts: Vec<i64> = accounts
+            .into_iter()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if accounts.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let since = self.lookback_start().await?.min(earliest);
+        let peers = self
+            .peers
+            .window_peers(&self.store, &accounts, since)
+            .await?;
+        Ok(impact::scores(peers.iter()))
+    }
+
+    /// `rows` as summaries with their impact scores (peer groups of their accounts only,
+    /// reaching back to `earliest` at least); hashtags are left to the caller.
+    pub async fn summaries(
+        &self,
+        rows: Vec<(media::Model, String)>,
+        earliest: i64,
+    ) -> Result<Vec<PostSummary>, AppError> {
+        let mut posts: Vec<PostSummary> = rows
+            .into_iter()
+            .map(|(m, name)| post_summary(m, name))
+            .collect();
+        let scores = self
+            .impact(posts.iter().map(|p| p.account_id), earliest)
+            .await?;
+        for p in &mut posts {
+            p.impact = scores.get(&p.id).copied();
+        }
+        Ok(posts)
+    }
+
+    /// Fills the hashtags of a page of posts (one query).
+    pub async fn tag(&self, posts: &mut [PostSummary]) -> Result<(), AppError> {
+        let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
+        let tags = self.store.tags_of(&ids).await?;
+        set_tags(posts, tags);
+        Ok(())
+    }
+}
