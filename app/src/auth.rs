@@ -14,7 +14,7 @@ use leptos_axum::ResponseOptions;
 use tower_sessions::Session;
 
 use crate::backend::{backend, Backend};
-use crate::dto::SessionUser;
+use crate::dto::{SessionUser, UserId};
 use crate::error::AppError;
 
 /// The session key holding the signed-in user's id (also read by the OAuth routes).
@@ -46,7 +46,7 @@ pub async fn user_of(
         .await
         .map_err(session_failure)?
     {
-        Some(id) => backend.auth.session_user(id).await,
+        Some(id) => backend.auth.session_user(UserId(id)).await,
         None => Ok(None),
     }
 }
@@ -77,7 +77,7 @@ pub async fn start_session(user: &SessionUser) -> Result<(), AppError> {
     let session = session().await?;
     session.cycle_id().await.map_err(session_failure)?;
     session
-        .insert(USER_ID_KEY, user.id)
+        .insert(USER_ID_KEY, user.id.0)
         .await
         .map_err(session_failure)
 }

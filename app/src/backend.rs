@@ -10,9 +10,10 @@ use async_trait::async_trait;
 use leptos::prelude::use_context;
 
 use crate::dto::{
-    AccountSummary, BestTime, BestTimeQuery, ConnectionCheck, DeletionPreview, DeletionStatus,
-    ExportView, Flavour, Hashtags, Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery, Role,
-    SessionUser, SettingField, SettingsView, SyncOutcome, SyncRunView, UserSummary,
+    AccountId, AccountSummary, BestTime, BestTimeQuery, ConnectionCheck, DeletionPreview,
+    DeletionStatus, ExportView, Flavour, Hashtags, MediaId, Overview, PeriodQuery, PostDetail,
+    PostsPage, PostsQuery, Role, SessionUser, SettingField, SettingsView, SyncOutcome, SyncRunView,
+    UserId, UserSummary,
 };
 use crate::error::AppError;
 
@@ -29,7 +30,7 @@ pub trait AuthPort: Send + Sync {
     ) -> Result<SessionUser, AppError>;
 
     /// The user behind a session, re-read each request so role changes and deletions apply at once.
-    async fn session_user(&self, id: i64) -> Result<Option<SessionUser>, AppError>;
+    async fn session_user(&self, id: UserId) -> Result<Option<SessionUser>, AppError>;
 
     /// Whether `token` is the live setup token and no admin exists yet.
     async fn setup_open(&self, token: &str) -> Result<bool, AppError>;
@@ -54,17 +55,17 @@ pub trait UsersPort: Send + Sync {
         role: Role,
     ) -> Result<UserSummary, AppError>;
     /// Refuses to demote the actor themselves or the last admin.
-    async fn set_role(&self, actor: &SessionUser, id: i64, role: Role) -> Result<(), AppError>;
+    async fn set_role(&self, actor: &SessionUser, id: UserId, role: Role) -> Result<(), AppError>;
     /// Sets a new password and ends the user's sessions, all but `keep_session` (the caller's,
     /// so resetting one's own password does not sign oneself out).
     async fn reset_password(
         &self,
-        id: i64,
+        id: UserId,
         password: &str,
         keep_session: Option<String>,
     ) -> Result<(), AppError>;
     /// Refuses to delete the actor themselves or the last admin.
-    async fn delete(&self, actor: &SessionUser, id: i64) -> Result<(), AppError>;
+    async fn delete(&self, actor: &SessionUser, id: UserId) -> Result<(), AppError>;
 }
 
 /// Connected Instagram accounts (mutations are admin only; the caller has checked the role).
@@ -75,11 +76,11 @@ pub trait AccountsPort: Send + Sync {
     /// Connecting an account that exists already replaces its token and re-enables it.
     async fn connect(&self, flavour: Flavour, token: &str) -> Result<AccountSummary, AppError>;
     /// Queues a sync; the poller picks it up within seconds.
-    async fn sync_now(&self, id: i64) -> Result<(), AppError>;
-    async fn set_enabled(&self, id: i64, enabled: bool) -> Result<(), AppError>;
-    async fn deletion_preview(&self, id: i64) -> Result<DeletionPreview, AppError>;
+    async fn sync_now(&self, id: AccountId) -> Result<(), AppError>;
+    async fn set_enabled(&self, id: AccountId, enabled: bool) -> Result<(), AppError>;
+    async fn deletion_preview(&self, id: AccountId) -> Result<DeletionPreview, AppError>;
     /// Removes the account with its media, snapshots, insights and sync runs.
-    async fn delete(&self, id: i64) -> Result<(), AppError>;
+    async fn delete(&self, id: AccountId) -> Result<(), AppError>;
     /// Whether "Connect with Instagram" (OAuth) is configured.
     fn oauth_enabled(&self) -> bool;
 }
@@ -90,7 +91,7 @@ pub trait SyncLogPort: Send + Sync {
     /// Newest first, at most `limit`.
     async fn runs(
         &self,
-        account: Option<i64>,
+        account: Option<AccountId>,
         outcome: Option<SyncOutcome>,
         limit: u64,
     ) -> Result<Vec<SyncRunView>, AppError>;
@@ -132,7 +133,7 @@ pub trait AnalyticsPort: Send + Sync {
     /// One page of the period's posts, filtered and sorted.
     async fn posts(&self, query: &PostsQuery) -> Result<PostsPage, AppError>;
     /// `NotFound` for an unknown id or a story.
-    async fn post(&self, id: i64) -> Result<PostDetail, AppError>;
+    async fn post(&self, id: MediaId) -> Result<PostDetail, AppError>;
     async fn hashtags(&self, query: &PeriodQuery) -> Result<Hashtags, AppError>;
     /// An unknown time zone is a field error on `tz`.
     async fn best_time(&self, query: &BestTimeQuery) -> Result<BestTime, AppError>;

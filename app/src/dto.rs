@@ -7,6 +7,8 @@ use std::str::FromStr;
 use sea_orm::sea_query::StringLen;
 use serde::{Deserialize, Serialize};
 
+pub use crate::ids::{AccountId, MediaId, UserId};
+
 /// What a dashboard user may do. Admins manage users, accounts and settings; viewers read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -47,7 +49,7 @@ impl FromStr for Role {
 /// The signed-in user, as the session resolves it on every request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionUser {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub role: Role,
 }
@@ -61,7 +63,7 @@ impl SessionUser {
 /// One row of the Users page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSummary {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub role: Role,
     /// `YYYY-MM-DD`, in UTC.
@@ -166,7 +168,7 @@ impl AccountStatus {
 /// One row of the Accounts page. Times are preformatted `YYYY-MM-DD HH:MM UTC`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountSummary {
-    pub id: i64,
+    pub id: AccountId,
     pub ig_user_id: String,
     pub username: String,
     pub name: Option<String>,
@@ -265,7 +267,7 @@ impl FromStr for SyncOutcome {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncRunView {
     pub id: i64,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub username: String,
     /// `schedule` or `manual`.
     pub trigger: String,
@@ -353,7 +355,7 @@ pub struct DeletionStatus {
 #[serde(default)]
 pub struct PeriodQuery {
     /// One account, or every account when `None`.
-    pub account: Option<i64>,
+    pub account: Option<AccountId>,
     pub days: Option<u16>,
     pub from: Option<String>,
     pub to: Option<String>,
@@ -410,8 +412,8 @@ pub struct DayPoint {
 /// A post with its latest metrics, as tables and the top-posts list show it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PostSummary {
-    pub id: i64,
-    pub account_id: i64,
+    pub id: MediaId,
+    pub account_id: AccountId,
     pub username: String,
     /// `FEED`, `REELS` or `STORY`.
     pub product_type: String,

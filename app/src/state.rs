@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use crate::api::session::{whoami, Logout};
-use crate::dto::SessionUser;
+use crate::dto::{SessionUser, UserId};
 use crate::error::AppError;
 use crate::resource::{resource, Res};
 
@@ -25,7 +25,7 @@ impl Auth {
     }
 
     /// The signed-in user's id, once the session is known.
-    pub async fn user_id(self) -> Option<i64> {
+    pub async fn user_id(self) -> Option<UserId> {
         self.user.await.ok().flatten().map(|user| user.id)
     }
 

@@ -89,7 +89,7 @@ async fn bench(backend: &str, url: &str, config: &GenerateConfig, runs: usize) {
         to: None,
     };
     let one_90 = PeriodQuery {
-        account: Some(first_account),
+        account: Some(app::dto::AccountId(first_account)),
         days: Some(90),
         from: None,
         to: None,

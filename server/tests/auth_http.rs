@@ -34,7 +34,7 @@ async fn add_viewer(admin: &Api, name: &str) -> i64 {
             ],
         )
         .await;
-    added.id
+    added.id.0
 }
 
 async fn sign_in_good_and_bad(s: &TestServer) {
@@ -197,7 +197,7 @@ async fn last_admin_and_self_protection(s: &TestServer) {
             ],
         )
         .await;
-    let bob_id = added.id;
+    let bob_id = added.id.0;
     let bob = s.client();
     assert_eq!(bob.login("bob", ADMIN_PW).await.status(), StatusCode::OK);
     bob.ok::<()>("users/role", &[("id", &me), ("role", "viewer")])

@@ -152,13 +152,13 @@ async fn posts(api: &Api, extra: &[(&str, &str)]) -> PostsPage {
 }
 
 fn ids(page: &PostsPage) -> Vec<i64> {
-    page.posts.iter().map(|p| p.id).collect()
+    page.posts.iter().map(|p| p.id.0).collect()
 }
 
 fn find(page: &PostsPage, id: i64) -> &PostSummary {
     page.posts
         .iter()
-        .find(|p| p.id == id)
+        .find(|p| p.id.0 == id)
         .unwrap_or_else(|| panic!("post {id} not listed"))
 }
 
@@ -411,7 +411,7 @@ async fn posts_pages(db: Db) {
     );
     let september_all = PostsQuery {
         period: PeriodQuery {
-            account: Some(s.gamma),
+            account: Some(app::dto::AccountId(s.gamma)),
             from: Some("2026-09-01".into()),
             to: Some("2026-09-30".into()),
             days: None,
@@ -431,7 +431,7 @@ async fn posts_pages(db: Db) {
     };
     let all = service.posts(&travel).await.unwrap().posts;
     assert_eq!(
-        all.iter().map(|p| p.id).collect::<Vec<_>>(),
+        all.iter().map(|p| p.id.0).collect::<Vec<_>>(),
         [s.a3, s.a5, s.a1]
     );
 
@@ -551,17 +551,17 @@ async fn hashtag_table(db: Db) {
     // best: a2 and b1 tie at 0.12, a2 has more interactions (60 > 12).
     close(rows[0].average_reach, 1600.0 / 3.0);
     close(rows[0].average_engagement, 0.119);
-    assert_eq!(best(0).id, s.a2);
+    assert_eq!(best(0).id.0, s.a2);
     assert_eq!(best(0).impact, Some(100));
     // travel: reach (1,000 + 1,000) / 2, a3's unknown; engagement (0.117 + 0.131) / 2 = 0.124;
     // best a5 (0.131).
     close(rows[1].average_reach, 1000.0);
     close(rows[1].average_engagement, 0.124);
-    assert_eq!(best(1).id, s.a5);
+    assert_eq!(best(1).id.0, s.a5);
     // beach: reach (500 + 200) / 2 = 350; engagement (0.12 + 0.05) / 2 = 0.085; best a2.
     close(rows[2].average_reach, 350.0);
     close(rows[2].average_engagement, 0.085);
-    assert_eq!(best(2).id, s.a2);
+    assert_eq!(best(2).id.0, s.a2);
     // quiet: a4 only, reach 0 → average reach 0, no engagement rate, no best post.
     close(rows[3].average_reach, 0.0);
     assert!(rows[3].average_engagement.is_none());

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::auth::{as_admin, as_user};
-use crate::dto::{AccountSummary, DeletionPreview, Flavour};
+use crate::dto::{AccountId, AccountSummary, DeletionPreview, Flavour};
 use crate::error::AppError;
 
 #[server(endpoint = "accounts/list")]
@@ -24,21 +24,21 @@ pub async fn connect_account(flavour: Flavour, token: String) -> Result<AccountS
 }
 
 #[server(endpoint = "accounts/sync")]
-pub async fn sync_account(id: i64) -> Result<(), AppError> {
+pub async fn sync_account(id: AccountId) -> Result<(), AppError> {
     as_admin(|b, _| async move { b.accounts.sync_now(id).await }).await
 }
 
 #[server(endpoint = "accounts/enabled")]
-pub async fn set_account_enabled(id: i64, enabled: bool) -> Result<(), AppError> {
+pub async fn set_account_enabled(id: AccountId, enabled: bool) -> Result<(), AppError> {
     as_admin(|b, _| async move { b.accounts.set_enabled(id, enabled).await }).await
 }
 
 #[server(endpoint = "accounts/deletion_preview")]
-pub async fn account_deletion_preview(id: i64) -> Result<DeletionPreview, AppError> {
+pub async fn account_deletion_preview(id: AccountId) -> Result<DeletionPreview, AppError> {
     as_admin(|b, _| async move { b.accounts.deletion_preview(id).await }).await
 }
 
 #[server(endpoint = "accounts/delete")]
-pub async fn delete_account(id: i64) -> Result<(), AppError> {
+pub async fn delete_account(id: AccountId) -> Result<(), AppError> {
     as_admin(|b, _| async move { b.accounts.delete(id).await }).await
 }

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::auth::as_user;
 use crate::dto::{
-    BestTime, BestTimeQuery, Hashtags, Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery,
+    BestTime, BestTimeQuery, Hashtags, MediaId, Overview, PeriodQuery, PostDetail, PostsPage,
+    PostsQuery,
 };
 use crate::error::AppError;
 
@@ -25,7 +26,7 @@ pub async fn posts(#[server(default)] query: PostsQuery) -> Result<PostsPage, Ap
 }
 
 #[server(name = LoadPost, endpoint = "analytics/post")]
-pub async fn post(id: i64) -> Result<PostDetail, AppError> {
+pub async fn post(id: MediaId) -> Result<PostDetail, AppError> {
     as_user(|b, _| async move { b.analytics.post(id).await }).await
 }
 

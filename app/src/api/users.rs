@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::auth::{as_admin, session_id};
-use crate::dto::{Role, UserSummary};
+use crate::dto::{Role, UserId, UserSummary};
 use crate::error::AppError;
 
 #[server(endpoint = "users/list")]
@@ -22,13 +22,13 @@ pub async fn add_user(
 }
 
 #[server(endpoint = "users/role")]
-pub async fn change_role(id: i64, role: Role) -> Result<(), AppError> {
+pub async fn change_role(id: UserId, role: Role) -> Result<(), AppError> {
     as_admin(|b, actor| async move { b.users.set_role(&actor, id, role).await }).await
 }
 
 /// Resetting one's own password keeps the session it is done from.
 #[server(endpoint = "users/password")]
-pub async fn reset_password(id: i64, password: String) -> Result<(), AppError> {
+pub async fn reset_password(id: UserId, password: String) -> Result<(), AppError> {
     as_admin(|b, _| async move {
         let keep = session_id().await?;
         b.users.reset_password(id, &password, keep).await
@@ -37,6 +37,6 @@ pub async fn reset_password(id: i64, password: String) -> Result<(), AppError> {
 }
 
 #[server(endpoint = "users/delete")]
-pub async fn delete_user(id: i64) -> Result<(), AppError> {
+pub async fn delete_user(id: UserId) -> Result<(), AppError> {
     as_admin(|b, actor| async move { b.users.delete(&actor, id).await }).await
 }

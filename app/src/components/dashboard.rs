@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::components::error_view::ErrorView;
 use crate::components::url_state::RANGES;
-use crate::dto::AccountSummary;
+use crate::dto::{AccountId, AccountSummary};
 use crate::error::AppError;
 use crate::resource::Res;
 
@@ -83,7 +83,7 @@ fn NoAccounts() -> impl IntoView {
 
 #[component]
 fn PeriodForm(
-    choices: Vec<(i64, String)>,
+    choices: Vec<(AccountId, String)>,
     extra: Option<ViewFn>,
     keep: &'static [&'static str],
 ) -> impl IntoView {
@@ -104,7 +104,7 @@ fn PeriodForm(
                         .into_iter()
                         .map(|(id, name)| {
                             view! {
-                                <option value=id selected=move || current("account") == id.to_string()>
+                                <option value=id.0 selected=move || current("account") == id.to_string()>
                                     {format!("@{name}")}
                                 </option>
                             }

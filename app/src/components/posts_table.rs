@@ -136,7 +136,7 @@ pub fn PostsTable(
                                 })
                                 .collect_view();
                             view! {
-                                <tr data-post-id=id data-testid="post-row">
+                                <tr data-post-id=id.0 data-testid="post-row">
                                     <td>
                                         <PostCell post />
                                     </td>

@@ -1,6 +1,6 @@
 //! Page state kept in the URL's query string, so a link restores what its sender saw.
 
-use crate::dto::{BestTimeQuery, PeriodQuery, PostsQuery};
+use crate::dto::{AccountId, BestTimeQuery, PeriodQuery, PostsQuery};
 use crate::error::AppError;
 use leptos_router::params::ParamsMap;
 
@@ -27,7 +27,7 @@ pub const RANGES: [(&str, &str); 4] = [
 /// `?account=…&range=7|30|90|custom&from=…&to=…` → what the server functions take. Dates
 /// are passed on as written; the server checks them.
 pub fn period_query(query: &ParamsMap) -> Result<PeriodQuery, AppError> {
-    let account = param::<i64>(query, "account")?;
+    let account = param::<AccountId>(query, "account")?;
     let range = query.get("range").unwrap_or_default();
     if range == "custom" {
         return Ok(PeriodQuery {
@@ -110,7 +110,7 @@ mod tests {
     #[test]
     fn urls_become_period_queries() {
         let q = period_query(&map(&[("account", "3"), ("range", "7")])).unwrap();
-        assert_eq!((q.account, q.days, q.from), (Some(3), Some(7), None));
+        assert_eq!((q.account, q.days, q.from), (Some(AccountId(3)), Some(7), None));
         let q = period_query(&map(&[
             ("range", "custom"),
             ("from", "2026-01-01"),

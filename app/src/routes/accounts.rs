@@ -15,7 +15,7 @@ use crate::components::layout::ForAdmins;
 use crate::components::number::thousands;
 use crate::components::refresh::refresh_while;
 use crate::components::status_badge::StatusBadge;
-use crate::dto::{AccountStatus, AccountSummary, DeletionPreview, Flavour};
+use crate::dto::{AccountId, AccountStatus, AccountSummary, DeletionPreview, Flavour};
 use crate::error::AppError;
 use crate::resource::{resource, Res};
 use crate::rules::TOKEN_HINT;
@@ -33,7 +33,7 @@ struct RowActions {
     delete: ServerAction<DeleteAccount>,
     /// The account whose deletion is being confirmed. Kept here rather than in its card
     /// because the cards are rebuilt on every refresh while a sync runs.
-    confirming: RwSignal<Option<i64>>,
+    confirming: RwSignal<Option<AccountId>>,
 }
 
 /// What the poller is doing about an account right now, as the card says it.
@@ -317,7 +317,7 @@ fn AccountCard(account: AccountSummary, actions: Option<RowActions>) -> impl Int
 
 #[component]
 fn AccountActions(
-    id: i64,
+    id: AccountId,
     username: String,
     enabled: bool,
     /// The token is dead: a sync would be skipped, so "Sync now" is off until reconnected.
@@ -373,7 +373,7 @@ fn AccountActions(
 
 /// Names everything a deletion removes, and asks once more.
 #[component]
-fn ConfirmDelete(id: i64, preview: DeletionPreview, actions: RowActions) -> impl IntoView {
+fn ConfirmDelete(id: AccountId, preview: DeletionPreview, actions: RowActions) -> impl IntoView {
     let cancel = move |_| {
         actions.confirming.set(None);
         actions.preview.clear();

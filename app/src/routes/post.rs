@@ -11,7 +11,7 @@ use crate::components::error_view::ErrorView;
 use crate::components::number::{count, figure, thousands};
 use crate::components::posts_table::{caption_start, PostsTable};
 use crate::components::table::{Column, DataTable};
-use crate::dto::{PostDetail, SnapshotPoint};
+use crate::dto::{MediaId, PostDetail, SnapshotPoint};
 use crate::error::AppError;
 use crate::resource::resource;
 
@@ -22,7 +22,7 @@ pub fn PostPage() -> impl IntoView {
         params
             .read()
             .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
+            .and_then(|id| id.parse::<MediaId>().ok())
             .ok_or(AppError::NotFound)
     };
     let data = resource(id, |id| async move { post(id?).await });

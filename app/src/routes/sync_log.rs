@@ -11,7 +11,7 @@ use crate::components::error_view::ErrorView;
 use crate::components::number::thousands;
 use crate::components::refresh::refresh_while;
 use crate::components::url_state::param;
-use crate::dto::{AccountSummary, SyncOutcome, SyncRunView};
+use crate::dto::{AccountId, AccountSummary, SyncOutcome, SyncRunView};
 use crate::error::AppError;
 use crate::resource::resource;
 
@@ -26,7 +26,7 @@ fn outcome_label(outcome: SyncOutcome) -> String {
 #[component]
 pub fn SyncLogPage() -> impl IntoView {
     let query = use_query_map();
-    let account = move || param::<i64>(&query.read(), "account");
+    let account = move || param::<AccountId>(&query.read(), "account");
     let outcome = move || param::<SyncOutcome>(&query.read(), "outcome");
     let tick = RwSignal::new(0u32);
     // A filter that makes no sense is reported by the page and never sent to the server.
@@ -76,7 +76,7 @@ pub fn SyncLogPage() -> impl IntoView {
 #[component]
 fn Filters(
     accounts: Result<Vec<AccountSummary>, AppError>,
-    chosen_account: impl Fn() -> Option<i64> + Copy + Send + Sync + 'static,
+    chosen_account: impl Fn() -> Option<AccountId> + Copy + Send + Sync + 'static,
     chosen_outcome: impl Fn() -> Option<SyncOutcome> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let account_options = match accounts {
@@ -85,7 +85,7 @@ fn Filters(
             .map(|a| {
                 let id = a.id;
                 view! {
-                    <option value=id selected=move || chosen_account() == Some(id)>
+                    <option value=id.0 selected=move || chosen_account() == Some(id)>
                         {format!("@{}", a.username)}
                     </option>
                 }
@@ -169,7 +169,7 @@ fn RunRow(run: SyncRunView) -> impl IntoView {
         .duration_secs
         .map_or_else(|| "…".to_owned(), |s| format!("{s} s"));
     view! {
-        <tr data-outcome=run.outcome.as_str() data-account-id=run.account_id data-testid="sync-run-row">
+        <tr data-outcome=run.outcome.as_str() data-account-id=run.account_id.0 data-testid="sync-run-row">
             <td>{run.started}</td>
             <td>"@" {run.username}</td>
             <td>{run.trigger}</td>

@@ -7,7 +7,7 @@ use crate::api::users::{list_users, AddUser, ChangeRole, DeleteUser, ResetPasswo
 use crate::components::error_view::ErrorView;
 use crate::components::form::{clear_on_success, confirm, last_error, FormAlert, TextField};
 use crate::components::layout::ForAdmins;
-use crate::dto::{Role, UserSummary};
+use crate::dto::{Role, UserId, UserSummary};
 use crate::resource::resource;
 use crate::rules::{PASSWORD_HINT, USERNAME_HINT};
 use crate::state::use_auth;
@@ -96,7 +96,7 @@ fn UsersAdmin() -> impl IntoView {
 }
 
 #[component]
-fn UsersTable(list: Vec<UserSummary>, me: Option<i64>, actions: RowActions) -> impl IntoView {
+fn UsersTable(list: Vec<UserSummary>, me: Option<UserId>, actions: RowActions) -> impl IntoView {
     view! {
         <table class="data-table">
             <caption class="visually-hidden">"Dashboard users"</caption>
@@ -164,7 +164,7 @@ fn UserRow(user: UserSummary, me: bool, actions: RowActions) -> impl IntoView {
             <td>{user.created_on.clone()}</td>
             <td>
                 <ActionForm action=reset node_ref=reset_form attr:class="row-form">
-                    <input type="hidden" name="id" value=id />
+                    <input type="hidden" name="id" value=id.0 />
                     <TextField
                         form=format!("reset-{id}")
                         name="password"

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use app::backend::{AuthPort, UsersPort};
-use app::dto::{Role, SessionUser, UserSummary};
+use app::dto::{Role, SessionUser, UserId, UserSummary};
 use app::error::AppError;
 use app::rules;
 use async_trait::async_trait;
@@ -21,7 +21,7 @@ use crate::store::users::UserStore;
 
 fn session_user(row: users::Model) -> SessionUser {
     SessionUser {
-        id: row.id,
+        id: UserId(row.id),
         username: row.username,
         role: row.role.into(),
     }
@@ -30,7 +30,7 @@ fn session_user(row: users::Model) -> SessionUser {
 fn summary(row: users::Model) -> UserSummary {
     let d = row.created_at.date();
     UserSummary {
-        id: row.id,
+        id: UserId(row.id),
         username: row.username,
         role: row.role.into(),
         created_on: format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
@@ -90,8 +90,8 @@ impl AuthPort for AuthService {
         }
     }
 
-    async fn session_user(&self, id: i64) -> Result<Option<SessionUser>, AppError> {
-        Ok(self.users.find(id).await?.map(session_user))
+    async fn session_user(&self, id: UserId) -> Result<Option<SessionUser>, AppError> {
+        Ok(self.users.find(id.0).await?.map(session_user))
     }
 
     async fn setup_open(&self, token: &str) -> Result<bool, AppError> {
@@ -170,42 +170,42 @@ impl UsersPort for UserAdmin {
         Ok(summary(row))
     }
 
-    async fn set_role(&self, actor: &SessionUser, id: i64, role: Role) -> Result<(), AppError> {
+    async fn set_role(&self, actor: &SessionUser, id: UserId, role: Role) -> Result<(), AppError> {
         if actor.id == id && role != Role::Admin {
             return Err(AppError::Conflict(
                 "You cannot remove your own admin role.".into(),
             ));
         }
-        self.users.set_role(id, role.into()).await?;
-        tracing::info!(by = %actor.username, user_id = id, role = %role, "role changed");
+        self.users.set_role(id.0, role.into()).await?;
+        tracing::info!(by = %actor.username, user_id = id.0, role = %role, "role changed");
         Ok(())
     }
 
     async fn reset_password(
         &self,
-        id: i64,
+        id: UserId,
         password: &str,
         keep_session: Option<String>,
     ) -> Result<(), AppError> {
         rules::password(password)?;
         let hash = hashed(&self.passwords, password).await?;
-        self.users.set_password(id, hash).await?;
+        self.users.set_password(id.0, hash).await?;
         // Whoever knew the old password is signed out everywhere.
         let ended = self
             .sessions
-            .end_for_user(id, keep_session.as_deref())
+            .end_for_user(id.0, keep_session.as_deref())
             .await?;
-        tracing::info!(user_id = id, sessions_ended = ended, "password reset");
+        tracing::info!(user_id = id.0, sessions_ended = ended, "password reset");
         Ok(())
     }
 
-    async fn delete(&self, actor: &SessionUser, id: i64) -> Result<(), AppError> {
+    async fn delete(&self, actor: &SessionUser, id: UserId) -> Result<(), AppError> {
         if actor.id == id {
             return Err(AppError::Conflict("You cannot delete yourself.".into()));
         }
-        self.users.delete(id).await?;
-        self.sessions.end_for_user(id, None).await?;
-        tracing::info!(by = %actor.username, user_id = id, "user deleted");
+        self.users.delete(id.0).await?;
+        self.sessions.end_for_user(id.0, None).await?;
+        tracing::info!(by = %actor.username, user_id = id.0, "user deleted");
         Ok(())
     }
 }

@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::password::Passwords;
+use crate::clock::DAY;
 use crate::config::ServeArgs;
 use crate::crypto::{Cipher, MasterKey};
 use crate::dev::graph_sim::{SimConfig, SimServer, Simulator};
@@ -25,7 +26,7 @@ use crate::store::settings::SettingsStore;
 use crate::store::users::UserStore;
 use crate::sync::{job, SyncContext, SyncSettings};
 
-const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+const ONE_DAY: Duration = Duration::from_secs(DAY as u64);
 
 #[derive(Parser)]
 struct Flags {
@@ -46,7 +47,7 @@ pub async fn run(listen: SocketAddr, days: u32) -> anyhow::Result<()> {
     let dir =
         TempDir(std::env::temp_dir().join(format!("instalytics-demo-{}", std::process::id())));
     std::fs::create_dir_all(&dir.0).context("cannot create the demo data directory")?;
-    let start = OffsetDateTime::now_utc() - DAY * days;
+    let start = OffsetDateTime::now_utc() - ONE_DAY * days;
     let sim = Simulator::new(SimConfig {
         accounts: 3,
         media_per_account: 120,
@@ -150,7 +151,7 @@ async fn backfill(ctx: &SyncContext, sim: &Simulator, days: u32) -> anyhow::Resu
     let accounts = AccountStore::new(ctx.db.clone());
     let cancel = CancellationToken::new();
     for day in 1..=days {
-        sim.advance(DAY);
+        sim.advance(ONE_DAY);
         for account in accounts.list().await? {
             job::run(ctx, &account, "schedule", settings, sim.now(), &cancel).await?;
         }

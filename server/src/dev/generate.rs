@@ -14,6 +14,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 use time::{Date, OffsetDateTime};
 
 use super::graph_sim::rng::Rng;
+use crate::clock::DAY;
 use crate::crypto::Cipher;
 use crate::graph::hashtags::parse as caption_tags;
 use crate::store::accounts::{AccountStore, NewAccount};
@@ -24,7 +25,6 @@ use crate::store::series::{
 use crate::store::StoreError;
 
 const HOUR: i64 = 3_600;
-const DAY: i64 = 86_400;
 /// Hours over which a post's numbers approach their final value (about 95 % after 3×).
 const SETTLE_HOURS: f64 = 30.0;
 

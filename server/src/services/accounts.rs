@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use app::backend::AccountsPort;
-use app::dto::{AccountSummary, DeletionPreview, Flavour};
+use app::dto::{AccountId, AccountSummary, DeletionPreview, Flavour};
 use app::error::AppError;
 use app::rules;
 use async_trait::async_trait;
@@ -81,7 +81,7 @@ fn summary(row: accounts::Model, syncing: bool) -> AccountSummary {
         .flatten()
         .any(|at| at - now <= EXPIRY_WARNING);
     AccountSummary {
-        id: row.id,
+        id: AccountId(row.id),
         ig_user_id: row.ig_user_id,
         username: row.username,
         name: row.name,
@@ -294,23 +294,23 @@ impl AccountsPort for AccountService {
         Ok(summary(row, false))
     }
 
-    async fn sync_now(&self, id: i64) -> Result<(), AppError> {
-        self.accounts.request_sync(id).await?;
+    async fn sync_now(&self, id: AccountId) -> Result<(), AppError> {
+        self.accounts.request_sync(id.0).await?;
         self.poller.notify_one();
         Ok(())
     }
 
-    async fn set_enabled(&self, id: i64, enabled: bool) -> Result<(), AppError> {
-        self.accounts.set_enabled(id, enabled, unix_now()).await?;
+    async fn set_enabled(&self, id: AccountId, enabled: bool) -> Result<(), AppError> {
+        self.accounts.set_enabled(id.0, enabled, unix_now()).await?;
         if enabled {
             self.poller.notify_one();
         }
         Ok(())
     }
 
-    async fn deletion_preview(&self, id: i64) -> Result<DeletionPreview, AppError> {
-        let account = self.accounts.find(id).await?;
-        let c = self.accounts.collected(id).await?;
+    async fn deletion_preview(&self, id: AccountId) -> Result<DeletionPreview, AppError> {
+        let account = self.accounts.find(id.0).await?;
+        let c = self.accounts.collected(id.0).await?;
         Ok(DeletionPreview {
             username: account.username,
             media: c.media,
@@ -320,10 +320,13 @@ impl AccountsPort for AccountService {
         })
     }
 
-    async fn delete(&self, id: i64) -> Result<(), AppError> {
-        self.accounts.delete(id, unix_now()).await?;
+    async fn delete(&self, id: AccountId) -> Result<(), AppError> {
+        self.accounts.delete(id.0, unix_now()).await?;
         self.export.notify_one();
-        tracing::info!(id, "account deleted with everything collected for it");
+        tracing::info!(
+            id = id.0,
+            "account deleted with everything collected for it"
+        );
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! The sync log ([`SyncLogPort`]).
 
 use app::backend::SyncLogPort;
-use app::dto::{SyncOutcome, SyncRunView};
+use app::dto::{AccountId, SyncOutcome, SyncRunView};
 use app::error::AppError;
 use async_trait::async_trait;
 
@@ -17,19 +17,23 @@ pub struct SyncLogService {
 impl SyncLogPort for SyncLogService {
     async fn runs(
         &self,
-        account: Option<i64>,
+        account: Option<AccountId>,
         outcome: Option<SyncOutcome>,
         limit: u64,
     ) -> Result<Vec<SyncRunView>, AppError> {
         let rows = self
             .runs
-            .list(account, outcome.map(Into::into), limit.min(1000))
+            .list(
+                account.map(|a| a.0),
+                outcome.map(Into::into),
+                limit.min(1000),
+            )
             .await?;
         Ok(rows
             .into_iter()
             .map(|(run, username)| SyncRunView {
                 id: run.id,
-                account_id: run.account_id,
+                account_id: AccountId(run.account_id),
                 username,
                 trigger: run.trigger,
                 started: utc(run.started_at),

@@ -113,7 +113,7 @@ pub async fn connect(admin: &Api, account: &server::dev::graph_sim::SimAccount) 
         )
         .await;
     assert_eq!(summary.username, account.username);
-    summary.id
+    summary.id.0
 }
 
 /// Lifts an account's rate-limit wait by hand, so a test can go on syncing it.

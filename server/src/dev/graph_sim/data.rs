@@ -255,7 +255,7 @@ impl Account {
 
     /// Followers grow by a deterministic half-percent a week or so.
     pub fn followers(&self, start: OffsetDateTime, now: OffsetDateTime) -> i64 {
-        let weeks = (now - start).as_seconds_f64() / (7.0 * 86_400.0);
+        let weeks = (now - start).as_seconds_f64() / (7 * crate::clock::DAY) as f64;
         (self.followers_at_start as f64 * (1.0 + 0.005 * weeks)).round() as i64
     }
 

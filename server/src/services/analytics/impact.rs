@@ -1,4 +1,4 @@
-//! Impact scores (DESIGN.md, "Metrics, defined once"): a post's percentile of weighted
+//! Impact scores (defined once here, shown on Posts and the post page): a post's percentile of weighted
 //! engagement per reach among its account's posts of the same product type.
 
 use std::collections::HashMap;

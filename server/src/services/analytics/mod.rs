@@ -30,7 +30,8 @@ mod summary;
 
 use app::backend::AnalyticsPort;
 use app::dto::{
-    BestTime, BestTimeQuery, Hashtags, Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery,
+    BestTime, BestTimeQuery, Hashtags, MediaId, Overview, PeriodQuery, PostDetail, PostsPage,
+    PostsQuery,
 };
 use app::error::AppError;
 use async_trait::async_trait;
@@ -71,7 +72,7 @@ impl AnalyticsPort for AnalyticsService {
         posts::page(&self.reader, query).await
     }
 
-    async fn post(&self, id: i64) -> Result<PostDetail, AppError> {
+    async fn post(&self, id: MediaId) -> Result<PostDetail, AppError> {
         post_detail::detail(&self.reader, id).await
     }
 

@@ -140,7 +140,7 @@ mod tests {
         assert_eq!(p.dates().count(), 7);
         assert_eq!(p.dates().last(), Some(today));
         let (start, end) = p.unix_bounds();
-        assert_eq!(end - start, 7 * 86_400);
+        assert_eq!(end - start, 7 * DAY);
         assert_eq!(start, 1_795_305_600); // 2026-11-22 00:00 UTC
     }
 

@@ -1,6 +1,6 @@
 //! The Post detail page: one post, its rank among its account's posts and its curves.
 
-use app::dto::{PostDetail, SnapshotPoint};
+use app::dto::{MediaId, PostDetail, SnapshotPoint};
 use app::error::AppError;
 
 use super::impact;
@@ -22,8 +22,8 @@ fn rank(interactions: i64, peers: &[Peer]) -> (u32, u32) {
     )
 }
 
-pub(super) async fn detail(reader: &Reader, id: i64) -> Result<PostDetail, AppError> {
-    let (m, username) = reader.store.post(id).await?.ok_or(AppError::NotFound)?;
+pub(super) async fn detail(reader: &Reader, id: MediaId) -> Result<PostDetail, AppError> {
+    let (m, username) = reader.store.post(id.0).await?.ok_or(AppError::NotFound)?;
     // Stories have no page of their own: they are not posts (see `STORY`).
     if m.product_type == STORY {
         return Err(AppError::NotFound);
@@ -32,18 +32,18 @@ pub(super) async fn detail(reader: &Reader, id: i64) -> Result<PostDetail, AppEr
     let mut post = post_summary(m, username);
     // One query serves both: the rank is among all the account's posts, the impact score
     // among those of the lookback window (which includes this post, see `impact`).
-    let peers = reader.store.peers(&[post.account_id], i64::MIN).await?;
+    let peers = reader.store.peers(&[post.account_id.0], i64::MIN).await?;
     let (rank, ranked_among) = rank(post.interactions, &peers);
     let since = reader.lookback_start().await?.min(published_at);
     let window: Vec<Peer> = peers
         .into_iter()
         .filter(|p| p.published_at >= since && p.product_type == post.product_type)
         .collect();
-    post.impact = impact::scores(&window).get(&post.id).copied();
+    post.impact = impact::scores(&window).get(&post.id.0).copied();
     reader.tag(std::slice::from_mut(&mut post)).await?;
     let snapshots = reader
         .store
-        .snapshots(id)
+        .snapshots(id.0)
         .await?
         .into_iter()
         .map(|s| SnapshotPoint {

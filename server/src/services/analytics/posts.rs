@@ -125,10 +125,10 @@ async fn matching(
         })
         .collect();
     let scores = reader
-        .impact(posts.iter().map(|p| p.summary.account_id), start)
+        .impact(posts.iter().map(|p| p.summary.account_id.0), start)
         .await?;
     for p in &mut posts {
-        p.summary.impact = scores.get(&p.summary.id).copied();
+        p.summary.impact = scores.get(&p.summary.id.0).copied();
     }
     sort(&mut posts, query.sort, query.ascending);
     Ok(posts)

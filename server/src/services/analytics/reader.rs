@@ -47,7 +47,7 @@ impl Reader {
     pub async fn scope(&self, query: &PeriodQuery) -> Result<Scope, AppError> {
         let today = OffsetDateTime::now_utc().date();
         let period = Period::parse(query, today)?;
-        let accounts = self.store.account_ids(query.account).await?;
+        let accounts = self.store.account_ids(query.account.map(|a| a.0)).await?;
         Ok(Scope {
             period,
             accounts,
@@ -115,17 +115,17 @@ impl Reader {
             .map(|(m, name)| post_summary(m, name))
             .collect();
         let scores = self
-            .impact(posts.iter().map(|p| p.account_id), earliest)
+            .impact(posts.iter().map(|p| p.account_id.0), earliest)
             .await?;
         for p in &mut posts {
-            p.impact = scores.get(&p.id).copied();
+            p.impact = scores.get(&p.id.0).copied();
         }
         Ok(posts)
     }
 
     /// Fills the hashtags of a page of posts (one query).
     pub async fn tag(&self, posts: &mut [PostSummary]) -> Result<(), AppError> {
-        let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
+        let ids: Vec<i64> = posts.iter().map(|p| p.id.0).collect();
         let tags = self.store.tags_of(&ids).await?;
         set_tags(posts, tags);
         Ok(())

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use app::dto::PostSummary;
+use app::dto::{AccountId, MediaId, PostSummary};
 use app::metrics::{self, Counts};
 
 use crate::graph::hashtags::parse as caption_tags;
@@ -36,8 +36,8 @@ pub(super) fn post_summary(m: media::Model, username: String) -> PostSummary {
     );
     let interactions = counts.interactions();
     PostSummary {
-        id: m.id,
-        account_id: m.account_id,
+        id: MediaId(m.id),
+        account_id: AccountId(m.account_id),
         username,
         product_type: m.product_type,
         media_type: m.media_type,
@@ -69,7 +69,7 @@ pub(super) fn set_tags(posts: &mut [PostSummary], tags: Vec<(i64, String)>) {
         by_post.entry(id).or_default().push(tag);
     }
     for p in posts {
-        let stored = by_post.remove(&p.id).unwrap_or_default();
+        let stored = by_post.remove(&p.id.0).unwrap_or_default();
         p.hashtags = in_caption_order(p.caption.as_deref(), stored);
     }
 }
