@@ -1,6 +1,7 @@
 //! The layering ARCHITECTURE.md draws, checked on the source: no module of `server` or `app`
 //! imports (through `crate::…`) a module that imports it back, at the top level or one level
-//! down, and nothing but the command line, tests and benchmarks reaches the development tools.
+//! down; nothing but the command line, tests and benchmarks reaches the development tools; and
+//! every server function names its access level first.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -137,6 +138,50 @@ fn only_the_command_line_starts_development_tools() {
     assert!(
         users.is_empty(),
         "production modules importing dev/: {users:?}"
+    );
+}
+
+/// The first statement of each `#[server]` function in `source`, by function name.
+fn server_function_bodies(source: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    // Only the attribute on a function (at a line's start), not `#[server(default)]` on an argument.
+    for (at, _) in source.match_indices("\n#[server(") {
+        let rest = &source[at..];
+        let name_at = rest.find("pub async fn ").unwrap() + "pub async fn ".len();
+        let name: String = rest[name_at..]
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        // The body opens at the first `{` after the signature's `AppError>`.
+        let body_at = rest.find("AppError>").unwrap();
+        let body = rest[body_at..].split_once('{').unwrap().1.trim_start();
+        out.push((name, body.chars().take(40).collect()));
+    }
+    out
+}
+
+#[test]
+fn every_server_function_names_its_access_level_first() {
+    let dir = src("app").join("api");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        for (name, body) in server_function_bodies(&std::fs::read_to_string(&path).unwrap()) {
+            seen += 1;
+            assert!(
+                ["as_admin(", "as_user(", "public("]
+                    .iter()
+                    .any(|level| body.starts_with(level)),
+                "{}: `{name}` starts with {body:?}, not as_admin/as_user/public",
+                path.display()
+            );
+        }
+    }
+    assert!(seen >= 30, "only {seen} server functions found");
+    let unchecked = "\n#[server(endpoint = \"x\")]\npub async fn x() -> Result<u8, AppError> {\n    backend()?.y()\n}";
+    assert_eq!(
+        server_function_bodies(unchecked),
+        [("x".to_owned(), "backend()?.y()\n}".to_owned())]
     );
 }
 

@@ -110,7 +110,10 @@ mod tests {
     #[test]
     fn urls_become_period_queries() {
         let q = period_query(&map(&[("account", "3"), ("range", "7")])).unwrap();
-        assert_eq!((q.account, q.days, q.from), (Some(AccountId(3)), Some(7), None));
+        assert_eq!(
+            (q.account, q.days, q.from),
+            (Some(AccountId(3)), Some(7), None)
+        );
         let q = period_query(&map(&[
             ("range", "custom"),
             ("from", "2026-01-01"),
