@@ -13,6 +13,15 @@ pub fn id<T: IntoIden>(col: T) -> ColumnDef {
         .to_owned()
 }
 
+/// A text primary key of at most `len` characters (a code, a digest).
+pub fn text_key<T: IntoIden>(col: T, len: u32) -> ColumnDef {
+    ColumnDef::new(col)
+        .string_len(len)
+        .not_null()
+        .primary_key()
+        .to_owned()
+}
+
 /// A required 64-bit integer: a foreign key, a count, or a time in unix seconds.
 pub fn big<T: IntoIden>(col: T) -> ColumnDef {
     ColumnDef::new(col).big_integer().not_null().to_owned()

@@ -154,6 +154,14 @@ pub enum DeletionRequests {
     AccountsDeleted,
 }
 
+/// Meta callbacks carried out, by the digest of their signed request (replay guard).
+#[derive(DeriveIden)]
+pub enum MetaCallbacks {
+    Table,
+    Digest,
+    ReceivedAt,
+}
+
 /// The BigQuery destination (one row) and the exporter's last outcome.
 #[derive(DeriveIden)]
 pub enum ExportConfig {

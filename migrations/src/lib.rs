@@ -17,6 +17,7 @@ mod m20261128_000007_add_media_account_captured;
 mod m20261129_000009_create_export;
 mod m20261130_000010_add_session_user;
 mod m20261206_000011_add_data_access_expiry;
+mod m20261206_000012_create_meta_callbacks;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_create_export::Migration),
             Box::new(m20261130_000010_add_session_user::Migration),
             Box::new(m20261206_000011_add_data_access_expiry::Migration),
+            Box::new(m20261206_000012_create_meta_callbacks::Migration),
         ]
     }
 }

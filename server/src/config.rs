@@ -169,7 +169,7 @@ pub struct GraphArgs {
     #[arg(long, env = "INSTALYTICS_INSTAGRAM_APP_ID")]
     pub instagram_app_id: Option<String>,
     /// Instagram app secret: OAuth code exchange and Meta's signed callbacks.
-    #[arg(long, env = "INSTALYTICS_INSTAGRAM_APP_SECRET", hide_env_values = true)]
+    #[arg(long, env = "INSTALYTICS_INSTAGRAM_APP_SECRET", hide_env_values = true, value_parser = app_secret)]
     pub instagram_app_secret: Option<Secret>,
     #[arg(
         long,
@@ -186,7 +186,8 @@ pub struct GraphArgs {
     /// Facebook app id: renews Facebook Login tokens (with the secret).
     #[arg(long, env = "INSTALYTICS_FACEBOOK_APP_ID")]
     pub facebook_app_id: Option<String>,
-    #[arg(long, env = "INSTALYTICS_FACEBOOK_APP_SECRET", hide_env_values = true)]
+    /// Facebook app secret: token renewal, `debug_token` and Meta's signed callbacks.
+    #[arg(long, env = "INSTALYTICS_FACEBOOK_APP_SECRET", hide_env_values = true, value_parser = app_secret)]
     pub facebook_app_secret: Option<Secret>,
 }
 
@@ -234,6 +235,22 @@ impl GraphArgs {
             .cloned()
             .collect()
     }
+}
+
+/// The shortest app secret accepted. Meta's are 32 hexadecimal characters; an empty or short
+/// one would let anyone sign Meta's callbacks (deletion, deauthorize) themselves.
+const APP_SECRET_MIN: usize = 16;
+
+fn app_secret(text: &str) -> Result<Secret, String> {
+    let text = text.trim();
+    if text.len() < APP_SECRET_MIN {
+        return Err(format!(
+            "an app secret has {APP_SECRET_MIN} characters at least (Meta's have 32: App \
+             Dashboard → App settings → Basic); this one has {}",
+            text.len()
+        ));
+    }
+    Ok(Secret(text.to_owned()))
 }
 
 fn graph_version(text: &str) -> Result<String, String> {
@@ -296,12 +313,29 @@ mod tests {
     #[test]
     fn secrets_do_not_show_in_debug_output() {
         let probe =
-            Probe::try_parse_from(["x", "--instagram-app-secret", "hunter2-secret"]).unwrap();
+            Probe::try_parse_from(["x", "--instagram-app-secret", "hunter2-secret-0123"]).unwrap();
         assert!(!format!("{:?}", probe.serve).contains("hunter2"));
         assert_eq!(
             probe.serve.graph.instagram_app_secret.unwrap().expose(),
-            "hunter2-secret"
+            "hunter2-secret-0123"
         );
+    }
+
+    #[test]
+    fn empty_or_short_app_secrets_are_refused_at_start() {
+        for flag in ["--instagram-app-secret", "--facebook-app-secret"] {
+            for weak in ["", "   ", "app-secret"] {
+                let err = match Probe::try_parse_from(["x", flag, weak]) {
+                    Ok(_) => panic!("{flag} {weak:?} was accepted"),
+                    Err(e) => e.to_string(),
+                };
+                assert!(
+                    err.contains("16 characters at least"),
+                    "{flag} {weak:?}: {err}"
+                );
+            }
+            assert!(Probe::try_parse_from(["x", flag, "0123456789abcdef0123456789abcdef"]).is_ok());
+        }
     }
 
     #[test]

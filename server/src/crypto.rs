@@ -137,7 +137,7 @@ impl MasterKey {
                 Self::from_base64(&text)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(data_dir).map_err(io)?;
+                crate::db::private_dir(data_dir).map_err(io)?;
                 let key = Self::generate();
                 let mut file = create_private(&path).map_err(io)?;
                 writeln!(file, "{}", key.to_base64()).map_err(io)?;

@@ -32,7 +32,7 @@ fn root_cause(err: &DbErr) -> String {
 pub async fn open(url: &str) -> Result<DatabaseConnection, DbOpenError> {
     let shown = redact_url(url);
     if let Some(dir) = sqlite_parent_dir(url) {
-        std::fs::create_dir_all(dir).map_err(|source| DbOpenError::DataDir {
+        private_dir(dir).map_err(|source| DbOpenError::DataDir {
             path: dir.display().to_string(),
             source,
         })?;
@@ -72,6 +72,16 @@ fn sqlite_parent_dir(url: &str) -> Option<&Path> {
     Path::new(path)
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
+}
+
+/// Creates `dir` (and missing parents) readable by this user only: it holds the database and
+/// the master key. An existing directory keeps its mode (the operator chose it).
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 /// Hides the password of a database URL before it appears in a message.
@@ -114,6 +124,21 @@ mod tests {
         assert_eq!(sqlite_parent_dir("sqlite::memory:"), None);
         assert_eq!(sqlite_parent_dir("sqlite://a.db"), None);
         assert_eq!(sqlite_parent_dir("postgres://h/db"), None);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_new_data_directory_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data").join("here");
+        open(&format!("sqlite://{}/x.db?mode=rwc", data.display()))
+            .await
+            .unwrap();
+        for made in [&data, &dir.path().join("data")] {
+            let mode = std::fs::metadata(made).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", made.display());
+        }
     }
 
     #[tokio::test]

@@ -16,6 +16,7 @@ pub mod secret;
 pub mod services;
 pub mod state;
 pub mod store;
+pub mod supervise;
 pub mod sync;
 pub mod telemetry;
 
@@ -38,6 +39,8 @@ use crate::store::sessions::DbSessionStore;
 use crate::store::users::UserStore;
 use crate::sync::{Poller, SyncContext};
 
+/// The pause before an exporter that panicked starts again.
+const EXPORTER_RESTART: Duration = Duration::from_secs(30);
 /// How often expired sessions are swept from the database.
 const SESSION_SWEEP: Duration = Duration::from_secs(60 * 60);
 
@@ -184,7 +187,15 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
     let shutdown = CancellationToken::new();
     tokio::spawn(sweep_sessions(DbSessionStore::new(db), shutdown.clone()));
     let poller = tokio::spawn(poller.run(shutdown.clone()));
-    let exporter = tokio::spawn(exporter.run(shutdown.clone()));
+    let exporter = tokio::spawn(supervise::restarting(
+        "exporter",
+        shutdown.clone(),
+        EXPORTER_RESTART,
+        {
+            let shutdown = shutdown.clone();
+            move || exporter.clone().run(shutdown.clone())
+        },
+    ));
     let app = http::router(state, &args).into_make_service_with_connect_info::<SocketAddr>();
     let stop = shutdown.clone();
     let task = tokio::spawn(async move {

@@ -271,6 +271,11 @@ async fn overview_refuses_bad_input(db: Db) {
             vec![("query[from]", "2020-01-01"), ("query[to]", "2026-03-08")],
             "to",
         ),
+        // A signed year once panicked computing the previous period (no answer at all).
+        (
+            vec![("query[from]", "-9999-01-01"), ("query[to]", "-9999-01-05")],
+            "from",
+        ),
     ] {
         let err = admin
             .fails(

@@ -124,7 +124,10 @@ fn with_app(mut args: Vec<String>) -> Vec<String> {
     args
 }
 
-const APP_SECRET: (&str, &str) = ("INSTALYTICS_FACEBOOK_APP_SECRET", "app-secret");
+const APP_SECRET: (&str, &str) = (
+    "INSTALYTICS_FACEBOOK_APP_SECRET",
+    server::dev::graph_sim::APP_SECRET,
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthy_tokens_of_both_flavours_pass_every_check() {

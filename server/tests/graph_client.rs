@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use server::dev::graph_sim::{FaultKind, SimAccount, SimConfig, SimServer, Simulator};
+use server::dev::graph_sim::{FaultKind, SimAccount, SimConfig, SimServer, Simulator, APP_SECRET};
 use server::graph::retry::RetryPolicy;
 use server::graph::MediaWithMetrics;
 use server::graph::{AccessToken, Flavour, GraphClient, GraphConfig, GraphError};
@@ -25,7 +25,7 @@ impl World {
             instagram_base: server.instagram_base(),
             instagram_root: server.instagram_root(),
             facebook_base: server.facebook_base(),
-            facebook_app: Some(("1234".into(), AccessToken::new("app-secret"))),
+            facebook_app: Some(("1234".into(), AccessToken::new(APP_SECRET))),
             timeout: Duration::from_millis(500),
             retry: RetryPolicy {
                 max_retries: 3,

@@ -14,7 +14,9 @@ use std::path::PathBuf;
 use reqwest::Url;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use server::dev::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig, SimServer, Simulator};
+use server::dev::graph_sim::{
+    FaultKind, Flavour, SimAccount, SimConfig, SimServer, Simulator, APP_SECRET,
+};
 use server::graph::errors::{Envelope, GraphError};
 use server::graph::models::{
     parse_graph_time, DebugTokenAnswer, FacebookPage, IdOnly, Insight, InsightList, InstagramMe,
@@ -1561,7 +1563,7 @@ async fn token_endpoints_match_the_corpus() {
 
     let params = [
         ("grant_type", "ig_exchange_token"),
-        ("client_secret", "app-secret"),
+        ("client_secret", APP_SECRET),
         ("access_token", ig.token.as_str()),
     ];
     let answer = s
@@ -1586,7 +1588,7 @@ async fn token_endpoints_match_the_corpus() {
     let params = [
         ("grant_type", "fb_exchange_token"),
         ("client_id", "1234"),
-        ("client_secret", "app-secret"),
+        ("client_secret", APP_SECRET),
         ("fb_exchange_token", fb.token.as_str()),
     ];
     let answer = s
@@ -1603,9 +1605,10 @@ async fn token_endpoints_match_the_corpus() {
         &[],
     );
 
+    let app_token = format!("1234|{APP_SECRET}");
     let params = [
         ("input_token", fb.token.as_str()),
-        ("access_token", "1234|app-secret"),
+        ("access_token", app_token.as_str()),
     ];
     let answer = s
         .fetch(

@@ -149,9 +149,11 @@ async fn meta_callbacks_verify_signatures_and_act(db: Db) {
                 .unwrap()
         }
     };
-    let payload = |user: &str| {
-        format!(r#"{{"algorithm":"HMAC-SHA256","issued_at":1795435200,"user_id":"{user}"}}"#)
+    let issued = |at: i64, user: &str| {
+        format!(r#"{{"algorithm":"HMAC-SHA256","issued_at":{at},"user_id":"{user}"}}"#)
     };
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let payload = |user: &str| issued(now, user);
 
     // A forged signature changes nothing.
     let forged = signed_request::sign(&payload(&first), "not-the-secret");
@@ -161,13 +163,23 @@ async fn meta_callbacks_verify_signatures_and_act(db: Db) {
     );
     assert_eq!(server.count("SELECT COUNT(*) FROM accounts").await, 2);
 
+    // A correctly signed request issued two days ago is a replay someone kept: refused.
+    let stale = signed_request::sign(&issued(now - 2 * 86_400, &first), APP_SECRET);
+    assert_eq!(
+        post("/meta/data-deletion", stale).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(server.count("SELECT COUNT(*) FROM accounts").await, 2);
+
     // Deauthorize disables, keeping the data.
-    let res = post(
-        "/meta/deauthorize",
-        signed_request::sign(&payload(&second), APP_SECRET),
-    )
-    .await;
+    let deauthorize = signed_request::sign(&payload(&second), APP_SECRET);
+    let res = post("/meta/deauthorize", deauthorize.clone()).await;
     assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        post("/meta/deauthorize", deauthorize).await.status(),
+        StatusCode::CONFLICT,
+        "the same request twice"
+    );
     let enabled = server
         .scalar::<bool>(&format!(
             "SELECT enabled FROM accounts WHERE ig_user_id = '{second}'"
@@ -176,11 +188,8 @@ async fn meta_callbacks_verify_signatures_and_act(db: Db) {
     assert!(!enabled);
 
     // Data deletion removes that user's account and says where to check.
-    let res = post(
-        "/meta/data-deletion",
-        signed_request::sign(&payload(&first), APP_SECRET),
-    )
-    .await;
+    let deletion = signed_request::sign(&payload(&first), APP_SECRET);
+    let res = post("/meta/data-deletion", deletion.clone()).await;
     assert_eq!(res.status(), StatusCode::OK);
     // Raw JSON: Meta's callback contract, not an app DTO, fixes these field names.
     let answer: serde_json::Value = res.json().await.unwrap();
@@ -196,6 +205,15 @@ async fn meta_callbacks_verify_signatures_and_act(db: Db) {
         0
     );
     assert_eq!(server.count("SELECT COUNT(*) FROM accounts").await, 1);
+    // Replayed after the user connected again: refused, the account stays.
+    common::connect(&admin, &sim.accounts()[0]).await;
+    let replay = post("/meta/data-deletion", deletion).await;
+    assert_eq!(replay.status(), StatusCode::CONFLICT);
+    assert_eq!(server.count("SELECT COUNT(*) FROM accounts").await, 2);
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM deletion_requests").await,
+        1
+    );
     let page = http.get(url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains(&code));

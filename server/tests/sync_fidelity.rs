@@ -8,7 +8,7 @@ mod common;
 use app::dto::{AccountStatus, AccountSummary, Overview, SettingsView};
 use common::world::SyncWorld;
 use common::Db;
-use server::dev::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig};
+use server::dev::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig, APP_SECRET};
 use time::OffsetDateTime;
 
 type World = SyncWorld;
@@ -251,7 +251,7 @@ async fn facebook_token_expiry_is_shown(db: Db) {
         "--facebook-app-id",
         "1234",
         "--facebook-app-secret",
-        "app-secret",
+        APP_SECRET,
     ];
     let Some(w) = World::new(db, SimConfig::default(), &flags).await else {
         return;
@@ -290,7 +290,7 @@ async fn a_wrong_app_secret_costs_only_the_expiry(db: Db) {
         "--facebook-app-id",
         "1234",
         "--facebook-app-secret",
-        "not-the-secret",
+        "not-the-secret-of-this-app",
     ];
     let Some(w) = World::new(db, SimConfig::default(), &flags).await else {
         return;

@@ -11,6 +11,16 @@ use crate::clock::unix_now;
 
 /// Tokens are renewed this long before they expire, so none runs out mid-request.
 const EARLY: Duration = Duration::from_secs(60);
+/// Google's access tokens last an hour; a longer claim is capped so the sum with `Instant::now`
+/// cannot overflow (a panic) and a bad answer is not trusted for long.
+const LONGEST: Duration = Duration::from_secs(24 * 3600);
+
+/// How long a token granted for `expires_in` seconds is used before it is renewed.
+fn renew_after(expires_in: u64) -> Duration {
+    Duration::from_secs(expires_in)
+        .min(LONGEST)
+        .saturating_sub(EARLY)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
@@ -75,7 +85,7 @@ impl TokenSource {
             return Ok(c.token.clone());
         }
         let granted = self.exchange().await?;
-        let lifetime = Duration::from_secs(granted.expires_in).saturating_sub(EARLY);
+        let lifetime = renew_after(granted.expires_in);
         *cached = Some(Cached {
             token: granted.access_token.clone(),
             renew_at: Instant::now() + lifetime,
@@ -110,5 +120,19 @@ impl TokenSource {
             _ if status.is_server_error() => Err(TokenError::Unreachable(format!("HTTP {status}"))),
             _ => Err(TokenError::Malformed(status.as_u16())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_renewed_a_minute_early_and_within_a_day() {
+        assert_eq!(renew_after(3600), Duration::from_secs(3540));
+        assert_eq!(renew_after(30), Duration::ZERO);
+        assert_eq!(renew_after(u64::MAX), Duration::from_secs(24 * 3600 - 60));
+        // The sum that once overflowed.
+        let _ = Instant::now() + renew_after(u64::MAX);
     }
 }

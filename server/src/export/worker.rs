@@ -36,6 +36,7 @@ struct BuiltFrom {
     sealed_key: Option<String>,
 }
 
+#[derive(Clone)]
 pub struct ExportWorker {
     pub deps: ExportDeps,
     pub wake: Arc<Notify>,

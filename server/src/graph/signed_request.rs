@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SignedRequestError {
@@ -17,6 +17,31 @@ pub enum SignedRequestError {
     BadSignature,
     #[error("signed_request uses algorithm {0:?}, not HMAC-SHA256")]
     Algorithm(String),
+    #[error("signed_request was issued too long ago (or in the future): refused as a replay")]
+    Stale,
+}
+
+/// How old a signed request may be. Meta calls at once; an older one is a replay of a request
+/// someone captured (its digest is remembered for this long, see `store::accounts::Callback`).
+pub const MAX_AGE: i64 = 24 * 3600;
+/// Clock difference tolerated between Meta and us.
+pub const SKEW: i64 = 300;
+
+/// Refuses a payload issued more than [`MAX_AGE`] ago or more than [`SKEW`] ahead of `now`,
+/// or without `issued_at` (Meta always sends it).
+pub fn fresh(payload: &Payload, now: i64) -> Result<(), SignedRequestError> {
+    match payload.issued_at {
+        Some(at) if (now - MAX_AGE..=now + SKEW).contains(&at) => Ok(()),
+        _ => Err(SignedRequestError::Stale),
+    }
+}
+
+/// The text's SHA-256 in hex: how a carried-out request is remembered.
+pub fn digest(signed: &str) -> String {
+    Sha256::digest(signed.trim().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,6 +143,32 @@ mod tests {
             assert!(verify(junk, &["app-secret"]).is_err(), "{junk}");
         }
         assert!(verify(&signed, &[]).is_err());
+    }
+
+    #[test]
+    fn only_recent_requests_are_fresh() {
+        let now = 1_795_435_200;
+        let payload = |issued_at| Payload {
+            algorithm: None,
+            user_id: "1".into(),
+            issued_at,
+        };
+        assert!(fresh(&payload(Some(now)), now).is_ok());
+        assert!(fresh(&payload(Some(now - MAX_AGE)), now).is_ok());
+        assert!(fresh(&payload(Some(now + SKEW)), now).is_ok());
+        for stale in [
+            Some(now - MAX_AGE - 1),
+            Some(now + SKEW + 1),
+            Some(i64::MIN),
+            None,
+        ] {
+            assert_eq!(
+                fresh(&payload(stale), now).unwrap_err(),
+                SignedRequestError::Stale
+            );
+        }
+        assert_eq!(digest(" a.b ").len(), 64);
+        assert_eq!(digest("a.b"), digest(" a.b\n"));
     }
 
     #[test]

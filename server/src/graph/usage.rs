@@ -10,6 +10,9 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
+/// The longest announced block we wait out (a day); Meta's blocks last minutes to hours.
+const MAX_REGAIN_MINUTES: f64 = 24.0 * 60.0;
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Usage {
     /// Highest percentage over every counter of both headers; 0 when absent.
@@ -59,8 +62,11 @@ impl Usage {
             for entry in buc.values().flatten() {
                 usage.percent = usage.percent.max(entry.counters.highest());
                 if entry.estimated_time_to_regain_access > 0.0 {
-                    let wait =
-                        Duration::from_secs_f64(entry.estimated_time_to_regain_access * 60.0);
+                    // Clamped: an absurd figure must neither panic nor park an account for years.
+                    let minutes = entry
+                        .estimated_time_to_regain_access
+                        .min(MAX_REGAIN_MINUTES);
+                    let wait = Duration::from_secs_f64(minutes * 60.0);
                     usage.regain_access = Some(usage.regain_access.map_or(wait, |w| w.max(wait)));
                 }
             }
@@ -112,13 +118,21 @@ mod tests {
     }
 
     #[test]
-    fn regain_access_is_minutes() {
-        let usage = Usage::from_headers(&headers(&[(
-            "x-business-use-case-usage",
-            r#"{"1":[{"type":"instagram","call_count":100,"total_cputime":1,"total_time":1,"estimated_time_to_regain_access":7}]}"#,
-        )]));
-        assert_eq!(usage.regain_access, Some(Duration::from_secs(420)));
-        assert_eq!(usage.pacing_delay(), Duration::from_secs(420));
+    fn regain_access_is_minutes_clamped_to_a_day() {
+        for (minutes, wait) in [("7", 420), ("1e300", 86_400)] {
+            let usage = Usage::from_headers(&headers(&[(
+                "x-business-use-case-usage",
+                &format!(
+                    r#"{{"1":[{{"type":"instagram","call_count":100,"total_cputime":1,"total_time":1,"estimated_time_to_regain_access":{minutes}}}]}}"#
+                ),
+            )]));
+            assert_eq!(
+                usage.regain_access,
+                Some(Duration::from_secs(wait)),
+                "{minutes}"
+            );
+            assert_eq!(usage.pacing_delay(), Duration::from_secs(wait));
+        }
     }
 
     #[test]

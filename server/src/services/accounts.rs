@@ -17,8 +17,9 @@ use crate::clock::{unix_now, DAY};
 use crate::config::OAuthApp;
 use crate::crypto::Cipher;
 use crate::graph::oauth::CodeExchange;
+use crate::graph::signed_request;
 use crate::graph::{AccessToken, GraphClient, GraphConfig, GraphError};
-use crate::store::accounts::{AccountStore, NewAccount};
+use crate::store::accounts::{AccountStore, Callback, NewAccount};
 use crate::store::entities::accounts::{self, SealedToken};
 use crate::store::leases::LeaseStore;
 use crate::sync::SyncContext;
@@ -68,6 +69,17 @@ fn other(flavour: Flavour) -> Flavour {
     match flavour {
         Flavour::InstagramLogin => Flavour::FacebookLogin,
         Flavour::FacebookLogin => Flavour::InstagramLogin,
+    }
+}
+
+/// A Meta callback with digest `digest`, received now; digests are kept as long as a
+/// request counts as fresh.
+fn callback(digest: &str) -> Callback<'_> {
+    let now = unix_now();
+    Callback {
+        digest,
+        now,
+        forget_before: now - signed_request::MAX_AGE - signed_request::SKEW,
     }
 }
 
@@ -199,12 +211,17 @@ impl AccountService {
     }
 
     /// Meta's data-deletion callback: deletes every account of `meta_user` with all its data
-    /// and keeps a confirmation code, in one transaction. Returns the code.
-    pub async fn forget_meta_user(&self, meta_user: &str) -> Result<String, AppError> {
+    /// and keeps a confirmation code, in one transaction. Returns the code. `request` is the
+    /// verified signed request's digest: the same request twice is a `Conflict`.
+    pub async fn forget_meta_user(
+        &self,
+        meta_user: &str,
+        request: &str,
+    ) -> Result<String, AppError> {
         let code = Alphanumeric.sample_string(&mut rand::rngs::OsRng, 16);
         let deleted = self
             .accounts
-            .forget_meta_user(meta_user, &code, unix_now())
+            .forget_meta_user(meta_user, &code, &callback(request))
             .await?;
         self.export.notify_one();
         tracing::info!(accounts = deleted, %code, "Meta data-deletion request carried out");
@@ -213,8 +230,15 @@ impl AccountService {
 
     /// Meta's deauthorize callback: the user removed the app, so their accounts stop being
     /// polled (the data stays until they ask for deletion, which Meta sends separately).
-    pub async fn deauthorize_meta_user(&self, meta_user: &str) -> Result<u64, AppError> {
-        let disabled = self.accounts.disable_by_meta_user(meta_user).await?;
+    pub async fn deauthorize_meta_user(
+        &self,
+        meta_user: &str,
+        request: &str,
+    ) -> Result<u64, AppError> {
+        let disabled = self
+            .accounts
+            .disable_by_meta_user(meta_user, &callback(request))
+            .await?;
         tracing::info!(accounts = disabled, "Meta deauthorize: accounts disabled");
         Ok(disabled)
     }
@@ -255,7 +279,7 @@ impl AccountService {
                     followers_count: profile.followers_count.unwrap_or(0),
                     follows_count: profile.follows_count.unwrap_or(0),
                     media_count: profile.media_count.unwrap_or(0),
-                    token_expires_at: expires_in.map(|s| at + s),
+                    token_expires_at: expires_in.map(|s| at.saturating_add(s)),
                 },
                 at,
             )

@@ -24,6 +24,9 @@ impl From<StoreError> for AppError {
                 "username",
                 "That username is taken: a user with that name exists already.",
             ),
+            StoreError::Replayed => {
+                AppError::Conflict("This request was carried out already.".into())
+            }
             StoreError::LastAdmin => AppError::Conflict(
                 "The last admin cannot be demoted or deleted; make someone else admin first."
                     .into(),

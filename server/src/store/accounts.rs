@@ -11,7 +11,9 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::entities::accounts::{self, DbStatus, SealedToken};
-use super::entities::{account_insights, deletion_requests, media, media_snapshots, sync_runs};
+use super::entities::{
+    account_insights, deletion_requests, media, media_snapshots, meta_callbacks, sync_runs,
+};
 use super::StoreError;
 
 /// What a successful profile check tells us about an account being connected.
@@ -208,20 +210,22 @@ impl AccountStore {
 
     /// Carries out Meta's data-deletion request for `user_id` (app-scoped or Instagram user
     /// id): deletes every account it names and keeps the confirmation `code`, in one
-    /// transaction, so a code is never handed out for a deletion that did not happen.
-    #[instrument(skip(self, code), err)]
+    /// transaction, so a code is never handed out for a deletion that did not happen. The
+    /// request is recorded in the same transaction; the same request again is `Replayed`.
+    #[instrument(skip(self, code, request), err)]
     pub async fn forget_meta_user(
         &self,
         user_id: &str,
         code: &str,
-        now: i64,
+        request: &Callback<'_>,
     ) -> Result<u64, StoreError> {
         let txn = self.db.begin().await?;
-        let deleted = delete_where(&txn, meta_user(user_id), now).await?;
+        request.claim(&txn).await?;
+        let deleted = delete_where(&txn, meta_user(user_id), request.now).await?;
         deletion_requests::ActiveModel {
             code: Set(code.to_owned()),
             app_user_id: Set(user_id.to_owned()),
-            received_at: Set(now),
+            received_at: Set(request.now),
             accounts_deleted: Set(i32::try_from(deleted).unwrap_or(i32::MAX)),
         }
         .insert(&txn)
@@ -230,15 +234,24 @@ impl AccountStore {
         Ok(deleted)
     }
 
-    /// Disables every account Meta's deauthorize callback names.
-    #[instrument(skip(self), err)]
-    pub async fn disable_by_meta_user(&self, user_id: &str) -> Result<u64, StoreError> {
-        Ok(accounts::Entity::update_many()
+    /// Disables every account Meta's deauthorize callback names; the request is recorded in
+    /// the same transaction (the same request again is `Replayed`).
+    #[instrument(skip(self, request), err)]
+    pub async fn disable_by_meta_user(
+        &self,
+        user_id: &str,
+        request: &Callback<'_>,
+    ) -> Result<u64, StoreError> {
+        let txn = self.db.begin().await?;
+        request.claim(&txn).await?;
+        let disabled = accounts::Entity::update_many()
             .col_expr(accounts::Column::Enabled, Expr::value(false))
             .filter(meta_user(user_id))
-            .exec(&self.db)
+            .exec(&txn)
             .await?
-            .rows_affected)
+            .rows_affected;
+        txn.commit().await?;
+        Ok(disabled)
     }
 
     /// Accounts the poller should sync now: enabled, not waiting for re-authorisation or a
@@ -351,6 +364,40 @@ async fn delete_where(
         .exec(txn)
         .await?
         .rows_affected)
+}
+
+/// One of Meta's signed callback requests, by the digest of its text, received at `now`.
+/// Digests older than `forget_before` are purged: such requests are refused as stale anyway.
+pub struct Callback<'a> {
+    pub digest: &'a str,
+    pub now: i64,
+    pub forget_before: i64,
+}
+
+impl Callback<'_> {
+    /// Records the request, or refuses it as `Replayed` when it was carried out already.
+    async fn claim(&self, txn: &DatabaseTransaction) -> Result<(), StoreError> {
+        meta_callbacks::Entity::delete_many()
+            .filter(meta_callbacks::Column::ReceivedAt.lt(self.forget_before))
+            .exec(txn)
+            .await?;
+        let inserted = meta_callbacks::Entity::insert(meta_callbacks::ActiveModel {
+            digest: Set(self.digest.to_owned()),
+            received_at: Set(self.now),
+        })
+        .on_conflict(
+            OnConflict::column(meta_callbacks::Column::Digest)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+        if inserted == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Replayed)
+        }
+    }
 }
 
 fn meta_user(user_id: &str) -> sea_orm::Condition {

@@ -25,6 +25,9 @@ pub enum StoreError {
     NotFound,
     #[error("the last admin cannot lose the admin role")]
     LastAdmin,
+    /// A signed request of Meta's that was carried out already.
+    #[error("this request was carried out already")]
+    Replayed,
     #[error("database error: {0}")]
     Db(DbErr),
 }

@@ -1,11 +1,17 @@
 //! A tower-sessions store on our own `sessions` table, so one implementation serves SQLite
 //! and PostgreSQL through SeaORM (no second driver stack, no version coupling with sqlx stores).
+//!
+//! Rows are keyed by a SHA-256 of the session id, never the id itself: someone who reads the
+//! database (a backup, a leaked dump) learns no cookie that signs them in.
 
 use async_trait::async_trait;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::DatabaseConnection;
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error as SessionError, Result as SessionResult};
@@ -20,6 +26,11 @@ use crate::clock::unix_now;
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
     db: DatabaseConnection,
+}
+
+/// The row key of a session id (the cookie's value): SHA-256, base64url, 43 characters.
+fn key(id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(id.as_bytes()))
 }
 
 fn backend(err: DbErr) -> SessionError {
@@ -47,7 +58,7 @@ impl DbSessionStore {
         let mut delete =
             sessions::Entity::delete_many().filter(sessions::Column::UserId.eq(user_id));
         if let Some(keep) = keep {
-            delete = delete.filter(sessions::Column::Id.ne(keep));
+            delete = delete.filter(sessions::Column::Id.ne(key(keep)));
         }
         Ok(delete.exec(&self.db).await?.rows_affected)
     }
@@ -56,7 +67,7 @@ impl DbSessionStore {
         let data =
             serde_json::to_string(&record.data).map_err(|e| SessionError::Encode(e.to_string()))?;
         Ok(sessions::ActiveModel {
-            id: Set(record.id.to_string()),
+            id: Set(key(&record.id.to_string())),
             data: Set(data),
             expires_at: Set(record.expiry_date.unix_timestamp()),
             user_id: Set(record.data.get(USER_ID_KEY).and_then(|v| v.as_i64())),
@@ -94,7 +105,7 @@ impl SessionStore for DbSessionStore {
         row.id = NotSet;
         sessions::Entity::update_many()
             .set(row)
-            .filter(sessions::Column::Id.eq(record.id.to_string()))
+            .filter(sessions::Column::Id.eq(key(&record.id.to_string())))
             .exec(&self.db)
             .await
             .map_err(backend)?;
@@ -103,7 +114,7 @@ impl SessionStore for DbSessionStore {
 
     async fn load(&self, id: &Id) -> SessionResult<Option<Record>> {
         let now = unix_now();
-        let Some(row) = sessions::Entity::find_by_id(id.to_string())
+        let Some(row) = sessions::Entity::find_by_id(key(&id.to_string()))
             .filter(sessions::Column::ExpiresAt.gt(now))
             .one(&self.db)
             .await
@@ -123,7 +134,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> SessionResult<()> {
-        sessions::Entity::delete_by_id(id.to_string())
+        sessions::Entity::delete_by_id(key(&id.to_string()))
             .exec(&self.db)
             .await
             .map_err(backend)?;

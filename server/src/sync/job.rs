@@ -288,7 +288,7 @@ async fn refresh(
             let sealed = ctx
                 .cipher
                 .seal(grant.access_token.expose(), &account.ig_user_id);
-            let expires = grant.expires_in.map(|s| at + s);
+            let expires = grant.expires_in.map(|s| at.saturating_add(s));
             info!(?expires, "token refreshed");
             Ok(Some((SealedToken(sealed), expires)))
         }

@@ -5,13 +5,13 @@
 //! On shutdown it stops taking work, lets running syncs see the cancellation (they roll back:
 //! nothing is written before a sync has everything), and gives them a grace period.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use time::OffsetDateTime;
 use tokio::sync::Notify;
-use tokio::task::JoinSet;
+use tokio::task::{self, JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
@@ -61,7 +61,7 @@ impl Poller {
         let settings = SettingsStore::new(self.ctx.db.clone());
         let leases = LeaseStore::new(self.ctx.db.clone(), self.ctx.instance.clone());
         let mut jobs: JoinSet<i64> = JoinSet::new();
-        let mut running: HashSet<i64> = HashSet::new();
+        let mut running = Running::default();
         let mut next_prune = tokio::time::Instant::now();
         info!(instance = %self.ctx.instance, concurrency = self.concurrency, "poller started");
 
@@ -90,17 +90,13 @@ impl Poller {
                 _ = cancel.cancelled() => {}
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(TICK) => {}
-                Some(done) = jobs.join_next(), if !jobs.is_empty() => {
-                    if let Ok(id) = done {
-                        running.remove(&id);
-                    }
+                Some(done) = jobs.join_next_with_id(), if !jobs.is_empty() => {
+                    running.finished(done, &leases).await;
                 }
             }
             // Reap every finished job, not just the one select! saw.
-            while let Some(done) = jobs.try_join_next() {
-                if let Ok(id) = done {
-                    running.remove(&id);
-                }
+            while let Some(done) = jobs.try_join_next_with_id() {
+                running.finished(done, &leases).await;
             }
             if running.len() < before {
                 self.synced.notify_one();
@@ -124,7 +120,7 @@ impl Poller {
         settings: &SettingsStore,
         leases: &LeaseStore,
         jobs: &mut JoinSet<i64>,
-        running: &mut HashSet<i64>,
+        running: &mut Running,
         cancel: &CancellationToken,
     ) -> Result<(), StoreError> {
         let now = unix_now();
@@ -142,24 +138,64 @@ impl Poller {
             if running.len() >= self.concurrency {
                 break;
             }
-            if running.contains(&account.id)
+            if running.accounts.contains(&account.id)
                 || !leases
                     .claim(account.id, now, now + LEASE.as_secs() as i64)
                     .await?
             {
                 continue;
             }
-            running.insert(account.id);
+            let id = account.id;
             let ctx = self.ctx.clone();
             let leases = leases.clone();
             let cancel = cancel.clone();
-            jobs.spawn(async move {
-                let id = account.id;
+            let task = jobs.spawn(async move {
                 leased_sync(&ctx, &leases, account, sync_settings, &cancel).await;
                 id
             });
+            running.started(task.id(), id);
         }
         Ok(())
+    }
+}
+
+/// The syncs in flight, by account and by task, so that a sync that panics still gives its
+/// concurrency slot and its lease back (its open run is closed as `interrupted` when the
+/// account is next claimed).
+#[derive(Default)]
+struct Running {
+    accounts: HashSet<i64>,
+    tasks: HashMap<task::Id, i64>,
+}
+
+impl Running {
+    fn started(&mut self, task: task::Id, account: i64) {
+        self.accounts.insert(account);
+        self.tasks.insert(task, account);
+    }
+
+    fn len(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// Frees the slot of a finished sync, however it ended.
+    async fn finished(&mut self, done: Result<(task::Id, i64), JoinError>, leases: &LeaseStore) {
+        let task = match &done {
+            Ok((task, _)) => *task,
+            Err(e) => e.id(),
+        };
+        let Some(account) = self.tasks.remove(&task) else {
+            return;
+        };
+        self.accounts.remove(&account);
+        if let Err(e) = done {
+            if e.is_panic() {
+                error!(account, "sync panicked; its slot and lease are freed");
+                if let Err(e) = leases.release(account).await {
+                    warn!(account, error = %e, "lease release failed; it expires by itself");
+                }
+            }
+        }
     }
 }
 
@@ -212,5 +248,36 @@ async fn prune(settings: &SettingsStore) {
         Ok(0) => {}
         Ok(n) => info!(media = n, "pruned media older than the lookback window"),
         Err(e) => warn!(error = %e, "pruning failed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_sync_that_panics_gives_its_slot_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open(&format!("sqlite://{}/t.db?mode=rwc", dir.path().display()))
+            .await
+            .unwrap();
+        let leases = LeaseStore::new(db, "test");
+        let mut jobs = JoinSet::new();
+        let mut running = Running::default();
+        let panics = jobs.spawn(async {
+            if true {
+                panic!("a sync that panics");
+            }
+            7
+        });
+        running.started(panics.id(), 7);
+        let fine = jobs.spawn(async { 8 });
+        running.started(fine.id(), 8);
+        assert_eq!(running.len(), 2);
+        while let Some(done) = jobs.join_next_with_id().await {
+            running.finished(done, &leases).await;
+        }
+        assert_eq!(running.len(), 0, "both slots are free again");
+        assert!(running.tasks.is_empty());
     }
 }

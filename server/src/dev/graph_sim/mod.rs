@@ -106,7 +106,7 @@ pub struct SimAccount {
 /// The simulated app's id and default secret (`SimConfig::app_secret`), for `debug_token`'s
 /// app token and `appsecret_proof`.
 pub const APP_ID: &str = "1234";
-pub const APP_SECRET: &str = "app-secret";
+pub const APP_SECRET: &str = "0123456789abcdef0123456789abcdef";
 
 /// Long-lived tokens live 60 days; Instagram refreshes only tokens at least a day old.
 const TOKEN_LIFETIME: time::Duration = time::Duration::days(60);

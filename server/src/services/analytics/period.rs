@@ -97,13 +97,20 @@ impl Period {
     }
 }
 
+/// The years a custom range may name. The calendar type reaches ±9999, and the previous
+/// period of a range near its start would fall off it (a panic, seen with `-9999-01-01`).
+const YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
+
 fn date(field: &str, raw: &str) -> Result<Date, AppError> {
-    Date::parse(raw, format_description!("[year]-[month]-[day]")).map_err(|_| {
-        AppError::invalid(
-            field,
-            format!("{raw:?} is not a date; write it as YYYY-MM-DD."),
-        )
-    })
+    Date::parse(raw, format_description!("[year]-[month]-[day]"))
+        .ok()
+        .filter(|d| YEARS.contains(&d.year()))
+        .ok_or_else(|| {
+            AppError::invalid(
+                field,
+                format!("{raw:?} is not a date from 1970 on; write it as YYYY-MM-DD."),
+            )
+        })
 }
 
 #[cfg(test)]

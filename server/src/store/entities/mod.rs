@@ -9,6 +9,7 @@ pub mod export_state;
 pub mod media;
 pub mod media_hashtags;
 pub mod media_snapshots;
+pub mod meta_callbacks;
 pub mod sessions;
 pub mod settings;
 pub mod sync_leases;
