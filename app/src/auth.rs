@@ -133,13 +133,7 @@ pub async fn as_admin<T, F>(call: impl FnOnce(Backend, SessionUser) -> F) -> Res
 where
     F: Future<Output = Result<T, AppError>>,
 {
-    respond(
-        async {
-            let admin = require_admin().await?;
-            call(backend()?, admin).await
-        }
-        .await,
-    )
+    checked(require_admin(), call).await
 }
 
 /// Runs `call` for anyone signed in (401 signed out).
@@ -147,9 +141,20 @@ pub async fn as_user<T, F>(call: impl FnOnce(Backend, SessionUser) -> F) -> Resu
 where
     F: Future<Output = Result<T, AppError>>,
 {
+    checked(require_user(), call).await
+}
+
+/// Runs `call` for the user `check` lets through, and sets the answer's status.
+async fn checked<T, F>(
+    check: impl Future<Output = Result<SessionUser, AppError>>,
+    call: impl FnOnce(Backend, SessionUser) -> F,
+) -> Result<T, AppError>
+where
+    F: Future<Output = Result<T, AppError>>,
+{
     respond(
         async {
-            let user = require_user().await?;
+            let user = check.await?;
             call(backend()?, user).await
         }
         .await,

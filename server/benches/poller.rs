@@ -15,9 +15,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use server::crypto::{Cipher, MasterKey};
+use server::dev::demo::connect_all;
 use server::dev::graph_sim::{SimConfig, Simulator};
 use server::graph::GraphConfig;
-use server::services::accounts::AccountService;
 use server::sync::{Poller, SyncContext};
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
@@ -64,20 +64,10 @@ async fn main() {
         graph,
         instance: "bench".into(),
     });
-    let connector = AccountService::new(&ctx);
+    connect_all(&ctx, &sim, sim.now().unix_timestamp())
+        .await
+        .unwrap();
     let poller = Poller::new(ctx, CONCURRENCY, Default::default());
-    for account in sim.accounts() {
-        connector
-            .connect_token(
-                account.flavour,
-                &account.token,
-                None,
-                None,
-                sim.now().unix_timestamp(),
-            )
-            .await
-            .unwrap();
-    }
 
     let stop = CancellationToken::new();
     let started = Instant::now();

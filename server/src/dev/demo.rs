@@ -76,20 +76,8 @@ pub async fn run(listen: SocketAddr, days: u32) -> anyhow::Result<()> {
         graph: Arc::new(args.graph.graph_config()),
         instance: "demo-backfill".into(),
     };
-    let connector = AccountService::new(&ctx);
+    connect_all(&ctx, &sim, start.unix_timestamp()).await?;
     let sim_accounts = sim.accounts();
-    for account in &sim_accounts {
-        connector
-            .connect_token(
-                account.flavour,
-                &account.token,
-                None,
-                None,
-                start.unix_timestamp(),
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("connecting {}: {e}", account.username))?;
-    }
 
     backfill(&ctx, &sim, days).await?;
     // From here on the third account's token (as renewed during the backfill) is dead: the
@@ -176,4 +164,16 @@ async fn follow_real_time(sim: Simulator, stop: CancellationToken) {
             _ = tokio::time::sleep(step) => sim.advance(step),
         }
     }
+}
+
+/// Connects every simulated account as pasting its token would, as issued at `at`.
+pub async fn connect_all(ctx: &SyncContext, sim: &Simulator, at: i64) -> anyhow::Result<()> {
+    let connector = AccountService::new(ctx);
+    for account in sim.accounts() {
+        connector
+            .connect_token(account.flavour, &account.token, None, None, at)
+            .await
+            .map_err(|e| anyhow::anyhow!("connecting {}: {e}", account.username))?;
+    }
+    Ok(())
 }

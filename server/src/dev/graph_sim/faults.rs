@@ -38,6 +38,26 @@ pub enum FaultKind {
     PolicyBlock,
 }
 
+impl FaultKind {
+    /// The code and message of the `OAuthException` Meta answers with, for the kinds that are
+    /// an error answer (each documented where the variant is).
+    pub fn meta_error(&self) -> Option<(i64, &'static str)> {
+        Some(match self {
+            FaultKind::Slow(_) | FaultKind::Malformed => return None,
+            FaultKind::ServerError => (2, "Service temporarily unavailable"),
+            FaultKind::Unknown => (1, "An unknown error occurred"),
+            FaultKind::RateLimit => (4, "(#4) Application request limit reached"),
+            FaultKind::UserLimit => (17, "(#17) User request limit reached"),
+            FaultKind::PageLimit => (32, "(#32) Page request limit reached"),
+            FaultKind::CustomLimit => (613, "(#613) Calls to this api have exceeded the rate limit."),
+            FaultKind::TokenNoSubcode => (190, "Error validating access token: Session has expired on Wednesday, 26-Oct-22 20:00:00 PDT. The current time is Wednesday, 26-Oct-22 21:51:57 PDT."),
+            FaultKind::SessionInvalid => (102, "(#102) Session key invalid or no longer valid"),
+            FaultKind::AppLimit => (341, "(#341) Application limit reached"),
+            FaultKind::PolicyBlock => (368, "(#368) Temporarily blocked for policies violations"),
+        })
+    }
+}
+
 #[derive(Default)]
 pub struct Faults {
     queue: Mutex<VecDeque<FaultKind>>,

@@ -308,6 +308,13 @@ impl State {
         *lock(&self.clock)
     }
 
+    /// When the token `text` stops working: 60 days after issue, or earlier when a test set
+    /// its expiry.
+    fn expiry(&self, text: &str, token: &Token) -> OffsetDateTime {
+        let natural = token.issued + TOKEN_LIFETIME;
+        self.faults.expiry(text).map_or(natural, |e| e.min(natural))
+    }
+
     fn issue_token(&self, account: usize, flavour: Flavour) -> String {
         let serial = self.issued.fetch_add(1, Ordering::Relaxed);
         let token = token_string(self.config.seed, flavour, serial);

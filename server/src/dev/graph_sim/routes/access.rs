@@ -6,7 +6,7 @@ use time::Duration;
 
 use super::Call;
 use crate::dev::graph_sim::reply::{graph_time, Reply, Usage};
-use crate::dev::graph_sim::{lock, Flavour, Token, TOKEN_LIFETIME};
+use crate::dev::graph_sim::{lock, Flavour, Token};
 
 impl Call<'_> {
     pub(super) fn authenticate(&self) -> Result<(String, Token), Reply> {
@@ -30,12 +30,7 @@ impl Call<'_> {
         let token = token
             .filter(|t| t.flavour == self.flavour)
             .ok_or_else(invalid)?;
-        let natural = token.issued + TOKEN_LIFETIME;
-        let expiry = self
-            .state
-            .faults
-            .expiry(text)
-            .map_or(natural, |e| e.min(natural));
+        let expiry = self.state.expiry(text, &token);
         if self.now >= expiry {
             return Err(Reply::error(
                 190,

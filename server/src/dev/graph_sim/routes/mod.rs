@@ -65,82 +65,13 @@ async fn handle(
     state.requests.fetch_add(1, Ordering::Relaxed);
     match state.faults.take() {
         Some(FaultKind::Slow(delay)) => tokio::time::sleep(delay).await,
-        Some(FaultKind::ServerError) => {
-            return Reply::error(2, None, "OAuthException", "Service temporarily unavailable")
-                .into_response();
-        }
-        Some(FaultKind::Unknown) => {
-            return Reply::error(1, None, "OAuthException", "An unknown error occurred")
-                .into_response();
-        }
         Some(FaultKind::Malformed) => {
             return Reply::raw(StatusCode::OK, r#"{"data":[{"id":"17"#).into_response()
         }
-        Some(FaultKind::RateLimit) => {
-            return Reply::error(
-                4,
-                None,
-                "OAuthException",
-                "(#4) Application request limit reached",
-            )
-            .into_response();
-        }
-        Some(FaultKind::UserLimit) => {
-            return Reply::error(
-                17,
-                None,
-                "OAuthException",
-                "(#17) User request limit reached",
-            )
-            .into_response();
-        }
-        Some(FaultKind::PageLimit) => {
-            return Reply::error(
-                32,
-                None,
-                "OAuthException",
-                "(#32) Page request limit reached",
-            )
-            .into_response();
-        }
-        Some(FaultKind::CustomLimit) => {
-            return Reply::error(
-                613,
-                None,
-                "OAuthException",
-                "(#613) Calls to this api have exceeded the rate limit.",
-            )
-            .into_response();
-        }
-        Some(FaultKind::TokenNoSubcode) => {
-            return Reply::error(190, None, "OAuthException", "Error validating access token: Session has expired on Wednesday, 26-Oct-22 20:00:00 PDT. The current time is Wednesday, 26-Oct-22 21:51:57 PDT.").into_response();
-        }
-        Some(FaultKind::SessionInvalid) => {
-            return Reply::error(
-                102,
-                None,
-                "OAuthException",
-                "(#102) Session key invalid or no longer valid",
-            )
-            .into_response();
-        }
-        Some(FaultKind::AppLimit) => {
-            return Reply::error(
-                341,
-                None,
-                "OAuthException",
-                "(#341) Application limit reached",
-            )
-            .into_response();
-        }
-        Some(FaultKind::PolicyBlock) => {
-            return Reply::error(
-                368,
-                None,
-                "OAuthException",
-                "(#368) Temporarily blocked for policies violations",
-            )
-            .into_response();
+        Some(kind) => {
+            if let Some((code, message)) = kind.meta_error() {
+                return Reply::error(code, None, "OAuthException", message).into_response();
+            }
         }
         None => {}
     }

@@ -37,12 +37,7 @@ impl Call<'_> {
                 "is_valid": false, "scopes": [],
             }})));
         };
-        let natural = token.issued + TOKEN_LIFETIME;
-        let expires = self
-            .state
-            .faults
-            .expiry(input)
-            .map_or(natural, |e| e.min(natural));
+        let expires = self.state.expiry(input, &token);
         let account = &self.state.accounts[token.account];
         let mut data = json!({
             "app_id": APP_ID, "type": "USER", "application": "Instalytics simulator",
