@@ -6,11 +6,13 @@
 //! role is re-read on each call so that a demotion or deletion takes effect immediately.
 
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::extract::ConnectInfo;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::Extension;
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
+use tower_sessions::cookie::Cookie;
 use tower_sessions::Session;
 
 use crate::backend::{backend, Backend};
@@ -92,14 +94,53 @@ pub async fn end_session() -> Result<(), AppError> {
     session().await?.flush().await.map_err(session_failure)
 }
 
+/// The client's address, as the server's middleware found it (the peer, or the address a
+/// trusted proxy forwarded for) and put on the request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
+
 pub async fn client_ip() -> Result<IpAddr, AppError> {
-    let ConnectInfo(addr) = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+    let Extension(ClientAddr(addr)) = leptos_axum::extract::<Extension<ClientAddr>>()
         .await
         .map_err(|e| {
-            tracing::error!(error = %e, "no peer address; serve with connect info");
+            tracing::error!(error = %e, "no client address; serve with the client_addr layer");
             AppError::Internal
         })?;
-    Ok(addr.ip())
+    Ok(addr)
+}
+
+/// The cookie that marks a browser a user has signed in from (see the server's
+/// `auth::device`).
+pub const DEVICE_COOKIE: &str = "instalytics_device";
+
+/// The value of the request's device cookie, if it has one.
+pub async fn device_cookie() -> Result<Option<String>, AppError> {
+    let headers = leptos_axum::extract::<HeaderMap>().await.map_err(|e| {
+        tracing::error!(error = %e, "request headers unavailable");
+        AppError::Internal
+    })?;
+    Ok(headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == DEVICE_COOKIE)
+        .map(|c| c.value().to_owned()))
+}
+
+/// Adds `set_cookie` (a whole `Set-Cookie` value) to the answer.
+pub fn set_cookie(set_cookie: &str) -> Result<(), AppError> {
+    let value = HeaderValue::from_str(set_cookie).map_err(|e| {
+        tracing::error!(error = %e, "a Set-Cookie value that is no header value");
+        AppError::Internal
+    })?;
+    let options = use_context::<ResponseOptions>().ok_or_else(|| {
+        tracing::error!("no ResponseOptions: not inside a server function");
+        AppError::Internal
+    })?;
+    options.append_header(header::SET_COOKIE, value);
+    Ok(())
 }
 
 /// Sets the response's HTTP status from `error`, so clients and logs see 401/403/422… not 500.

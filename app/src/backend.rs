@@ -17,17 +17,27 @@ use crate::dto::{
 };
 use crate::error::AppError;
 
+/// A successful sign-in.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub user: SessionUser,
+    /// The `Set-Cookie` header value that remembers this browser as the user's device.
+    pub device_cookie: String,
+}
+
 /// Signing in and the one-time first-admin setup.
 #[async_trait]
 pub trait AuthPort: Send + Sync {
-    /// Checks credentials with throttling per username and per client address. Unknown users
-    /// and wrong passwords fail the same way and take the same time.
+    /// Checks credentials with throttling per username (per device instead, given a valid
+    /// device cookie for that user: the value of [`crate::auth::DEVICE_COOKIE`]) and per client
+    /// address. Unknown users and wrong passwords fail the same way and take the same time.
     async fn sign_in(
         &self,
         username: &str,
         password: &str,
         client: IpAddr,
-    ) -> Result<SessionUser, AppError>;
+        device: Option<&str>,
+    ) -> Result<SignedIn, AppError>;
 
     /// The user behind a session, re-read each request so role changes and deletions apply at once.
     async fn session_user(&self, id: UserId) -> Result<Option<SessionUser>, AppError>;

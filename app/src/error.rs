@@ -22,7 +22,8 @@ pub enum AppError {
     /// Deliberately the same for an unknown user and a wrong password.
     #[error("Wrong username or password.")]
     BadCredentials,
-    #[error("Too many failed sign-ins. Wait {retry_after_secs} s before trying again.")]
+    /// Too many failures, or every password-hashing slot busy (a flood): either way, wait.
+    #[error("Too many sign-in attempts right now. Wait {retry_after_secs} s before trying again.")]
     Throttled { retry_after_secs: u64 },
     #[error("{0}")]
     Conflict(String),
@@ -77,12 +78,28 @@ impl AppError {
     }
 }
 
+/// Parser messages quote the offending value, which can be a whole 64 KiB body: keep the
+/// start, enough to say what was wrong, so an error stays small (and is not an echo service).
+const MALFORMED_MAX_CHARS: usize = 300;
+
+fn malformed(message: String) -> AppError {
+    match message.char_indices().nth(MALFORMED_MAX_CHARS) {
+        Some((cut, _)) => AppError::Malformed(format!("{}…", &message[..cut])),
+        None => AppError::Malformed(message),
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => Self::Malformed(m),
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => malformed(m),
+            // On the server this is a request body that cannot be read (not UTF-8, or chunked
+            // past the body limit): the client's fault, not a 500. In the browser the same
+            // error means the answer was unreadable, which stays a transport failure.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(m) => malformed(m),
             other => Self::Transport(other.to_string()),
         }
     }
@@ -114,6 +131,31 @@ mod tests {
         );
         assert_eq!(AppError::invalid("x", "y").status(), 422);
         assert_eq!(AppError::Malformed("id".into()).status(), 400);
+    }
+
+    #[test]
+    fn malformed_requests_are_not_echoed_whole() {
+        let value = "é".repeat(60_000);
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::Args(format!(
+            "unknown variant `{value}`"
+        )));
+        let AppError::Malformed(m) = &e else {
+            panic!("{e:?}")
+        };
+        assert!(m.starts_with("unknown variant `éé"), "{m}");
+        assert_eq!(m.chars().count(), MALFORMED_MAX_CHARS + 1, "{m}");
+        assert_eq!(e.status(), 400);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn unreadable_request_bodies_are_client_errors() {
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::Deserialization(
+            "invalid utf-8 sequence of 1 bytes from index 0".into(),
+        ));
+        assert_eq!(e.status(), 400, "{e:?}");
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::Serialization("x".into()));
+        assert_eq!(e.status(), 500, "an answer we cannot encode is ours: {e:?}");
     }
 
     #[test]

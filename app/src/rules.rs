@@ -228,6 +228,86 @@ pub fn deletion_code(raw: &str) -> Result<&str, AppError> {
     }
 }
 
+/// Instagram's own limit on usernames: letters, digits, '.' and '_', at most 30.
+const INSTAGRAM_USERNAME_MAX: usize = 30;
+
+/// An Instagram username as Instagram allows them; anything else (say, a sentence in a
+/// crafted link's query string) is refused.
+pub fn instagram_username(raw: &str) -> Result<&str, AppError> {
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'_';
+    if (1..=INSTAGRAM_USERNAME_MAX).contains(&raw.len()) && raw.bytes().all(allowed) {
+        Ok(raw)
+    } else {
+        Err(AppError::invalid(
+            "username",
+            "That is not an Instagram username.",
+        ))
+    }
+}
+
+/// What a URL from Meta's Graph API is for, which decides the hosts it may name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetaUrl {
+    /// A post's `permalink`, opened as a link: `https://www.instagram.com/p/<shortcode>/`
+    /// (or `/reel/…`), as in Meta's samples (see /work/shared/reference/graph-examples.md).
+    Permalink,
+    /// `profile_picture_url`, `media_url`, `thumbnail_url`, shown as images: Meta's CDNs,
+    /// `scontent-<pop>.cdninstagram.com` or `scontent.xx.fbcdn.net` and their siblings —
+    /// the hosts the server's Content Security Policy lets images load from.
+    Picture,
+}
+
+impl MetaUrl {
+    fn field(self) -> &'static str {
+        match self {
+            Self::Permalink => "permalink",
+            Self::Picture => "picture",
+        }
+    }
+
+    fn allows(self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        match self {
+            Self::Permalink => host == "instagram.com" || host == "www.instagram.com",
+            Self::Picture => [".cdninstagram.com", ".fbcdn.net"]
+                .iter()
+                .any(|cdn| host.strip_suffix(cdn).is_some_and(|sub| !sub.is_empty())),
+        }
+    }
+}
+
+/// Signed CDN URLs run to a few hundred characters; longer is not one of Meta's.
+const META_URL_MAX: usize = 4096;
+
+/// Accepts a URL the Graph API sent only when it is `https://` on one of Meta's hosts for
+/// `kind`, so a page never links to or loads from anywhere else (`javascript:`, plain
+/// `http://`, a look-alike host). Deliberately stricter than a URL parser: the host must be
+/// plain dotted labels (no user info, port, percent-escape or backslash that browsers might
+/// read differently) and the rest printable ASCII without spaces.
+pub fn meta_url(raw: &str, kind: MetaUrl) -> Result<(), AppError> {
+    let refuse = |why: &str| Err(AppError::invalid(kind.field(), why.to_owned()));
+    if raw.len() > META_URL_MAX {
+        return refuse("The address is too long to be one of Meta's.");
+    }
+    let Some(rest) = raw
+        .get(.."https://".len())
+        .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        .map(|_| &raw["https://".len()..])
+    else {
+        return refuse("Only https:// addresses are accepted.");
+    };
+    let (host, tail) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let label_ok =
+        |l: &str| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !host.split('.').all(label_ok) || !kind.allows(host) {
+        return refuse("The address is not on one of Instagram's or Meta's hosts.");
+    }
+    if !tail.bytes().all(|b| b.is_ascii_graphic()) {
+        return refuse("The address holds spaces or characters outside printable ASCII.");
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,5 +450,77 @@ mod tests {
             .unwrap_err()
             .for_field("search")
             .is_some());
+    }
+
+    #[test]
+    fn instagram_usernames_are_short_plain_names() {
+        assert_eq!(instagram_username("sim_studio_0").unwrap(), "sim_studio_0");
+        assert!(instagram_username("jay.p.museum").is_ok());
+        for bad in ["", "two words", "a/b", "émile", &"x".repeat(31)] {
+            assert!(instagram_username(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn meta_urls_must_be_https_on_meta_hosts() {
+        for (url, kind) in [
+            ("https://www.instagram.com/p/CfUjwr8vyv2/", MetaUrl::Permalink),
+            ("https://www.instagram.com/reel/CkNGi2lJ1Co/", MetaUrl::Permalink),
+            ("https://instagram.com/p/x/", MetaUrl::Permalink),
+            (
+                "https://scontent-iad3-1.cdninstagram.com/v/t51.2885-19/1_n.jpg?_nc_ht=x&oh=00_A&oe=6",
+                MetaUrl::Picture,
+            ),
+            ("https://scontent.xx.fbcdn.net/v/t51.29350-15/2.jpg", MetaUrl::Picture),
+            ("HTTPS://Scontent.CDNinstagram.com/x.jpg", MetaUrl::Picture),
+            ("https://video.cdninstagram.com", MetaUrl::Picture),
+        ] {
+            assert_eq!(meta_url(url, kind), Ok(()), "{url}");
+        }
+    }
+
+    #[test]
+    fn other_urls_from_the_graph_api_are_refused() {
+        let cdn = "scontent-iad3-1.cdninstagram.com";
+        for (url, kind) in [
+            ("javascript:alert(1)", MetaUrl::Permalink),
+            (
+                "javascript:alert(1)//https://www.instagram.com/",
+                MetaUrl::Permalink,
+            ),
+            ("http://www.instagram.com/p/x/", MetaUrl::Permalink),
+            ("https://evil.test/p/x/", MetaUrl::Permalink),
+            ("https://www.instagram.com.evil.test/p/", MetaUrl::Permalink),
+            ("https://www.instagram.com@evil.test/", MetaUrl::Permalink),
+            ("https://www.instagram.com:8443/p/", MetaUrl::Permalink),
+            (r"https://evil.test\.instagram.com/", MetaUrl::Permalink),
+            ("https://www.instagram.com./p/", MetaUrl::Permalink),
+            ("https://www.instagram.com/p/ x", MetaUrl::Permalink),
+            ("https://www.instagram.com/p/	x", MetaUrl::Permalink),
+            // Pictures come from the CDNs, links go to Instagram: not the other way round.
+            ("https://www.instagram.com/p/x/", MetaUrl::Picture),
+            (&format!("https://{cdn}/x.jpg"), MetaUrl::Permalink),
+            ("https://evilcdninstagram.com/x.jpg", MetaUrl::Picture),
+            ("https://.cdninstagram.com/x.jpg", MetaUrl::Picture),
+            ("https://a..fbcdn.net/x.jpg", MetaUrl::Picture),
+            ("https://fbcdn.net/x.jpg", MetaUrl::Picture),
+            ("https://x.fbcdn.net.evil.test/x.jpg", MetaUrl::Picture),
+            (
+                "https://xn--scntent-9ya.cdninstagram.com%2eevil.test/",
+                MetaUrl::Picture,
+            ),
+            ("//scontent.cdninstagram.com/x.jpg", MetaUrl::Picture),
+            ("data:image/png;base64,AAAA", MetaUrl::Picture),
+            ("", MetaUrl::Picture),
+            ("https://", MetaUrl::Picture),
+            ("https://é.cdninstagram.com/", MetaUrl::Picture),
+            (
+                &format!("https://{cdn}/{}", "x".repeat(META_URL_MAX)),
+                MetaUrl::Picture,
+            ),
+        ] {
+            let err = meta_url(url, kind).expect_err(url);
+            assert!(err.is_field_error(), "{url}: {err:?}");
+        }
     }
 }

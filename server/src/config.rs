@@ -10,7 +10,7 @@ use clap::Args;
 use crate::secret::Secret;
 
 /// Where the data lives; shared by every subcommand that opens the database.
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Clone)]
 pub struct DatabaseArgs {
     /// Directory for the SQLite database and, later, the key file.
     #[arg(long, env = "INSTALYTICS_DATA_DIR", default_value = "data")]
@@ -23,6 +23,20 @@ pub struct DatabaseArgs {
     /// a flag would show in `ps`.
     #[arg(skip = std::env::var("INSTALYTICS_MASTER_KEY").ok().map(Secret))]
     pub master_key: Option<Secret>,
+}
+
+/// By hand: a PostgreSQL URL can hold a password, which any `{:?}` of the arguments would print.
+impl std::fmt::Debug for DatabaseArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseArgs")
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(crate::db::redact_url),
+            )
+            .field("master_key", &self.master_key)
+            .finish()
+    }
 }
 
 impl DatabaseArgs {
@@ -47,6 +61,10 @@ pub struct ServeArgs {
     /// Mark the session cookie `Secure`; turn on whenever the dashboard is served over HTTPS.
     #[arg(long, env = "INSTALYTICS_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client, as comma-separated address
+    /// blocks (`10.0.0.0/8,::1`); from anyone else the header is ignored.
+    #[arg(long, env = "INSTALYTICS_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<crate::auth::proxies::Cidr>,
     /// Sign a session out after this many days without a request.
     #[arg(
         long,
@@ -57,7 +75,8 @@ pub struct ServeArgs {
     pub session_idle_days: u32,
     /// The address users reach the dashboard at (for OAuth redirects and Meta's deletion
     /// status links); defaults to `http://<listen>`.
-    #[arg(long, env = "INSTALYTICS_PUBLIC_URL")]
+    /// Writes from browsers are accepted only from this origin when it is set.
+    #[arg(long, env = "INSTALYTICS_PUBLIC_URL", value_parser = public_url)]
     pub public_url: Option<String>,
     /// Accounts synced at the same time by this instance.
     #[arg(
@@ -253,6 +272,20 @@ fn app_secret(text: &str) -> Result<Secret, String> {
     Ok(Secret(text.to_owned()))
 }
 
+/// An `http(s)://host[:port][/path]` address: OAuth redirects, deletion links and the origin
+/// check are built from it, so a typo must stop the start rather than refuse every write.
+fn public_url(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    match reqwest::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
+            Ok(text.to_owned())
+        }
+        _ => Err(format!(
+            "{text:?} is not an http:// or https:// address such as https://ig.example.com"
+        )),
+    }
+}
+
 fn graph_version(text: &str) -> Result<String, String> {
     let ok = text
         .strip_prefix('v')
@@ -312,9 +345,17 @@ mod tests {
 
     #[test]
     fn secrets_do_not_show_in_debug_output() {
-        let probe =
-            Probe::try_parse_from(["x", "--instagram-app-secret", "hunter2-secret-0123"]).unwrap();
-        assert!(!format!("{:?}", probe.serve).contains("hunter2"));
+        let probe = Probe::try_parse_from([
+            "x",
+            "--instagram-app-secret",
+            "hunter2-secret-0123",
+            "--database-url",
+            "postgres://ig:hunter2@pw@db/ig",
+        ])
+        .unwrap();
+        let shown = format!("{:?}", probe.serve);
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("postgres://ig:***@db/ig"), "{shown}");
         assert_eq!(
             probe.serve.graph.instagram_app_secret.unwrap().expose(),
             "hunter2-secret-0123"
@@ -361,11 +402,47 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_are_address_blocks_checked_at_start() {
+        let probe = Probe::try_parse_from(["x", "--trusted-proxies", "10.0.0.0/8, ::1"]).unwrap();
+        let blocks: Vec<String> = probe
+            .serve
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(blocks, ["10.0.0.0/8", "::1/128"]);
+        let none = Probe::try_parse_from(["x"]).unwrap();
+        assert!(none.serve.trusted_proxies.is_empty(), "none by default");
+        let err = Probe::try_parse_from(["x", "--trusted-proxies", "10.0.0.0/8,10.1.2.3/16"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("the block is 10.1.0.0/16"), "{err}");
+    }
+
+    #[test]
     fn bad_values_are_refused() {
         assert!(Probe::try_parse_from(["x", "--listen", "nowhere"]).is_err());
         assert!(Probe::try_parse_from(["x", "--session-idle-days", "0"]).is_err());
         assert!(Probe::try_parse_from(["x", "--graph-version", "25"]).is_err());
         assert!(Probe::try_parse_from(["x", "--sync-concurrency", "0"]).is_err());
+        for bad in [
+            "ig.example.com",
+            "ftp://ig.example.com",
+            "https://",
+            "/relative",
+        ] {
+            let err = Probe::try_parse_from(["x", "--public-url", bad]).err();
+            assert!(
+                err.is_some_and(|e| e.to_string().contains("https://ig.example.com")),
+                "{bad}"
+            );
+        }
+        let ok = Probe::try_parse_from(["x", "--public-url", "https://ig.example.com/"]).unwrap();
+        assert_eq!(
+            ok.serve.public_url.as_deref(),
+            Some("https://ig.example.com/")
+        );
     }
 
     #[derive(Parser)]

@@ -18,6 +18,10 @@ use sha2::{Digest, Sha256};
 const VERSION: &str = "v1";
 const NONCE_LEN: usize = 24;
 pub const KEY_FILE: &str = "master.key";
+/// The new key while `rotate-key` re-seals (see `keyring`).
+pub const NEW_KEY_FILE: &str = "master.key.new";
+/// The key before the last rotation, until a start has proven the new one (see `keyring`).
+pub const OLD_KEY_FILE: &str = "master.key.old";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
@@ -84,30 +88,60 @@ impl MasterKey {
         &self.id
     }
 
-    /// The key from `INSTALYTICS_MASTER_KEY` if given, else `<data dir>/master.key`, created
-    /// with mode 0600 on first run. A key file others can read is refused.
-    /// Writes this key beside the current key file as `master.key.new` (0600), for
-    /// `rotate-key`: the old file stays in place until the tokens are re-sealed.
+    /// Writes this key beside the key file as `master.key.new` (0600, flushed to disk), for
+    /// `rotate-key`: the new key is on disk before any sealed value depends on it.
     pub fn stage(&self, data_dir: &Path) -> Result<PathBuf, CryptoError> {
-        let path = data_dir.join(format!("{KEY_FILE}.new"));
-        let io = |source| CryptoError::KeyFile {
-            path: path.clone(),
-            source,
-        };
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
-            _ => {}
-        }
-        let mut file = create_private(&path).map_err(io)?;
-        writeln!(file, "{}", self.to_base64()).map_err(io)?;
-        file.sync_all().map_err(io)?;
+        let path = data_dir.join(NEW_KEY_FILE);
+        self.write_private(&path)?;
         Ok(path)
     }
 
-    /// Makes a staged key the key file (an atomic rename).
-    pub fn promote(staged: &Path, data_dir: &Path) -> Result<(), CryptoError> {
+    /// Makes this key the key file: staged beside it, renamed over it (atomic), and the
+    /// directory synced so that the rename survives a power cut.
+    pub fn install(&self, data_dir: &Path) -> Result<(), CryptoError> {
+        let staged = self.stage(data_dir)?;
         let path = data_dir.join(KEY_FILE);
-        std::fs::rename(staged, &path).map_err(|source| CryptoError::KeyFile { path, source })
+        std::fs::rename(&staged, &path).map_err(|source| CryptoError::KeyFile {
+            path: path.clone(),
+            source,
+        })?;
+        sync_dir(data_dir).map_err(|source| CryptoError::KeyFile { path, source })
+    }
+
+    /// Keeps a copy of this key at `path` (0600), synced with its directory.
+    pub fn keep(&self, path: &Path) -> Result<(), CryptoError> {
+        self.write_private(path)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        sync_dir(dir).map_err(|source| CryptoError::KeyFile {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Replaces `path` with this key, readable by this user only, flushed to disk.
+    fn write_private(&self, path: &Path) -> Result<(), CryptoError> {
+        let io = |source| CryptoError::KeyFile {
+            path: path.to_owned(),
+            source,
+        };
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+            _ => {}
+        }
+        let mut file = create_private(path).map_err(io)?;
+        writeln!(file, "{}", self.to_base64()).map_err(io)?;
+        file.sync_all().map_err(io)
+    }
+
+    /// A key file other than `master.key` (`master.key.old`, `master.key.new`), held to the
+    /// same rules: private, 32 bytes of base64.
+    pub fn from_file(path: &Path) -> Result<Self, CryptoError> {
+        let text = std::fs::read_to_string(path).map_err(|source| CryptoError::KeyFile {
+            path: path.to_owned(),
+            source,
+        })?;
+        check_private(path)?;
+        Self::from_base64(&text)
     }
 
     /// Like [`MasterKey::load_or_create`] but never creates: for when sealed tokens exist.
@@ -122,6 +156,8 @@ impl MasterKey {
         Self::load_or_create(None, data_dir)
     }
 
+    /// The key from `INSTALYTICS_MASTER_KEY` if given, else `<data dir>/master.key`, created
+    /// with mode 0600 on first run. A key file others can read is refused.
     pub fn load_or_create(from_env: Option<&str>, data_dir: &Path) -> Result<Self, CryptoError> {
         if let Some(text) = from_env {
             return Self::from_base64(text);
@@ -167,6 +203,29 @@ fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
         .open(path)
 }
 
+/// Makes new entries and renames in `dir` durable: they sit in the page cache until the
+/// directory itself is synced, so a power cut could otherwise bring the old key file back.
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+/// Which master key sealed `sealed` (its key id), if it is a sealed value at all.
+pub fn key_id_of(sealed: &str) -> Option<&str> {
+    let mut parts = sealed.splitn(3, '.');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(VERSION), Some(id), Some(_)) => Some(id),
+        _ => None,
+    }
+}
+
 #[cfg(unix)]
 fn check_private(path: &Path) -> Result<(), CryptoError> {
     use std::os::unix::fs::PermissionsExt;
@@ -205,6 +264,16 @@ impl Cipher {
 
     pub fn key_id(&self) -> &str {
         self.key.id()
+    }
+
+    /// A key for `purpose` derived from the master key (HMAC-SHA256 keyed with it), for
+    /// secrets that need no file of their own; it changes when the master key is rotated.
+    pub fn derive_key(&self, purpose: &str) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key.bytes)
+            .expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
     }
 
     fn aead(&self) -> XChaCha20Poly1305 {
@@ -336,6 +405,41 @@ mod tests {
             Err(CryptoError::BadKey(_))
         ));
         assert!(!format!("{key:?}").contains(&key.to_base64()));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn keys_installed_or_kept_for_a_rotation_are_private_and_load_back() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let old = MasterKey::load_or_create(None, dir.path()).unwrap();
+        let new = MasterKey::generate();
+        let kept = dir.path().join(OLD_KEY_FILE);
+        old.keep(&kept).unwrap();
+        new.install(dir.path()).unwrap();
+        assert!(
+            !dir.path().join(NEW_KEY_FILE).exists(),
+            "renamed into place"
+        );
+        assert_eq!(MasterKey::load(None, dir.path()).unwrap().id(), new.id());
+        assert_eq!(MasterKey::from_file(&kept).unwrap().id(), old.id());
+        for path in [kept.clone(), dir.path().join(KEY_FILE)] {
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+        std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(
+            MasterKey::from_file(&kept),
+            Err(CryptoError::KeyFileMode { .. })
+        ));
+    }
+
+    #[test]
+    fn a_sealed_value_names_its_key() {
+        let c = cipher();
+        assert_eq!(key_id_of(&c.seal("token", "a")), Some(c.key_id()));
+        assert_eq!(key_id_of("IGAAplain-token"), None);
+        assert_eq!(key_id_of("v2.abc.def"), None);
     }
 
     #[cfg(unix)]

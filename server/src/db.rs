@@ -89,7 +89,13 @@ pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let Some((userinfo, host)) = rest.split_once('@') else {
+    // The last `@` before the query ends the user info: a password typed with `@` in it
+    // must not leak its tail as the "host".
+    let authority_end = rest.find('?').unwrap_or(rest.len());
+    let Some((userinfo, host)) = rest[..authority_end]
+        .rfind('@')
+        .map(|at| (&rest[..at], &rest[at + 1..]))
+    else {
         return url.to_owned();
     };
     match userinfo.split_once(':') {
@@ -113,6 +119,10 @@ mod tests {
             "postgres://root@127.0.0.1/test"
         );
         assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+        assert_eq!(
+            redact_url("postgres://ig:p@ss@w0rd@db/ig?sslmode=require&x=a@b"),
+            "postgres://ig:***@db/ig?sslmode=require&x=a@b"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod doctor;
 pub mod export;
 pub mod graph;
 pub mod http;
+pub mod keyring;
 pub mod secret;
 pub mod services;
 pub mod state;
@@ -24,17 +25,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::DatabaseConnection;
-
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{MetaCallbacks, ServeArgs};
-use crate::crypto::{Cipher, MasterKey};
 use crate::db::DbOpenError;
 use crate::state::{AppState, StateParts};
-use crate::store::accounts::AccountStore;
 use crate::store::sessions::DbSessionStore;
 use crate::store::users::UserStore;
 use crate::sync::{Poller, SyncContext};
@@ -59,13 +56,8 @@ pub enum StartError {
     Passwords(#[from] auth::password::PasswordError),
     #[error("cannot check for an admin: {0}")]
     Store(#[from] store::StoreError),
-    #[error("master key: {0}")]
-    Key(#[from] crypto::CryptoError),
-    #[error("the stored token of @{username} cannot be opened: {source}. Restore the master key it was sealed with (INSTALYTICS_MASTER_KEY or master.key in the data directory); nothing was changed")]
-    Tokens {
-        username: String,
-        source: crypto::CryptoError,
-    },
+    #[error(transparent)]
+    Keys(#[from] keyring::OpenError),
     #[error("cannot build the HTTP client: {0}")]
     Http(String),
 }
@@ -129,11 +121,10 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
     })?;
     leptos_options.site_addr = addr;
 
-    let cipher = Arc::new(open_tokens(&args, &db).await?);
-    let http = reqwest::Client::builder()
-        .user_agent(concat!("instalytics/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| StartError::Http(e.to_string()))?;
+    let master_key = args.database.master_key.as_ref().map(|k| k.expose());
+    let key = keyring::open(&db, master_key, &args.database.data_dir, clock::unix_now()).await?;
+    let cipher = Arc::new(key);
+    let http = graph::transport::client().map_err(|e| StartError::Http(e.to_string()))?;
     let graph = Arc::new(args.graph.graph_config());
     let public_url = args
         .public_url
@@ -170,6 +161,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
         export: export_wake,
         export_deps,
         oauth: args.graph.oauth_app(&public_url),
+        secure_cookies: args.secure_cookies,
         meta: MetaCallbacks {
             secrets: args.graph.app_secrets(),
             public_url,
@@ -212,29 +204,6 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
         poller,
         exporter,
     })
-}
-
-/// Loads (or, on first run, creates) the master key and proves it opens every stored token,
-/// so a wrong or missing key is one clear error at start, never garbage later.
-async fn open_tokens(args: &ServeArgs, db: &DatabaseConnection) -> Result<Cipher, StartError> {
-    let accounts = AccountStore::new(db.clone()).list().await?;
-    let from_env = args.database.master_key.as_ref().map(|k| k.expose());
-    let key = if accounts.is_empty() {
-        MasterKey::load_or_create(from_env, &args.database.data_dir)?
-    } else {
-        // Tokens exist: never invent a new key for them.
-        MasterKey::load(from_env, &args.database.data_dir)?
-    };
-    let cipher = Cipher::new(key);
-    for account in &accounts {
-        cipher
-            .open(&account.token.0, &account.ig_user_id)
-            .map_err(|source| StartError::Tokens {
-                username: account.username.clone(),
-                source,
-            })?;
-    }
-    Ok(cipher)
 }
 
 /// Names this process in lease rows and the sync log: host, pid and a random suffix.

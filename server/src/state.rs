@@ -8,6 +8,7 @@ use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
+use crate::auth::device::{self, DeviceCookies};
 use crate::auth::password::{PasswordError, Passwords};
 use crate::auth::service::{AuthService, UserAdmin};
 use crate::auth::setup_token::SetupToken;
@@ -38,6 +39,8 @@ pub struct StateParts {
     pub export: Arc<Notify>,
     pub export_deps: ExportDeps,
     pub oauth: Option<OAuthApp>,
+    /// Mark cookies `Secure` (`--secure-cookies`): the device cookie, like the session's.
+    pub secure_cookies: bool,
     pub meta: MetaCallbacks,
 }
 
@@ -61,6 +64,10 @@ impl AppState {
             users: users.clone(),
             passwords: passwords.clone(),
             throttle: Arc::new(LoginThrottle::default()),
+            devices: DeviceCookies::new(
+                parts.sync.cipher.derive_key(device::KEY_PURPOSE),
+                parts.secure_cookies,
+            ),
             setup: setup.clone(),
         };
         let export = ExportService {

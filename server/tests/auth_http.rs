@@ -1,12 +1,14 @@
 //! Sign-in, sessions, roles and first-run setup over real HTTP, on SQLite and PostgreSQL.
 
 mod common;
+use std::collections::BTreeMap;
 
 use app::dto::{Role, SessionUser, UserSummary};
 use app::error::AppError;
-use common::{decode, invalid_field, Api, TestServer};
+use common::{decode, invalid_field, Api, Db, TestServer};
 use reqwest::header::{ORIGIN, SET_COOKIE};
 use reqwest::StatusCode;
+use server::auth::throttle::FREE_FAILURES;
 
 const ADMIN_PW: &str = "admin-password-1";
 const VIEWER_PW: &str = "viewer-password-1";
@@ -21,7 +23,29 @@ on_both_databases!(
     input_rules_are_enforced_on_the_server,
     user_admin_round_trip,
     a_password_reset_ends_that_users_sessions,
+    a_success_does_not_reset_the_address_counter,
+    a_session_is_written_at_most_once_a_minute,
 );
+
+/// Tests that start their own server (behind a proxy), on each database.
+mod own_server {
+    use super::*;
+
+    per_database!(
+        a_burst_of_wrong_passwords_counts_every_attempt,
+        a_known_device_is_not_locked_out_by_failures_elsewhere,
+        forwarded_clients_are_throttled_apart_behind_a_trusted_proxy,
+    );
+}
+
+/// The `Set-Cookie` header of `res` that sets cookie `name`.
+fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with(&format!("{name}=")))
+}
 
 async fn add_viewer(admin: &Api, name: &str) -> i64 {
     let added: UserSummary = admin
@@ -59,14 +83,7 @@ async fn sign_in_good_and_bad(s: &TestServer) {
 
     let ok = api.login("Alice ", ADMIN_PW).await;
     assert_eq!(ok.status(), StatusCode::OK);
-    let cookie = ok
-        .headers()
-        .get(SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(cookie.starts_with("instalytics_session="), "{cookie}");
+    let cookie = set_cookie(&ok, "instalytics_session").unwrap();
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(
@@ -76,6 +93,26 @@ async fn sign_in_good_and_bad(s: &TestServer) {
     let user: SessionUser = ok.json().await.unwrap();
     assert_eq!(user.username, "alice");
     assert_eq!(user.role, Role::Admin);
+}
+
+/// The idle expiry slides forward through a save at most once a minute, not a database
+/// write per request (load suite: 32 clients wrote 32 times in a minute, not 3,000).
+async fn a_session_is_written_at_most_once_a_minute(s: &TestServer) {
+    let admin = s.admin("alice", ADMIN_PW).await;
+    // The first request after signing in records its touch.
+    assert_eq!(admin.whoami().await.unwrap().username, "alice");
+    let expiry = "SELECT MAX(expires_at) FROM sessions";
+    let first = s.scalar::<i64>(expiry).await;
+    // Expiry is kept in whole seconds: saving on every request would move it now.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    for _ in 0..5 {
+        assert_eq!(admin.whoami().await.unwrap().username, "alice");
+    }
+    assert_eq!(
+        s.scalar::<i64>(expiry).await,
+        first,
+        "requests wrote the session"
+    );
 }
 
 async fn session_persists_and_is_gone_after_sign_out(s: &TestServer) {
@@ -96,7 +133,7 @@ async fn session_persists_and_is_gone_after_sign_out(s: &TestServer) {
     // Remember the cookie, sign out, then replay the old cookie: the server must have dropped it.
     let fresh = s.client();
     let res = fresh.login("alice", ADMIN_PW).await;
-    let cookie = res.headers().get(SET_COOKIE).unwrap().to_str().unwrap();
+    let cookie = set_cookie(&res, "instalytics_session").unwrap();
     let pair = cookie.split(';').next().unwrap().to_owned();
     let first_id = pair.clone();
     // The database keeps a hash of the id, never the id itself: a copy of the sessions table
@@ -133,7 +170,7 @@ async fn session_persists_and_is_gone_after_sign_out(s: &TestServer) {
 
     // A new sign-in gets a new session id.
     let again = fresh.login("alice", ADMIN_PW).await;
-    let cookie = again.headers().get(SET_COOKIE).unwrap().to_str().unwrap();
+    let cookie = set_cookie(&again, "instalytics_session").unwrap();
     assert_ne!(cookie.split(';').next().unwrap(), first_id);
 
     // Signed-out visitors are sent to the login page by the server itself.
@@ -486,4 +523,233 @@ async fn a_password_reset_ends_that_users_sessions(s: &TestServer) {
         .ok::<()>("users/delete", &[("id", &id.to_string())])
         .await;
     assert_eq!(s.count(&sessions).await, 0);
+}
+
+async fn a_success_does_not_reset_the_address_counter(s: &TestServer) {
+    s.admin("alice", ADMIN_PW).await;
+    let api = s.client();
+    let wrong = |n: u32| format!("nobody-{n}");
+    for n in 1..FREE_FAILURES {
+        assert_eq!(
+            api.login(&wrong(n), "wrong-password").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Knowing one password must not buy fresh guesses at other names from the same address.
+    assert_eq!(api.login("alice", ADMIN_PW).await.status(), StatusCode::OK);
+    assert_eq!(
+        api.login(&wrong(FREE_FAILURES), "wrong-password")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api.login(&wrong(FREE_FAILURES + 1), "wrong-password")
+            .await
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+/// A server that trusts the loopback peer as its reverse proxy, so a test names each client's
+/// address in `X-Forwarded-For`.
+async fn behind_proxy(db: Db) -> Option<TestServer> {
+    TestServer::start_with(db, &["--trusted-proxies".into(), "127.0.0.1/32".into()]).await
+}
+
+/// A browser-like client whose requests arrive through the proxy from `addr`.
+fn client_at(s: &TestServer, addr: &str) -> Api {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", addr.parse().unwrap());
+    Api {
+        http: reqwest::Client::builder()
+            .cookie_store(true)
+            .default_headers(headers)
+            .build()
+            .unwrap(),
+        base: s.base.clone(),
+    }
+}
+
+/// Fires `n` concurrent sign-ins and returns how many answers had each status.
+async fn burst(api: &Api, n: usize, username: &str, password: &str) -> BTreeMap<u16, usize> {
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (api, username, password) = (api.clone(), username.to_owned(), password.to_owned());
+        calls.spawn(async move { api.login(&username, &password).await.status().as_u16() });
+    }
+    let mut by_status = BTreeMap::new();
+    while let Some(status) = calls.join_next().await {
+        *by_status.entry(status.unwrap()).or_default() += 1;
+    }
+    by_status
+}
+
+async fn a_burst_of_wrong_passwords_counts_every_attempt(db: Db) {
+    let Some(s) = behind_proxy(db).await else {
+        return;
+    };
+    s.admin("alice", ADMIN_PW).await;
+    let laptop = client_at(&s, "198.51.100.20");
+    assert_eq!(
+        laptop.login("alice", ADMIN_PW).await.status(),
+        StatusCode::OK
+    );
+
+    let flood = tokio::spawn({
+        let attacker = client_at(&s, "203.0.113.66");
+        async move { burst(&attacker, 50, "alice", "wrong-password").await }
+    });
+    // The admin signs in from their own browser while the burst is under way.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert_eq!(
+        laptop.login("alice", ADMIN_PW).await.status(),
+        StatusCode::OK
+    );
+    let by_status = flood.await.unwrap();
+
+    // Concurrent attempts are reserved under the throttle's lock one by one: only the free
+    // failures reach the password check, every other one is refused at once.
+    let refused = by_status.get(&429).copied().unwrap_or(0);
+    let checked = by_status.get(&401).copied().unwrap_or(0);
+    assert_eq!(refused + checked, 50, "only 401 and 429: {by_status:?}");
+    assert!(
+        (1..=FREE_FAILURES as usize).contains(&checked),
+        "at most {FREE_FAILURES} checked: {by_status:?}"
+    );
+    s.stop().await;
+}
+
+async fn a_known_device_is_not_locked_out_by_failures_elsewhere(db: Db) {
+    let Some(s) = behind_proxy(db).await else {
+        return;
+    };
+    let admin = s.admin("alice", ADMIN_PW).await;
+    add_viewer(&admin, "victor").await;
+    let laptop = client_at(&s, "198.51.100.20");
+    let res = laptop.login("alice", ADMIN_PW).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let device = set_cookie(&res, "instalytics_device").expect("a device cookie");
+    for part in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age="] {
+        assert!(device.contains(part), "{part}: {device}");
+    }
+    let value = device.split(';').next().unwrap().to_owned();
+    let victors = set_cookie(
+        &client_at(&s, "198.51.100.30")
+            .login("victor", VIEWER_PW)
+            .await,
+        "instalytics_device",
+    )
+    .unwrap();
+
+    // Someone elsewhere fails against alice's name until it is locked.
+    let attacker = client_at(&s, "203.0.113.66");
+    for _ in 0..FREE_FAILURES {
+        assert_eq!(
+            attacker.login("alice", "wrong-password").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let locked = |from: &str, cookie: Option<String>| {
+        let api = client_at(&s, from);
+        async move {
+            let mut req = api
+                .http
+                .post(format!("{}/api/login", api.base))
+                .form(&[("username", "alice"), ("password", ADMIN_PW)]);
+            if let Some(cookie) = cookie {
+                req = req.header("cookie", cookie);
+            }
+            req.send().await.unwrap().status()
+        }
+    };
+    assert_eq!(
+        locked("198.51.100.21", None).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "without the device cookie the name is locked"
+    );
+    let (user, rest) = value.split_once('.').unwrap();
+    let tampered = [
+        format!("{value}A"),
+        format!("{user}9.{rest}"),
+        format!("{}.{}", value.rsplit_once('.').unwrap().0, "AAAA"),
+        victors.split(';').next().unwrap().to_owned(),
+    ];
+    for cookie in tampered {
+        assert_eq!(
+            locked("198.51.100.22", Some(cookie.clone())).await,
+            StatusCode::TOO_MANY_REQUESTS,
+            "a forged, tampered or another user's cookie is ignored: {cookie}"
+        );
+    }
+    // The browser alice signed in from before still gets in, from its usual address.
+    assert_eq!(
+        laptop.login("alice", ADMIN_PW).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(laptop.whoami().await.unwrap().username, "alice");
+    s.stop().await;
+}
+
+async fn forwarded_clients_are_throttled_apart_behind_a_trusted_proxy(db: Db) {
+    let Some(s) = behind_proxy(db).await else {
+        return;
+    };
+    // Distinct unknown names, so only the address counters are at stake.
+    let fail_from = |api: Api, tag: &'static str| async move {
+        for n in 0..FREE_FAILURES {
+            let status = api
+                .login(&format!("{tag}-{n}"), "wrong-password")
+                .await
+                .status();
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+        api.login(&format!("{tag}-last"), "wrong-password")
+            .await
+            .status()
+    };
+    assert_eq!(
+        fail_from(client_at(&s, "203.0.113.1"), "one").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        client_at(&s, "203.0.113.2")
+            .login("two", "wrong-password")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED,
+        "another client behind the same proxy is not throttled"
+    );
+    // IPv6 clients are counted by their /64.
+    assert_eq!(
+        fail_from(client_at(&s, "2001:db8:1:2::1"), "six").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let same_64 = client_at(&s, "2001:db8:1:2:ffff::9");
+    assert_eq!(
+        same_64.login("six-b", "wrong-password").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let next_64 = client_at(&s, "2001:db8:1:3::1");
+    assert_eq!(
+        next_64.login("six-c", "wrong-password").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    s.stop().await;
+
+    // Without --trusted-proxies the header is anyone's to write, and ignored.
+    let s = TestServer::start(db).await.unwrap();
+    assert_eq!(
+        fail_from(client_at(&s, "203.0.113.1"), "one").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        client_at(&s, "203.0.113.2")
+            .login("two", "wrong-password")
+            .await
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "all from the one peer"
+    );
+    s.stop().await;
 }

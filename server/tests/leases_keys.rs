@@ -1,17 +1,25 @@
 //! Sharing and securing the poller's work: lease rows (one instance per account at a time,
 //! on SQLite and PostgreSQL, and two real server instances on one PostgreSQL), and the
-//! master key (rotation in one transaction, a wrong or missing key refused at start).
+//! master key (tokens and the BigQuery key re-sealed in one transaction, refused beside a
+//! live lease, the old key kept as `master.key.old` until a start has proven the new one and
+//! re-sealed what a running server sealed meanwhile, nothing lost when a rotation fails or
+//! stops half-way, a wrong or missing key refused at start).
 
 mod common;
 
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{serve_args, sim_flags, Db, TestServer};
+use app::dto::ExportView;
+use common::{bq, serve_args, sim_flags, Db, TestServer};
 use sea_orm::Database;
+use server::crypto::{Cipher, MasterKey};
 use server::dev::graph_sim::{FaultKind, SimConfig, Simulator};
 use server::store::accounts::{AccountStore, NewAccount};
 use server::store::entities::accounts::SealedToken;
+use server::store::entities::export_config::KEY_CONTEXT;
+use server::store::export::ExportStore;
 use server::store::leases::LeaseStore;
 use time::OffsetDateTime;
 
@@ -254,4 +262,266 @@ async fn tokens_now(url: &str) -> Vec<String> {
     .collect()
 }
 
-per_database!(lease_claims_are_exclusive, rotation_and_wrong_keys);
+fn key_file(dir: &Path, name: &str) -> Option<String> {
+    std::fs::read_to_string(dir.join(name)).ok()
+}
+
+fn cipher_of(key: &str) -> Cipher {
+    Cipher::new(MasterKey::from_base64(key).unwrap())
+}
+
+/// Which master key sealed `sealed` (`v1.<key id>.<body>`).
+fn key_id(sealed: &str) -> &str {
+    sealed.split('.').nth(1).unwrap()
+}
+
+async fn bigquery_key_now(url: &str) -> Option<String> {
+    let db = server::db::open(url).await.unwrap();
+    ExportStore::new(db).config().await.unwrap().sealed_key
+}
+
+/// Every token and the BigQuery key open under `key`, bound to their rows.
+async fn all_open_with(url: &str, key: &str) {
+    let cipher = cipher_of(key);
+    let db = server::db::open(url).await.unwrap();
+    for account in AccountStore::new(db.clone()).list().await.unwrap() {
+        cipher
+            .open(&account.token.0, &account.ig_user_id)
+            .unwrap_or_else(|e| panic!("@{}: {e}", account.username));
+    }
+    let sealed = bigquery_key_now(url)
+        .await
+        .expect("a BigQuery key is stored");
+    assert!(cipher
+        .open(&sealed, KEY_CONTEXT)
+        .unwrap()
+        .contains("PRIVATE KEY"));
+}
+
+fn rotate(dir: &Path, url: &str) -> std::process::Output {
+    let data = dir.to_str().unwrap();
+    instalytics(
+        &["rotate-key", "--data-dir", data, "--database-url", url],
+        &[],
+    )
+}
+
+/// A rotation refused or failed half-way leaves everything as it was: the key file, the
+/// sealed values, and no stray key files.
+async fn nothing_changed(dir: &Path, url: &str, key: &str, tokens: &[String], bq: &Option<String>) {
+    assert_eq!(key_file(dir, "master.key").as_deref(), Some(key));
+    assert_eq!(key_file(dir, "master.key.old"), None);
+    assert_eq!(key_file(dir, "master.key.new"), None);
+    assert_eq!(&tokens_now(url).await, tokens);
+    assert_eq!(&bigquery_key_now(url).await, bq);
+}
+
+/// `rotate-key` beside a server that is syncing: refused, naming the account and the
+/// instance holding it, until the lease is over; then every token and the BigQuery key move
+/// to the new key in one transaction, and the old key waits in `master.key.old` for the next
+/// start to prove the new one.
+async fn rotation_waits_for_live_leases_and_keeps_the_old_key_until_a_start(db: Db) {
+    let sim = Simulator::new(sim_config(2));
+    let sim_server = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let flags = sim_flags(&sim_server);
+    let Some(server) = TestServer::start_with(db, &flags).await else {
+        return;
+    };
+    let admin = server.admin("admin", PASSWORD).await;
+    let mut ids = Vec::new();
+    for account in sim.accounts() {
+        ids.push(common::connect(&admin, &account).await);
+    }
+    admin
+        .ok::<ExportView>("export/key", &[("key", &bq::key().0)])
+        .await;
+    wait_until_finished(&server, ids.len() as i64).await;
+    let dir = server.data_dir().to_path_buf();
+    let url = server.database_url.clone();
+    server.running.stop().await.unwrap();
+    let old_key = key_file(&dir, "master.key").unwrap();
+    let tokens = tokens_now(&url).await;
+    let bq_before = bigquery_key_now(&url).await;
+
+    // Another instance is syncing the first account right now.
+    let conn = server::db::open(&url).await.unwrap();
+    let other = LeaseStore::new(conn.clone(), "instance-b");
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    assert!(other.claim(ids[0], now, now + 60).await.unwrap());
+    let out = rotate(&dir, &url);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "rotated beside a live lease");
+    let username = &sim.accounts()[0].username;
+    assert!(
+        stderr.contains(&format!("@{username}")) && stderr.contains("instance-b"),
+        "{stderr}"
+    );
+    nothing_changed(&dir, &url, &old_key, &tokens, &bq_before).await;
+
+    // The lease ran out (its instance died): rotation goes ahead.
+    assert!(other.claim(ids[0], now, now - 1).await.unwrap());
+    let out = rotate(&dir, &url);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("re-sealed 2 token(s)") && stdout.contains("BigQuery"),
+        "{stdout}"
+    );
+    let new_key = key_file(&dir, "master.key").unwrap();
+    assert_ne!(new_key, old_key);
+    assert_eq!(
+        key_file(&dir, "master.key.old").as_deref(),
+        Some(old_key.as_str())
+    );
+    assert_eq!(key_file(&dir, "master.key.new"), None);
+    all_open_with(&url, &new_key).await;
+    // Until a start has opened everything with the new key, a second rotation would bury
+    // the only key that opens what a still-running server sealed meanwhile.
+    let again = rotate(&dir, &url);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("master.key.old"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
+    let restarted = server::start(serve_args(&dir, &url, &flags))
+        .await
+        .expect("starts with the new key");
+    restarted.stop().await.unwrap();
+    assert_eq!(key_file(&dir, "master.key.old"), None, "proved, so gone");
+    assert_eq!(key_file(&dir, "master.key").unwrap(), new_key);
+    all_open_with(&url, &new_key).await;
+    sim_server.stop().await;
+}
+
+/// What a running server seals after the rotation (a connect, a new BigQuery key) is still
+/// under the old key it holds in memory; the next start re-seals it from `master.key.old`
+/// instead of refusing to start (and the account being lost).
+async fn values_sealed_by_a_running_server_meanwhile_survive_the_rotation(db: Db) {
+    let sim = Simulator::new(sim_config(2));
+    let sim_server = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let flags = sim_flags(&sim_server);
+    let Some(server) = TestServer::start_with(db, &flags).await else {
+        return;
+    };
+    let admin = server.admin("admin", PASSWORD).await;
+    let accounts = sim.accounts();
+    common::connect(&admin, &accounts[0]).await;
+    wait_until_finished(&server, 1).await;
+    let dir = server.data_dir().to_path_buf();
+    let url = server.database_url.clone();
+    let old_key = key_file(&dir, "master.key").unwrap();
+
+    let out = rotate(&dir, &url);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let new_key = key_file(&dir, "master.key").unwrap();
+    // The server still runs with the old key.
+    common::connect(&admin, &accounts[1]).await;
+    admin
+        .ok::<ExportView>("export/key", &[("key", &bq::key().0)])
+        .await;
+    let old_id = cipher_of(&old_key).key_id().to_owned();
+    assert_eq!(key_id(&tokens_now(&url).await[1]), old_id);
+    server.running.stop().await.unwrap();
+
+    let restarted = server::start(serve_args(&dir, &url, &flags))
+        .await
+        .expect("starts: what was sealed meanwhile is re-sealed, not refused");
+    restarted.stop().await.unwrap();
+    all_open_with(&url, &new_key).await;
+    assert_eq!(key_file(&dir, "master.key.old"), None);
+    sim_server.stop().await;
+}
+
+/// A rotation that fails after re-sealing the tokens (here the BigQuery key, sealed under a
+/// key that is gone) rolls everything back: the tokens, the key file, no stray key files.
+/// And a rotation interrupted between its commit and the rename of the new key file is
+/// completed by the next start from `master.key.new`, so no state loses a token.
+async fn a_rotation_that_fails_or_stops_half_way_loses_nothing(db: Db) {
+    let sim = Simulator::new(sim_config(2));
+    let sim_server = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let flags = sim_flags(&sim_server);
+    let Some(server) = TestServer::start_with(db, &flags).await else {
+        return;
+    };
+    let admin = server.admin("admin", PASSWORD).await;
+    for account in sim.accounts() {
+        common::connect(&admin, &account).await;
+    }
+    wait_until_finished(&server, 2).await;
+    let dir = server.data_dir().to_path_buf();
+    let url = server.database_url.clone();
+    server.running.stop().await.unwrap();
+    let old_key = key_file(&dir, "master.key").unwrap();
+    let conn = server::db::open(&url).await.unwrap();
+    let lost = Cipher::new(MasterKey::generate());
+    ExportStore::new(conn.clone())
+        .set_key(lost.seal("{}", KEY_CONTEXT), "gone@example.com".into())
+        .await
+        .unwrap();
+    let tokens = tokens_now(&url).await;
+    let bq_before = bigquery_key_now(&url).await;
+
+    let out = rotate(&dir, &url);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("BigQuery"), "{stderr}");
+    nothing_changed(&dir, &url, &old_key, &tokens, &bq_before).await;
+
+    // With a good BigQuery key, a rotation that "crashed" after its commit: the database is
+    // under the new key, but master.key is still the old one and the new one is staged.
+    admin_key(&conn, &cipher_of(&old_key)).await;
+    let out = rotate(&dir, &url);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let new_key = key_file(&dir, "master.key").unwrap();
+    std::fs::rename(dir.join("master.key"), dir.join("master.key.new")).unwrap();
+    std::fs::rename(dir.join("master.key.old"), dir.join("master.key")).unwrap();
+    set_private(&dir.join("master.key"));
+    let restarted = server::start(serve_args(&dir, &url, &flags))
+        .await
+        .expect("starts, re-sealing from the staged key");
+    restarted.stop().await.unwrap();
+    assert_ne!(new_key, old_key);
+    all_open_with(&url, &old_key).await;
+    assert_eq!(key_file(&dir, "master.key.new"), None);
+    assert_eq!(key_file(&dir, "master.key.old"), None);
+    sim_server.stop().await;
+}
+
+/// Stores the test service-account key sealed under `cipher`, as Settings does.
+async fn admin_key(conn: &sea_orm::DatabaseConnection, cipher: &Cipher) {
+    ExportStore::new(conn.clone())
+        .set_key(cipher.seal(&bq::key().0, KEY_CONTEXT), bq::EMAIL.into())
+        .await
+        .unwrap();
+}
+
+#[cfg(unix)]
+fn set_private(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+#[cfg(not(unix))]
+fn set_private(_path: &Path) {}
+
+per_database!(
+    lease_claims_are_exclusive,
+    rotation_and_wrong_keys,
+    rotation_waits_for_live_leases_and_keeps_the_old_key_until_a_start,
+    values_sealed_by_a_running_server_meanwhile_survive_the_rotation,
+    a_rotation_that_fails_or_stops_half_way_loses_nothing,
+);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{sim_flags, Api, Db, TestServer};
+use common::{sim_flags, Db, TestServer};
 use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
 use server::dev::graph_sim::{SimConfig, SimServer, Simulator};
@@ -36,36 +36,14 @@ async fn start(db: Db) -> Option<(Simulator, SimServer, TestServer)> {
     Some((sim, sim_server, server))
 }
 
-/// A signed-in client that does not follow redirects, to inspect each hop.
-async fn admin_without_redirects(server: &TestServer) -> Api {
-    server.admin("admin", PASSWORD).await;
-    let api = Api {
-        http: Client::builder()
-            .cookie_store(true)
-            .redirect(Policy::none())
-            .build()
-            .unwrap(),
-        base: server.base.clone(),
-    };
-    assert_eq!(api.login("admin", PASSWORD).await.status(), StatusCode::OK);
-    api
-}
-
-async fn location(api: &Api, url: &str) -> String {
-    let res = api.http.get(url).send().await.unwrap();
-    assert!(res.status().is_redirection(), "{url}: {}", res.status());
-    res.headers()[reqwest::header::LOCATION]
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn oauth_connects_and_state_is_single_use(db: Db) {
     let Some((sim, sim_server, server)) = start(db).await else {
         return;
     };
-    let api = admin_without_redirects(&server).await;
-    let authorize = location(&api, &format!("{}/oauth/instagram/start", server.base)).await;
+    let api = server.admin_without_redirects("admin", PASSWORD).await;
+    let authorize = api
+        .location(&format!("{}/oauth/instagram/start", server.base))
+        .await;
     let url = reqwest::Url::parse(&authorize).unwrap();
     let param = |name: &str| {
         url.query_pairs()
@@ -81,9 +59,9 @@ async fn oauth_connects_and_state_is_single_use(db: Db) {
     assert!(!authorize.contains(APP_SECRET));
 
     // Instagram (the simulator) sends the browser back with a code and the state.
-    let callback = location(&api, &authorize).await;
+    let callback = api.location(&authorize).await;
     assert!(callback.starts_with(&format!("{}/oauth/instagram/callback?", server.base)));
-    let done = location(&api, &callback).await;
+    let done = api.location(&callback).await;
     let expected = sim.accounts()[0].username.clone();
     assert_eq!(done, format!("/accounts?connected={expected}"));
     let app_user = server
@@ -101,17 +79,15 @@ async fn oauth_connects_and_state_is_single_use(db: Db) {
     assert!((58..=60).contains(&days), "long-lived token: {days} days");
 
     // The same callback again: the state was used up.
-    let replay = location(&api, &callback).await;
+    let replay = api.location(&callback).await;
     assert!(replay.starts_with("/accounts?oauth_error="), "{replay}");
     // A callback with a state this session never issued.
-    let forged = location(
-        &api,
-        &format!(
+    let forged = api
+        .location(&format!(
             "{}/oauth/instagram/callback?code=AQx&state=forged",
             server.base
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert!(forged.starts_with("/accounts?oauth_error="));
     assert_eq!(server.count("SELECT COUNT(*) FROM accounts").await, 1);
 
@@ -217,6 +193,29 @@ async fn meta_callbacks_verify_signatures_and_act(db: Db) {
     let page = http.get(url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains(&code));
+
+    // A pasted token's account is found by the app-scoped user id Meta's callbacks name,
+    // which is not the Instagram account's id.
+    let scoped = server
+        .scalar::<Option<String>>(&format!(
+            "SELECT app_user_id FROM accounts WHERE ig_user_id = '{second}'"
+        ))
+        .await
+        .expect("the app-scoped user id is recorded at connect");
+    assert_ne!(scoped, second);
+    let by_scoped = signed_request::sign(&payload(&scoped), APP_SECRET);
+    assert_eq!(
+        post("/meta/data-deletion", by_scoped).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        server
+            .count(&format!(
+                "SELECT COUNT(*) FROM accounts WHERE ig_user_id = '{second}'"
+            ))
+            .await,
+        0
+    );
     server.stop().await;
     sim_server.stop().await;
 }

@@ -16,12 +16,15 @@ pub async fn whoami() -> Result<Option<SessionUser>, AppError> {
 #[server(endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<SessionUser, AppError> {
     public(|b| async move {
-        let user = b
+        let client = auth::client_ip().await?;
+        let device = auth::device_cookie().await?;
+        let signed_in = b
             .auth
-            .sign_in(&username, &password, auth::client_ip().await?)
+            .sign_in(&username, &password, client, device.as_deref())
             .await?;
-        auth::start_session(&user).await?;
-        Ok(user)
+        auth::start_session(&signed_in.user).await?;
+        auth::set_cookie(&signed_in.device_cookie)?;
+        Ok(signed_in.user)
     })
     .await
 }

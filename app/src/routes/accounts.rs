@@ -18,7 +18,7 @@ use crate::components::status_badge::StatusBadge;
 use crate::dto::{AccountId, AccountStatus, AccountSummary, DeletionPreview, Flavour};
 use crate::error::AppError;
 use crate::resource::{resource, Res};
-use crate::rules::TOKEN_HINT;
+use crate::rules::{self, TOKEN_HINT};
 use crate::state::use_auth;
 
 /// How often the list refreshes while a sync runs or waits, so "Sync now" visibly finishes.
@@ -145,22 +145,95 @@ fn connected_message(username: &str) -> String {
     format!("Connected @{username}. Its first sync starts now.")
 }
 
-/// What the OAuth callback reported, carried in the query string. Shown as text, never HTML.
+/// Why "Connect with Instagram" came back without an account. The OAuth callback sends the
+/// code in `?oauth_error=` and this page shows the code's fixed words: a query string is
+/// whatever the sender of a link chose, so no text from it is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OAuthError {
+    /// The person declined on Instagram's page, or Instagram reported another error.
+    Denied,
+    /// The callback's state was not one this session issued, or was used already.
+    State,
+    /// Instagram came back without an authorization code.
+    NoCode,
+    /// Instagram refused to turn the code into a (long-lived) token.
+    Exchange,
+    /// The token came, but Meta refused reading the account with it.
+    Account,
+    /// Anything else, logged on the server.
+    Failed,
+}
+
+impl OAuthError {
+    pub const ALL: [Self; 6] = [
+        Self::Denied,
+        Self::State,
+        Self::NoCode,
+        Self::Exchange,
+        Self::Account,
+        Self::Failed,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Denied => "denied",
+            Self::State => "state",
+            Self::NoCode => "no_code",
+            Self::Exchange => "exchange",
+            Self::Account => "account",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.code() == code)
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Denied => "Instagram did not grant access. Nothing was connected.",
+            Self::State => {
+                "That Instagram sign-in was not started from this page (or was already used). \
+                 Start again."
+            }
+            Self::NoCode => "Instagram returned no authorization code. Start again.",
+            Self::Exchange => {
+                "Instagram refused the sign-in code. Start again; the server log says why."
+            }
+            Self::Account => {
+                "Instagram granted access, but reading the account failed; nothing was saved. \
+                 Try again; the server log says why."
+            }
+            Self::Failed => OAUTH_FAILED,
+        }
+    }
+}
+
+/// The words for a failure this page does not know (an old or hand-made link).
+const OAUTH_FAILED: &str = "Connecting with Instagram failed. Try again; the server log says why.";
+
+/// What the OAuth callback reported, carried in the query string: fixed words for an error
+/// code, and the connected account's name only when it could be an Instagram username.
 #[component]
 fn OAuthNotice() -> impl IntoView {
     let query = use_query_map();
     move || {
         let q = query.read();
         if let Some(name) = q.get("connected") {
+            let message = match rules::instagram_username(&name) {
+                Ok(name) => connected_message(name),
+                Err(_) => "Connected. Its first sync starts now.".to_owned(),
+            };
             view! {
                 <p class="notice ok" role="status" data-testid="oauth-notice">
-                    {connected_message(&name)}
+                    {message}
                 </p>
             }
             .into_any()
-        } else if let Some(message) = q.get("oauth_error") {
+        } else if let Some(code) = q.get("oauth_error") {
+            let message = OAuthError::from_code(&code).map_or(OAUTH_FAILED, OAuthError::message);
             view! {
-                <p class="form-alert" role="alert">
+                <p class="form-alert" role="alert" data-testid="oauth-error">
                     {message}
                 </p>
             }
@@ -408,5 +481,25 @@ fn ConfirmDelete(id: AccountId, preview: DeletionPreview, actions: RowActions) -
                 "Cancel"
             </button>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oauth_error_codes_read_back_and_unknown_ones_get_no_text_of_theirs() {
+        for error in OAuthError::ALL {
+            assert_eq!(OAuthError::from_code(error.code()), Some(error));
+        }
+        for forged in [
+            "",
+            "Denied",
+            "Call +1 555 0100 to restore access",
+            "denied ",
+        ] {
+            assert_eq!(OAuthError::from_code(forged), None, "{forged:?}");
+        }
     }
 }

@@ -4,20 +4,24 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use app::backend::{AuthPort, UsersPort};
+use app::backend::{AuthPort, SignedIn, UsersPort};
 use app::dto::{Role, SessionUser, UserId, UserSummary};
 use app::error::AppError;
 use app::rules;
 use async_trait::async_trait;
 
+use super::device::{Device, DeviceCookies};
 use super::password::{PasswordError, Passwords};
 use super::setup_token::SetupToken;
-use super::throttle::LoginThrottle;
+use super::throttle::{LoginThrottle, Subject};
 use crate::store::entities::users::{self, PasswordHash};
 use crate::store::sessions::DbSessionStore;
 use crate::store::users::UserStore;
+
+/// What a sign-in refused for want of hashing capacity is told to wait: about a hash's time.
+const BUSY_RETRY: Duration = Duration::from_secs(1);
 
 fn session_user(row: users::Model) -> SessionUser {
     SessionUser {
@@ -51,7 +55,32 @@ pub struct AuthService {
     pub users: UserStore,
     pub passwords: Passwords,
     pub throttle: Arc<LoginThrottle>,
+    pub devices: DeviceCookies,
     pub setup: Arc<SetupToken>,
+}
+
+fn throttled(wait: Duration) -> AppError {
+    AppError::Throttled {
+        retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
+    }
+}
+
+impl AuthService {
+    /// The device `cookie` names, with its user's row, when the cookie is ours and was issued
+    /// to the user called `name`.
+    async fn device_for(
+        &self,
+        cookie: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<Option<(Device, users::Model)>, AppError> {
+        let (Some(device), Some(name)) = (cookie.and_then(|c| self.devices.read(c)), name) else {
+            return Ok(None);
+        };
+        let row = self.users.find_by_username(name).await?;
+        Ok(row
+            .filter(|u| u.id == device.user_id)
+            .map(|row| (device, row)))
+    }
 }
 
 #[async_trait]
@@ -61,28 +90,58 @@ impl AuthPort for AuthService {
         username: &str,
         password: &str,
         client: IpAddr,
-    ) -> Result<SessionUser, AppError> {
-        let now = Instant::now();
-        let name = username.trim().to_lowercase();
-        if let Err(wait) = self.throttle.check(&name, client, now) {
-            tracing::warn!(%client, "sign-in refused: throttled");
-            return Err(AppError::Throttled {
-                retry_after_secs: wait.as_secs_f64().ceil() as u64,
-            });
-        }
-        let user = self.users.find_by_username(&name).await?;
-        let matched = self
+        device: Option<&str>,
+    ) -> Result<SignedIn, AppError> {
+        // A name that cannot be anyone's gets no counter (and no lookup), only the address's.
+        let name = rules::username(username).ok();
+        let known_device = self.device_for(device, name.as_deref()).await?;
+        let subject = Subject {
+            addr: client,
+            user: name.clone(),
+            device: known_device.as_ref().map(|(d, _)| d.id.clone()),
+        };
+        let attempt = self
+            .throttle
+            .begin(&subject, Instant::now())
+            .map_err(|wait| {
+                tracing::warn!(%client, "sign-in refused: throttled");
+                throttled(wait)
+            })?;
+        let (device, user) = match (known_device, &name) {
+            (Some((device, row)), _) => (Some(device), Some(row)),
+            (None, Some(name)) => (None, self.users.find_by_username(name).await?),
+            (None, None) => (None, None),
+        };
+        let matched = match self
             .passwords
             .verify(password, user.as_ref().map(|u| &u.password_hash))
-            .await;
+            .await
+        {
+            Ok(matched) => matched,
+            Err(PasswordError::Busy) => {
+                attempt.not_tried();
+                tracing::warn!(%client, "sign-in refused: every hashing slot is busy");
+                return Err(throttled(BUSY_RETRY));
+            }
+            Err(err) => {
+                attempt.failed();
+                tracing::error!(error = %err, "password verification failure");
+                return Err(AppError::Internal);
+            }
+        };
         match user.filter(|_| matched) {
             Some(user) => {
-                self.throttle.record_success(&name, client);
+                attempt.succeeded();
                 tracing::info!(user = %user.username, "signed in");
-                Ok(session_user(user))
+                // The same device keeps its id (and so its counter); otherwise a new one.
+                let device = device.unwrap_or_else(|| Device::new(user.id));
+                Ok(SignedIn {
+                    device_cookie: self.devices.set_cookie(&device),
+                    user: session_user(user),
+                })
             }
             None => {
-                self.throttle.record_failure(&name, client, now);
+                attempt.failed();
                 // The attempted name is not logged: people type passwords into it.
                 tracing::warn!(%client, "sign-in failed");
                 Err(AppError::BadCredentials)

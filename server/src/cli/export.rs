@@ -25,9 +25,7 @@ pub async fn run(
     )?;
     let store = ExportStore::new(db.clone());
     let row = store.config().await?;
-    let http = reqwest::Client::builder()
-        .user_agent(concat!("instalytics/", env!("CARGO_PKG_VERSION")))
-        .build()?;
+    let http = crate::graph::transport::client()?;
     let exporter = Exporter::from_config(
         db.clone(),
         &row,

@@ -17,10 +17,6 @@ use crate::config::{BigQueryArgs, DatabaseArgs, DoctorArgs, ServeArgs};
 use crate::crypto::{Cipher, MasterKey};
 use crate::dev::generate::GenerateConfig;
 use crate::dev::graph_sim::{SimConfig, Simulator};
-use crate::store::accounts::AccountStore;
-use crate::store::entities::accounts::SealedToken;
-use crate::store::entities::export_config::KEY_CONTEXT;
-use crate::store::export::ExportStore;
 use crate::store::sessions::DbSessionStore;
 use crate::store::users::UserStore;
 
@@ -48,9 +44,11 @@ pub enum Command {
     /// Manage dashboard users.
     #[command(subcommand)]
     User(UserCommand),
-    /// Re-encrypt every stored access token under a new master key, in one transaction.
-    /// With a key file, a new one replaces it; with INSTALYTICS_MASTER_KEY, give the new key
-    /// in INSTALYTICS_NEW_MASTER_KEY and switch the variable afterwards.
+    /// Re-encrypt every stored access token and the BigQuery key under a new master key, in
+    /// one transaction; refused while a sync holds a live lease on this database. With a key
+    /// file, a new one replaces it and the old one stays as master.key.old until the next
+    /// start; with INSTALYTICS_MASTER_KEY, give the new key in INSTALYTICS_NEW_MASTER_KEY and
+    /// switch the variable afterwards. Restart every server afterwards.
     RotateKey {
         #[command(flatten)]
         database: DatabaseArgs,
@@ -271,61 +269,39 @@ async fn add_user(name: &str, role: Role, database: &DatabaseArgs) -> anyhow::Re
     Ok(())
 }
 
+/// Verifies, calls [`crate::keyring::rotate`], answers. Refusals and failures are errors
+/// (exit code 2) that say what was changed: nothing, unless the message says otherwise.
 async fn rotate_key(database: &DatabaseArgs) -> anyhow::Result<()> {
     let db = crate::db::open(&database.url()).await?;
     let current = database.master_key.as_ref().map(|k| k.expose());
-    let old = Cipher::new(MasterKey::load(current, &database.data_dir)?);
-    let new_key = match std::env::var("INSTALYTICS_NEW_MASTER_KEY") {
-        Ok(text) => MasterKey::from_base64(&text)?,
-        Err(_) if current.is_some() => bail!(
-            "the key comes from INSTALYTICS_MASTER_KEY: put the new key in \
-             INSTALYTICS_NEW_MASTER_KEY (e.g. `openssl rand -base64 32`) and run again"
-        ),
-        Err(_) => MasterKey::generate(),
-    };
-    // With a key file, the new key is on disk before any token depends on it.
-    let staged = match current {
-        None => Some(new_key.stage(&database.data_dir)?),
-        Some(_) => None,
-    };
-    let new = Cipher::new(new_key);
-    let count = AccountStore::new(db.clone())
-        .reseal_tokens(|account| {
-            old.open(&account.token.0, &account.ig_user_id)
-                .map(|token| SealedToken(new.seal(&token, &account.ig_user_id)))
-        })
-        .await;
-    let count = match count {
-        Ok(n) => n,
-        Err(e) => {
-            if let Some(path) = &staged {
-                let _ = std::fs::remove_file(path);
-            }
-            bail!("{e}; no token was changed");
-        }
-    };
-    if let Some(path) = staged {
-        MasterKey::promote(&path, &database.data_dir)?;
-    }
-    let key_resealed = ExportStore::new(db)
-        .reseal_key(|sealed| {
-            old.open(sealed, KEY_CONTEXT)
-                .map(|key| new.seal(&key, KEY_CONTEXT))
-        })
-        .await
-        .context(
-            "tokens were re-sealed, but the BigQuery key was not: upload it again in Settings",
-        )?;
-    if key_resealed {
+    let new_key = std::env::var("INSTALYTICS_NEW_MASTER_KEY").ok();
+    let done = crate::keyring::rotate(
+        &db,
+        &database.data_dir,
+        current,
+        new_key.as_deref(),
+        unix_now(),
+    )
+    .await
+    .context("rotate-key")?;
+    if done.resealed.bigquery_key {
         println!("re-sealed the BigQuery service-account key");
     }
     println!(
-        "re-sealed {count} token(s): key {} replaced by key {}",
-        old.key_id(),
-        new.key_id()
+        "re-sealed {} token(s): key {} replaced by key {}",
+        done.resealed.tokens, done.old_id, done.new_id
     );
-    if current.is_some() {
-        println!("now set INSTALYTICS_MASTER_KEY to the value of INSTALYTICS_NEW_MASTER_KEY");
+    if done.key_file {
+        println!(
+            "restart every server using this database now: until it restarts, a running server \
+             keeps sealing with the old key, kept as master.key.old until the next start \
+             re-seals what it sealed and removes it"
+        );
+    } else {
+        println!(
+            "now set INSTALYTICS_MASTER_KEY to the value of INSTALYTICS_NEW_MASTER_KEY and \
+             restart every server using this database"
+        );
     }
     Ok(())
 }

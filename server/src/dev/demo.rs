@@ -72,7 +72,7 @@ pub async fn run(listen: SocketAddr, days: u32) -> anyhow::Result<()> {
     let ctx = SyncContext {
         db: db.clone(),
         cipher: cipher.clone(),
-        http: reqwest::Client::new(),
+        http: crate::graph::transport::client()?,
         graph: Arc::new(args.graph.graph_config()),
         instance: "demo-backfill".into(),
     };

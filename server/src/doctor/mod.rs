@@ -82,10 +82,7 @@ pub async fn run(args: &DoctorArgs) -> Result<Diagnosis, DoctorError> {
         Flavour::InstagramLogin => config.instagram_base.clone(),
         Flavour::FacebookLogin => config.facebook_base.clone(),
     };
-    let http = reqwest::Client::builder()
-        .user_agent(concat!("instalytics/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| DoctorError::Http(e.to_string()))?;
+    let http = crate::graph::transport::client().map_err(|e| DoctorError::Http(e.to_string()))?;
     let subject = runner::Subject {
         flavour,
         account: stored.as_ref(),

@@ -221,6 +221,7 @@ pub fn describe(error: &GraphError) -> String {
         }
         E::Decode(message) => format!("unreadable answer: {message}"),
         E::Other { code, message } => format!("error {code}: {message}"),
+        E::TooLarge { .. } | E::EndlessPaging { .. } => error.to_string(),
     }
 }
 

@@ -9,6 +9,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::token::{TokenError, TokenSource};
+use super::Unanswered;
+use crate::graph::transport::{PageCap, BODY_LIMIT};
 
 /// How long a job is polled before the attempt counts as timed out (the job may still
 /// finish; re-sending is safe because every batch is merged on its natural key).
@@ -105,7 +107,15 @@ impl BigQuery {
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, BqError> {
         let token = self.tokens.token().await?;
         let request = request.bearer_auth(token).timeout(self.endpoint.timeout);
-        let (status, body) = super::send(request).await.map_err(BqError::Unavailable)?;
+        let (status, body) = super::send(request, BODY_LIMIT)
+            .await
+            .map_err(|e| match e {
+                Unanswered::Transport(text) => BqError::Unavailable(text),
+                Unanswered::TooLarge(limit) => BqError::Protocol(format!(
+                    "an answer larger than {} MiB; refused",
+                    limit >> 20
+                )),
+            })?;
         if status.is_success() {
             if body.is_empty() {
                 return Ok(Value::Null);
@@ -154,6 +164,7 @@ impl BigQuery {
         let url = self.api(&format!("/datasets/{dataset}/tables"));
         let mut tables = Vec::new();
         let mut page: Option<String> = None;
+        let mut cap = PageCap::new();
         loop {
             let mut request = self.http.get(&url).query(&[("maxResults", "1000")]);
             if let Some(token) = &page {
@@ -172,7 +183,14 @@ impl BigQuery {
                 }
             }
             match answer["nextPageToken"].as_str() {
-                Some(token) if !token.is_empty() => page = Some(token.to_owned()),
+                Some(token) if !token.is_empty() => {
+                    cap.follow(token).map_err(|why| {
+                        BqError::Protocol(format!(
+                            "the table listing of {dataset} did not end: {why}"
+                        ))
+                    })?;
+                    page = Some(token.to_owned());
+                }
                 _ => return Ok(tables),
             }
         }

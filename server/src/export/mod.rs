@@ -67,12 +67,29 @@ impl ExportDeps {
     }
 }
 
-/// Sends a request to Google and reads the whole answer. Transport failures come back as text
-/// without the URL (it may carry a token).
-async fn send(request: reqwest::RequestBuilder) -> Result<(reqwest::StatusCode, String), String> {
-    let unreachable = |e: reqwest::Error| e.without_url().to_string();
-    let response = request.send().await.map_err(unreachable)?;
+/// Why an answer from Google did not arrive whole.
+#[derive(Debug)]
+enum Unanswered {
+    /// A failure below HTTP or a timeout, as text without the URL (it may carry a token).
+    Transport(String),
+    /// The answer passed this many bytes and was refused part-read.
+    TooLarge(usize),
+}
+
+/// Sends a request to Google and reads the whole answer, up to `limit` bytes.
+async fn send(
+    request: reqwest::RequestBuilder,
+    limit: usize,
+) -> Result<(reqwest::StatusCode, String), Unanswered> {
+    use crate::graph::transport::{describe, read_body, BodyError};
+    let response = request
+        .send()
+        .await
+        .map_err(|e| Unanswered::Transport(describe(e)))?;
     let status = response.status();
-    let body = response.text().await.map_err(unreachable)?;
+    let body = read_body(response, limit).await.map_err(|e| match e {
+        BodyError::TooLarge { limit } => Unanswered::TooLarge(limit),
+        BodyError::Transport(e) => Unanswered::Transport(describe(e)),
+    })?;
     Ok((status, body))
 }

@@ -102,6 +102,7 @@ impl Exporter {
             account,
             config.token_url.clone(),
             http.clone(),
+            config.timeout,
         ));
         let endpoint = Endpoint {
             base: config.api_url.clone(),

@@ -7,7 +7,9 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 
 use super::key::ServiceAccount;
+use super::Unanswered;
 use crate::clock::unix_now;
+use crate::graph::transport::TOKEN_BODY_LIMIT;
 
 /// Tokens are renewed this long before they expire, so none runs out mid-request.
 const EARLY: Duration = Duration::from_secs(60);
@@ -30,12 +32,15 @@ pub enum TokenError {
     Unreachable(String),
     #[error("the token endpoint answered something that is not a token (HTTP {0})")]
     Malformed(u16),
+    #[error("the token endpoint's answer is larger than {} MiB; refused", .0 >> 20)]
+    TooLarge(usize),
 }
 
 impl TokenError {
-    /// A refusal is about the key and will not change by itself; the rest may pass.
+    /// A refusal is about the key and will not change by itself, nor will an endless
+    /// answer; the rest may pass.
     pub fn is_transient(&self) -> bool {
-        !matches!(self, TokenError::Refused(_))
+        !matches!(self, TokenError::Refused(_) | TokenError::TooLarge(_))
     }
 }
 
@@ -61,15 +66,23 @@ pub struct TokenSource {
     account: ServiceAccount,
     url: String,
     http: reqwest::Client,
+    /// For the whole exchange, answer included: the exporter's per-request timeout.
+    timeout: Duration,
     cached: Mutex<Option<Cached>>,
 }
 
 impl TokenSource {
-    pub fn new(account: ServiceAccount, url: String, http: reqwest::Client) -> Self {
+    pub fn new(
+        account: ServiceAccount,
+        url: String,
+        http: reqwest::Client,
+        timeout: Duration,
+    ) -> Self {
         Self {
             account,
             url,
             http,
+            timeout,
             cached: Mutex::new(None),
         }
     }
@@ -101,13 +114,20 @@ impl TokenSource {
     async fn exchange(&self) -> Result<Granted, TokenError> {
         let now = unix_now();
         let assertion = self.account.assertion(&self.url, now);
-        let request = self.http.post(&self.url).form(&[
-            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
-            ("assertion", assertion.as_str()),
-        ]);
-        let (status, body) = super::send(request)
+        let request = self
+            .http
+            .post(&self.url)
+            .form(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                ("assertion", assertion.as_str()),
+            ])
+            .timeout(self.timeout);
+        let (status, body) = super::send(request, TOKEN_BODY_LIMIT)
             .await
-            .map_err(TokenError::Unreachable)?;
+            .map_err(|e| match e {
+                Unanswered::Transport(text) => TokenError::Unreachable(text),
+                Unanswered::TooLarge(limit) => TokenError::TooLarge(limit),
+            })?;
         if status.is_success() {
             return serde_json::from_str(&body).map_err(|_| TokenError::Malformed(status.as_u16()));
         }

@@ -1,7 +1,8 @@
 //! `GraphClient`: one account's conversation with the Graph API during one sync.
 //!
 //! The transport lives here: URLs, pacing by Meta's usage headers, retries of transient
-//! failures with jittered backoff, error classification, and a count of every request.
+//! failures with jittered backoff, error classification, and a count of every request; its
+//! bounds (answer size, pages per listing) are in `transport`.
 //! What is asked lives beside it: `media_edge` (posts, reels and stories with their insights),
 //! `account_insights` (daily account metrics), `token_info` (`debug_token`).
 //! Errors are traced at debug level here: callers decide what a failure means (a story's
@@ -19,6 +20,7 @@ use super::errors::{Envelope, GraphError};
 use super::models::{AccessToken, FacebookPage, InstagramMe, Page, Profile, TokenGrant};
 use super::redact;
 use super::retry::{jitter_unit, RetryPolicy};
+use super::transport::{self, PageCap};
 use super::usage::Usage;
 use super::Flavour;
 
@@ -220,7 +222,8 @@ impl GraphClient {
         answer.decode()
     }
 
-    /// One GET, read to the end; nothing interpreted but the usage headers.
+    /// One GET, read to the end (refused past [`transport::BODY_LIMIT`]); nothing
+    /// interpreted but the usage headers.
     pub(super) async fn send(&self, url: Url) -> Result<RawAnswer, GraphError> {
         let started = Instant::now();
         let res = self
@@ -240,7 +243,9 @@ impl GraphClient {
                 .map(str::to_owned)
         };
         let usage_headers = [header("x-app-usage"), header("x-business-use-case-usage")];
-        let body = res.text().await.map_err(GraphError::from_transport)?;
+        let body = transport::read_body(res, transport::BODY_LIMIT)
+            .await
+            .map_err(GraphError::from_body)?;
         tracing::debug!(url = %redact::url(url.as_str()), status, elapsed = ?started.elapsed(), "graph call");
         Ok(RawAnswer {
             status,
@@ -277,6 +282,17 @@ impl GraphClient {
         }
     }
 
+    /// The app-scoped id of the token's user: `/me`'s `id` with either login. Meta's data
+    /// deletion and deauthorize callbacks name users by it, so it is recorded at connect.
+    #[instrument(skip(self), err(level = "debug"))]
+    pub async fn app_user_id(&self) -> Result<Option<String>, GraphError> {
+        // A Facebook user node answers `{"id": …}`; InstagramMe reads that shape too.
+        let me: InstagramMe = self
+            .get(self.url(self.base(), "me", &[("fields", "id")])?)
+            .await?;
+        Ok(me.id)
+    }
+
     #[instrument(skip(self), err(level = "debug"))]
     pub async fn facebook_pages(&self) -> Result<Vec<FacebookPage>, GraphError> {
         let first = self.url(
@@ -291,12 +307,21 @@ impl GraphClient {
     }
 
     async fn all_pages<T: DeserializeOwned>(&self, first: Url) -> Result<Vec<T>, GraphError> {
+        let edge = first.path().to_owned();
+        let mut cap = PageCap::new();
         let mut items = Vec::new();
         let mut next = Some(first);
         while let Some(url) = next {
             let page: Page<T> = self.get(url).await?;
             items.extend(page.data);
             next = self.next_url(page.paging.and_then(|p| p.next))?;
+            if let Some(url) = &next {
+                cap.follow(url.as_str())
+                    .map_err(|why| GraphError::EndlessPaging {
+                        edge: edge.clone(),
+                        why,
+                    })?;
+            }
         }
         Ok(items)
     }

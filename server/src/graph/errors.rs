@@ -74,6 +74,17 @@ pub enum GraphError {
     Decode(String),
     #[error("Graph API error {code}: {message}")]
     Other { code: i64, message: String },
+    /// An answer larger than any the API sends ([`super::transport::BODY_LIMIT`]): refused
+    /// part-read, and not retried (the same request would bring the same answer).
+    #[error("a Graph API answer larger than {} MiB was refused", limit >> 20)]
+    TooLarge { limit: usize },
+    /// A listing whose `next` does not end ([`super::transport::MAX_PAGES`]) or comes back to
+    /// a cursor already followed. `edge` is the path asked for, without the query.
+    #[error("paging of {edge} did not end: {why}")]
+    EndlessPaging {
+        edge: String,
+        why: super::transport::Endless,
+    },
 }
 
 const RATE_LIMIT_CODES: [i64; 7] = [4, 17, 32, 613, 80002, 341, 368];
@@ -133,6 +144,14 @@ impl GraphError {
                 code: i64::from(status),
                 message: snippet,
             }
+        }
+    }
+
+    /// An answer that was not read whole.
+    pub fn from_body(err: super::transport::BodyError) -> Self {
+        match err {
+            super::transport::BodyError::TooLarge { limit } => GraphError::TooLarge { limit },
+            super::transport::BodyError::Transport(e) => Self::from_transport(e),
         }
     }
 

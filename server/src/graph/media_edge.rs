@@ -23,6 +23,7 @@ use super::client::{GraphClient, PAGE_SIZE};
 use super::errors::{GraphError, POSTED_BEFORE_CONVERSION};
 use super::metrics::{self, ProductType};
 use super::models::{InsightList, Media, Metrics, Page};
+use super::transport::PageCap;
 
 /// The media fields we store (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media).
 pub const MEDIA_FIELDS: &str = "id,caption,media_type,media_product_type,permalink,\
@@ -119,6 +120,7 @@ impl GraphClient {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
         let mut limit = PAGE_SIZE;
+        let mut cap = PageCap::new();
         loop {
             let step = match self
                 .edge_page(edge, cursor.as_deref(), limit, edge.usual)
@@ -149,7 +151,14 @@ impl GraphClient {
                 out.push(item);
             }
             match step.after {
-                Some(after) if !done => cursor = Some(after),
+                Some(after) if !done => {
+                    cap.follow(&after)
+                        .map_err(|why| GraphError::EndlessPaging {
+                            edge: edge.path.clone(),
+                            why,
+                        })?;
+                    cursor = Some(after);
+                }
                 None if !done => {
                     return Err(GraphError::Decode(
                         "a page with paging.next has no after cursor".into(),

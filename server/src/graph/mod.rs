@@ -16,6 +16,7 @@ pub mod redact;
 pub mod retry;
 pub mod signed_request;
 pub mod token_info;
+pub mod transport;
 pub mod usage;
 
 pub use account_insights::AccountDay;

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::errors::{Envelope, GraphError};
 use super::models::AccessToken;
 use super::redact;
+use super::transport;
 
 #[derive(Debug, Deserialize)]
 pub struct CodeGrant {
@@ -69,7 +70,9 @@ impl CodeExchange<'_> {
             .await
             .map_err(GraphError::from_transport)?;
         let status = res.status().as_u16();
-        let body = res.text().await.map_err(GraphError::from_transport)?;
+        let body = transport::read_body(res, transport::TOKEN_BODY_LIMIT)
+            .await
+            .map_err(GraphError::from_body)?;
         if (200..300).contains(&status) {
             return parse_grant(&body);
         }

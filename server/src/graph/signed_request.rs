@@ -55,13 +55,25 @@ pub struct Payload {
     pub issued_at: Option<i64>,
 }
 
+/// Meta's ids are decimal digits (17 today); anything else, or absurdly long, is refused
+/// before it reaches the database (whose column holds 64 characters).
+const MAX_ID_DIGITS: usize = 32;
+
 fn id_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::String(s) => Ok(s),
-        serde_json::Value::Number(n) => Ok(n.to_string()),
-        other => Err(serde::de::Error::custom(format!(
-            "unexpected user_id {other}"
-        ))),
+    let id = match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Number(n) => n.to_string(),
+        other => {
+            return Err(serde::de::Error::custom(format!(
+                "unexpected user_id {other}"
+            )))
+        }
+    };
+    let digits = !id.is_empty() && id.len() <= MAX_ID_DIGITS;
+    if digits && id.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(id)
+    } else {
+        Err(serde::de::Error::custom("user_id is not a Meta id"))
     }
 }
 
@@ -112,6 +124,31 @@ pub fn sign(payload_json: &str, secret: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_ids_must_be_meta_ids() {
+        for bad in [
+            r#""""#,
+            r#""abc""#,
+            r#"-42"#,
+            r#"4.2e21"#,
+            r#""123456789012345678901234567890123""#,
+        ] {
+            let body = format!(r#"{{"algorithm":"HMAC-SHA256","user_id":{bad}}}"#);
+            assert!(
+                matches!(
+                    verify(&sign(&body, "s"), &["s"]),
+                    Err(SignedRequestError::Malformed)
+                ),
+                "{bad}"
+            );
+        }
+        let body = r#"{"algorithm":"HMAC-SHA256","user_id":17841400000000001}"#;
+        assert_eq!(
+            verify(&sign(body, "s"), &["s"]).unwrap().user_id,
+            "17841400000000001"
+        );
+    }
 
     const BODY: &str = r#"{"algorithm":"HMAC-SHA256","expires":0,"issued_at":1795435200,"user_id":"17841400000000001"}"#;
 

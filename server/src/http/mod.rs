@@ -1,10 +1,12 @@
 //! The axum router: Leptos pages and server functions, static files, health, and the layers
 //! every request passes (trace log, body limit, security headers, origin check, session).
 
+mod client_addr;
 mod health;
 mod meta;
 mod middleware;
 mod oauth;
+mod session_touch;
 
 use std::time::Duration;
 
@@ -33,15 +35,21 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(args.secure_cookies)
-        // Saving on every request slides the idle expiry forward while someone is active.
-        .with_always_save(true)
+        // The idle expiry slides forward through session_touch, at most once a minute.
+        .with_always_save(false)
         .with_expiry(Expiry::OnInactivity(time::Duration::days(i64::from(
             args.session_idle_days,
         ))));
 
     let routes = generate_route_list(App);
     let backend = state.backend.clone();
-    let provide_backend = move || provide_context(backend.clone());
+    let policy = middleware::WebPolicy::new(args);
+    // Renders and server functions get the backend; pages also get the nonce that their
+    // answer's Content Security Policy names.
+    let provide_backend = move || {
+        provide_context(backend.clone());
+        middleware::provide_request_nonce();
+    };
     let options = state.leptos_options.clone();
     let router = Router::new()
         .route("/healthz", get(health::healthz))
@@ -57,12 +65,20 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
             _,
         >(provide_backend, shell))
         .with_state(state)
+        .layer(axum::middleware::from_fn(session_touch::touch_signed_in))
         .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            args.trusted_proxies.clone().into(),
+            client_addr::client_addr,
+        ))
         .layer(axum::middleware::from_fn(
             middleware::server_fn_error_status,
         ))
-        .layer(axum::middleware::from_fn(middleware::same_origin_writes));
-    middleware::with_security_headers(router)
+        .layer(axum::middleware::from_fn_with_state(
+            policy.clone(),
+            middleware::same_origin_writes,
+        ));
+    middleware::with_security_headers(router, &policy)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(
             TraceLayer::new_for_http()

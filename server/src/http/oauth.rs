@@ -9,6 +9,7 @@
 
 use app::dto::SessionUser;
 use app::error::AppError;
+use app::routes::accounts::OAuthError;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -28,7 +29,6 @@ pub struct Callback {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
-    error_description: Option<String>,
 }
 
 /// The signed-in admin, or the response that turns anyone else away.
@@ -51,6 +51,24 @@ fn not_configured() -> Response {
 fn back_to_accounts(param: &str, value: &str) -> Response {
     let query: String = url_encode(param, value);
     Redirect::to(&format!("/accounts?{query}")).into_response()
+}
+
+/// Back to the Accounts page with a failure's code; the page has the words for it
+/// ([`OAuthError::message`]). Nothing Instagram or the URL said travels along.
+fn failed(error: OAuthError) -> Response {
+    back_to_accounts("oauth_error", error.code())
+}
+
+/// Which step of [`AccountService::connect_oauth`] refused: its errors name the `code` when
+/// Instagram's token endpoints refused, the `token` when reading the account with it failed.
+///
+/// [`AccountService::connect_oauth`]: crate::services::accounts::AccountService::connect_oauth
+fn connect_failure(error: &AppError) -> OAuthError {
+    match error {
+        AppError::Invalid { field: Some(f), .. } if f == "code" => OAuthError::Exchange,
+        AppError::Invalid { field: Some(f), .. } if f == "token" => OAuthError::Account,
+        _ => OAuthError::Failed,
+    }
 }
 
 fn url_encode(name: &str, value: &str) -> String {
@@ -95,25 +113,36 @@ pub async fn callback(
         (Some(e), Some(got)) if bool::from(e.as_bytes().ct_eq(got.as_bytes())));
     if !state_ok {
         tracing::warn!("OAuth callback with a missing or foreign state refused");
-        return back_to_accounts(
-            "oauth_error",
-            "That Instagram sign-in was not started from this page (or was already used). Start again.",
-        );
+        return failed(OAuthError::State);
     }
-    if let Some(error) = params.error {
-        let why = params.error_description.unwrap_or(error);
-        return back_to_accounts(
-            "oauth_error",
-            &format!("Instagram did not grant access: {why}"),
-        );
+    if params.error.is_some() {
+        // Instagram's reason (`error_description`) is free text from the URL: not logged.
+        tracing::info!("Instagram did not grant access");
+        return failed(OAuthError::Denied);
     }
     let Some(code) = params.code.filter(|c| !c.is_empty()) else {
-        return back_to_accounts("oauth_error", "Instagram returned no authorization code.");
+        return failed(OAuthError::NoCode);
     };
     // Meta appends `#_` to the code in some redirects.
     let code = code.trim_end_matches("#_");
     match state.accounts.connect_oauth(code).await {
         Ok(username) => back_to_accounts("connected", &username),
-        Err(e) => back_to_accounts("oauth_error", &e.to_string()),
+        Err(e) => {
+            tracing::warn!(error = %e, "connecting through Instagram's OAuth failed");
+            failed(connect_failure(&e))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_failures_map_to_the_step_that_refused() {
+        let refused = |field: &str| AppError::invalid(field, "Instagram refused: x");
+        assert_eq!(connect_failure(&refused("code")), OAuthError::Exchange);
+        assert_eq!(connect_failure(&refused("token")), OAuthError::Account);
+        assert_eq!(connect_failure(&AppError::Internal), OAuthError::Failed);
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use app::backend::AccountsPort;
 use app::dto::{AccountId, AccountSummary, DeletionPreview, Flavour};
 use app::error::AppError;
-use app::rules;
+use app::rules::{self, MetaUrl};
 use async_trait::async_trait;
 use rand::distributions::{Alphanumeric, DistString};
 use tokio::sync::Notify;
@@ -22,6 +22,7 @@ use crate::graph::{AccessToken, GraphClient, GraphConfig, GraphError};
 use crate::store::accounts::{AccountStore, Callback, NewAccount};
 use crate::store::entities::accounts::{self, SealedToken};
 use crate::store::leases::LeaseStore;
+use crate::sync::links::meta_link;
 use crate::sync::SyncContext;
 
 #[derive(Clone)]
@@ -265,6 +266,15 @@ impl AccountService {
             .profile(&ig_user_id)
             .await
             .map_err(|e| refusal(flavour, e))?;
+        // A pasted token carries no user id; without one Meta's deletion callback could not
+        // find this account. Best effort: the token already proved itself above.
+        let app_user_id = match app_user_id {
+            Some(id) => Some(id),
+            None => client.app_user_id().await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "the token's app-scoped user id is unknown");
+                None
+            }),
+        };
         let row = self
             .accounts
             .connect(
@@ -275,7 +285,11 @@ impl AccountService {
                     flavour,
                     username: profile.username.unwrap_or_default(),
                     name: profile.name,
-                    profile_picture_url: profile.profile_picture_url,
+                    profile_picture_url: meta_link(
+                        "profile_picture_url",
+                        profile.profile_picture_url,
+                        MetaUrl::Picture,
+                    ),
                     followers_count: profile.followers_count.unwrap_or(0),
                     follows_count: profile.follows_count.unwrap_or(0),
                     media_count: profile.media_count.unwrap_or(0),

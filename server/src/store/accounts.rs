@@ -6,7 +6,6 @@ use sea_orm::prelude::*;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, DatabaseConnection, DatabaseTransaction, QueryOrder, QuerySelect, QueryTrait,
-    TransactionTrait,
 };
 use tracing::instrument;
 
@@ -200,7 +199,7 @@ impl AccountStore {
     #[instrument(skip(self), err)]
     pub async fn delete(&self, id: i64, now: i64) -> Result<(), StoreError> {
         let this = sea_orm::Condition::all().add(accounts::Column::Id.eq(id));
-        let txn = self.db.begin().await?;
+        let txn = super::begin_write(&self.db).await?;
         if delete_where(&txn, this, now).await? == 0 {
             return Err(StoreError::NotFound);
         }
@@ -219,7 +218,7 @@ impl AccountStore {
         code: &str,
         request: &Callback<'_>,
     ) -> Result<u64, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = super::begin_write(&self.db).await?;
         request.claim(&txn).await?;
         let deleted = delete_where(&txn, meta_user(user_id), request.now).await?;
         deletion_requests::ActiveModel {
@@ -242,7 +241,7 @@ impl AccountStore {
         user_id: &str,
         request: &Callback<'_>,
     ) -> Result<u64, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = super::begin_write(&self.db).await?;
         request.claim(&txn).await?;
         let disabled = accounts::Entity::update_many()
             .col_expr(accounts::Column::Enabled, Expr::value(false))
@@ -287,37 +286,6 @@ impl AccountStore {
             row.last_sync_at = Set(Some(at));
         }
         self.update(row).await
-    }
-
-    /// Re-seals every token in one transaction: all rows move to the new key or none does.
-    #[instrument(skip(self, reseal), err)]
-    pub async fn reseal_tokens<F, E>(&self, mut reseal: F) -> Result<usize, RotateError<E>>
-    where
-        F: FnMut(&accounts::Model) -> Result<SealedToken, E>,
-        E: std::fmt::Debug,
-    {
-        let txn = self.db.begin().await.map_err(StoreError::from)?;
-        let rows = accounts::Entity::find()
-            .lock_exclusive()
-            .all(&txn)
-            .await
-            .map_err(StoreError::from)?;
-        for account in &rows {
-            let token = reseal(account).map_err(|e| RotateError::Reseal {
-                username: account.username.clone(),
-                error: e,
-            })?;
-            accounts::ActiveModel {
-                id: Set(account.id),
-                token: Set(token),
-                ..Default::default()
-            }
-            .update(&txn)
-            .await
-            .map_err(StoreError::from)?;
-        }
-        txn.commit().await.map_err(StoreError::from)?;
-        Ok(rows.len())
     }
 }
 
@@ -404,12 +372,4 @@ fn meta_user(user_id: &str) -> sea_orm::Condition {
     sea_orm::Condition::any()
         .add(accounts::Column::AppUserId.eq(user_id))
         .add(accounts::Column::IgUserId.eq(user_id))
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum RotateError<E: std::fmt::Debug> {
-    #[error("cannot re-seal the token of @{username}: {error:?}")]
-    Reseal { username: String, error: E },
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }

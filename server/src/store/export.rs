@@ -3,7 +3,7 @@
 
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{Expr, OnConflict, Query};
-use sea_orm::{ActiveValue::Set, DatabaseConnection, FromQueryResult, TransactionTrait};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, FromQueryResult};
 use tracing::instrument;
 
 use super::entities::{
@@ -117,24 +117,6 @@ impl ExportStore {
         self.update_config(row).await
     }
 
-    /// Re-seals the key under a new master key (`rotate-key`); false when there is none.
-    #[instrument(skip(self, reseal), err)]
-    pub async fn reseal_key<E: std::fmt::Debug>(
-        &self,
-        reseal: impl FnOnce(&str) -> Result<String, E>,
-    ) -> Result<bool, ResealError<E>> {
-        let Some(sealed) = self.config().await?.sealed_key else {
-            return Ok(false);
-        };
-        let resealed = reseal(&sealed).map_err(ResealError::Reseal)?;
-        self.update_config(export_config::ActiveModel {
-            sealed_key: Set(Some(resealed)),
-            ..Default::default()
-        })
-        .await?;
-        Ok(true)
-    }
-
     #[instrument(skip(self), err)]
     pub async fn states(&self) -> Result<Vec<export_state::Model>, StoreError> {
         Ok(export_state::Entity::find().all(&self.db).await?)
@@ -169,39 +151,47 @@ impl ExportStore {
         } else {
             Expr::col(C::RowsExported).add(rows as i64)
         };
-        let txn = self.db.begin().await?;
-        let current = export_state::Entity::find_by_id(table.to_owned())
-            .one(&txn)
+        // Write first: on SQLite a transaction that reads and then writes fails at once
+        // (SQLITE_BUSY, no busy wait) when another connection wrote meanwhile. The update is
+        // a compare-and-set on the whole cursor; only when it moved nothing is the row read.
+        let txn = super::begin_write(&self.db).await?;
+        let date = match from.date {
+            Some(d) => C::CursorDate.eq(d),
+            None => C::CursorDate.is_null(),
+        };
+        let res = export_state::Entity::update_many()
+            .col_expr(C::CursorAt, Expr::value(to.at))
+            .col_expr(C::CursorId, Expr::value(to.id))
+            .col_expr(C::CursorDate, Expr::value(to.date))
+            .col_expr(C::RowsExported, count)
+            .col_expr(C::LastSuccessAt, Expr::value(now))
+            .filter(C::TableName.eq(table))
+            .filter(C::CursorAt.eq(from.at))
+            .filter(C::CursorId.eq(from.id))
+            .filter(date)
+            .exec(&txn)
             .await?;
-        let moved = match current {
-            Some(state) if Cursor::from(&state) != from => false,
-            Some(_) => {
-                let res = export_state::Entity::update_many()
-                    .col_expr(C::CursorAt, Expr::value(to.at))
-                    .col_expr(C::CursorId, Expr::value(to.id))
-                    .col_expr(C::CursorDate, Expr::value(to.date))
-                    .col_expr(C::RowsExported, count)
-                    .col_expr(C::LastSuccessAt, Expr::value(now))
-                    .filter(C::TableName.eq(table))
-                    .filter(C::CursorAt.eq(from.at))
-                    .filter(C::CursorId.eq(from.id))
-                    .exec(&txn)
-                    .await?;
-                res.rows_affected == 1
+        let moved = if res.rows_affected == 1 {
+            true
+        } else if export_state::Entity::find_by_id(table.to_owned())
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            // Another exporter moved it first.
+            false
+        } else {
+            export_state::ActiveModel {
+                cursor_at: Set(to.at),
+                cursor_id: Set(to.id),
+                cursor_date: Set(to.date),
+                rows_exported: Set(rows as i64),
+                last_success_at: Set(Some(now)),
+                ..fresh_state(table).into()
             }
-            None => {
-                export_state::ActiveModel {
-                    cursor_at: Set(to.at),
-                    cursor_id: Set(to.id),
-                    cursor_date: Set(to.date),
-                    rows_exported: Set(rows as i64),
-                    last_success_at: Set(Some(now)),
-                    ..fresh_state(table).into()
-                }
-                .insert(&txn)
-                .await?;
-                true
-            }
+            .insert(&txn)
+            .await?;
+            true
         };
         txn.commit().await?;
         Ok(moved)
@@ -215,7 +205,7 @@ impl ExportStore {
         if states.iter().any(|s| s.backfilling) {
             return Ok(false);
         }
-        let txn = self.db.begin().await?;
+        let txn = super::begin_write(&self.db).await?;
         export_state::Entity::delete_many().exec(&txn).await?;
         for table in tables {
             export_state::ActiveModel {
@@ -320,12 +310,4 @@ pub async fn queue_deletions(
         .to_owned();
     txn.execute(txn.get_database_backend().build(&stmt)).await?;
     Ok(())
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ResealError<E: std::fmt::Debug> {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("the BigQuery key cannot be re-sealed: {0:?}")]
-    Reseal(E),
 }

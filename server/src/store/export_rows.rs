@@ -156,7 +156,11 @@ impl RowSource {
                 q.expr_as(Expr::cust(time), Alias::new("cursor_at"))
                     .expr_as(Expr::cust(id), Alias::new("cursor_id"))
                     .cond_where(
-                        Cond::all().add(t().lt(horizon)).add(
+                        // `time >= after` is implied by the OR, but without it SQLite
+                        // plans the OR as two index lookups plus a sort of every remaining
+                        // row (9–17 s per batch at 1.85 M snapshots); with it, an index
+                        // range scan in order (0.2 s). Measured by the load suite.
+                        Cond::all().add(t().lt(horizon)).add(t().gte(after.at)).add(
                             Cond::any()
                                 .add(t().gt(after.at))
                                 .add(Cond::all().add(t().eq(after.at)).add(i().gt(after.id))),
@@ -181,7 +185,8 @@ impl RowSource {
                 q.expr_as(Expr::cust(time), Alias::new("cursor_at"))
                     .expr_as(Expr::cust(account), Alias::new("cursor_id"))
                     .cond_where(
-                        Cond::all().add(t().lt(horizon)).add(
+                        // `time >= after`, implied, for SQLite's plan (as above).
+                        Cond::all().add(t().lt(horizon)).add(t().gte(after.at)).add(
                             Cond::any()
                                 .add(t().gt(after.at))
                                 .add(Cond::all().add(t().eq(after.at)).add(later_at_time)),

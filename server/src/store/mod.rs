@@ -6,13 +6,31 @@ pub mod entities;
 pub mod export;
 pub mod export_rows;
 pub mod leases;
+pub mod sealed;
 pub mod series;
 pub mod sessions;
 pub mod settings;
 pub mod sync_runs;
 pub mod users;
 
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqlErr,
+    TransactionTrait,
+};
+
+/// Every store transaction starts here. On SQLite a deferred transaction that has read fails
+/// at once with SQLITE_BUSY (the busy timeout is not honoured) when it then needs the write
+/// lock while another connection writes, as a session save or a sync does at any moment.
+/// Taking the write lock first makes it wait its turn instead. PostgreSQL: a plain `BEGIN`.
+pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db.begin().await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // Any write statement takes the lock, even one that changes no row.
+        txn.execute_unprepared("UPDATE users SET id = id WHERE 0")
+            .await?;
+    }
+    Ok(txn)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

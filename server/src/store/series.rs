@@ -7,9 +7,7 @@ use std::collections::HashMap;
 
 use sea_orm::prelude::*;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveValue::Set, DatabaseConnection, IntoActiveModel, QuerySelect, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, IntoActiveModel, QuerySelect};
 use time::Date;
 use tracing::instrument;
 
@@ -149,7 +147,7 @@ impl SeriesStore {
     /// Writes the batch in one transaction and returns the number of rows written.
     #[instrument(skip(self, batch), fields(account_id = batch.account_id, media = batch.media.len()), err)]
     pub async fn write(&self, batch: SyncBatch) -> Result<u64, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = super::begin_write(&self.db).await?;
         let mut rows = 1;
         write_profile(&txn, &batch).await?;
 
@@ -196,7 +194,7 @@ impl SeriesStore {
     /// [`write`]: Self::write
     #[instrument(skip(self, history), fields(account_id = history.account_id, media = history.media.len()), err)]
     pub async fn write_history(&self, history: History) -> Result<RowsWritten, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = super::begin_write(&self.db).await?;
         let media: Vec<(&MediaRow, Option<Capture>)> = history
             .media
             .iter()

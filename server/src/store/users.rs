@@ -1,7 +1,7 @@
 //! The `users` table: lookups, creation, and the last-admin rule enforced in one transaction.
 
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, QueryOrder, QuerySelect};
 use time::OffsetDateTime;
 use tracing::instrument;
 
@@ -74,7 +74,7 @@ impl UserStore {
         username: &str,
         hash: PasswordHash,
     ) -> Result<users::Model, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = super::begin_write(&self.db).await?;
         if !admin_ids(&txn).await?.is_empty() {
             return Err(StoreError::Duplicate);
         }
@@ -100,7 +100,7 @@ impl UserStore {
     /// Changes a role; refuses to leave the product without an admin.
     #[instrument(skip(self), err)]
     pub async fn set_role(&self, id: i64, role: DbRole) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = super::begin_write(&self.db).await?;
         let user = users::Entity::find_by_id(id)
             .one(&txn)
             .await?
@@ -119,7 +119,7 @@ impl UserStore {
     /// Deletes a user; refuses to delete the last admin.
     #[instrument(skip(self), err)]
     pub async fn delete(&self, id: i64) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = super::begin_write(&self.db).await?;
         let user = users::Entity::find_by_id(id)
             .one(&txn)
             .await?

@@ -6,10 +6,12 @@
 
 use std::sync::Arc;
 
+use app::rules::MetaUrl;
 use time::{Date, OffsetDateTime};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument, warn};
 
+use super::links::meta_link;
 use super::policy;
 use crate::crypto::Cipher;
 use crate::graph::metrics::ProductType;
@@ -63,6 +65,26 @@ enum Failure {
     Store(#[from] StoreError),
     #[error("stopped by shutdown before anything was written")]
     Cancelled,
+}
+
+impl Failure {
+    /// The Sync log's text. Viewers read it, so a database's own message (table names,
+    /// file paths, constraint text) stays in the server log, which has it in full.
+    fn for_sync_log(&self) -> String {
+        match self {
+            Failure::Store(_) => {
+                "cannot store the collected data: a database error (the server log has the \
+                 details); the next sync tries again"
+                    .into()
+            }
+            Failure::Token(_) => {
+                "the stored token cannot be opened with the configured master key (the \
+                 server log has the details)"
+                    .into()
+            }
+            other => other.to_string(),
+        }
+    }
 }
 
 /// Syncs `account` as of `now` (the real clock, or the simulator's in demo backfill).
@@ -129,7 +151,7 @@ pub async fn run(
                 outcome,
                 requests,
                 rows: 0,
-                error: Some(failure.to_string()),
+                error: Some(failure.for_sync_log()),
             }
         }
     };
@@ -220,7 +242,11 @@ async fn fetch(
         profile: ProfileRow {
             username: profile.username.unwrap_or_else(|| account.username.clone()),
             name: profile.name,
-            profile_picture_url: profile.profile_picture_url,
+            profile_picture_url: meta_link(
+                "profile_picture_url",
+                profile.profile_picture_url,
+                MetaUrl::Picture,
+            ),
             followers_count: profile.followers_count.unwrap_or(account.followers_count),
             follows_count: profile.follows_count.unwrap_or(account.follows_count),
             media_count: profile.media_count.unwrap_or(account.media_count),
@@ -320,9 +346,13 @@ fn media_row(item: MediaWithMetrics) -> MediaRow {
             ProductType::Other => "OTHER",
         }
         .to_owned(),
-        permalink: media.permalink,
+        permalink: meta_link("permalink", media.permalink, MetaUrl::Permalink),
         // Images have no thumbnail: their media_url is the picture itself.
-        thumbnail_url: media.thumbnail_url.or(media.media_url),
+        thumbnail_url: meta_link(
+            "thumbnail_url",
+            media.thumbnail_url.or(media.media_url),
+            MetaUrl::Picture,
+        ),
         published_at: media.timestamp.unix_timestamp(),
         snapshot: SnapshotRow {
             likes: metric("likes").or(media.like_count),
@@ -336,5 +366,26 @@ fn media_row(item: MediaWithMetrics) -> MediaRow {
             plays: metric("plays"),
             total_interactions: metric("total_interactions"),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sync_log_does_not_show_database_internals() {
+        let internal = "UNIQUE constraint failed: media_snapshots.media_id at /srv/data/x.db";
+        let failure = Failure::Store(StoreError::Db(sea_orm::DbErr::Custom(internal.into())));
+        assert!(
+            failure.to_string().contains(internal),
+            "the server log keeps it"
+        );
+        let shown = failure.for_sync_log();
+        assert!(
+            !shown.contains("media_snapshots") && !shown.contains("/srv"),
+            "{shown}"
+        );
+        assert!(shown.contains("database error"));
     }
 }

@@ -1,7 +1,8 @@
 //! The background polling engine: `scheduler` decides what to sync and when, `job` syncs one
-//! account, `policy` holds the pure rules both follow.
+//! account, `policy` holds the pure rules both follow, `links` checks the URLs Meta sends.
 
 pub mod job;
+pub mod links;
 pub mod policy;
 pub mod scheduler;
 

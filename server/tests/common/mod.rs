@@ -215,6 +215,22 @@ impl TestServer {
         api
     }
 
+    /// Creates the first admin and returns a signed-in client that does not follow
+    /// redirects, to inspect each hop (OAuth).
+    pub async fn admin_without_redirects(&self, name: &str, password: &str) -> Api {
+        self.admin(name, password).await;
+        let api = Api {
+            http: Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: self.base.clone(),
+        };
+        assert_eq!(api.login(name, password).await.status(), StatusCode::OK);
+        api
+    }
+
     pub async fn stop(self) {
         self.running.stop().await.unwrap();
         if let Some((admin_url, name)) = self.pg {
@@ -295,6 +311,16 @@ impl Api {
     /// Who the session belongs to; `None` when signed out.
     pub async fn whoami(&self) -> Option<SessionUser> {
         self.ok("whoami", &[]).await
+    }
+
+    /// Where a GET of `url` redirects to; panics unless it is a redirect.
+    pub async fn location(&self, url: &str) -> String {
+        let res = self.http.get(url).send().await.unwrap();
+        assert!(res.status().is_redirection(), "{url}: {}", res.status());
+        res.headers()[reqwest::header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_owned()
     }
 
     pub async fn page(&self, path: &str) -> (StatusCode, String) {

@@ -66,6 +66,7 @@ pub struct Faults {
     rejected: Mutex<HashSet<(String, String)>>,
     stories_refused: Mutex<HashSet<String>>,
     max_page: Mutex<Option<usize>>,
+    links: Mutex<Option<String>>,
 }
 
 impl Faults {
@@ -100,6 +101,17 @@ impl Faults {
     /// asking for, then retry your request" (keboola/ex-facebook-graph-api#68).
     pub fn limit_page_size(&self, items: usize) {
         *lock(&self.max_page) = Some(items);
+    }
+
+    /// Every URL handed out (permalinks and pictures) reads `url` instead, as a compromised
+    /// or mistaken upstream might send it; `None` goes back to Meta's own shapes.
+    pub fn serve_links(&self, url: Option<&str>) {
+        *lock(&self.links) = url.map(str::to_owned);
+    }
+
+    /// `real`, unless [`Faults::serve_links`] replaced every URL.
+    pub(super) fn link(&self, real: String) -> String {
+        lock(&self.links).clone().unwrap_or(real)
     }
 
     pub(super) fn stories_refused(&self, token: &str) -> bool {

@@ -9,7 +9,20 @@ use crate::dev::graph_sim::data::{Account, Post, Product};
 use crate::dev::graph_sim::reply::{graph_time, Answer, Reply};
 use crate::dev::graph_sim::Flavour;
 
+/// Where Meta's pictures live (`scontent-<pop>.cdninstagram.com`, as in the samples of
+/// /work/shared/reference/graph-examples.md and tests/fixtures/graph), so the simulator's
+/// URLs pass the server's check on Meta's hosts. The CDN has no simulated pictures: pages
+/// show them broken.
+pub(super) const CDN: &str = "https://scontent-iad3-1.cdninstagram.com/v";
+
 impl Call<'_> {
+    /// A URL as Meta would send it, unless a fault replaces it ([`Faults::serve_links`]).
+    ///
+    /// [`Faults::serve_links`]: crate::dev::graph_sim::Faults::serve_links
+    pub(super) fn link(&self, real: String) -> Value {
+        json!(self.state.faults.link(real))
+    }
+
     /// `GET /{media-id}`.
     pub(super) fn media_node(&self, account: &Account, id: &str, token: &str) -> Answer {
         let post = self.find_post(account, id)?;
@@ -118,17 +131,19 @@ impl Call<'_> {
                 "caption" if !post.child => json!(post.caption),
                 "media_type" => json!(post.media_type),
                 "media_product_type" => json!(post.product.api_name()),
+                // Shapes as in Meta's samples (/work/shared/reference/graph-examples.md):
+                // permalinks on www.instagram.com, pictures on the Instagram CDN.
                 "permalink" if !post.child => {
-                    json!(format!("https://www.instagram.com/p/{shortcode}/"))
+                    self.link(format!("https://www.instagram.com/p/{shortcode}/"))
                 }
                 "shortcode" => json!(shortcode),
                 "is_comment_enabled" if !post.child => json!(true),
                 "owner" => json!({ "id": account.ig_user_id }),
                 // Meta sends thumbnail_url for videos only.
                 "thumbnail_url" if post.media_type == "VIDEO" => {
-                    json!(format!("https://scontent.example/{}_t.jpg", post.id))
+                    self.link(format!("{CDN}/t51.29350-15/{}_t.jpg", post.id))
                 }
-                "media_url" => json!(format!("https://scontent.example/{}.jpg", post.id)),
+                "media_url" => self.link(format!("{CDN}/t51.29350-15/{}_n.jpg", post.id)),
                 "timestamp" => json!(graph_time(post.timestamp)),
                 "like_count" if counted => json!(likes),
                 "comments_count" if counted => json!(comments),

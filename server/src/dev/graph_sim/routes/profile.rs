@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use super::media::CDN;
 use super::params::split_fields;
 use super::Call;
 use crate::dev::graph_sim::data::Account;
@@ -68,10 +69,9 @@ impl Call<'_> {
                 // Facebook Login only (instagram-platform/instagram-graph-api/reference/ig-user).
                 "has_profile_pic" if self.flavour == Flavour::FacebookLogin => json!(true),
                 "is_published" if self.flavour == Flavour::FacebookLogin => json!(true),
-                "profile_picture_url" => json!(format!(
-                    "https://scontent.example/{}.jpg",
-                    account.ig_user_id
-                )),
+                "profile_picture_url" => {
+                    self.link(format!("{CDN}/t51.2885-19/{}_n.jpg", account.ig_user_id))
+                }
                 "followers_count" => json!(account.followers(self.state.config.start, self.now)),
                 "follows_count" => json!(account.follows),
                 "media_count" => json!(account.published(self.now).count()),
