@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use app::dto::{Overview, Role, SessionUser, UserSummary};
 use common::world::{SyncWorld, PASSWORD};
-use common::{sim_flags, Api, Db, TestServer};
+use common::{sim_oauth_flags, Api, Db, TestServer};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::strategy::{BoxedStrategy, Union, ValueTree};
@@ -1672,16 +1672,8 @@ async fn hostile_input(db: Db) {
         ..SimConfig::default()
     });
     let sim_server = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let mut flags = sim_flags(&sim_server);
+    let mut flags = sim_oauth_flags(&sim_server, APP_ID, APP_SECRET);
     flags.extend([
-        "--instagram-app-id".into(),
-        APP_ID.into(),
-        "--instagram-app-secret".into(),
-        APP_SECRET.into(),
-        "--instagram-oauth-url".into(),
-        format!("http://{}/oauth/authorize", sim_server.addr),
-        "--instagram-token-url".into(),
-        format!("http://{}/oauth/access_token", sim_server.addr),
         // Nothing listens on port 9: the exporter, if a case turns it on, goes nowhere.
         "--bigquery-url".into(),
         "http://127.0.0.1:9".into(),

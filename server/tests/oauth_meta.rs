@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{sim_flags, Db, TestServer};
+use common::{sim_oauth_flags, Db, TestServer};
 use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
 use server::dev::graph_sim::{SimConfig, SimServer, Simulator};
@@ -21,17 +21,7 @@ async fn start(db: Db) -> Option<(Simulator, SimServer, TestServer)> {
         ..SimConfig::default()
     });
     let sim_server = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let mut flags = sim_flags(&sim_server);
-    flags.extend([
-        "--instagram-app-id".into(),
-        "990011".into(),
-        "--instagram-app-secret".into(),
-        APP_SECRET.into(),
-        "--instagram-oauth-url".into(),
-        format!("http://{}/oauth/authorize", sim_server.addr),
-        "--instagram-token-url".into(),
-        format!("http://{}/oauth/access_token", sim_server.addr),
-    ]);
+    let flags = sim_oauth_flags(&sim_server, "990011", APP_SECRET);
     let server = TestServer::start_with(db, &flags).await?;
     Some((sim, sim_server, server))
 }

@@ -136,6 +136,27 @@ pub fn sim_flags(sim: &server::dev::graph_sim::SimServer) -> Vec<String> {
     ]
 }
 
+/// [`sim_flags`] plus "Connect with Instagram" through the simulator's OAuth pages, with the
+/// app's id and secret (which also sign Meta's callbacks).
+pub fn sim_oauth_flags(
+    sim: &server::dev::graph_sim::SimServer,
+    app_id: &str,
+    app_secret: &str,
+) -> Vec<String> {
+    let mut flags = sim_flags(sim);
+    flags.extend([
+        "--instagram-app-id".into(),
+        app_id.into(),
+        "--instagram-app-secret".into(),
+        app_secret.into(),
+        "--instagram-oauth-url".into(),
+        format!("http://{}/oauth/authorize", sim.addr),
+        "--instagram-token-url".into(),
+        format!("http://{}/oauth/access_token", sim.addr),
+    ]);
+    flags
+}
+
 impl TestServer {
     pub async fn start(db: Db) -> Option<Self> {
         Self::start_with(db, &[]).await
