@@ -81,7 +81,11 @@ pub async fn start_session(user: &SessionUser) -> Result<(), AppError> {
     session
         .insert(USER_ID_KEY, user.id.0)
         .await
-        .map_err(session_failure)
+        .map_err(session_failure)?;
+    // Saved here, not only by the session layer after the answer, so that a store failure
+    // (a full disk) is this sign-in's error; the layer then skips its save (it never saves
+    // on a 5xx) instead of answering 500 with an empty body. On success it saves once more.
+    session.save().await.map_err(session_failure)
 }
 
 /// The current session's id, if it has one yet.

@@ -309,8 +309,10 @@ pub struct ExportView {
 pub struct ExportTableView {
     pub name: String,
     pub rows_exported: i64,
-    /// Rows waiting to be sent.
+    /// Rows waiting to be sent, counted up to a limit…
     pub backlog: u64,
+    /// …and whether more than that are waiting.
+    pub backlog_more: bool,
     pub last_success: Option<String>,
 }
 

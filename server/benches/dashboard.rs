@@ -130,6 +130,24 @@ async fn bench(backend: &str, url: &str, config: &GenerateConfig, runs: usize) {
         format!("{} of {} posts", p.posts.len(), p.total)
     })
     .await;
+    // Scores are computed in Rust: the period's ids are ranked, the page's rows read.
+    let by_impact = PostsQuery {
+        period: PeriodQuery {
+            days: Some(90),
+            ..all_30.clone()
+        },
+        sort: PostSort::Impact,
+        ..by_reach.clone()
+    };
+    case(
+        "posts: all accounts, 90 days, by impact, p1",
+        runs,
+        || async {
+            let p = port.posts(&by_impact).await.unwrap();
+            format!("{} of {} posts", p.posts.len(), p.total)
+        },
+    )
+    .await;
 
     // Where the time goes: the store's queries those calls run, on their own (row decoding
     // included).

@@ -13,6 +13,11 @@ pub enum DbOpenError {
         path: String,
         source: std::io::Error,
     },
+    #[error("cannot create the database file {path}: {source}")]
+    File {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot open database {url}: {reason}")]
     Connect { url: String, reason: String },
     #[error("cannot migrate database {url}: {reason}")]
@@ -31,13 +36,22 @@ fn root_cause(err: &DbErr) -> String {
 /// Connects, enables SQLite's WAL journal, and runs pending migrations.
 pub async fn open(url: &str) -> Result<DatabaseConnection, DbOpenError> {
     let shown = redact_url(url);
-    if let Some(dir) = sqlite_parent_dir(url) {
-        private_dir(dir).map_err(|source| DbOpenError::DataDir {
-            path: dir.display().to_string(),
-            source,
-        })?;
-    }
-    let mut options = ConnectOptions::new(url.to_owned());
+    let url = match sqlite_file(url) {
+        Some(file) => {
+            if let Some(dir) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+                private_dir(dir).map_err(|source| DbOpenError::DataDir {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+            }
+            create_sqlite_once(url, file).map_err(|source| DbOpenError::File {
+                path: file.display().to_string(),
+                source,
+            })?
+        }
+        None => url.to_owned(),
+    };
+    let mut options = ConnectOptions::new(url);
     options
         .max_connections(16)
         .connect_timeout(Duration::from_secs(5))
@@ -64,14 +78,43 @@ pub async fn open(url: &str) -> Result<DatabaseConnection, DbOpenError> {
     Ok(db)
 }
 
-fn sqlite_parent_dir(url: &str) -> Option<&Path> {
+/// The file of a SQLite URL; `None` for in-memory databases and other backends.
+fn sqlite_file(url: &str) -> Option<&Path> {
     let path = url.strip_prefix("sqlite://")?.split('?').next()?;
     if path.is_empty() || path.starts_with(':') {
         return None;
     }
-    Path::new(path)
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
+    Some(Path::new(path))
+}
+
+/// A missing database file is created here, at start (readable by this user only), and the
+/// pool opens it with `mode=rw`: were it `mode=rwc`, a connection opened while the file is
+/// moved away (a restore, an operator's mistake) would silently start an empty database and
+/// keep it after the file is back. Returns the URL the pool uses.
+fn create_sqlite_once(url: &str, file: &Path) -> std::io::Result<String> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok(url.to_owned());
+    };
+    if !query.split('&').any(|param| param == "mode=rwc") {
+        return Ok(url.to_owned());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    // An empty file is an empty SQLite database; an existing one is left untouched.
+    options.open(file)?;
+    let query: Vec<&str> = query
+        .split('&')
+        .map(|param| {
+            if param == "mode=rwc" {
+                "mode=rw"
+            } else {
+                param
+            }
+        })
+        .collect();
+    Ok(format!("{base}?{}", query.join("&")))
 }
 
 /// Creates `dir` (and missing parents) readable by this user only: it holds the database and
@@ -126,14 +169,44 @@ mod tests {
     }
 
     #[test]
-    fn sqlite_files_get_their_directory_created() {
+    fn sqlite_urls_name_their_file() {
         assert_eq!(
-            sqlite_parent_dir("sqlite://data/a.db?mode=rwc"),
-            Some(Path::new("data"))
+            sqlite_file("sqlite://data/a.db?mode=rwc"),
+            Some(Path::new("data/a.db"))
         );
-        assert_eq!(sqlite_parent_dir("sqlite::memory:"), None);
-        assert_eq!(sqlite_parent_dir("sqlite://a.db"), None);
-        assert_eq!(sqlite_parent_dir("postgres://h/db"), None);
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("sqlite://:memory:"), None);
+        assert_eq!(sqlite_file("postgres://h/db"), None);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_pool_never_creates_a_database_of_its_own() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("x.db");
+        let url = format!("sqlite://{}?cache=shared&mode=rwc", file.display());
+        let pool_url = create_sqlite_once(&url, &file).unwrap();
+        assert_eq!(
+            pool_url,
+            format!("sqlite://{}?cache=shared&mode=rw", file.display())
+        );
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        open(&url).await.unwrap();
+        assert!(
+            std::fs::metadata(&file).unwrap().len() > 0,
+            "migrated in place"
+        );
+
+        // The file moves away while the server runs: a new connection fails, and makes none.
+        std::fs::rename(&file, dir.path().join("moved.db")).unwrap();
+        let opened = async {
+            let db = Database::connect(pool_url.as_str()).await?;
+            db.execute_unprepared("SELECT 1").await
+        };
+        assert!(opened.await.is_err());
+        assert!(!file.exists(), "an empty database was created");
     }
 
     #[cfg(unix)]

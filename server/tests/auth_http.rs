@@ -25,6 +25,7 @@ on_both_databases!(
     a_password_reset_ends_that_users_sessions,
     a_success_does_not_reset_the_address_counter,
     a_session_is_written_at_most_once_a_minute,
+    a_session_that_cannot_be_stored_is_a_clear_error,
 );
 
 /// Tests that start their own server (behind a proxy), on each database.
@@ -93,6 +94,28 @@ async fn sign_in_good_and_bad(s: &TestServer) {
     let user: SessionUser = ok.json().await.unwrap();
     assert_eq!(user.username, "alice");
     assert_eq!(user.role, Role::Admin);
+}
+
+/// A session store that refuses to write (a full disk) makes the sign-in an error the page
+/// can show, not an empty 500, and sign-in works again once it can write.
+async fn a_session_that_cannot_be_stored_is_a_clear_error(s: &TestServer) {
+    s.admin("alice", ADMIN_PW).await;
+    s.refuse_writes("INSERT", "sessions", "1 = 1").await;
+    let api = s.client();
+    let res = api.login("alice", ADMIN_PW).await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(set_cookie(&res, "instalytics_session").is_none());
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        decode::<SessionUser>("login", StatusCode::INTERNAL_SERVER_ERROR, &body),
+        Err(AppError::Internal),
+        "{body}"
+    );
+    assert_eq!(api.whoami().await, None);
+
+    s.allow_writes("sessions").await;
+    assert_eq!(api.login("alice", ADMIN_PW).await.status(), StatusCode::OK);
+    assert_eq!(api.whoami().await.unwrap().username, "alice");
 }
 
 /// The idle expiry slides forward through a save at most once a minute, not a database

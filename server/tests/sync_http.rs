@@ -500,10 +500,49 @@ async fn bad_input_is_refused_and_viewers_only_read(db: Db) {
     w.stop().await;
 }
 
+/// A sync's data, its run and the account's status are one transaction: when closing the run
+/// fails (the database refuses it here, as a crash between the writes would), the data goes
+/// too, the account waits an interval, and the next sync writes it all.
+async fn data_is_never_committed_without_its_run(db: Db) {
+    let Some(w) = World::new(db, 40, &[]).await else {
+        return;
+    };
+    w.server
+        .refuse_writes("UPDATE", "sync_runs", "NEW.outcome = 'ok'")
+        .await;
+    let id = w.connect(&w.account(Flavour::InstagramLogin)).await;
+    assert_eq!(w.finished_runs(id, 1).await, "failed");
+    // Tried again an interval later, not at the poller's next tick.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let runs = format!("SELECT COUNT(*) FROM sync_runs WHERE account_id = {id}");
+    assert_eq!(w.server.count(&runs).await, 1);
+    assert_eq!(w.media_of(id).await, 0, "no media without its run");
+    assert_eq!(w.snapshots_of(id).await, 0);
+    let days = format!("SELECT COUNT(*) FROM account_insights WHERE account_id = {id}");
+    assert_eq!(w.server.count(&days).await, 0);
+    assert_eq!(w.account_row(id, "last_sync_at").await, None);
+    let error = w
+        .server
+        .scalar::<String>("SELECT error FROM sync_runs ORDER BY id DESC LIMIT 1")
+        .await;
+    assert!(error.contains("database error"), "{error}");
+    assert!(!error.contains("refused by the test"), "{error}");
+
+    w.server.allow_writes("sync_runs").await;
+    w.request_sync(id).await;
+    assert_eq!(w.finished_runs(id, 2).await, "ok");
+    let media = w.media_of(id).await;
+    assert!(media >= 40, "{media} media after the retry");
+    assert_eq!(w.snapshots_of(id).await, media);
+    assert_eq!(w.server.count(&days).await, 4);
+    w.stop().await;
+}
+
 per_database!(
     full_sync_then_growth,
     error_table,
     shutdown_mid_sync_writes_nothing,
+    data_is_never_committed_without_its_run,
     prune_and_cascade,
     bad_input_is_refused_and_viewers_only_read,
 );

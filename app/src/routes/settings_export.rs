@@ -216,6 +216,7 @@ fn ExportStatus(current: ExportView) -> impl IntoView {
                                 <th scope="row">{t.name}</th>
                                 <td class="num">{count(Some(t.rows_exported))}</td>
                                 <td class="num">
+                                    {if t.backlog_more { "over " } else { "" }}
                                     {count(i64::try_from(t.backlog).ok())}
                                 </td>
                                 <td>{dash(t.last_success)}</td>

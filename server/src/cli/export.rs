@@ -43,7 +43,8 @@ pub async fn run(
             eprintln!("backfill: resuming where BigQuery last confirmed");
         }
     }
-    let total: u64 = backlogs(&db, &store, unix_now())
+    // Counted in full: the progress bar needs the total.
+    let total: u64 = backlogs(&db, &store, unix_now(), None)
         .await?
         .iter()
         .map(|b| b.rows)

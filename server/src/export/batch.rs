@@ -87,11 +87,13 @@ pub struct Backlog {
     pub rows: u64,
 }
 
-/// Every table's state and backlog, below the horizon of the syncs running at `now`.
+/// Every table's state and backlog, below the horizon of the syncs running at `now`, each
+/// counted up to `up_to` rows when given.
 pub async fn backlogs(
     db: &DatabaseConnection,
     store: &ExportStore,
     now: i64,
+    up_to: Option<u64>,
 ) -> Result<Vec<Backlog>, StoreError> {
     let rows = ExportRowStore::new(db.clone());
     let horizon = store.horizon(now).await?;
@@ -99,7 +101,7 @@ pub async fn backlogs(
     for table in ALL {
         let state = store.state(table.name).await?;
         let waiting = rows
-            .backlog(&table.source, (&state).into(), horizon)
+            .backlog(&table.source, (&state).into(), horizon, up_to)
             .await?;
         out.push(Backlog {
             table,
@@ -117,5 +119,34 @@ mod tests {
     #[test]
     fn timestamps_are_sent_as_rfc3339() {
         assert_eq!(rfc3339(1_767_261_600), "2026-01-01T10:00:00Z");
+    }
+
+    #[tokio::test]
+    async fn a_backlog_is_counted_in_full_or_up_to_a_limit() {
+        use crate::crypto::{Cipher, MasterKey};
+        use crate::dev::generate::{generate, GenerateConfig};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/b.db?mode=rwc", dir.path().display());
+        let db = crate::db::open(&url).await.unwrap();
+        let config = GenerateConfig {
+            accounts: 1,
+            posts: 30,
+            days: 5,
+            seed: 3,
+        };
+        let now = 1_795_435_200;
+        let cipher = Cipher::new(MasterKey::generate());
+        let made = generate(&db, &config, &cipher, now).await.unwrap();
+        let store = ExportStore::new(db.clone());
+        let later = now + 3600;
+        let full = backlogs(&db, &store, later, None).await.unwrap();
+        let by_name = |name: &str| full.iter().find(|b| b.table.name == name).unwrap().rows;
+        // Everything generated waits, but media never captured (no change time yet).
+        assert!(by_name("media") > 10 && by_name("media") <= made.media);
+        assert_eq!(by_name("media_snapshots"), made.snapshots);
+        for capped in backlogs(&db, &store, later, Some(10)).await.unwrap() {
+            let whole = by_name(capped.table.name);
+            assert_eq!(capped.rows, whole.min(10), "{}", capped.table.name);
+        }
     }
 }

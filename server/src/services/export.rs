@@ -23,6 +23,10 @@ use crate::store::entities::export_config::KEY_CONTEXT;
 use crate::store::export::{Destination, ExportStore};
 use crate::store::StoreError;
 
+/// Settings counts each table's backlog up to here: a count reads every row it counts, and a
+/// full history's backlog (millions of snapshots) took over 30 s on SQLite under load.
+const BACKLOG_SHOWN: u64 = 100_000;
+
 #[derive(Clone)]
 pub struct ExportService {
     pub deps: ExportDeps,
@@ -34,16 +38,22 @@ pub struct ExportService {
 impl ExportService {
     async fn view(&self) -> Result<ExportView, StoreError> {
         let config = self.store.config().await?;
-        let tables = backlogs(&self.deps.db, &self.store, unix_now())
-            .await?
-            .into_iter()
-            .map(|b| ExportTableView {
-                name: b.table.name.to_owned(),
-                rows_exported: b.state.rows_exported,
-                backlog: b.rows,
-                last_success: b.state.last_success_at.map(utc),
-            })
-            .collect();
+        let tables = backlogs(
+            &self.deps.db,
+            &self.store,
+            unix_now(),
+            Some(BACKLOG_SHOWN + 1),
+        )
+        .await?
+        .into_iter()
+        .map(|b| ExportTableView {
+            name: b.table.name.to_owned(),
+            rows_exported: b.state.rows_exported,
+            backlog: b.rows.min(BACKLOG_SHOWN),
+            backlog_more: b.rows > BACKLOG_SHOWN,
+            last_success: b.state.last_success_at.map(utc),
+        })
+        .collect();
         Ok(ExportView {
             enabled: config.enabled,
             project: config.project.unwrap_or_default(),

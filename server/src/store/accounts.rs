@@ -61,7 +61,7 @@ impl AccountStore {
         Self { db }
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn list(&self) -> Result<Vec<accounts::Model>, StoreError> {
         Ok(accounts::Entity::find()
             .order_by_asc(accounts::Column::Username)
@@ -69,7 +69,7 @@ impl AccountStore {
             .await?)
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn find(&self, id: i64) -> Result<accounts::Model, StoreError> {
         accounts::Entity::find_by_id(id)
             .one(&self.db)
@@ -79,7 +79,7 @@ impl AccountStore {
 
     /// Inserts the account, or, when its Instagram id is known already, replaces its token and
     /// profile and re-enables it (reconnecting after a revoked token keeps the history).
-    #[instrument(skip(self, new), fields(ig_user_id = %new.ig_user_id), err)]
+    #[instrument(skip(self, new), fields(ig_user_id = %new.ig_user_id), err(level = "debug"))]
     pub async fn connect(&self, new: NewAccount, now: i64) -> Result<accounts::Model, StoreError> {
         let ig_user_id = new.ig_user_id.clone();
         let row = connected_row(new, now);
@@ -120,7 +120,7 @@ impl AccountStore {
     /// Inserts an account whose history is written by other means (`instalytics generate`):
     /// the row [`connect`](Self::connect) writes, but disabled, so no poller touches it (its
     /// token need not work), last synced at `now`, and created at `created_at`.
-    #[instrument(skip(self, new), fields(ig_user_id = %new.ig_user_id), err)]
+    #[instrument(skip(self, new), fields(ig_user_id = %new.ig_user_id), err(level = "debug"))]
     pub async fn import(
         &self,
         new: NewAccount,
@@ -137,13 +137,10 @@ impl AccountStore {
     }
 
     async fn update(&self, row: accounts::ActiveModel) -> Result<(), StoreError> {
-        match row.update(&self.db).await {
-            Err(DbErr::RecordNotUpdated) => Err(StoreError::NotFound),
-            other => other.map(drop).map_err(Into::into),
-        }
+        update_on(&self.db, row).await
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn set_enabled(&self, id: i64, enabled: bool, now: i64) -> Result<(), StoreError> {
         self.update(accounts::ActiveModel {
             id: Set(id),
@@ -156,7 +153,7 @@ impl AccountStore {
     }
 
     /// Queues a sync: a flag in the database, so whichever instance holds the lease runs it.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn request_sync(&self, id: i64) -> Result<(), StoreError> {
         self.update(accounts::ActiveModel {
             id: Set(id),
@@ -166,7 +163,7 @@ impl AccountStore {
         .await
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn collected(&self, id: i64) -> Result<Collected, StoreError> {
         let media_ids = media::Entity::find()
             .select_only()
@@ -196,7 +193,7 @@ impl AccountStore {
 
     /// Deletes the account; the database cascades to everything collected for it, and the
     /// deletion is queued for BigQuery in the same transaction.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn delete(&self, id: i64, now: i64) -> Result<(), StoreError> {
         let this = sea_orm::Condition::all().add(accounts::Column::Id.eq(id));
         let txn = super::begin_write(&self.db).await?;
@@ -211,7 +208,7 @@ impl AccountStore {
     /// id): deletes every account it names and keeps the confirmation `code`, in one
     /// transaction, so a code is never handed out for a deletion that did not happen. The
     /// request is recorded in the same transaction; the same request again is `Replayed`.
-    #[instrument(skip(self, code, request), err)]
+    #[instrument(skip(self, code, request), err(level = "debug"))]
     pub async fn forget_meta_user(
         &self,
         user_id: &str,
@@ -235,7 +232,7 @@ impl AccountStore {
 
     /// Disables every account Meta's deauthorize callback names; the request is recorded in
     /// the same transaction (the same request again is `Replayed`).
-    #[instrument(skip(self, request), err)]
+    #[instrument(skip(self, request), err(level = "debug"))]
     pub async fn disable_by_meta_user(
         &self,
         user_id: &str,
@@ -255,7 +252,7 @@ impl AccountStore {
 
     /// Accounts the poller should sync now: enabled, not waiting for re-authorisation or a
     /// rate limit, and either due or asked for.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn due(&self, now: i64, limit: u64) -> Result<Vec<accounts::Model>, StoreError> {
         use accounts::Column as C;
         Ok(accounts::Entity::find()
@@ -271,21 +268,42 @@ impl AccountStore {
     }
 
     /// Records how a sync ended and when the next one is due.
-    #[instrument(skip(self, change), err)]
+    #[instrument(skip(self, change), err(level = "debug"))]
     pub async fn record(&self, id: i64, change: StatusChange) -> Result<(), StoreError> {
-        let mut row = accounts::ActiveModel {
-            id: Set(id),
-            status: Set(change.status),
-            status_detail: Set(change.detail),
-            retry_after: Set(change.retry_after),
-            next_sync_at: Set(change.next_sync_at),
-            sync_requested: Set(false),
-            ..Default::default()
-        };
-        if let Some(at) = change.synced_at {
-            row.last_sync_at = Set(Some(at));
-        }
-        self.update(row).await
+        record_on(&self.db, id, change).await
+    }
+}
+
+/// [`AccountStore::record`] on a connection or transaction: a successful sync records it in
+/// the transaction that writes its data.
+pub(super) async fn record_on(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    change: StatusChange,
+) -> Result<(), StoreError> {
+    let mut row = accounts::ActiveModel {
+        id: Set(id),
+        status: Set(change.status),
+        status_detail: Set(change.detail),
+        retry_after: Set(change.retry_after),
+        next_sync_at: Set(change.next_sync_at),
+        sync_requested: Set(false),
+        ..Default::default()
+    };
+    if let Some(at) = change.synced_at {
+        row.last_sync_at = Set(Some(at));
+    }
+    update_on(conn, row).await
+}
+
+/// Updates one account; a missing one is [`StoreError::NotFound`].
+async fn update_on(
+    conn: &impl ConnectionTrait,
+    row: accounts::ActiveModel,
+) -> Result<(), StoreError> {
+    match row.update(conn).await {
+        Err(DbErr::RecordNotUpdated) => Err(StoreError::NotFound),
+        other => other.map(drop).map_err(Into::into),
     }
 }
 

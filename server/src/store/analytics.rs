@@ -88,7 +88,7 @@ impl AnalyticsStore {
     }
 
     /// Daily insights of `accounts` from `from` to `to`, both included, oldest first.
-    #[instrument(skip(self, accounts), err)]
+    #[instrument(skip(self, accounts), err(level = "debug"))]
     pub async fn days(
         &self,
         accounts: &[i64],
@@ -106,7 +106,7 @@ impl AnalyticsStore {
 
     /// Each account's last known follower count before `date`: where a period's follower
     /// line starts when its first days have no count of their own.
-    #[instrument(skip(self, accounts), err)]
+    #[instrument(skip(self, accounts), err(level = "debug"))]
     pub async fn followers_before(
         &self,
         accounts: &[i64],
@@ -143,7 +143,7 @@ impl AnalyticsStore {
 
     /// Posts and reels of `accounts` published in `[from, until)` (unix seconds), with their
     /// latest metrics and the account's username; newest first.
-    #[instrument(skip(self, accounts), err)]
+    #[instrument(skip(self, accounts), err(level = "debug"))]
     pub async fn posts(
         &self,
         accounts: &[i64],
@@ -155,7 +155,7 @@ impl AnalyticsStore {
     }
 
     /// The figures of the Overview's posts KPIs for `[from, until)`, in one aggregate query.
-    #[instrument(skip(self, accounts), err)]
+    #[instrument(skip(self, accounts), err(level = "debug"))]
     pub async fn totals(
         &self,
         accounts: &[i64],
@@ -192,7 +192,7 @@ impl AnalyticsStore {
 
     /// The `limit` posts of `[from, until)` with the most interactions (then newest first,
     /// then highest id).
-    #[instrument(skip(self, accounts), err)]
+    #[instrument(skip(self, accounts), err(level = "debug"))]
     pub async fn top(
         &self,
         accounts: &[i64],
@@ -215,7 +215,7 @@ impl AnalyticsStore {
     }
 
     /// How many posts of `[from, until)` pass `filter`.
-    #[instrument(skip(self, accounts), err)]
+    #[instrument(skip(self, accounts), err(level = "debug"))]
     pub async fn count(
         &self,
         accounts: &[i64],
@@ -229,7 +229,7 @@ impl AnalyticsStore {
     }
 
     /// The posts of `[from, until)` passing `filter`, with their usernames, newest first.
-    #[instrument(skip(self, accounts), err)]
+    #[instrument(skip(self, accounts), err(level = "debug"))]
     pub async fn listing(
         &self,
         accounts: &[i64],
@@ -248,7 +248,7 @@ impl AnalyticsStore {
     /// either way), with their usernames, and how many posts pass the filter in all.
     /// [`PostSort::Impact`] is computed in Rust, so it cannot be sorted on here: newest first.
     #[allow(clippy::too_many_arguments)]
-    #[instrument(skip(self, accounts), err)]
+    #[instrument(skip(self, accounts), err(level = "debug"))]
     pub async fn page(
         &self,
         accounts: &[i64],
@@ -312,6 +312,36 @@ impl AnalyticsStore {
         Ok((rows, total))
     }
 
+    /// The ids and publication times of the posts of `[from, until)` passing `filter`: what
+    /// a sort computed in Rust needs, without reading whole rows.
+    #[instrument(skip(self, accounts), err(level = "debug"))]
+    pub async fn keys(
+        &self,
+        accounts: &[i64],
+        from: i64,
+        until: i64,
+        filter: PostFilter<'_>,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        Ok(filtered(accounts, from, until, filter)
+            .select_only()
+            .columns([media::Column::Id, media::Column::PublishedAt])
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The posts `ids`, in that order, with their usernames; unknown ids are left out.
+    #[instrument(skip(self), err(level = "debug"))]
+    pub async fn by_ids(&self, ids: &[i64]) -> Result<Vec<(media::Model, String)>, StoreError> {
+        let mut rows = media::Entity::find()
+            .filter(media::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?;
+        let place: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        rows.sort_by_key(|m| place.get(&m.id).copied());
+        self.named(rows).await
+    }
+
     /// Pairs each row with its account's username.
     async fn named(
         &self,
@@ -334,7 +364,7 @@ impl AnalyticsStore {
     }
 
     /// One post, reel or story with its account's username; `None` for an unknown id.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn post(&self, id: i64) -> Result<Option<(media::Model, String)>, StoreError> {
         let Some(m) = media::Entity::find_by_id(id).one(&self.db).await? else {
             return Ok(None);
@@ -351,7 +381,7 @@ impl AnalyticsStore {
 
     /// Every snapshot of one media, oldest first (id breaks ties between two polls in the
     /// same second).
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn snapshots(
         &self,
         media_id: i64,
@@ -367,7 +397,7 @@ impl AnalyticsStore {
 
     /// The figures posts are compared on (impact score, rank): the non-story posts of
     /// `accounts` published at or after `since`, a few columns each.
-    #[instrument(skip(self, accounts), err)]
+    #[instrument(skip(self, accounts), err(level = "debug"))]
     pub async fn peers(&self, accounts: &[i64], since: i64) -> Result<Vec<Peer>, StoreError> {
         use media::Column as C;
         Ok(media::Entity::find()
@@ -394,7 +424,7 @@ impl AnalyticsStore {
     /// Each account's [`MediaVersion`]: two correlated `MIN`/`MAX` subqueries per account,
     /// each one seek at the end of an index ((account_id, published_at) and (account_id,
     /// latest_captured_at)), where a `GROUP BY` over `media` would read every row.
-    #[instrument(skip(self, accounts), err)]
+    #[instrument(skip(self, accounts), err(level = "debug"))]
     pub async fn versions(
         &self,
         accounts: &[i64],
@@ -439,7 +469,7 @@ impl AnalyticsStore {
 
     /// The hashtags of the given media, as `(media_id, tag)`. Meant for a page of posts:
     /// the ids are bound parameters, and SQLite accepts at most 32,766 of them.
-    #[instrument(skip(self, ids), fields(ids = ids.len()), err)]
+    #[instrument(skip(self, ids), fields(ids = ids.len()), err(level = "debug"))]
     pub async fn tags_of(&self, ids: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
         use media_hashtags::Column as C;
         if ids.is_empty() {
@@ -457,7 +487,7 @@ impl AnalyticsStore {
     /// The hashtags of the non-story posts of `accounts` published in `[from, until)`, as
     /// `(media_id, tag)`; only `tag` when given (case-folded, as stored). The post set is a
     /// subquery bounded like [`Self::posts`], so a whole period costs one query whatever its size.
-    #[instrument(skip(self, accounts), err)]
+    #[instrument(skip(self, accounts), err(level = "debug"))]
     pub async fn tags_in(
         &self,
         accounts: &[i64],

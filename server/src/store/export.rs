@@ -49,7 +49,7 @@ impl ExportStore {
         Self { db }
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn config(&self) -> Result<export_config::Model, StoreError> {
         export_config::Entity::find_by_id(ROW)
             .one(&self.db)
@@ -67,7 +67,7 @@ impl ExportStore {
         Ok(())
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn set_destination(&self, to: Destination) -> Result<(), StoreError> {
         self.update_config(export_config::ActiveModel {
             project: Set(Some(to.project)),
@@ -79,7 +79,7 @@ impl ExportStore {
     }
 
     /// Replaces the sealed key; `email` is the key's public account name.
-    #[instrument(skip(self, sealed), err)]
+    #[instrument(skip(self, sealed), err(level = "debug"))]
     pub async fn set_key(&self, sealed: String, email: String) -> Result<(), StoreError> {
         self.update_config(export_config::ActiveModel {
             sealed_key: Set(Some(sealed)),
@@ -89,7 +89,7 @@ impl ExportStore {
         .await
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn set_enabled(&self, enabled: bool) -> Result<(), StoreError> {
         self.update_config(export_config::ActiveModel {
             enabled: Set(enabled),
@@ -99,7 +99,7 @@ impl ExportStore {
     }
 
     /// Records how the last export cycle ended: `error` is `None` after a success.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn record_outcome(&self, error: Option<String>, now: i64) -> Result<(), StoreError> {
         let row = match error {
             None => export_config::ActiveModel {
@@ -117,13 +117,13 @@ impl ExportStore {
         self.update_config(row).await
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn states(&self) -> Result<Vec<export_state::Model>, StoreError> {
         Ok(export_state::Entity::find().all(&self.db).await?)
     }
 
     /// The table's state; a table never exported starts at the beginning.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn state(&self, table: &str) -> Result<export_state::Model, StoreError> {
         Ok(export_state::Entity::find_by_id(table.to_owned())
             .one(&self.db)
@@ -135,7 +135,7 @@ impl ExportStore {
     /// between. Compare-and-set: false (and nothing changed) when another exporter moved it
     /// first, so two instances never skip each other's batches. `whole`: the table is sent
     /// whole each time, so its count is replaced rather than added to.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn advance(
         &self,
         table: &str,
@@ -199,7 +199,7 @@ impl ExportStore {
 
     /// Starts a backfill of every table in `tables`: cursors back to the beginning, unless a
     /// backfill is already under way, which then resumes where it stopped.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn start_backfill(&self, tables: &[&str]) -> Result<bool, StoreError> {
         let states = self.states().await?;
         if states.iter().any(|s| s.backfilling) {
@@ -219,7 +219,7 @@ impl ExportStore {
         Ok(true)
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn finish_backfill(&self) -> Result<(), StoreError> {
         export_state::Entity::update_many()
             .col_expr(export_state::Column::Backfilling, Expr::value(false))
@@ -228,13 +228,13 @@ impl ExportStore {
         Ok(())
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn pending_deletions(&self) -> Result<Vec<export_deletions::Model>, StoreError> {
         Ok(export_deletions::Entity::find().all(&self.db).await?)
     }
 
     /// BigQuery has applied the deletion.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn deletion_done(&self, account_id: i64) -> Result<(), StoreError> {
         export_deletions::Entity::delete_by_id(account_id)
             .exec(&self.db)
@@ -245,7 +245,7 @@ impl ExportStore {
     /// Rows changed at or after this time may belong to a sync that has not committed yet:
     /// the start of the oldest sync still holding a live lease, or `now` when none runs.
     /// Exporting only below it means a row can never commit behind an advanced cursor.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn horizon(&self, now: i64) -> Result<i64, StoreError> {
         #[derive(FromQueryResult)]
         struct Oldest {

@@ -84,7 +84,7 @@ impl ExportRowStore {
 
     /// The rows of `source` after `after` and changed before `horizon`, in cursor order, at
     /// most `limit` (a [`Keyset::Whole`] source: all of them).
-    #[instrument(skip(self, source), err)]
+    #[instrument(skip(self, source), err(level = "debug"))]
     pub async fn rows_after(
         &self,
         source: &RowSource,
@@ -105,15 +105,20 @@ impl ExportRowStore {
         Ok(Rows { rows, last })
     }
 
-    /// How many rows of `source` are waiting after `after` (below the horizon).
-    #[instrument(skip(self, source), err)]
+    /// How many rows of `source` are waiting after `after` (below the horizon), counted up
+    /// to `up_to` when given: a count reads every row it counts.
+    #[instrument(skip(self, source), err(level = "debug"))]
     pub async fn backlog(
         &self,
         source: &RowSource,
         after: Cursor,
         horizon: i64,
+        up_to: Option<u64>,
     ) -> Result<u64, StoreError> {
-        let inner = source.select(after, horizon);
+        let mut inner = source.select(after, horizon);
+        if let Some(up_to) = up_to {
+            inner.limit(up_to);
+        }
         let q = Query::select()
             .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
             .from_subquery(inner, Alias::new("pending"))

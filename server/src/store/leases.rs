@@ -33,7 +33,7 @@ impl LeaseStore {
     }
 
     /// Takes or extends the lease until `until`; false when another live owner holds it.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn claim(&self, account_id: i64, now: i64, until: i64) -> Result<bool, StoreError> {
         use sync_leases::Column as C;
         let stmt = Query::insert()
@@ -56,7 +56,7 @@ impl LeaseStore {
         Ok(res.rows_affected() == 1)
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn release(&self, account_id: i64) -> Result<(), StoreError> {
         sync_leases::Entity::delete_many()
             .filter(sync_leases::Column::AccountId.eq(account_id))
@@ -67,7 +67,7 @@ impl LeaseStore {
     }
 
     /// Accounts some instance is syncing right now.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn held(&self, now: i64) -> Result<Vec<i64>, StoreError> {
         Ok(sync_leases::Entity::find()
             .filter(sync_leases::Column::ExpiresAt.gte(now))

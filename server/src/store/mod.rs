@@ -1,4 +1,7 @@
 //! Persistence: one module per table group, each a small struct around the connection.
+//!
+//! Store methods trace their errors at DEBUG only: the caller knows whether an error is one
+//! (`NotFound` is a 404, not a fault) and logs it (services log database failures at ERROR).
 
 pub mod accounts;
 pub mod analytics;

@@ -67,7 +67,7 @@ impl SealedStore {
     /// [`KEY_CONTEXT`]) to `reseal`, which answers the value to store instead, or `None` to
     /// keep it, and stores the answers in one transaction, refused while another process
     /// holds a live lease.
-    #[instrument(skip(self, reseal), err)]
+    #[instrument(skip(self, reseal), err(level = "debug"))]
     pub async fn reseal_all<E: std::fmt::Display>(
         &self,
         now: i64,

@@ -11,8 +11,10 @@ use sea_orm::{ActiveValue::Set, DatabaseConnection, IntoActiveModel, QuerySelect
 use time::Date;
 use tracing::instrument;
 
+use super::accounts::StatusChange;
 use super::entities::accounts::{self, SealedToken};
 use super::entities::{account_insights, media, media_hashtags, media_snapshots};
+use super::sync_runs::RunEnd;
 use super::StoreError;
 
 /// Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bind-parameter limits.
@@ -134,6 +136,14 @@ pub struct RowsWritten {
     pub days: u64,
 }
 
+/// How a sync that wrote its batch ends, recorded with the batch.
+pub struct SyncClose {
+    pub status: StatusChange,
+    pub run_id: i64,
+    pub run: RunEnd,
+    pub finished_at: i64,
+}
+
 #[derive(Clone, Debug)]
 pub struct SeriesStore {
     db: DatabaseConnection,
@@ -144,9 +154,15 @@ impl SeriesStore {
         Self { db }
     }
 
-    /// Writes the batch in one transaction and returns the number of rows written.
-    #[instrument(skip(self, batch), fields(account_id = batch.account_id, media = batch.media.len()), err)]
-    pub async fn write(&self, batch: SyncBatch) -> Result<u64, StoreError> {
+    /// Writes the batch and closes its sync (the account's new status and the run's log
+    /// entry, which `close` makes from the rows written) in one transaction, so a crash never
+    /// leaves data without its run or a run without its data. Returns the rows written.
+    #[instrument(skip(self, batch, close), fields(account_id = batch.account_id, media = batch.media.len()), err(level = "debug"))]
+    pub async fn write(
+        &self,
+        batch: SyncBatch,
+        close: impl FnOnce(u64) -> SyncClose,
+    ) -> Result<u64, StoreError> {
         let txn = super::begin_write(&self.db).await?;
         let mut rows = 1;
         write_profile(&txn, &batch).await?;
@@ -182,6 +198,14 @@ impl SeriesStore {
             .await?;
             rows += 1;
         }
+        let SyncClose {
+            status,
+            run_id,
+            run,
+            finished_at,
+        } = close(rows);
+        super::accounts::record_on(&txn, batch.account_id, status).await?;
+        super::sync_runs::finish_on(&txn, run_id, run, finished_at).await?;
         txn.commit().await?;
         Ok(rows)
     }
@@ -192,7 +216,7 @@ impl SeriesStore {
     /// overwrite their metrics; followers only where given).
     ///
     /// [`write`]: Self::write
-    #[instrument(skip(self, history), fields(account_id = history.account_id, media = history.media.len()), err)]
+    #[instrument(skip(self, history), fields(account_id = history.account_id, media = history.media.len()), err(level = "debug"))]
     pub async fn write_history(&self, history: History) -> Result<RowsWritten, StoreError> {
         let txn = super::begin_write(&self.db).await?;
         let media: Vec<(&MediaRow, Option<Capture>)> = history

@@ -29,7 +29,7 @@ impl SettingsStore {
         Self { db }
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn get(&self) -> Result<settings::Model, StoreError> {
         settings::Entity::find_by_id(ROW)
             .one(&self.db)
@@ -37,7 +37,7 @@ impl SettingsStore {
             .ok_or(StoreError::NotFound)
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn set(&self, change: SettingChange) -> Result<settings::Model, StoreError> {
         let mut row = settings::ActiveModel {
             id: Set(ROW),
@@ -52,7 +52,7 @@ impl SettingsStore {
     }
 
     /// Deletes media published before the lookback window (their snapshots cascade).
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn prune(&self, now: i64) -> Result<u64, StoreError> {
         let settings = self.get().await?;
         let cutoff = now - i64::from(settings.lookback_days) * DAY;
@@ -63,7 +63,7 @@ impl SettingsStore {
             .rows_affected)
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn deletion(
         &self,
         code: &str,

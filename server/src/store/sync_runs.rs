@@ -29,7 +29,7 @@ impl SyncRunStore {
 
     /// Opens a run. Runs left `running` for this account are closed as interrupted first: the
     /// caller holds the lease, so nobody else can still be running them.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn start(
         &self,
         account_id: i64,
@@ -64,24 +64,13 @@ impl SyncRunStore {
         Ok(run.id)
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn finish(&self, id: i64, end: RunEnd, now: i64) -> Result<(), StoreError> {
-        sync_runs::ActiveModel {
-            id: Set(id),
-            finished_at: Set(Some(now)),
-            outcome: Set(end.outcome),
-            requests: Set(i32::try_from(end.requests).unwrap_or(i32::MAX)),
-            rows_written: Set(i32::try_from(end.rows_written).unwrap_or(i32::MAX)),
-            error: Set(end.error),
-            ..Default::default()
-        }
-        .update(&self.db)
-        .await?;
-        Ok(())
+        finish_on(&self.db, id, end, now).await
     }
 
     /// Newest first, with each run's account username.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn list(
         &self,
         account: Option<i64>,
@@ -115,4 +104,26 @@ impl SyncRunStore {
             })
             .collect())
     }
+}
+
+/// [`SyncRunStore::finish`] on a connection or transaction: a successful sync closes its run
+/// in the transaction that writes its data.
+pub(super) async fn finish_on(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    end: RunEnd,
+    now: i64,
+) -> Result<(), StoreError> {
+    sync_runs::ActiveModel {
+        id: Set(id),
+        finished_at: Set(Some(now)),
+        outcome: Set(end.outcome),
+        requests: Set(i32::try_from(end.requests).unwrap_or(i32::MAX)),
+        rows_written: Set(i32::try_from(end.rows_written).unwrap_or(i32::MAX)),
+        error: Set(end.error),
+        ..Default::default()
+    }
+    .update(conn)
+    .await?;
+    Ok(())
 }

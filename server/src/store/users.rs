@@ -18,7 +18,7 @@ impl UserStore {
         Self { db }
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn find_by_username(
         &self,
         username: &str,
@@ -29,12 +29,12 @@ impl UserStore {
             .await?)
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn find(&self, id: i64) -> Result<Option<users::Model>, StoreError> {
         Ok(users::Entity::find_by_id(id).one(&self.db).await?)
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn list(&self) -> Result<Vec<users::Model>, StoreError> {
         Ok(users::Entity::find()
             .order_by_asc(users::Column::Username)
@@ -42,7 +42,7 @@ impl UserStore {
             .await?)
     }
 
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn admin_exists(&self) -> Result<bool, StoreError> {
         let admin = users::Entity::find()
             .filter(users::Column::Role.eq(DbRole::Admin))
@@ -51,7 +51,7 @@ impl UserStore {
         Ok(admin.is_some())
     }
 
-    #[instrument(skip(self, hash), err)]
+    #[instrument(skip(self, hash), err(level = "debug"))]
     pub async fn insert(
         &self,
         username: &str,
@@ -68,7 +68,7 @@ impl UserStore {
     }
 
     /// Inserts the first admin only if there is none yet, atomically.
-    #[instrument(skip(self, hash), err)]
+    #[instrument(skip(self, hash), err(level = "debug"))]
     pub async fn insert_first_admin(
         &self,
         username: &str,
@@ -83,7 +83,7 @@ impl UserStore {
         Ok(row)
     }
 
-    #[instrument(skip(self, hash), err)]
+    #[instrument(skip(self, hash), err(level = "debug"))]
     pub async fn set_password(&self, id: i64, hash: PasswordHash) -> Result<(), StoreError> {
         let row = users::ActiveModel {
             id: Set(id),
@@ -98,7 +98,7 @@ impl UserStore {
     }
 
     /// Changes a role; refuses to leave the product without an admin.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn set_role(&self, id: i64, role: DbRole) -> Result<(), StoreError> {
         let txn = super::begin_write(&self.db).await?;
         let user = users::Entity::find_by_id(id)
@@ -117,7 +117,7 @@ impl UserStore {
     }
 
     /// Deletes a user; refuses to delete the last admin.
-    #[instrument(skip(self), err)]
+    #[instrument(skip(self), err(level = "debug"))]
     pub async fn delete(&self, id: i64) -> Result<(), StoreError> {
         let txn = super::begin_write(&self.db).await?;
         let user = users::Entity::find_by_id(id)

@@ -1,8 +1,9 @@
 //! One sync of one account: read everything from the Graph API first, then write it in one
-//! transaction, then record the run and the account's new status.
+//! transaction together with the run's log entry and the account's new status.
 //!
 //! Fetching never writes, so cancelling (shutdown) or crashing before the write leaves the
-//! previous state exactly as it was; the write itself is all or nothing.
+//! previous state exactly as it was (the run is closed as interrupted by the next sync); the
+//! write itself is all or nothing, so data is never committed without its run.
 
 use std::sync::Arc;
 
@@ -21,7 +22,7 @@ use crate::store::accounts::AccountStore;
 use crate::store::entities::accounts::{self, SealedToken};
 use crate::store::entities::sync_runs::DbOutcome;
 use crate::store::series::{
-    DayRow, MediaRow, ProfileRow, SeriesStore, SnapshotRow, SyncBatch, TokenExpiry,
+    DayRow, MediaRow, ProfileRow, SeriesStore, SnapshotRow, SyncBatch, SyncClose, TokenExpiry,
 };
 use crate::store::sync_runs::{RunEnd, SyncRunStore};
 use crate::store::StoreError;
@@ -44,15 +45,6 @@ pub struct SyncContext {
 pub struct SyncSettings {
     pub interval_secs: i64,
     pub lookback_days: i32,
-}
-
-/// How a finished (or refused) sync went, as recorded in the sync log.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Report {
-    pub outcome: DbOutcome,
-    pub requests: u32,
-    pub rows: u64,
-    pub error: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,79 +88,76 @@ pub async fn run(
     settings: SyncSettings,
     now: OffsetDateTime,
     cancel: &CancellationToken,
-) -> Result<Report, StoreError> {
+) -> Result<(), StoreError> {
     let runs = SyncRunStore::new(ctx.db.clone());
     let at = now.unix_timestamp();
     let clock = std::time::Instant::now();
     let run_id = runs.start(account.id, trigger, &ctx.instance, at).await?;
 
-    let (requests, result) = collect(ctx, account, settings, now, cancel).await;
-    let result = match result {
-        Ok(Collected { batch, skipped }) => SeriesStore::new(ctx.db.clone())
-            .write(batch)
-            .await
-            .map(|rows| (rows, skipped))
-            .map_err(Failure::from),
-        Err(e) => Err(e),
+    let (requests, collected) = collect(ctx, account, settings, now, cancel).await;
+    let unit = crate::graph::retry::jitter_unit();
+    // Measured, not read from the wall clock: demo backfill runs syncs "in the past".
+    let finished = || at + policy::secs(clock.elapsed());
+    let failure = match collected {
+        Ok(Collected { batch, skipped }) => {
+            let outcome = if skipped.is_some() {
+                DbOutcome::Partial
+            } else {
+                DbOutcome::Ok
+            };
+            let close = |rows| SyncClose {
+                status: policy::after_success(at, settings.interval_secs, unit),
+                run_id,
+                run: RunEnd {
+                    outcome,
+                    requests,
+                    rows_written: rows,
+                    error: skipped.clone(),
+                },
+                finished_at: finished(),
+            };
+            match SeriesStore::new(ctx.db.clone()).write(batch, close).await {
+                Ok(rows) => {
+                    info!(requests, rows, ?skipped, "sync done");
+                    return Ok(());
+                }
+                Err(e) => Failure::from(e),
+            }
+        }
+        Err(failure) => failure,
     };
 
-    let unit = crate::graph::retry::jitter_unit();
-    let accounts = AccountStore::new(ctx.db.clone());
-    let report = match result {
-        Ok((rows, skipped)) => {
-            accounts
-                .record(
-                    account.id,
-                    policy::after_success(at, settings.interval_secs, unit),
-                )
+    let outcome = match &failure {
+        Failure::Graph(e) => {
+            let (outcome, change) =
+                policy::after_error(e, account.status, at, settings.interval_secs, unit);
+            AccountStore::new(ctx.db.clone())
+                .record(account.id, change)
                 .await?;
-            info!(requests, rows, ?skipped, "sync done");
-            Report {
-                outcome: if skipped.is_some() {
-                    DbOutcome::Partial
-                } else {
-                    DbOutcome::Ok
-                },
-                requests,
-                rows,
-                error: skipped,
-            }
+            outcome
         }
-        Err(failure) => {
-            let outcome = match &failure {
-                Failure::Graph(e) => {
-                    let (outcome, change) =
-                        policy::after_error(e, account.status, at, settings.interval_secs, unit);
-                    accounts.record(account.id, change).await?;
-                    outcome
-                }
-                // The account keeps its schedule: the next tick (or instance) tries again.
-                Failure::Cancelled => DbOutcome::Cancelled,
-                Failure::Token(_) | Failure::Store(_) => DbOutcome::Failed,
-            };
-            warn!(%failure, ?outcome, "sync did not complete");
-            Report {
-                outcome,
-                requests,
-                rows: 0,
-                error: Some(failure.for_sync_log()),
+        // The account keeps its schedule: the next tick (or instance) tries again.
+        Failure::Cancelled => DbOutcome::Cancelled,
+        Failure::Token(_) | Failure::Store(_) => {
+            let change = policy::after_local_failure(account, at, settings.interval_secs, unit);
+            // Best effort: the database may be what failed.
+            if let Err(e) = AccountStore::new(ctx.db.clone())
+                .record(account.id, change)
+                .await
+            {
+                warn!(error = %e, "cannot reschedule the account");
             }
+            DbOutcome::Failed
         }
     };
-    // Measured, not read from the wall clock: demo backfill runs syncs "in the past".
-    let finished = at + policy::secs(clock.elapsed());
-    runs.finish(
-        run_id,
-        RunEnd {
-            outcome: report.outcome,
-            requests: report.requests,
-            rows_written: report.rows,
-            error: report.error.clone(),
-        },
-        finished,
-    )
-    .await?;
-    Ok(report)
+    warn!(%failure, ?outcome, "sync did not complete");
+    let end = RunEnd {
+        outcome,
+        requests,
+        rows_written: 0,
+        error: Some(failure.for_sync_log()),
+    };
+    runs.finish(run_id, end, finished()).await
 }
 
 /// What one poll read: the batch to write, and what best-effort part was skipped and why.

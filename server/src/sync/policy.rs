@@ -8,7 +8,7 @@ use app::dto::Flavour;
 use crate::clock::DAY;
 use crate::graph::GraphError;
 use crate::store::accounts::StatusChange;
-use crate::store::entities::accounts::DbStatus;
+use crate::store::entities::accounts::{self, DbStatus};
 use crate::store::entities::sync_runs::DbOutcome;
 
 /// Spread polls of many accounts over ±10 % of the interval so they do not all fire together.
@@ -35,6 +35,24 @@ pub fn after_success(now: i64, interval_secs: i64, unit: f64) -> StatusChange {
         retry_after: None,
         next_sync_at: next_due(now, interval_secs, unit),
         synced_at: Some(now),
+    }
+}
+
+/// A sync that failed on this side (the database, the master key): the account keeps its
+/// status and is tried an interval later, not at the next tick, since every try reads the
+/// whole account from the Graph API again.
+pub fn after_local_failure(
+    account: &accounts::Model,
+    now: i64,
+    interval_secs: i64,
+    unit: f64,
+) -> StatusChange {
+    StatusChange {
+        status: account.status,
+        detail: account.status_detail.clone(),
+        retry_after: account.retry_after,
+        next_sync_at: next_due(now, interval_secs, unit),
+        synced_at: None,
     }
 }
 

@@ -82,7 +82,7 @@ impl Poller {
                     )
                     .await
                 {
-                    error!(error = %e, "poller could not read due accounts");
+                    error!(error = %e, "poller could not read or lease the accounts due");
                 }
             }
             let before = running.len();

@@ -200,6 +200,40 @@ impl TestServer {
         self.scalar::<i64>(sql).await
     }
 
+    /// Makes the database refuse `event` ("INSERT", "UPDATE") on `table` for rows where
+    /// `when` holds (a condition on `NEW`), as a full disk or a failing database would;
+    /// [`allow_writes`](Self::allow_writes) lifts it.
+    pub async fn refuse_writes(&self, event: &str, table: &str, when: &str) {
+        let db = Database::connect(&self.database_url).await.unwrap();
+        let statements = match db.get_database_backend() {
+            sea_orm::DbBackend::Sqlite => vec![format!(
+                "CREATE TRIGGER refuse_{table} BEFORE {event} ON {table} WHEN {when} \
+                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            )],
+            _ => vec![
+                "CREATE OR REPLACE FUNCTION refuse_write() RETURNS trigger AS $$ \
+                 BEGIN RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql"
+                    .to_owned(),
+                format!(
+                    "CREATE TRIGGER refuse_{table} BEFORE {event} ON {table} FOR EACH ROW \
+                     WHEN ({when}) EXECUTE FUNCTION refuse_write()"
+                ),
+            ],
+        };
+        for sql in statements {
+            db.execute_unprepared(&sql).await.unwrap();
+        }
+    }
+
+    pub async fn allow_writes(&self, table: &str) {
+        let db = Database::connect(&self.database_url).await.unwrap();
+        let sql = match db.get_database_backend() {
+            sea_orm::DbBackend::Sqlite => format!("DROP TRIGGER refuse_{table}"),
+            _ => format!("DROP TRIGGER refuse_{table} ON {table}"),
+        };
+        db.execute_unprepared(&sql).await.unwrap();
+    }
+
     pub fn client(&self) -> Api {
         Api {
             http: Client::builder().cookie_store(true).build().unwrap(),

@@ -51,7 +51,7 @@ impl PeerCache {
     /// [`AnalyticsStore::peers`] of `accounts` since `since`, read through the per-account
     /// cache. The cache holds whole days (from `since`'s day on) so it survives the window
     /// moving by seconds; rows before `since` are left out by `WindowPeers::iter`.
-    #[instrument(skip(self, store, accounts), err)]
+    #[instrument(skip(self, store, accounts), err(level = "debug"))]
     pub async fn window_peers(
         &self,
         store: &AnalyticsStore,

@@ -4,7 +4,8 @@
 //! A page is filtered, sorted, counted and cut in SQL, so its cost does not grow with the
 //! period's posts. Two cases stay in Rust over the period's (kind- and hashtag-filtered) rows:
 //! caption search, whose Unicode case folding SQLite's `LOWER`/`LIKE` (ASCII only) cannot
-//! match, and sorting by impact score, which is computed in Rust.
+//! match, and sorting by impact score, which is computed in Rust (over ids alone, unless
+//! caption words need the rows too).
 
 use std::cmp::Ordering;
 
@@ -80,21 +81,29 @@ fn key(p: &Listed, sort: PostSort) -> Option<f64> {
     }
 }
 
-/// Sorts by `sort` (highest first unless `ascending`), unknown values last either way, then
-/// newest first and highest id first so equal rows keep one order across pages.
+/// Sorts by `sort` (highest first unless `ascending`), see [`order`].
 fn sort(posts: &mut [Listed], sort: PostSort, ascending: bool) {
     posts.sort_by(|a, b| {
-        let primary = match (key(a, sort), key(b, sort)) {
-            (Some(x), Some(y)) if ascending => x.total_cmp(&y),
-            (Some(x), Some(y)) => y.total_cmp(&x),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
-        };
-        primary
-            .then(b.published_at.cmp(&a.published_at))
-            .then(b.summary.id.cmp(&a.summary.id))
+        order(
+            (key(a, sort), a.published_at, a.summary.id.0),
+            (key(b, sort), b.published_at, b.summary.id.0),
+            ascending,
+        )
     });
+}
+
+/// The order of `(sort key, publication second, id)`: by key, highest first unless
+/// `ascending`, unknown values last either way; then newest first and highest id first, so
+/// equal rows keep one order across pages.
+fn order(a: (Option<f64>, i64, i64), b: (Option<f64>, i64, i64), ascending: bool) -> Ordering {
+    let primary = match (a.0, b.0) {
+        (Some(x), Some(y)) if ascending => x.total_cmp(&y),
+        (Some(x), Some(y)) => y.total_cmp(&x),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    };
+    primary.then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2))
 }
 
 /// `(page, pages)`: page 0 reads as 1; there is always at least one (maybe empty) page.
@@ -134,13 +143,48 @@ async fn matching(
     Ok(posts)
 }
 
+/// Sorted by impact without caption words: the period's post ids are ranked by their scores,
+/// and only the page's rows are read (under load, reading every row of 90 days of 20
+/// accounts, 46,000 posts, took up to 5.7 s on SQLite).
+async fn by_impact(
+    reader: &Reader,
+    query: &PostsQuery,
+    filter: &Filter,
+    scope: &Scope,
+) -> Result<(u64, u32, u32, Vec<PostSummary>), AppError> {
+    let (start, end) = scope.bounds;
+    let keys = reader
+        .store
+        .keys(&scope.accounts, start, end, filter.sql())
+        .await?;
+    let scores = reader.impact(scope.accounts.iter().copied(), start).await?;
+    let mut ranked: Vec<(Option<f64>, i64, i64)> = keys
+        .into_iter()
+        .map(|(id, at)| (scores.get(&id).copied().map(f64::from), at, id))
+        .collect();
+    ranked.sort_by(|a, b| order(*a, *b, query.ascending));
+    let (page, pages) = pages(ranked.len(), query.page);
+    let size = POSTS_PAGE_SIZE as usize;
+    let ids: Vec<i64> = ranked
+        .iter()
+        .skip((page as usize - 1).saturating_mul(size))
+        .take(size)
+        .map(|r| r.2)
+        .collect();
+    let rows = reader.store.by_ids(&ids).await?;
+    let shown = reader.summaries(rows, start).await?;
+    Ok((ranked.len() as u64, page, pages, shown))
+}
+
 /// One page of the Posts table.
 pub(super) async fn page(reader: &Reader, query: &PostsQuery) -> Result<PostsPage, AppError> {
     let scope = reader.scope(&query.period).await?;
     let filter = Filter::parse(query)?;
     let size = u64::from(POSTS_PAGE_SIZE);
     let (total, page, pages, mut shown) =
-        if !filter.words.is_empty() || query.sort == PostSort::Impact {
+        if filter.words.is_empty() && query.sort == PostSort::Impact {
+            by_impact(reader, query, &filter, &scope).await?
+        } else if !filter.words.is_empty() {
             let posts = matching(reader, query, &filter, &scope).await?;
             let total = posts.len();
             let (page, pages) = pages(total, query.page);
