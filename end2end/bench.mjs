@@ -115,7 +115,9 @@ const overviewBytes = [...fetched].reduce((sum, f) => sum + gzipped(f), 0);
 console.log(`WASM for a first visit to the Overview: ${overviewBytes} B gzipped (${[...fetched].join(', ')})`);
 const all = readdirSync(pkg).filter((f) => f.endsWith('.wasm'));
 const allBytes = all.reduce((sum, f) => sum + gzipped(f), 0);
-console.log(`WASM of all pages together: ${allBytes} B gzipped in ${all.length} files (main module ${gzipped('instalytics.wasm')} B)`);
+// The main module is instalytics.<content hash>.wasm (cargo-leptos hash-files).
+const main = all.find((f) => f.startsWith('instalytics.'));
+console.log(`WASM of all pages together: ${allBytes} B gzipped in ${all.length} files (main module ${gzipped(main)} B)`);
 await first.close();
 
 await browser.close();

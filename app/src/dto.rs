@@ -395,8 +395,24 @@ pub struct Kpi {
     pub unit: KpiUnit,
     pub value: Option<f64>,
     pub previous: Option<f64>,
-    /// `(value − previous) / |previous|`; `None` when either is missing or previous is 0.
+    /// `(value − previous) / |previous|`; `None` when either is missing, previous is 0 or
+    /// the previous period is not covered.
     pub change: Option<f64>,
+    /// Whether the data collected covers what the previous figure is read from.
+    pub coverage: Coverage,
+}
+
+/// How much of the previous period a KPI's comparison rests on was collected
+/// (see `metrics::covered`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Coverage {
+    /// All of it: the change means something.
+    Full,
+    /// The data begins on this day (`YYYY-MM-DD`), after the previous period starts: no change.
+    From(String),
+    /// An account in scope has no data yet: no change.
+    Nothing,
 }
 
 /// One day of the Overview's charts, summed over the chosen accounts.

@@ -18,7 +18,7 @@ pub mod auth;
 pub mod backend;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, Lazy, SsrMode};
 
@@ -36,6 +36,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 // No favicon yet: an empty data URL spares every page a 404.
                 <link rel="icon" href="data:," />
+                // Named with its content hash (cargo-leptos `hash-files`), as the scripts are.
+                <HashedStylesheet id="leptos" options=options.clone() />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -55,7 +57,6 @@ pub fn App() -> impl IntoView {
     // Async SSR: the server resolves the session before the first byte, so redirects and
     // 401/403 statuses are real HTTP answers rather than client-side fix-ups.
     view! {
-        <Stylesheet id="leptos" href="/pkg/instalytics.css" />
         <Title formatter=|page: String| format!("{page} · Instalytics") />
         <Router>
             <Routes fallback=not_found::NotFound>

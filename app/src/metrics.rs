@@ -91,6 +91,24 @@ pub fn change(current: f64, previous: f64) -> Option<f64> {
     ratio(current - previous, previous.abs())
 }
 
+/// Where the collected data of several accounts begins, as a figure summed over them reads
+/// it: the latest of their first days, since a sum is whole only once every account has
+/// data. `None` when one of them has none yet (or there are no accounts).
+pub fn data_start<D: Ord>(first_days: impl IntoIterator<Item = Option<D>>) -> Option<D> {
+    let mut latest = None;
+    for day in first_days {
+        latest = Some(day?).max(latest);
+    }
+    latest
+}
+
+/// Whether a figure that needs data from day `needed` on can be compared: the data
+/// collected begins on or before it. A change against days that were never collected would
+/// read as growth that never happened ("+4,344 %"), so it is not given.
+pub fn covered<D: Ord>(needed: &D, start: Option<&D>) -> bool {
+    start.is_some_and(|start| start <= needed)
+}
+
 /// Mean of the values; `None` when there are none. Daily reach is averaged,
 /// never summed, because reach counts unique accounts per day.
 pub fn mean(values: impl IntoIterator<Item = f64>) -> Option<f64> {
@@ -263,6 +281,25 @@ mod tests {
         assert_eq!(change(100.0, 100.0), Some(0.0));
         assert_eq!(change(10.0, 0.0), None);
         assert_eq!(change(0.0, 0.0), None);
+    }
+
+    #[test]
+    fn comparisons_need_data_from_the_first_day_needed() {
+        // Accounts whose data begins on days 3 and 5: the sum is whole from day 5.
+        assert_eq!(data_start([Some(3), Some(5)]), Some(5));
+        assert_eq!(
+            data_start([Some(3), None]),
+            None,
+            "one account has nothing yet"
+        );
+        assert_eq!(data_start(std::iter::empty::<Option<i32>>()), None);
+        assert!(covered(&5, Some(&5)));
+        assert!(covered(&9, Some(&5)));
+        assert!(
+            !covered(&4, Some(&5)),
+            "the previous period starts before the data"
+        );
+        assert!(!covered(&4, None));
     }
 
     #[test]

@@ -277,7 +277,7 @@ impl MetaUrl {
 }
 
 /// Signed CDN URLs run to a few hundred characters; longer is not one of Meta's.
-const META_URL_MAX: usize = 4096;
+pub const META_URL_MAX: usize = 4096;
 
 /// Accepts a URL the Graph API sent only when it is `https://` on one of Meta's hosts for
 /// `kind`, so a page never links to or loads from anywhere else (`javascript:`, plain

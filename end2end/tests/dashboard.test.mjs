@@ -46,6 +46,68 @@ async function column(page, metric) {
   return cells.map(figure);
 }
 
+/**
+ * Every picture on the page loaded: a broken one has no natural width. Lazy ones are
+ * scrolled to first, so they load; a picture that neither loads nor fails in 10 s counts
+ * as broken.
+ */
+async function picturesLoaded(page, where) {
+  const images = page.locator('img');
+  const n = await images.count();
+  assert.ok(n > 0, `${where}: pictures shown`);
+  for (let i = 0; i < n; i++) {
+    const img = images.nth(i);
+    await img.scrollIntoViewIfNeeded();
+    const { src, width } = await img.evaluate(async (el) => {
+      if (!el.complete) {
+        await new Promise((done) => {
+          el.addEventListener('load', done, { once: true });
+          el.addEventListener('error', done, { once: true });
+          setTimeout(done, 10_000);
+        });
+      }
+      return { src: el.currentSrc || el.src, width: el.naturalWidth };
+    });
+    assert.ok(width > 0, `${where}: ${src} did not load`);
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+}
+
+/**
+ * No table is cut off: each sits in a frame (labelled and focusable, so a keyboard scrolls it
+ * too) inside the page, scrolling sideways when the table is wider; the page itself never
+ * does; captions take two lines at most. With `fit`, those frames need no scrolling at all.
+ */
+async function tablesFit(page, where, { fit = [] } = {}) {
+  const problems = await page.evaluate((fit) => {
+    const out = [];
+    const root = document.documentElement;
+    if (root.scrollWidth > root.clientWidth) out.push(`page ${root.scrollWidth} px wide in ${root.clientWidth}`);
+    const main = document.querySelector('main').getBoundingClientRect();
+    for (const table of document.querySelectorAll('main table')) {
+      if (table.getClientRects().length === 0) continue; // in a closed <details>
+      const name = table.dataset.table;
+      const frame = table.closest('.table-scroll');
+      if (!frame) {
+        out.push(`${name}: no frame`);
+        continue;
+      }
+      const box = frame.getBoundingClientRect();
+      if (box.left < main.left - 1 || box.right > main.right + 1) out.push(`${name}: frame outside the page`);
+      const overflows = frame.scrollWidth > frame.clientWidth + 1;
+      if (overflows && !['auto', 'scroll'].includes(getComputedStyle(frame).overflowX)) out.push(`${name}: cut off`);
+      if (overflows && fit.includes(name)) out.push(`${name}: ${frame.scrollWidth} px in ${frame.clientWidth}`);
+      if (frame.tabIndex < 0 || !frame.getAttribute('aria-label')) out.push(`${name}: frame not focusable and named`);
+    }
+    for (const caption of document.querySelectorAll('main .post-cell .caption')) {
+      const lines = caption.getBoundingClientRect().height / parseFloat(getComputedStyle(caption).lineHeight);
+      if (lines > 2.2) out.push(`caption "${caption.textContent}" on ${lines.toFixed(1)} lines`);
+    }
+    return out;
+  }, fit);
+  assert.deepEqual(problems, [], `${where}: tables fit their frames`);
+}
+
 async function signIn(page, username, password) {
   await page.goto(`${demo.base}/login`);
   await hydrated(page);
@@ -57,7 +119,8 @@ async function signIn(page, username, password) {
 }
 
 test('viewers explore charts, posts, a post, hashtags and the best time; admin controls stay hidden', async () => {
-  const context = await browser.newContext({ timezoneId: 'Europe/Paris', viewport: { width: 1280, height: 900 } });
+  // A common laptop screen, where the posts table used to lose its engagement columns.
+  const context = await browser.newContext({ timezoneId: 'Europe/Paris', viewport: { width: 1366, height: 900 } });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -88,6 +151,9 @@ test('viewers explore charts, posts, a post, hashtags and the best time; admin c
   await shot(page, '20-overview-charts');
   await reset.click();
   await reset.waitFor({ state: 'detached' });
+  // The simulator's own pictures (thumbnails of the top posts), not broken images.
+  await picturesLoaded(page, 'Overview');
+  await tablesFit(page, 'Overview at 1366 px', { fit: ['top-posts'] });
 
   // Posts: sorting by reach orders the rows, both ways, through the URL.
   await nav(page, 'Posts').click();
@@ -107,6 +173,8 @@ test('viewers explore charts, posts, a post, hashtags and the best time; admin c
   assert.deepEqual(up, [...up].sort((a, b) => a - b));
   assert.notDeepEqual(up, down);
   await shot(page, '21-posts');
+  await picturesLoaded(page, 'Posts');
+  await tablesFit(page, 'Posts at 1366 px');
 
   // The CSV download has the table's header and one line per row shown.
   const rows = await postsTable.getByTestId('post-row').count();
@@ -135,6 +203,7 @@ test('viewers explore charts, posts, a post, hashtags and the best time; admin c
   const curve = drawnCanvas(page.getByTestId('post-reach-views-chart'));
   await curve.waitFor();
   assert.ok((await painted(curve)) > 500, 'post curve painted');
+  await tablesFit(page, 'A post at 1366 px');
   await shot(page, '22-post');
 
   // Hashtags and the best time, the latter in the browser's zone.
@@ -174,6 +243,35 @@ test('viewers explore charts, posts, a post, hashtags and the best time; admin c
   await context.close();
 });
 
+test('on a phone the navigation is one short row and every table scrolls inside its frame', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await signIn(page, 'admin', demo.password);
+  await drawnCanvas(page.getByTestId('reach-views-chart')).waitFor();
+
+  const header = await page.locator('header.topbar').boundingBox();
+  assert.ok(header.height < 0.15 * 844, `the top bar takes ${header.height} px of 844`);
+  assert.ok(await page.getByRole('navigation', { name: 'Main' }).isVisible());
+  await tablesFit(page, 'Overview at 390 px');
+  await shot(page, '26-overview-phone');
+
+  // Links past the screen's edge are reached by scrolling the row, as a click does.
+  await nav(page, 'Posts').click();
+  await page.waitForURL(`${demo.base}/posts`);
+  await someOf(page, `${testId('posts-table')} ${testId('post-row')}`);
+  await tablesFit(page, 'Posts at 390 px');
+  await page.getByTestId('post-link').first().click();
+  await page.waitForURL(/\/posts\/\d+$/);
+  await page.getByTestId('post-rank').waitFor();
+  await tablesFit(page, 'A post at 390 px');
+  await nav(page, 'Sync log').click();
+  await page.waitForURL(`${demo.base}/sync-log`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('the Overview loads only the main WASM module; another page fetches its own chunk when first shown', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
@@ -185,14 +283,24 @@ test('the Overview loads only the main WASM module; another page fetches its own
   const tab = await context.newPage();
   tab.on('pageerror', (e) => errors.push(String(e)));
   const fetched = [];
+  const wasmHeaders = [];
   tab.on('response', (r) => {
     const file = new URL(r.url()).pathname.split('/').pop();
-    if (file.endsWith('.wasm')) fetched.push(file);
+    if (file.endsWith('.wasm')) {
+      fetched.push(file);
+      wasmHeaders.push(r.allHeaders());
+    }
   });
   await tab.goto(`${demo.base}/`);
   await hydrated(tab);
   await drawnCanvas(tab.getByTestId('reach-views-chart')).waitFor();
-  assert.deepEqual(fetched, ['instalytics.wasm'], 'the Overview and its charts need nothing else');
+  assert.equal(fetched.length, 1, `the Overview and its charts need nothing else: ${fetched}`);
+  // Named by its content hash (cargo-leptos hash-files), sent as the brotli file made at build
+  // time (Chromium offers "gzip, deflate, br, zstd") and kept for a year.
+  assert.match(fetched[0], /^instalytics\.[\w-]{22}\.wasm$/);
+  const headers = await wasmHeaders[0];
+  assert.equal(headers['content-encoding'], 'br', JSON.stringify(headers));
+  assert.equal(headers['cache-control'], 'public, max-age=31536000, immutable');
 
   await nav(tab, 'Hashtags').click();
   await someOf(tab, testId('hashtags-row'));

@@ -30,6 +30,7 @@ export const appEnv = (extra = {}) => ({
   LEPTOS_OUTPUT_NAME: 'instalytics',
   LEPTOS_SITE_ROOT: join(repo, 'target', 'site'),
   LEPTOS_SITE_PKG_DIR: 'pkg',
+  LEPTOS_HASH_FILES: 'true',
   NO_COLOR: '1',
   ...extra,
 });
@@ -59,12 +60,14 @@ function waitForOutput(child, pattern, what) {
 }
 
 /**
- * Starts `instalytics graph-sim` (the in-repo Graph API simulator) and resolves with its
- * address and the accounts it invented (simulator tokens open nothing else).
+ * Starts `instalytics graph-sim` (the in-repo Graph API simulator, serving its own pictures)
+ * and resolves with its address and the accounts it invented (simulator tokens open nothing
+ * else).
  */
 export async function startSim() {
   const port = await freePort();
-  const child = spawn(bin(), ['graph-sim', '--listen', `127.0.0.1:${port}`, '--media', '60'], {
+  const args = ['graph-sim', '--listen', `127.0.0.1:${port}`, '--media', '60', '--local-pictures'];
+  const child = spawn(bin(), args, {
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -58,6 +58,10 @@ pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, env = "INSTALYTICS_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
+    /// The site `cargo leptos build` wrote (`target/site`): the WebAssembly, scripts and
+    /// stylesheet under `pkg/`. Without it, Leptos' default `target/site` of the working directory.
+    #[arg(long, env = "LEPTOS_SITE_ROOT")]
+    pub site_root: Option<String>,
     /// Mark the session cookie `Secure`; turn on whenever the dashboard is served over HTTPS.
     #[arg(long, env = "INSTALYTICS_SECURE_COOKIES")]
     pub secure_cookies: bool,

@@ -120,6 +120,17 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
         source,
     })?;
     leptos_options.site_addr = addr;
+    if let Some(root) = &args.site_root {
+        leptos_options.site_root = root.as_str().into();
+    }
+    // A `cargo leptos build` with `hash-files` leaves the hashes beside the binary; reading
+    // them then needs no LEPTOS_HASH_FILES from whoever starts it.
+    let hashes = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join(leptos_options.hash_file.as_ref())));
+    if hashes.is_some_and(|path| path.is_file()) {
+        leptos_options.hash_files = true;
+    }
 
     let master_key = args.database.master_key.as_ref().map(|k| k.expose());
     let key = keyring::open(&db, master_key, &args.database.data_dir, clock::unix_now()).await?;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use app::dto::{Kpi, Overview};
+use app::dto::{Coverage, Kpi, Overview};
 use common::seed::account;
 use common::{invalid_field, Api, Db, TestServer};
 use reqwest::StatusCode;
@@ -154,32 +154,42 @@ async fn overview_figures(db: Db) {
     };
     let admin = server.admin("admin", PASSWORD).await;
     let conn = Database::connect(&server.database_url).await.unwrap();
-    let (_a, b) = seed(&conn).await;
+    let (a, b) = seed(&conn).await;
     let custom = [("query[from]", "2026-03-08"), ("query[to]", "2026-03-14")];
     let o = overview(&admin, &custom).await;
 
     assert_eq!(o.period.previous_from, "2026-03-01");
     assert_eq!(o.period.previous_to, "2026-03-07");
     assert_eq!(o.period.days, 7);
-    // Followers: 1,200 + 450 = 1,650 now; 1,100 + 500 = 1,600 before: +50/1,600.
+    // Followers: 1,200 + 450 = 1,650 now; 1,100 + 500 = 1,600 before: +50/1,600. B's data
+    // begins on 03-03, before the previous period's last day, which is all followers read.
     let followers = kpi(&o, "followers");
     close(followers.value, 1650.0);
     close(followers.previous, 1600.0);
     close(followers.change, 50.0 / 1600.0);
-    // Net growth: 1,650 − 1,600 = 50 now; 1,600 − 1,000 (only A known before) = 600 before.
+    assert_eq!(followers.coverage, Coverage::Full);
+    // Net growth: 1,650 − 1,600 = 50 now; 1,600 − 1,000 (only A known before) = 600 before,
+    // but B's data begins after the previous period does: no change rather than −92 %.
+    let b_starts = Coverage::From("2026-03-03".into());
     let net = kpi(&o, "net_followers");
     close(net.value, 50.0);
     close(net.previous, 600.0);
-    close(net.change, (50.0 - 600.0) / 600.0);
-    // Reach is a daily average: (150 + 300) / 2 = 225, never the sum 450; before 80.
+    assert!(net.change.is_none());
+    assert_eq!(net.coverage, b_starts);
+    // Reach is a daily average: (150 + 300) / 2 = 225, never the sum 450; before 80, A's
+    // alone, so again no change.
     let reach = kpi(&o, "reach");
     close(reach.value, 225.0);
     close(reach.previous, 80.0);
-    close(reach.change, (225.0 - 80.0) / 80.0);
+    assert!(reach.change.is_none());
+    assert_eq!(reach.coverage, b_starts);
     // Views add up: 1,500; none before, so no change.
     let views = kpi(&o, "views");
     close(views.value, 1500.0);
     assert!(views.previous.is_none() && views.change.is_none());
+    assert_eq!(views.coverage, b_starts);
+    // Posts are kept for the lookback window (365 days), which covers March.
+    assert_eq!(kpi(&o, "interactions").coverage, Coverage::Full);
     // Interactions 60 + 10 + 24 = 94 (the story and the post after the period excluded).
     close(kpi(&o, "interactions").value, 94.0);
     close(kpi(&o, "interactions").previous, 5.0);
@@ -211,6 +221,16 @@ async fn overview_figures(db: Db) {
     assert_eq!(top[2].username, "beta");
     assert_eq!(top[0].published, "2026-03-09 12:00 UTC");
 
+    // A alone has data from 02-27, before both periods: every change is given.
+    let a_id = a.to_string();
+    let mut only_a = custom.to_vec();
+    only_a.push(("query[account]", &a_id));
+    let o = overview(&admin, &only_a).await;
+    // Reach (100 + 300) / 2 = 200 against 80; net growth 1,200 − 1,100 against 1,100 − 1,000.
+    close(kpi(&o, "reach").change, 1.5);
+    close(kpi(&o, "net_followers").change, 0.0);
+    assert!(o.kpis.iter().all(|k| k.coverage == Coverage::Full));
+
     // One account: B had 500, then 450; nothing known before its first count.
     let b_id = b.to_string();
     let mut only_b = custom.to_vec();
@@ -232,6 +252,11 @@ async fn overview_figures(db: Db) {
     assert!(kpi(&o, "posts").change.is_none());
     assert!(kpi(&o, "engagement").value.is_none());
     assert!(kpi(&o, "followers").value.is_none());
+    // Its previous period, December 2024, is before any data and outside the lookback.
+    assert!(o
+        .kpis
+        .iter()
+        .all(|k| matches!(k.coverage, Coverage::From(_))));
 
     // Presets end today.
     let o = overview(&admin, &[("query[days]", "7")]).await;
@@ -246,6 +271,16 @@ async fn overview_figures(db: Db) {
         html.contains("data-kpi=\"reach\"") && html.contains("225"),
         "{html}"
     );
+    assert!(
+        html.contains("no comparison: data starts Mar 3"),
+        "the uncovered reach says why it has no change"
+    );
+
+    // A third account without any data yet: no daily figure is comparable.
+    account(&conn, "gamma").await;
+    let o = overview(&admin, &custom).await;
+    assert_eq!(kpi(&o, "reach").coverage, Coverage::Nothing);
+    assert_eq!(kpi(&o, "posts").coverage, Coverage::Full);
     server.stop().await;
 }
 

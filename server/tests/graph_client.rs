@@ -12,8 +12,8 @@ use time::OffsetDateTime;
 
 struct World {
     sim: Simulator,
-    /// Keeps the simulator listening for the test's lifetime.
-    _server: SimServer,
+    /// Keeps the simulator listening for the test's lifetime; its address names its pictures.
+    server: SimServer,
     config: Arc<GraphConfig>,
 }
 
@@ -36,7 +36,7 @@ impl World {
         });
         Self {
             sim,
-            _server: server,
+            server,
             config,
         }
     }
@@ -814,4 +814,63 @@ async fn the_simulator_accepts_what_meta_accepts_and_refuses_the_rest() {
         .unwrap();
     let err: serde_json::Value = res.json().await.unwrap();
     assert_eq!(err["error"]["code"], 2500);
+}
+
+#[tokio::test]
+async fn pictures_are_meta_cdn_urls_unless_the_simulator_serves_its_own() {
+    let meta = World::default().await;
+    let (account, client) = meta.ig();
+    let profile = client.profile(&account.ig_user_id).await.unwrap();
+    let cdn = profile.profile_picture_url.unwrap();
+    assert!(cdn.starts_with("https://scontent-"), "{cdn}");
+
+    let world = World::new(SimConfig {
+        media_per_account: 20,
+        local_pictures: true,
+        ..SimConfig::default()
+    })
+    .await;
+    let (account, client) = world.ig();
+    let profile = client.profile(&account.ig_user_id).await.unwrap();
+    let media = client
+        .media_since(&account.ig_user_id, long_ago())
+        .await
+        .unwrap();
+    let video = media
+        .iter()
+        .find(|m| m.media.media_type.as_deref() == Some("VIDEO"))
+        .expect("some reels among 20 posts");
+    let image = media
+        .iter()
+        .find(|m| m.media.media_type.as_deref() == Some("IMAGE"))
+        .expect("some pictures among 20 posts");
+    let origin = format!("http://{}/pictures/", world.server.addr);
+    let http = reqwest::Client::new();
+    let mut bodies = Vec::new();
+    for url in [
+        profile.profile_picture_url.unwrap(),
+        video.media.thumbnail_url.clone().unwrap(),
+        image.media.media_url.clone().unwrap(),
+    ] {
+        assert!(url.starts_with(&origin), "{url}");
+        let answer = http.get(&url).send().await.unwrap();
+        assert_eq!(answer.status(), 200, "{url}");
+        assert_eq!(answer.headers()["content-type"], "image/svg+xml", "{url}");
+        let body = answer.text().await.unwrap();
+        assert!(
+            body.starts_with("<svg ") && body.ends_with("</svg>"),
+            "{body}"
+        );
+        assert!(body.len() < 2_000, "{url}: {} bytes", body.len());
+        let again = http.get(&url).send().await.unwrap().text().await.unwrap();
+        assert_eq!(body, again, "the same picture every time");
+        bodies.push(body);
+    }
+    assert_ne!(bodies[1], bodies[2], "each media has its own picture");
+    let missing = http
+        .get(format!("{origin}..%2Fsecret.svg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
 }

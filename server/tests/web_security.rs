@@ -1,7 +1,9 @@
 //! What a browser is told to refuse and what the server refuses itself, over real HTTP: the
 //! Content Security Policy (a fresh nonce per page, on every inline script), HSTS, the origin
 //! check on writes, the OAuth callback's error codes, and the Graph API's URLs, which a sync
-//! keeps only on Meta's hosts.
+//! keeps only on Meta's hosts (pictures also on the Graph API's own origin). Also what travels:
+//! static files precompressed or compressed on the fly, pages compressed, and how long
+//! browsers keep each.
 
 mod common;
 
@@ -10,7 +12,8 @@ use app::routes::accounts::OAuthError;
 use common::world::{SyncWorld, PASSWORD};
 use common::{Api, Db, TestServer};
 use reqwest::header::{
-    HeaderMap, CONTENT_SECURITY_POLICY, CONTENT_TYPE, STRICT_TRANSPORT_SECURITY,
+    HeaderMap, ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY,
+    CONTENT_TYPE, STRICT_TRANSPORT_SECURITY, VARY,
 };
 use reqwest::StatusCode;
 use server::dev::graph_sim::{Flavour, SimConfig};
@@ -334,6 +337,37 @@ async fn graph_urls_off_meta_hosts_are_stored_as_absent(db: Db) {
         assert!(links(&w, id).await.0 >= 6);
     }
 
+    // Pictures on the Graph API's own origin, where the simulator serves its own, are kept
+    // (links are not: they go to Instagram), and pages let images load from there; the same
+    // server under another name is refused.
+    let origin = format!("http://{}", w.sim_server.addr);
+    let own = format!("{origin}/pictures/1.svg");
+    let renamed = format!(
+        "http://localhost:{}/pictures/1.svg",
+        w.sim_server.addr.port()
+    );
+    for (url, kept) in [(&own, true), (&renamed, false)] {
+        w.sim.faults().serve_links(Some(url));
+        w.request_sync(id).await;
+        runs += 1;
+        assert_eq!(w.finished_runs(id, runs).await, "ok", "{url}");
+        let thumbnails = w
+            .server
+            .count(&format!(
+                "SELECT COUNT(*) FROM media WHERE account_id = {id} AND thumbnail_url = '{url}'"
+            ))
+            .await;
+        assert_eq!(thumbnails >= 6, kept, "{url}: {thumbnails} thumbnails");
+        assert_eq!(links(&w, id).await.0 >= 6, kept, "{url}");
+        assert_eq!(picture(&w, id).await.as_ref() == Some(url), kept, "{url}");
+    }
+    let (headers, _) = html(&w.admin, "/").await;
+    let csp = headers[CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(
+        csp.contains(&format!("https://*.fbcdn.net {origin} data:;")),
+        "{csp}"
+    );
+
     // Connecting stores the profile picture too, before any sync.
     w.sim.faults().serve_links(Some("https://evil.test/me.jpg"));
     let fb = w.account(Flavour::FacebookLogin);
@@ -349,3 +383,193 @@ async fn graph_urls_off_meta_hosts_are_stored_as_absent(db: Db) {
 }
 
 per_database!(graph_urls_off_meta_hosts_are_stored_as_absent);
+
+/// A built site as `cargo leptos build --precompress` leaves it: a hashed WASM module with its
+/// `.br` and `.gz` variants, a hashed script without them, and an unhashed stylesheet.
+struct Site {
+    dir: tempfile::TempDir,
+    wasm: Vec<u8>,
+    script: Vec<u8>,
+}
+
+const WASM: &str = "/pkg/instalytics.2XHOFzT_fwTcWoljEWqG-g.wasm";
+const SCRIPT: &str = "/pkg/instalytics.Qm9vbGVhbnNfYXJlX2Z1bg.js";
+const STYLE: &str = "/pkg/unhashed.css";
+
+impl Site {
+    fn build() -> Self {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let file = |path: &str| dir.path().join(path.trim_start_matches('/'));
+        std::fs::create_dir_all(file("/pkg")).unwrap();
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        for i in 0..4000u32 {
+            wasm.extend_from_slice(format!("(func $f{i} (result i32) i32.const {i})").as_bytes());
+        }
+        let script: Vec<u8> = (0..2000)
+            .flat_map(|i| format!("export function f{i}() {{ return {i}; }}\n").into_bytes())
+            .collect();
+        std::fs::write(file(WASM), &wasm).unwrap();
+        let mut br = Vec::new();
+        brotli::BrotliCompress(&mut &wasm[..], &mut br, &Default::default()).unwrap();
+        std::fs::write(file(&format!("{WASM}.br")), br).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&wasm).unwrap();
+        std::fs::write(file(&format!("{WASM}.gz")), gz.finish().unwrap()).unwrap();
+        std::fs::write(file(SCRIPT), &script).unwrap();
+        std::fs::write(file(STYLE), "body { margin: 0 }\n".repeat(20)).unwrap();
+        Self { dir, wasm, script }
+    }
+
+    fn precompressed(&self, path: &str) -> Vec<u8> {
+        std::fs::read(self.dir.path().join(path.trim_start_matches('/'))).unwrap()
+    }
+}
+
+/// GETs `path` accepting `encodings` (none when empty); returns the status, headers and the
+/// body as sent (still compressed).
+async fn fetch(api: &Api, path: &str, encodings: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+    let mut req = api.http.get(format!("{}{path}", api.base));
+    if !encodings.is_empty() {
+        req = req.header(ACCEPT_ENCODING, encodings);
+    }
+    let res = req.send().await.unwrap();
+    let (status, headers) = (res.status(), res.headers().clone());
+    (status, headers, res.bytes().await.unwrap().to_vec())
+}
+
+/// The body decoded as its `Content-Encoding` says.
+fn decoded(headers: &HeaderMap, body: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    match headers.get(CONTENT_ENCODING).map(|v| v.to_str().unwrap()) {
+        None => out.extend_from_slice(body),
+        Some("br") => {
+            brotli::Decompressor::new(body, 4096)
+                .read_to_end(&mut out)
+                .unwrap();
+        }
+        Some("gzip") => {
+            flate2::read::GzDecoder::new(body)
+                .read_to_end(&mut out)
+                .unwrap();
+        }
+        Some(other) => panic!("unexpected Content-Encoding {other}"),
+    }
+    out
+}
+
+fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> &str {
+    headers.get(&name).map_or("", |v| v.to_str().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn static_files_travel_compressed_and_hashed_ones_are_kept_a_year() {
+    let site = Site::build();
+    let root = site.dir.path().display().to_string();
+    let Some(server) = TestServer::start_with(Db::Sqlite, &["--site-root".into(), root]).await
+    else {
+        return;
+    };
+    let api = server.client();
+    const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+    // The WASM module: the variant made at build time, the one the browser prefers (Chromium
+    // sends "gzip, deflate, br, zstd"), or the file itself when nothing is accepted.
+    for (accept, encoding) in [
+        ("gzip, deflate, br, zstd", Some("br")),
+        ("br", Some("br")),
+        ("gzip", Some("gzip")),
+        ("", None),
+        ("identity", None),
+    ] {
+        let (status, headers, body) = fetch(&api, WASM, accept).await;
+        assert_eq!(status, StatusCode::OK, "{accept}");
+        assert_eq!(
+            headers.get(CONTENT_ENCODING).map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accept}"
+        );
+        assert_eq!(header(&headers, CONTENT_TYPE), "application/wasm");
+        assert_eq!(header(&headers, CACHE_CONTROL), IMMUTABLE, "{accept}");
+        assert!(
+            header(&headers, VARY).eq_ignore_ascii_case("accept-encoding"),
+            "{accept}: {headers:?}"
+        );
+        if let Some(encoding) = encoding {
+            let ext = if encoding == "br" { "br" } else { "gz" };
+            assert_eq!(
+                body,
+                site.precompressed(&format!("{WASM}.{ext}")),
+                "{accept}: not the file made at build time"
+            );
+        }
+        assert!(decoded(&headers, &body) == site.wasm, "{accept}");
+    }
+
+    // A file without variants is compressed on the fly rather than sent as is.
+    for accept in ["br", "gzip"] {
+        let (status, headers, body) = fetch(&api, SCRIPT, accept).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(header(&headers, CONTENT_ENCODING), accept);
+        assert_eq!(header(&headers, CACHE_CONTROL), IMMUTABLE);
+        assert!(header(&headers, VARY).eq_ignore_ascii_case("accept-encoding"));
+        assert!(
+            body.len() < site.script.len() / 4,
+            "{accept}: {} B",
+            body.len()
+        );
+        assert!(decoded(&headers, &body) == site.script, "{accept}");
+    }
+
+    // An unhashed name may change with the next build, and a missing file is no file to keep.
+    let (status, headers, _) = fetch(&api, STYLE, "br").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(header(&headers, CACHE_CONTROL), "no-cache");
+    let missing = WASM.replace("2XHOFzT", "3XHOFzT");
+    let (status, headers, _) = fetch(&api, &missing, "br").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(header(&headers, CACHE_CONTROL), "no-cache");
+
+    // Pages are compressed on the fly, still carry their policy and nonce, and are asked
+    // again each time.
+    let (plain_headers, _) = html(&api, "/login").await;
+    assert_eq!(header(&plain_headers, CONTENT_ENCODING), "");
+    assert_eq!(header(&plain_headers, CACHE_CONTROL), "no-cache");
+    for accept in ["br", "gzip"] {
+        let (status, headers, body) = fetch(&api, "/login", accept).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(header(&headers, CONTENT_ENCODING), accept);
+        assert_eq!(header(&headers, CACHE_CONTROL), "no-cache");
+        assert!(header(&headers, VARY).contains("accept-encoding"));
+        let page = String::from_utf8(decoded(&headers, &body)).unwrap();
+        let nonce = csp_nonce("/login", &headers);
+        assert!(scripts_carry("/login", &page, &nonce) >= 1);
+        assert!(body.len() < page.len() / 2, "{accept}: {} B", body.len());
+    }
+
+    // Server-function answers too, read back as the same JSON.
+    let admin = server.admin("admin", PASSWORD).await;
+    let settings = |accept: &'static str| {
+        admin
+            .http
+            .post(format!("{}/api/settings/get", admin.base))
+            .header(ACCEPT_ENCODING, accept)
+            .send()
+    };
+    let plain = settings("identity").await.unwrap();
+    assert_eq!(plain.status(), StatusCode::OK);
+    let plain = plain.bytes().await.unwrap();
+    let res = settings("gzip").await.unwrap();
+    let headers = res.headers().clone();
+    assert_eq!(header(&headers, CONTENT_ENCODING), "gzip");
+    let body = res.bytes().await.unwrap();
+    let json = |bytes: &[u8]| serde_json::from_slice::<serde_json::Value>(bytes).unwrap();
+    assert_eq!(json(&decoded(&headers, &body)), json(&plain));
+
+    // The health check is too short to be worth compressing.
+    let (status, headers, _) = fetch(&api, "/healthz", "br").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(header(&headers, CONTENT_ENCODING), "");
+    server.stop().await;
+}

@@ -90,7 +90,7 @@ pub fn nearest(points: &[(f64, f64)], x: f64) -> Option<(f64, f64)> {
     }
 }
 
-/// `YYYY-MM-DD` → unix seconds at 00:00 UTC (days-from-civil); `None` when malformed.
+/// `YYYY-MM-DD` → unix seconds at 00:00 UTC; `None` when malformed.
 pub fn day_x(date: &str) -> Option<f64> {
     let mut parts = date.splitn(3, '-').map(str::parse::<i64>);
     let (y, m, d) = (
@@ -98,13 +98,18 @@ pub fn day_x(date: &str) -> Option<f64> {
         parts.next()?.ok()?,
         parts.next()?.ok()?,
     );
+    Some(from_civil(y, m, d) as f64)
+}
+
+/// (year, month, day) → unix seconds at 00:00 UTC (days-from-civil).
+fn from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
     let mp = (m + 9) % 12;
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(((era * 146_097 + doe - 719_468) * crate::metrics::DAY) as f64)
+    (era * 146_097 + doe - 719_468) * crate::metrics::DAY
 }
 
 /// Unix seconds → (year, month, day) in UTC (civil-from-days).
@@ -136,15 +141,6 @@ pub fn day_iso(x: f64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-/// Hours since publication → `5 h`, `3.5 d`.
-pub fn age_label(hours: f64) -> String {
-    if hours < 48.0 {
-        format!("{hours:.0} h")
-    } else {
-        format!("{:.1} d", hours / 24.0)
-    }
-}
-
 /// Large numbers on an axis: `12.5k`, `3.1M`.
 pub fn compact(v: f64) -> String {
     let a = v.abs();
@@ -159,13 +155,13 @@ pub fn compact(v: f64) -> String {
     }
 }
 
-/// A line chart with legend, tooltip and drag-to-zoom. `x_label` says how an x value reads
-/// (a date, hours since publication).
+/// A line chart with legend, tooltip and drag-to-zoom. `x_axis` says what an x value is (a
+/// date, hours since publication): where its ticks go and how it reads.
 #[component]
 pub fn LineChart(
     title: &'static str,
     series: Vec<Series>,
-    x_label: fn(f64) -> String,
+    x_axis: XAxis,
     /// How values read in the tooltip.
     y_label: fn(f64) -> String,
 ) -> impl IntoView {
@@ -209,7 +205,7 @@ pub fn LineChart(
                 request_animation_frame(move || redraws.update(|n| *n += 1));
                 return;
             }
-            series.with_value(|s| frame.set(canvas_draw::draw(&el, s, &hidden, range, x_label)));
+            series.with_value(|s| frame.set(canvas_draw::draw(&el, s, &hidden, range, x_axis)));
         });
     }
 
@@ -259,7 +255,7 @@ pub fn LineChart(
                     format!("{}: {}", s.name, value.unwrap_or_else(|| "—".into()))
                 })
                 .collect();
-            Some((f.px_at(at), x_label(at), lines))
+            Some((f.px_at(at), x_axis.label(at), lines))
         })
     };
     let selection = move || {
@@ -339,8 +335,11 @@ pub fn LineChart(
     .into_any()
 }
 
+mod axis;
 #[cfg(feature = "hydrate")]
 mod canvas_draw;
+
+pub use axis::XAxis;
 
 #[cfg(test)]
 mod tests {
@@ -401,7 +400,7 @@ mod tests {
     }
 
     #[test]
-    fn dates_and_ages_on_axes() {
+    fn dates_on_axes() {
         assert_eq!(day_x("1970-01-02"), Some(crate::metrics::DAY as f64));
         assert_eq!(day_x("2026-03-05"), Some(1_772_668_800.0));
         assert_eq!(day_x("2026-3"), None);
@@ -411,10 +410,6 @@ mod tests {
         for date in ["2024-02-29", "2025-01-01", "2026-12-31", "1999-03-01"] {
             assert_eq!(day_iso(day_x(date).unwrap() + 86_399.0), date);
         }
-        assert_eq!(
-            (age_label(5.2), age_label(84.0)),
-            ("5 h".to_owned(), "3.5 d".to_owned())
-        );
     }
 
     #[test]

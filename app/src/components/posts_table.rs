@@ -5,7 +5,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::number::{count, percent};
-use crate::components::table::{csv, Column, CsvLink};
+use crate::components::table::{csv, Column, CsvLink, TableScroll};
 use crate::components::url_state::with_params;
 use crate::dto::{PostKind, PostSort, PostSummary};
 
@@ -94,6 +94,8 @@ pub fn PostCell(post: PostSummary) -> impl IntoView {
 pub fn PostsTable(
     /// The download's file name.
     name: &'static str,
+    /// What the table holds: its frame's name.
+    label: &'static str,
     posts: Vec<PostSummary>,
     #[prop(optional)] sortable: bool,
 ) -> impl IntoView {
@@ -101,7 +103,7 @@ pub fn PostsTable(
     let figures = &POST_COLUMNS[IDENTITY..];
     view! {
         <CsvLink name csv />
-        <div class="table-scroll">
+        <TableScroll label>
             <table class="data-table posts-table" data-table=name data-testid=format!("{name}-table")>
                 <thead>
                     <tr>
@@ -147,7 +149,7 @@ pub fn PostsTable(
                         .collect_view()}
                 </tbody>
             </table>
-        </div>
+        </TableScroll>
     }
 }
 

@@ -41,20 +41,32 @@ impl<R> Column<R> {
     }
 }
 
+/// A table's frame: no wider than the page, it scrolls sideways when the table is wider.
+/// Focusable and labelled, so a keyboard can scroll it too and a screen reader names it.
+#[component]
+pub fn TableScroll(label: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div class="table-scroll" role="region" aria-label=label tabindex="0">
+            {children()}
+        </div>
+    }
+}
+
 /// A plain table of text cells, with its CSV link above it.
 #[component]
 pub fn DataTable<R: 'static>(
     /// The download's file name.
     name: &'static str,
+    /// What the table holds: its caption and its frame's name.
+    label: &'static str,
     columns: &'static [Column<R>],
     rows: Vec<R>,
-    #[prop(optional)] caption: &'static str,
 ) -> impl IntoView {
     let csv = csv(columns, &rows);
-    view! {
-        <CsvLink name csv />
+    // Built before the frame takes it: the frame's children must be `Send`, and `R` need not.
+    let table = view! {
         <table class="data-table" data-table=name data-testid=format!("{name}-table")>
-            {(!caption.is_empty()).then(|| view! { <caption class="visually-hidden">{caption}</caption> })}
+            <caption class="visually-hidden">{label}</caption>
             <thead>
                 <tr>
                     {columns
@@ -79,6 +91,10 @@ pub fn DataTable<R: 'static>(
                     .collect_view()}
             </tbody>
         </table>
+    };
+    view! {
+        <CsvLink name csv />
+        <TableScroll label>{table}</TableScroll>
     }
 }
 

@@ -10,7 +10,7 @@ use crate::api::accounts::list_accounts;
 use crate::api::analytics::best_time;
 use crate::components::dashboard::{DashboardData, DashboardFilters, QueryInput};
 use crate::components::number::percent;
-use crate::components::table::{csv, Column, CsvLink};
+use crate::components::table::{csv, Column, CsvLink, TableScroll};
 use crate::components::url_state::{best_time_query, with_params};
 use crate::dto::{BestTime, HeatCell};
 use crate::resource::resource;
@@ -134,7 +134,7 @@ fn Heatmap(b: BestTime) -> impl IntoView {
     view! {
         <p class="period">{line}</p>
         <CsvLink name="best-time" csv />
-        <div class="table-scroll">
+        <TableScroll label="Posts and engagement by weekday and hour">
             <table class="heatmap" data-table="best-time">
                 <thead>
                     <tr>
@@ -144,7 +144,7 @@ fn Heatmap(b: BestTime) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableScroll>
     }
     .into_any()
 }

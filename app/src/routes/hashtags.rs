@@ -75,7 +75,7 @@ fn HashtagsBody(h: Hashtags) -> impl IntoView {
     }
     view! {
         <p class="period">{line}</p>
-        <DataTable name="hashtags" columns=&COLUMNS rows caption="Hashtags" />
+        <DataTable name="hashtags" label="Hashtags" columns=&COLUMNS rows />
     }
     .into_any()
 }

@@ -7,13 +7,13 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::accounts::list_accounts;
 use crate::api::analytics::overview;
-use crate::components::chart::{day_label, day_x, LineChart, Series};
+use crate::components::chart::{day_label, day_x, LineChart, Series, XAxis};
 use crate::components::dashboard::{DashboardData, DashboardFilters};
 use crate::components::number::{count, figure, percent, signed_percent};
 use crate::components::posts_table::PostsTable;
 use crate::components::table::{Column, DataTable};
 use crate::components::url_state::period_query;
-use crate::dto::{DayPoint, Kpi, KpiUnit, Overview, PeriodView, PostSummary};
+use crate::dto::{Coverage, DayPoint, Kpi, KpiUnit, Overview, PeriodView, PostSummary};
 use crate::resource::resource;
 
 #[component]
@@ -52,14 +52,14 @@ fn OverviewBody(o: Overview) -> impl IntoView {
                 attr:data-testid="followers-chart"
                 title="Followers"
                 series=vec![daily("Followers", &days, |d| d.followers)]
-                x_label=day_label
+                x_axis=XAxis::Dates
                 y_label=|v| figure(Some(v))
             />
             <LineChart
                 attr:data-testid="reach-views-chart"
                 title="Daily reach and views"
                 series=vec![daily("Reach", &days, |d| d.reach), daily("Views", &days, |d| d.views)]
-                x_label=day_label
+                x_axis=XAxis::Dates
                 y_label=|v| figure(Some(v))
             />
         </div>
@@ -117,10 +117,40 @@ fn KpiCard(kpi: Kpi) -> impl IntoView {
         >
             <h2>{kpi.label.clone()}</h2>
             <p class="kpi-value" data-testid="kpi-value">{show(kpi.value)}</p>
-            <p class=format!("kpi-change {direction}")>
-                {signed_percent(kpi.change)} <span class="hint">{format!(" vs {}", show(kpi.previous))}</span>
-            </p>
+            {match uncovered(&kpi.coverage) {
+                None => {
+                    view! {
+                        <p class=format!("kpi-change {direction}")>
+                            {signed_percent(kpi.change)} <span class="hint">{format!(" vs {}", show(kpi.previous))}</span>
+                        </p>
+                    }
+                        .into_any()
+                }
+                Some((text, why)) => {
+                    view! {
+                        <p class="kpi-change flat" title=why data-testid="kpi-uncovered">
+                            {text}
+                        </p>
+                    }
+                        .into_any()
+                }
+            }}
         </li>
+    }
+}
+
+/// Why a card shows no change, in a few words and (its tooltip) a sentence; `None` when the
+/// previous period is covered.
+fn uncovered(coverage: &Coverage) -> Option<(String, &'static str)> {
+    const WHY: &str = "The previous period starts before the data collected for this figure, \
+        so a change would compare with days that were never collected.";
+    match coverage {
+        Coverage::Full => None,
+        Coverage::From(date) => {
+            let day = day_x(date).map_or_else(|| date.clone(), day_label);
+            Some((format!("no comparison: data starts {day}"), WHY))
+        }
+        Coverage::Nothing => Some(("no comparison: no data collected yet".into(), WHY)),
     }
 }
 
@@ -139,7 +169,7 @@ fn TopPosts(posts: Vec<PostSummary>) -> impl IntoView {
         <section>
             <h2>"Top posts"</h2>
             <p class="hint">"The period's posts with the most interactions (likes, comments, saves and shares)."</p>
-            <PostsTable name="top-posts" posts />
+            <PostsTable name="top-posts" label="Top posts" posts />
         </section>
     }
     .into_any()
@@ -174,7 +204,7 @@ fn DailyTable(mut days: Vec<DayPoint>) -> impl IntoView {
     view! {
         <details class="daily">
             <summary>"Daily figures"</summary>
-            <DataTable name="daily" columns=&DAY_COLUMNS rows=days />
+            <DataTable name="daily" label="Daily figures" columns=&DAY_COLUMNS rows=days />
         </details>
     }
 }

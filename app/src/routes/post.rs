@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::analytics::post;
-use crate::components::chart::{age_label, day_iso, LineChart, Series};
+use crate::components::chart::{day_iso, LineChart, Series, XAxis};
 use crate::components::error_view::ErrorView;
 use crate::components::number::{count, figure, thousands};
 use crate::components::posts_table::{caption_start, PostsTable};
@@ -106,14 +106,14 @@ fn PostBody(detail: PostDetail) -> impl IntoView {
             {post.permalink.clone().map(|href| view! { " · " <a href=href rel="external noopener" target="_blank">"Open on Instagram"</a> })}
         </p>
         {post.caption.clone().map(|c| view! { <p class="caption-full">{c}</p> })}
-        <PostsTable name="post" posts=vec![post] />
+        <PostsTable name="post" label="The post's figures" posts=vec![post] />
         <div class="charts">
-            <LineChart attr:data-testid="post-reach-views-chart" title="Reach and views since publication" series=audience x_label=age_label y_label=|v| figure(Some(v)) />
-            <LineChart attr:data-testid="post-interactions-chart" title="Interactions since publication" series=actions x_label=age_label y_label=|v| figure(Some(v)) />
+            <LineChart attr:data-testid="post-reach-views-chart" title="Reach and views since publication" series=audience x_axis=XAxis::Age y_label=|v| figure(Some(v)) />
+            <LineChart attr:data-testid="post-interactions-chart" title="Interactions since publication" series=actions x_axis=XAxis::Age y_label=|v| figure(Some(v)) />
         </div>
         <details class="daily">
             <summary data-testid="snapshots-summary">{format!("Snapshots ({})", snapshots.len())}</summary>
-            <DataTable name="snapshots" columns=&SNAPSHOT_COLUMNS rows=snapshots />
+            <DataTable name="snapshots" label="Snapshots" columns=&SNAPSHOT_COLUMNS rows=snapshots />
         </details>
     }
 }

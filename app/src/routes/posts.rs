@@ -75,7 +75,7 @@ fn PostsBody(page: PostsPage) -> impl IntoView {
     }
     view! {
         <p class="period">{summary}</p>
-        <PostsTable name="posts" posts sortable=true />
+        <PostsTable name="posts" label="Posts" posts sortable=true />
         <Pager page pages />
     }
     .into_any()

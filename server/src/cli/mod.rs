@@ -108,6 +108,10 @@ pub enum Command {
         /// Posts and reels per account before the simulated clock starts.
         #[arg(long, default_value_t = 300)]
         media: usize,
+        /// Hand out the simulator's own pictures instead of Meta-shaped CDN addresses, so a
+        /// server pointed at it shows thumbnails and profile pictures offline.
+        #[arg(long)]
+        local_pictures: bool,
     },
 }
 
@@ -171,11 +175,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
             accounts,
             media,
+            local_pictures,
         }) => {
             let config = SimConfig {
                 seed,
                 accounts,
                 media_per_account: media,
+                local_pictures,
                 // On the wall clock, so a server polling it asks for days the simulator has.
                 start: time::OffsetDateTime::now_utc(),
                 ..SimConfig::default()

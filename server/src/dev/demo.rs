@@ -47,14 +47,9 @@ pub async fn run(listen: SocketAddr, days: u32) -> anyhow::Result<()> {
     let dir =
         TempDir(std::env::temp_dir().join(format!("instalytics-demo-{}", std::process::id())));
     std::fs::create_dir_all(&dir.0).context("cannot create the demo data directory")?;
-    let start = OffsetDateTime::now_utc() - ONE_DAY * days;
-    let sim = Simulator::new(SimConfig {
-        accounts: 3,
-        media_per_account: 120,
-        history_days: 120,
-        start,
-        ..SimConfig::default()
-    });
+    let config = sim_config(OffsetDateTime::now_utc(), days);
+    let start = config.start;
+    let sim = Simulator::new(config);
     let sim_server = sim
         .serve("127.0.0.1:0".parse().expect("loopback address"))
         .await
@@ -107,6 +102,21 @@ pub async fn run(listen: SocketAddr, days: u32) -> anyhow::Result<()> {
     clock.cancel();
     sim_server.stop().await;
     served.context("server stopped with an error")
+}
+
+/// Three accounts whose clock starts `days` before `now`, with as much history again before
+/// that, and which keep publishing through the backfill, today and for a year of demo after.
+fn sim_config(now: OffsetDateTime, days: u32) -> SimConfig {
+    SimConfig {
+        accounts: 3,
+        media_per_account: 120,
+        history_days: 120,
+        publishing_days: days + 365,
+        start: now - ONE_DAY * days,
+        // Pictures from the simulator itself, so thumbnails and avatars show offline.
+        local_pictures: true,
+        ..SimConfig::default()
+    }
 }
 
 fn demo_args(dir: &std::path::Path, listen: SocketAddr, sim: &SimServer) -> ServeArgs {
@@ -176,4 +186,56 @@ pub async fn connect_all(ctx: &SyncContext, sim: &Simulator, at: i64) -> anyhow:
             .map_err(|e| anyhow::anyhow!("connecting {}: {e}", account.username))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Once the backfill has caught up with the wall clock, every account has posts, reels and
+    /// live stories in the dashboard's default 30 days, its newest post of the last day, and
+    /// keeps publishing while the demo runs; whatever history length was asked for.
+    #[test]
+    fn the_demo_accounts_publish_up_to_now_and_on() {
+        let now = OffsetDateTime::now_utc();
+        for days in [1, 30, 90, 365] {
+            let sim = Simulator::new(sim_config(now, days));
+            sim.advance(ONE_DAY * days);
+            for account in sim.accounts() {
+                let recent = |now: OffsetDateTime, within: time::Duration| {
+                    let published = sim.published(&account.ig_user_id);
+                    move |product: &str| {
+                        published
+                            .iter()
+                            .filter(|(at, p)| *p == product && now - *at < within)
+                            .count()
+                    }
+                };
+                let month = recent(now, time::Duration::days(30));
+                let what = format!("{} after {days} days", account.username);
+                assert!(month("FEED") >= 10, "{what}: {} posts", month("FEED"));
+                assert!(month("REELS") >= 2, "{what}: {} reels", month("REELS"));
+                assert!(month("STORY") >= 1, "{what}: no live story");
+                assert!(
+                    recent(now, time::Duration::days(1))("FEED")
+                        + recent(now, time::Duration::days(1))("REELS")
+                        >= 1,
+                    "{what}: nothing in the last day"
+                );
+            }
+            // Three months into the demo they still publish.
+            sim.advance(ONE_DAY * 90);
+            let later = sim.now();
+            for account in sim.accounts() {
+                let published = sim.published(&account.ig_user_id);
+                assert!(
+                    published
+                        .iter()
+                        .any(|(at, p)| *p != "STORY" && later - *at < time::Duration::days(7)),
+                    "{} stopped publishing",
+                    account.username
+                );
+            }
+        }
+    }
 }

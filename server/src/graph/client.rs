@@ -62,6 +62,25 @@ impl GraphConfig {
             max_pacing: Duration::from_secs(10),
         }
     }
+
+    /// `scheme://host[:port]` of the Instagram Login Graph API when it is not Meta's own:
+    /// besides Meta's CDNs, pictures may come from there (the simulator serves its own), so
+    /// the sync keeps them and the Content Security Policy names it. `None` for Meta's hosts
+    /// (Meta serves pictures from its CDNs only), and unless it is an http(s) origin of
+    /// letters, digits and `.-:/[]`, so it cannot add anything to the policy but itself.
+    pub fn picture_origin(&self) -> Option<String> {
+        let url = Url::parse(&self.instagram_root).ok()?;
+        if url
+            .host_str()
+            .is_some_and(|host| host == "graph.instagram.com" || host == "graph.facebook.com")
+        {
+            return None;
+        }
+        let origin = url.origin().ascii_serialization();
+        let plain = |c: char| c.is_ascii_alphanumeric() || ".-:/[]".contains(c);
+        let web = matches!(url.scheme(), "http" | "https") && url.has_host();
+        (web && origin.chars().all(plain)).then_some(origin)
+    }
 }
 
 pub struct GraphClient {

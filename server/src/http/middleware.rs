@@ -27,6 +27,9 @@ pub struct WebPolicy {
     /// Under `cargo leptos watch`, pages reload through a WebSocket on another port, which
     /// `connect-src 'self'` would refuse; builds that are served never set `LEPTOS_WATCH`.
     watch: bool,
+    /// The Graph API's origin, whose pictures the sync also keeps
+    /// ([`GraphConfig::picture_origin`](crate::graph::GraphConfig::picture_origin)).
+    pictures: Option<String>,
 }
 
 impl WebPolicy {
@@ -35,6 +38,7 @@ impl WebPolicy {
             origin: args.public_url.as_deref().and_then(origin_of),
             hsts: args.secure_cookies,
             watch: std::env::var_os("LEPTOS_WATCH").is_some(),
+            pictures: args.graph.graph_config().picture_origin(),
         }
     }
 
@@ -46,18 +50,23 @@ impl WebPolicy {
     /// - `style-src-attr 'unsafe-inline'`: the best-time heat map tints each cell through a
     ///   `style` attribute (`--heat`), and the charts place their crosshair and zoom band
     ///   with one; `<style>` elements stay refused, only our stylesheet applies.
-    /// - `img-src` Meta's CDNs: account pictures and post thumbnails load from there (the
-    ///   sync keeps no other host, `app::rules::meta_url`); `data:` is the empty favicon.
+    /// - `img-src` Meta's CDNs and the Graph API's origin: account pictures and post
+    ///   thumbnails load from there (the sync keeps no other host, `sync::links`); `data:` is
+    ///   the empty favicon.
     fn csp(&self, nonce: &str) -> String {
         let connect = if self.watch {
             "'self' ws: wss:"
         } else {
             "'self'"
         };
+        let graph = self
+            .pictures
+            .as_deref()
+            .map_or_else(String::new, |origin| format!(" {origin}"));
         format!(
             "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
              style-src 'self'; style-src-attr 'unsafe-inline'; \
-             img-src 'self' https://*.cdninstagram.com https://*.fbcdn.net data:; \
+             img-src 'self' https://*.cdninstagram.com https://*.fbcdn.net{graph} data:; \
              connect-src {connect}; object-src 'none'; frame-ancestors 'none'; \
              base-uri 'none'; form-action 'self'"
         )
@@ -173,6 +182,15 @@ pub fn with_security_headers(router: Router, policy: &WebPolicy) -> Router {
     })
 }
 
+/// Whether the answer is a page (its `Content-Type` is HTML).
+pub(super) fn is_html(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"))
+}
+
 /// Draws a nonce for this request and hands it to Leptos through the request's extensions
 /// ([`provide_request_nonce`] makes it the one Leptos' inline scripts carry), then names it
 /// in the answer's Content Security Policy when the answer is HTML. One nonce per response,
@@ -185,12 +203,7 @@ async fn content_security_policy(
     let nonce = Nonce::new();
     req.extensions_mut().insert(nonce.clone());
     let mut response = next.run(req).await;
-    let html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("text/html"));
-    if html {
+    if is_html(&response) {
         // A nonce is URL-safe base64, so the policy is always a valid header value.
         if let Ok(value) = HeaderValue::from_str(&policy.csp(&nonce)) {
             response
@@ -220,6 +233,7 @@ mod tests {
             origin: public_url.and_then(origin_of),
             hsts: false,
             watch: false,
+            pictures: None,
         }
     }
 
@@ -278,6 +292,22 @@ mod tests {
         // The two relaxations argued for in `csp`, no third.
         assert_eq!(csp.matches("unsafe").count(), 2, "{csp}");
         assert!(csp.contains("style-src-attr 'unsafe-inline'"));
+    }
+
+    #[test]
+    fn images_may_also_load_from_the_graph_apis_origin() {
+        let meta = policy(None).csp("n");
+        assert!(
+            meta.contains("img-src 'self' https://*.cdninstagram.com https://*.fbcdn.net data:;"),
+            "{meta}"
+        );
+        let sim = WebPolicy {
+            pictures: Some("http://127.0.0.1:4000".into()),
+            ..policy(None)
+        };
+        assert!(sim.csp("n").contains(
+            "img-src 'self' https://*.cdninstagram.com https://*.fbcdn.net http://127.0.0.1:4000 data:;"
+        ));
     }
 
     #[test]

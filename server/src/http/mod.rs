@@ -1,5 +1,6 @@
 //! The axum router: Leptos pages and server functions, static files, health, and the layers
-//! every request passes (trace log, body limit, security headers, origin check, session).
+//! every request passes (trace log, body limit, compression, cache lifetimes, security headers,
+//! origin check, session).
 
 mod client_addr;
 mod health;
@@ -7,6 +8,7 @@ mod meta;
 mod middleware;
 mod oauth;
 mod session_touch;
+mod static_files;
 
 use std::time::Duration;
 
@@ -51,6 +53,7 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
         middleware::provide_request_nonce();
     };
     let options = state.leptos_options.clone();
+    let pkg = static_files::PkgPrefix::new(&options.site_pkg_dir);
     let router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/oauth/instagram/start", get(oauth::start))
@@ -79,6 +82,12 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
             middleware::same_origin_writes,
         ));
     middleware::with_security_headers(router, &policy)
+        .layer(axum::middleware::from_fn_with_state(
+            pkg,
+            static_files::cache_control,
+        ))
+        // Outside the layers that read a body (server-function errors), which need plain bytes.
+        .layer(static_files::compression())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(
             TraceLayer::new_for_http()

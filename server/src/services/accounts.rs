@@ -22,7 +22,7 @@ use crate::graph::{AccessToken, GraphClient, GraphConfig, GraphError};
 use crate::store::accounts::{AccountStore, Callback, NewAccount};
 use crate::store::entities::accounts::{self, SealedToken};
 use crate::store::leases::LeaseStore;
-use crate::sync::links::meta_link;
+use crate::sync::links::Links;
 use crate::sync::SyncContext;
 
 #[derive(Clone)]
@@ -285,7 +285,7 @@ impl AccountService {
                     flavour,
                     username: profile.username.unwrap_or_default(),
                     name: profile.name,
-                    profile_picture_url: meta_link(
+                    profile_picture_url: Links::new(&self.graph).keep(
                         "profile_picture_url",
                         profile.profile_picture_url,
                         MetaUrl::Picture,

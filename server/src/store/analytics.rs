@@ -104,6 +104,23 @@ impl AnalyticsStore {
             .await?)
     }
 
+    /// Each account's first day of daily insights, for those that have any: where its
+    /// collected history begins, and so which comparisons it can support.
+    #[instrument(skip(self, accounts), err(level = "debug"))]
+    pub async fn first_days(&self, accounts: &[i64]) -> Result<HashMap<i64, Date>, StoreError> {
+        use account_insights::Column as C;
+        let firsts: Vec<(i64, Date)> = account_insights::Entity::find()
+            .select_only()
+            .column(C::AccountId)
+            .column_as(C::Date.min(), "first")
+            .filter(C::AccountId.is_in(accounts.iter().copied()))
+            .group_by(C::AccountId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(firsts.into_iter().collect())
+    }
+
     /// Each account's last known follower count before `date`: where a period's follower
     /// line starts when its first days have no count of their own.
     #[instrument(skip(self, accounts), err(level = "debug"))]

@@ -12,7 +12,7 @@ use time::{Date, OffsetDateTime};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument, warn};
 
-use super::links::meta_link;
+use super::links::Links;
 use super::policy;
 use crate::crypto::Cipher;
 use crate::graph::metrics::ProductType;
@@ -218,6 +218,7 @@ async fn fetch(
         .collect();
     let insights = client.account_days(ig, &days).await?;
     let new_token = refresh(ctx, client, account, now).await?;
+    let links = Links::new(&ctx.graph);
     let token_expiry = if new_token.is_some() {
         None
     } else {
@@ -231,7 +232,7 @@ async fn fetch(
         profile: ProfileRow {
             username: profile.username.unwrap_or_else(|| account.username.clone()),
             name: profile.name,
-            profile_picture_url: meta_link(
+            profile_picture_url: links.keep(
                 "profile_picture_url",
                 profile.profile_picture_url,
                 MetaUrl::Picture,
@@ -240,7 +241,7 @@ async fn fetch(
             follows_count: profile.follows_count.unwrap_or(account.follows_count),
             media_count: profile.media_count.unwrap_or(account.media_count),
         },
-        media: media.into_iter().map(media_row).collect(),
+        media: media.into_iter().map(|m| media_row(m, &links)).collect(),
         days: insights
             .into_iter()
             .map(|d| {
@@ -315,7 +316,7 @@ async fn refresh(
     }
 }
 
-fn media_row(item: MediaWithMetrics) -> MediaRow {
+fn media_row(item: MediaWithMetrics, links: &Links) -> MediaRow {
     let MediaWithMetrics { media, metrics, .. } = item;
     let metric = |name: &str| metrics.get(name).copied();
     let product = ProductType::parse(media.media_product_type.as_deref());
@@ -335,9 +336,9 @@ fn media_row(item: MediaWithMetrics) -> MediaRow {
             ProductType::Other => "OTHER",
         }
         .to_owned(),
-        permalink: meta_link("permalink", media.permalink, MetaUrl::Permalink),
+        permalink: links.keep("permalink", media.permalink, MetaUrl::Permalink),
         // Images have no thumbnail: their media_url is the picture itself.
-        thumbnail_url: meta_link(
+        thumbnail_url: links.keep(
             "thumbnail_url",
             media.thumbnail_url.or(media.media_url),
             MetaUrl::Picture,

@@ -1,11 +1,12 @@
 //! The browser half of the charts: plotters on the canvas, in the theme's colours.
 
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use super::{prepare, y_extent, Frame, Series};
+use super::{prepare, y_extent, Frame, Series, XAxis};
 
 /// Fired on `window` when the system switches between light and dark.
 pub const THEME_EVENT: &str = "instalytics-theme";
@@ -55,6 +56,37 @@ fn colour(style: &web_sys::CssStyleDeclaration, name: &str, fallback: RGBColor) 
     }
 }
 
+/// A linear x axis whose ticks are given (the axis module's round values) rather than left
+/// to plotters, which splits the range evenly ("8.3 d"). Its labels come from the mesh's
+/// formatter.
+struct Ticked {
+    range: std::ops::Range<f64>,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let share = (value - self.range.start) / (self.range.end - self.range.start);
+        limit.0 + (share * f64::from(limit.1 - limit.0)).round() as i32
+    }
+
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        // Light (minor) grid lines are not drawn.
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.range.clone()
+    }
+}
+
 /// Draws the visible series over `range` and says where the plot landed; `None` when the
 /// canvas is not laid out (hidden) or drawing failed (logged to the console).
 pub fn draw(
@@ -62,7 +94,7 @@ pub fn draw(
     series: &[Series],
     hidden: &[bool],
     range: (f64, f64),
-    x_label: fn(f64) -> String,
+    x_axis: XAxis,
 ) -> Option<Frame> {
     let started = window().performance().map(|p| p.now());
     let ratio = window().device_pixel_ratio().max(1.0);
@@ -105,12 +137,18 @@ pub fn draw(
             .margin_right(px(24.0))
             .x_label_area_size(px(24.0))
             .y_label_area_size(px(48.0))
-            .build_cartesian_2d(range.0..range.1, y0..y1)?;
+            .build_cartesian_2d(
+                Ticked {
+                    range: range.0..range.1,
+                    // Room for a label every 110 CSS pixels.
+                    ticks: x_axis.ticks(range, ((css_width / 110.0) as usize).max(2)),
+                },
+                y0..y1,
+            )?;
         chart
             .configure_mesh()
-            .x_labels(((css_width / 110.0) as usize).max(2))
             .y_labels(5)
-            .x_label_formatter(&|x| x_label(*x))
+            .x_label_formatter(&|x| x_axis.label(*x))
             .y_label_formatter(&|y| super::compact(*y))
             .label_style(font)
             .axis_style(fg.stroke_width(1))

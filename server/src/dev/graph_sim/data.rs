@@ -189,16 +189,20 @@ impl Account {
         let followers = config.followers.unwrap_or(generated);
         let first = config.start - Duration::days(i64::from(config.history_days));
         let span = config.start - first;
-        // The history before the clock starts, then about as many posts a day after it.
+        // The history before the clock starts, then as many posts a day after it, on a
+        // steady schedule: one in each slot of a day / per_day, at a random moment of it, so
+        // however far the clock has moved, the last slot before it has its post.
         let per_day = config.media_per_account as f64 / f64::from(config.history_days.max(1));
-        let future = (per_day * 60.0).ceil() as usize;
+        let future = (per_day * f64::from(config.publishing_days)).ceil() as usize;
+        let slot = Duration::days(i64::from(config.publishing_days)) / future.max(1) as f64;
         let mut posts: Vec<Post> = (0..config.media_per_account + future)
             .map(|i| {
                 let mut r = Rng::new(seed, &[2, index as u64, i as u64]);
                 let timestamp = if i < config.media_per_account {
                     first + span * r.range(0.0, 1.0)
                 } else {
-                    config.start + Duration::days(60) * r.range(0.0, 1.0)
+                    let k = (i - config.media_per_account) as f64;
+                    config.start + slot * (k + r.range(0.0, 1.0))
                 };
                 let roll = r.below(100);
                 let (media_type, product) = match roll {
@@ -434,6 +438,39 @@ mod tests {
             "{carousels} carousels of 300"
         );
         assert!(published.iter().any(|p| p.caption.contains('#')));
+    }
+
+    #[test]
+    fn accounts_keep_publishing_at_the_historys_pace_for_the_days_asked() {
+        let cfg = SimConfig {
+            media_per_account: 90,
+            history_days: 90,
+            publishing_days: 400,
+            ..config()
+        };
+        let account = Account::generate(&cfg, 1);
+        assert_eq!(account.published(cfg.start).count(), 90);
+        let year = cfg.start + Duration::days(365);
+        let last_days = account
+            .published(year)
+            .take_while(|p| year - p.timestamp < Duration::days(30))
+            .count();
+        assert!((29..=31).contains(&last_days), "{last_days} in a month");
+        // A steady schedule: whenever one looks, the newest post is under two days old.
+        for hours in (0..24 * 20).step_by(7) {
+            let now = year + Duration::hours(hours);
+            let newest = account.published(now).next().unwrap();
+            assert!(now - newest.timestamp < Duration::days(2), "at +{hours} h");
+        }
+        // The default stops after 60 days.
+        let short = Account::generate(
+            &SimConfig {
+                publishing_days: 60,
+                ..cfg.clone()
+            },
+            1,
+        );
+        assert!(short.posts[0].timestamp <= cfg.start + Duration::days(60));
     }
 
     #[test]

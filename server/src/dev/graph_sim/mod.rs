@@ -15,6 +15,7 @@ mod data;
 mod days;
 mod faults;
 mod oauth;
+mod pictures;
 mod reply;
 /// Shared with `generate`, whose data must also follow from a seed alone.
 pub(crate) mod rng;
@@ -43,6 +44,9 @@ pub struct SimConfig {
     pub media_per_account: usize,
     /// Those posts spread over this many days before `start`.
     pub history_days: u32,
+    /// For this many days after `start` the accounts keep publishing at the history's pace
+    /// (the demo: until long after it has caught up with the wall clock).
+    pub publishing_days: u32,
     /// The clock's first reading.
     pub start: OffsetDateTime,
     pub api_version: String,
@@ -62,6 +66,10 @@ pub struct SimConfig {
     pub ignore_media_since: bool,
     /// Story `replies` always 0, as in the EU and Japan.
     pub replies_always_zero: bool,
+    /// Pictures (`media_url`, `thumbnail_url`, `profile_picture_url`) are the simulator's own
+    /// generated ones, on its own origin, so pages show them offline. Off, they are Meta-shaped
+    /// CDN URLs that resolve nowhere: what the server's check on Meta's hosts must see.
+    pub local_pictures: bool,
     /// The app's secret: `appsecret_proof` is checked against it, and `debug_token` takes
     /// `{app-id}|{app-secret}` with the id `1234`.
     pub app_secret: String,
@@ -74,6 +82,7 @@ impl Default for SimConfig {
             accounts: 3,
             media_per_account: 300,
             history_days: 90,
+            publishing_days: 60,
             start: OffsetDateTime::from_unix_timestamp(1_795_435_200)
                 .expect("2026-11-23 12:00 UTC"),
             api_version: "v25.0".into(),
@@ -84,6 +93,7 @@ impl Default for SimConfig {
             pre_conversion_media: 0,
             ignore_media_since: false,
             replies_always_zero: false,
+            local_pictures: false,
             app_secret: APP_SECRET.into(),
         }
     }
@@ -248,6 +258,28 @@ impl Simulator {
             .iter()
             .find(|a| a.ig_user_id == ig_user_id)
             .map(|a| a.day(day))
+    }
+
+    /// When the account's posts, reels and live stories were published, as of the clock,
+    /// newest first, with their `media_product_type` (for tests of the world's shape).
+    pub fn published(&self, ig_user_id: &str) -> Vec<(OffsetDateTime, &'static str)> {
+        let now = self.now();
+        let Some(account) = self
+            .state
+            .accounts
+            .iter()
+            .find(|a| a.ig_user_id == ig_user_id)
+        else {
+            return Vec::new();
+        };
+        let mut out: Vec<_> = account
+            .published(now)
+            .cloned()
+            .chain(account.live_stories(now))
+            .map(|p| (p.timestamp, p.product.api_name()))
+            .collect();
+        out.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+        out
     }
 
     /// Ids of the media that refuse some metric (legacy feed videos, pre-conversion media).

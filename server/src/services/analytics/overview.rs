@@ -3,10 +3,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use app::dto::{DayPoint, Kpi, KpiUnit, Overview, PeriodQuery};
+use app::dto::{Coverage, DayPoint, Kpi, KpiUnit, Overview, PeriodQuery};
 use app::error::AppError;
 use app::metrics;
-use time::Date;
+use time::{Date, OffsetDateTime};
 
 use super::period::Period;
 use super::reader::{Reader, Scope};
@@ -37,7 +37,15 @@ pub(super) async fn overview(reader: &Reader, query: &PeriodQuery) -> Result<Ove
     let (previous_start, _) = previous.unix_bounds();
     let current = store.totals(&accounts, start, end).await?;
     let earlier = store.totals(&accounts, previous_start, start).await?;
-    let kpis = kpis(&days, period, current, earlier);
+    let firsts = store.first_days(&accounts).await?;
+    let starts = Starts {
+        insights: metrics::data_start(accounts.iter().map(|a| firsts.get(a).copied())),
+        // Posts published before the lookback window are pruned; the first whole day kept.
+        posts: OffsetDateTime::from_unix_timestamp(reader.lookback_start().await?)
+            .ok()
+            .and_then(|cutoff| cutoff.date().next_day()),
+    };
+    let kpis = kpis(&days, period, current, earlier, starts);
     let top = store.top(&accounts, start, end, TOP_POSTS).await?;
     let mut top_posts = reader.summaries(top, start).await?;
     reader.tag(&mut top_posts).await?;
@@ -151,27 +159,58 @@ fn figures(days: &Days, p: Period, posts: Totals) -> Figures {
     }
 }
 
-fn kpis(days: &Days, period: Period, current: Totals, earlier: Totals) -> Vec<Kpi> {
+/// The first day each kind of collected data covers for the accounts in scope.
+struct Starts {
+    /// Daily account insights: every account's first day.
+    insights: Option<Date>,
+    /// Posts: the lookback window, outside which posts are pruned.
+    posts: Option<Date>,
+}
+
+/// Whether data starting on `start` covers a comparison that reads it from `needed` on.
+fn coverage(needed: Date, start: Option<Date>) -> Coverage {
+    match start {
+        _ if metrics::covered(&needed, start.as_ref()) => Coverage::Full,
+        Some(day) => Coverage::From(day.to_string()),
+        None => Coverage::Nothing,
+    }
+}
+
+fn kpis(days: &Days, period: Period, current: Totals, earlier: Totals, starts: Starts) -> Vec<Kpi> {
     let now = figures(days, period, current);
-    let before = figures(days, period.previous(), earlier);
-    let kpi =
-        |key: &str, label: &str, help: &str, unit, value: Option<f64>, previous: Option<f64>| Kpi {
-            key: key.into(),
-            label: label.into(),
-            help: help.into(),
-            unit,
-            value,
-            previous,
-            change: value.zip(previous).and_then(|(v, p)| metrics::change(v, p)),
-        };
+    let previous = period.previous();
+    let before = figures(days, previous, earlier);
+    // What each comparison reads: follower counts at the previous period's end; sums and
+    // averages over all of its days (net growth also the day before, which its base carries).
+    let at_end = coverage(previous.to, starts.insights);
+    let daily = coverage(previous.from, starts.insights);
+    let posts = coverage(previous.from, starts.posts);
+    let kpi = |key: &str,
+               label: &str,
+               help: &str,
+               unit,
+               (value, previous): (Option<f64>, Option<f64>),
+               coverage: &Coverage| Kpi {
+        key: key.into(),
+        label: label.into(),
+        help: help.into(),
+        unit,
+        value,
+        previous,
+        change: value
+            .zip(previous)
+            .filter(|_| *coverage == Coverage::Full)
+            .and_then(|(v, p)| metrics::change(v, p)),
+        coverage: coverage.clone(),
+    };
     vec![
-        kpi("followers", "Followers", "Followers on the last day of the period.", KpiUnit::Count, now.followers, before.followers),
-        kpi("net_followers", "Net follower growth", "Followers on the last day minus followers the day before the period began.", KpiUnit::Count, now.net_followers, before.net_followers),
-        kpi("reach", "Reach (daily average)", "Accounts reached per day, averaged over the days Meta reported; daily reach counts unique accounts, so it is never summed.", KpiUnit::Count, now.reach, before.reach),
-        kpi("views", "Views", "Times your content was shown during the period (Meta's views).", KpiUnit::Count, now.views, before.views),
-        kpi("interactions", "Interactions", "Likes + comments + saves + shares on the posts published in the period.", KpiUnit::Count, Some(now.interactions), Some(before.interactions)),
-        kpi("engagement", "Engagement rate (by reach)", "Interactions divided by reach, over the period's posts whose reach is known.", KpiUnit::Rate, now.engagement, before.engagement),
-        kpi("posts", "Posts published", "Posts and reels published in the period (stories not counted).", KpiUnit::Count, Some(now.posts), Some(before.posts)),
+        kpi("followers", "Followers", "Followers on the last day of the period.", KpiUnit::Count, (now.followers, before.followers), &at_end),
+        kpi("net_followers", "Net follower growth", "Followers on the last day minus followers the day before the period began.", KpiUnit::Count, (now.net_followers, before.net_followers), &daily),
+        kpi("reach", "Reach (daily average)", "Accounts reached per day, averaged over the days Meta reported; daily reach counts unique accounts, so it is never summed.", KpiUnit::Count, (now.reach, before.reach), &daily),
+        kpi("views", "Views", "Times your content was shown during the period (Meta's views).", KpiUnit::Count, (now.views, before.views), &daily),
+        kpi("interactions", "Interactions", "Likes + comments + saves + shares on the posts published in the period.", KpiUnit::Count, (Some(now.interactions), Some(before.interactions)), &posts),
+        kpi("engagement", "Engagement rate (by reach)", "Interactions divided by reach, over the period's posts whose reach is known.", KpiUnit::Rate, (now.engagement, before.engagement), &posts),
+        kpi("posts", "Posts published", "Posts and reels published in the period (stories not counted).", KpiUnit::Count, (Some(now.posts), Some(before.posts)), &posts),
     ]
 }
 

@@ -6,14 +6,17 @@ use serde_json::{json, Value};
 use super::params::{metric_list, split_fields};
 use super::Call;
 use crate::dev::graph_sim::data::{Account, Post, Product};
+use crate::dev::graph_sim::pictures;
 use crate::dev::graph_sim::reply::{graph_time, Answer, Reply};
 use crate::dev::graph_sim::Flavour;
 
 /// Where Meta's pictures live (`scontent-<pop>.cdninstagram.com`, as in the samples of
 /// /work/shared/reference/graph-examples.md and tests/fixtures/graph), so the simulator's
 /// URLs pass the server's check on Meta's hosts. The CDN has no simulated pictures: pages
-/// show them broken.
-pub(super) const CDN: &str = "https://scontent-iad3-1.cdninstagram.com/v";
+/// show them broken unless the simulator serves its own ([`SimConfig::local_pictures`]).
+///
+/// [`SimConfig::local_pictures`]: crate::dev::graph_sim::SimConfig::local_pictures
+const CDN: &str = "https://scontent-iad3-1.cdninstagram.com/v";
 
 impl Call<'_> {
     /// A URL as Meta would send it, unless a fault replaces it ([`Faults::serve_links`]).
@@ -21,6 +24,15 @@ impl Call<'_> {
     /// [`Faults::serve_links`]: crate::dev::graph_sim::Faults::serve_links
     pub(super) fn link(&self, real: String) -> Value {
         json!(self.state.faults.link(real))
+    }
+
+    /// The picture of media or account `id`: the simulator's own, or `cdn_file` on Meta's CDN.
+    pub(super) fn picture(&self, id: &str, cdn_file: &str) -> Value {
+        self.link(if self.state.config.local_pictures {
+            pictures::url(&self.origin, id)
+        } else {
+            format!("{CDN}/{cdn_file}")
+        })
     }
 
     /// `GET /{media-id}`.
@@ -141,9 +153,11 @@ impl Call<'_> {
                 "owner" => json!({ "id": account.ig_user_id }),
                 // Meta sends thumbnail_url for videos only.
                 "thumbnail_url" if post.media_type == "VIDEO" => {
-                    self.link(format!("{CDN}/t51.29350-15/{}_t.jpg", post.id))
+                    self.picture(&post.id, &format!("t51.29350-15/{}_t.jpg", post.id))
                 }
-                "media_url" => self.link(format!("{CDN}/t51.29350-15/{}_n.jpg", post.id)),
+                // A video's is its file on Meta's CDN; the simulator has none, so it reuses the
+                // picture (clients show `thumbnail_url` for videos).
+                "media_url" => self.picture(&post.id, &format!("t51.29350-15/{}_n.jpg", post.id)),
                 "timestamp" => json!(graph_time(post.timestamp)),
                 "like_count" if counted => json!(likes),
                 "comments_count" if counted => json!(comments),

@@ -40,6 +40,10 @@ pub fn router(state: Arc<State>) -> Router {
             "/oauth/access_token",
             axum::routing::post(super::oauth::exchange_code),
         )
+        .route(
+            &format!("{}/{{name}}", super::pictures::PATH),
+            get(super::pictures::serve),
+        )
         .route("/{host}/{*rest}", get(handle))
         .with_state(state)
 }
@@ -47,6 +51,8 @@ pub fn router(state: Arc<State>) -> Router {
 struct Call<'a> {
     state: &'a State,
     flavour: Flavour,
+    /// `http://host`, as the request named the simulator: where its pictures are.
+    origin: String,
     /// `http://host/instagram` or `…/facebook`, for absolute paging URLs.
     root: String,
     path: String,
@@ -95,10 +101,12 @@ async fn handle(
                 .or_else(|| h.strip_prefix("OAuth "))
         })
         .map(|t| t.trim().to_owned());
+    let origin = format!("http://{authority}");
     let call = Call {
         state: &state,
         flavour,
-        root: format!("http://{authority}/{host}"),
+        root: format!("{origin}/{host}"),
+        origin,
         path: rest.clone(),
         params,
         bearer,

@@ -3,7 +3,6 @@
 
 use serde_json::{json, Value};
 
-use super::media::CDN;
 use super::params::split_fields;
 use super::Call;
 use crate::dev::graph_sim::data::Account;
@@ -70,7 +69,8 @@ impl Call<'_> {
                 "has_profile_pic" if self.flavour == Flavour::FacebookLogin => json!(true),
                 "is_published" if self.flavour == Flavour::FacebookLogin => json!(true),
                 "profile_picture_url" => {
-                    self.link(format!("{CDN}/t51.2885-19/{}_n.jpg", account.ig_user_id))
+                    let id = &account.ig_user_id;
+                    self.picture(id, &format!("t51.2885-19/{id}_n.jpg"))
                 }
                 "followers_count" => json!(account.followers(self.state.config.start, self.now)),
                 "follows_count" => json!(account.follows),
