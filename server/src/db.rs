@@ -185,11 +185,11 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("x.db");
-        let url = format!("sqlite://{}?cache=shared&mode=rwc", file.display());
+        let url = format!("sqlite://{}?cache=private&mode=rwc", file.display());
         let pool_url = create_sqlite_once(&url, &file).unwrap();
         assert_eq!(
             pool_url,
-            format!("sqlite://{}?cache=shared&mode=rw", file.display())
+            format!("sqlite://{}?cache=private&mode=rw", file.display())
         );
         let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
