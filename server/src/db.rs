@@ -4,7 +4,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
+    SqlxSqliteConnector,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbOpenError {
@@ -61,7 +64,12 @@ pub async fn open(url: &str) -> Result<DatabaseConnection, DbOpenError> {
         url: shown.clone(),
         reason: root_cause(&e),
     };
-    let db = Database::connect(options).await.map_err(connect)?;
+    let db = if options.get_url().starts_with("sqlite:") {
+        sqlite_pool(options).await
+    } else {
+        Database::connect(options).await
+    }
+    .map_err(connect)?;
     if db.get_database_backend() == DbBackend::Sqlite {
         // SQLite opens lazily: this first statement is where a corrupt file shows. WAL lets
         // readers go on while the poller writes; it persists in the file.
@@ -76,6 +84,30 @@ pub async fn open(url: &str) -> Result<DatabaseConnection, DbOpenError> {
             reason: root_cause(&e),
         })?;
     Ok(db)
+}
+
+/// SQLite's pool as SeaORM builds it, except that a connection handed back still inside a
+/// transaction is closed, not reused. After SQLITE_FULL, SQLite may roll a transaction back by
+/// itself; sqlx's ROLLBACK then fails and it goes on counting the connection as inside one, so
+/// the next transaction on it would be a savepoint in a stale transaction: old reads, commits
+/// that commit nothing. (Seen by the faults suite after a full disk: syncs ran twice in one
+/// second on an old snapshot.)
+async fn sqlite_pool(options: ConnectOptions) -> Result<DatabaseConnection, DbErr> {
+    use sea_orm::sqlx::sqlite::SqliteConnectOptions;
+    use sea_orm::sqlx::{ConnectOptions as _, Connection as _, Sqlite};
+    let sqlx_err = |e| DbErr::Conn(RuntimeErr::SqlxError(e));
+    let connect = options
+        .get_url()
+        .parse::<SqliteConnectOptions>()
+        .map_err(sqlx_err)?
+        .disable_statement_logging();
+    let pool = options
+        .sqlx_pool_options::<Sqlite>()
+        .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
+        .connect_with(connect)
+        .await
+        .map_err(sqlx_err)?;
+    Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
 }
 
 /// The file of a SQLite URL; `None` for in-memory databases and other backends.
@@ -207,6 +239,51 @@ mod tests {
         };
         assert!(opened.await.is_err());
         assert!(!file.exists(), "an empty database was created");
+    }
+
+    /// The state a failed statement can leave behind (SQLite ended the transaction, sqlx
+    /// still counts it), made here with a raw COMMIT; the next transactions must still commit.
+    #[tokio::test]
+    async fn a_connection_left_inside_a_transaction_is_not_reused() {
+        use sea_orm::TransactionTrait;
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
+        let mut options = ConnectOptions::new(url.clone());
+        // One connection: whatever comes next would get the one the pool was handed back.
+        options.max_connections(1).sqlx_logging(false);
+        let db = sqlite_pool(options).await.unwrap();
+        db.execute_unprepared("CREATE TABLE t (x INTEGER)")
+            .await
+            .unwrap();
+
+        let txn = db.begin().await.unwrap();
+        txn.execute_unprepared("COMMIT").await.unwrap();
+        drop(txn); // its ROLLBACK fails: no transaction is active
+        let txn = db.begin().await.unwrap();
+        txn.execute_unprepared("INSERT INTO t VALUES (1)")
+            .await
+            .unwrap();
+        txn.rollback().await.unwrap();
+        let txn = db.begin().await.unwrap();
+        txn.execute_unprepared("INSERT INTO t VALUES (2)")
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+
+        let other = Database::connect(url.as_str()).await.unwrap();
+        let row = other
+            .query_one(sea_orm::Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT COUNT(*), COALESCE(SUM(x), 0) FROM t",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let seen: (i64, i64) = (
+            row.try_get_by_index(0).unwrap(),
+            row.try_get_by_index(1).unwrap(),
+        );
+        assert_eq!(seen, (1, 2), "the committed row, seen from elsewhere");
     }
 
     #[cfg(unix)]
