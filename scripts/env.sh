@@ -6,6 +6,5 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
 export LEPTOS_OUTPUT_NAME=instalytics
 export LEPTOS_SITE_ROOT="$REPO_ROOT/target/site"
 export LEPTOS_SITE_PKG_DIR=pkg
-export LEPTOS_HASH_FILES=true
 INSTALYTICS_BIN="$CARGO_TARGET_DIR/release/instalytics"
 export INSTALYTICS_BIN
