@@ -462,12 +462,8 @@ async fn a_rotation_that_fails_or_stops_half_way_loses_nothing(db: Db) {
     let url = server.database_url.clone();
     server.running.stop().await.unwrap();
     let old_key = key_file(&dir, "master.key").unwrap();
-    let conn = server::db::open(&url).await.unwrap();
     let lost = Cipher::new(MasterKey::generate());
-    ExportStore::new(conn.clone())
-        .set_key(lost.seal("{}", KEY_CONTEXT), "gone@example.com".into())
-        .await
-        .unwrap();
+    store_bigquery_key(&url, lost.seal("{}", KEY_CONTEXT), "gone@example.com").await;
     let tokens = tokens_now(&url).await;
     let bq_before = bigquery_key_now(&url).await;
 
@@ -479,7 +475,8 @@ async fn a_rotation_that_fails_or_stops_half_way_loses_nothing(db: Db) {
 
     // With a good BigQuery key, a rotation that "crashed" after its commit: the database is
     // under the new key, but master.key is still the old one and the new one is staged.
-    admin_key(&conn, &cipher_of(&old_key)).await;
+    let sealed = cipher_of(&old_key).seal(&bq::key().0, KEY_CONTEXT);
+    store_bigquery_key(&url, sealed, bq::EMAIL).await;
     let out = rotate(&dir, &url);
     assert!(
         out.status.success(),
@@ -501,12 +498,16 @@ async fn a_rotation_that_fails_or_stops_half_way_loses_nothing(db: Db) {
     sim_server.stop().await;
 }
 
-/// Stores the test service-account key sealed under `cipher`, as Settings does.
-async fn admin_key(conn: &sea_orm::DatabaseConnection, cipher: &Cipher) {
-    ExportStore::new(conn.clone())
-        .set_key(cipher.seal(&bq::key().0, KEY_CONTEXT), bq::EMAIL.into())
+/// Stores a sealed BigQuery key, as Settings does, through a pool of its own that is closed
+/// before the next process reads: on SQLite a pooled connection's last statement may hold its
+/// implicit transaction open for a moment after the call returns (the flake this fixed).
+async fn store_bigquery_key(url: &str, sealed: String, email: &str) {
+    let db = server::db::open(url).await.unwrap();
+    ExportStore::new(db.clone())
+        .set_key(sealed, email.into())
         .await
         .unwrap();
+    db.close().await.unwrap();
 }
 
 #[cfg(unix)]
