@@ -8,3 +8,13 @@ export LEPTOS_SITE_ROOT="$REPO_ROOT/target/site"
 export LEPTOS_SITE_PKG_DIR=pkg
 INSTALYTICS_BIN="$CARGO_TARGET_DIR/release/instalytics"
 export INSTALYTICS_BIN
+
+# The release site: the WASM split per page, every file precompressed with brotli and gzip.
+# cargo-leptos' gzip (libflate) leaves the main WASM module 62 KB larger than `gzip -9`, which
+# is what a browser without brotli gets, so the .gz files are made again with it.
+build_site() {
+  cargo leptos build --release --split --precompress
+  find "$LEPTOS_SITE_ROOT" -name '*.gz' -print0 | while IFS= read -r -d '' gz; do
+    gzip -9 -n -c "${gz%.gz}" > "$gz"
+  done
+}

@@ -272,6 +272,49 @@ test('on a phone the navigation is one short row and every table scrolls inside 
   await context.close();
 });
 
+test('the charts are in the first paint: SVG in the server\'s HTML, then the canvas takes over', async () => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await signIn(page, 'admin', demo.password);
+  const cookies = await context.cookies();
+
+  // No script at all: what the server sent is all there is, as before the WASM has loaded.
+  for (const [width, shown] of [[1366, 'wide'], [390, 'narrow']]) {
+    const still = await browser.newContext({ javaScriptEnabled: false, viewport: { width, height: 844 } });
+    await still.addCookies(cookies);
+    const tab = await still.newPage();
+    await tab.goto(`${demo.base}/?range=90`);
+    const chart = tab.getByTestId('reach-views-chart');
+    const first = chart.locator(`${testId('chart-ssr')} svg:visible`);
+    assert.equal(await first.count(), 1, `${width} px: one drawing shown`);
+    assert.equal(await first.getAttribute('class'), shown, `${width} px: the ${shown} drawing`);
+    const [svg, area] = [await first.boundingBox(), await chart.getByTestId('chart-area').boundingBox()];
+    assert.ok(Math.abs(svg.width - area.width) < 2 && svg.height > 200, `${width} px: it fills the chart`);
+    // Reach and views, each a line with many points, in the theme's series colours (the axes
+    // and grid lines are drawn in the text and grid colours).
+    const lines = await first.locator('polyline:not([stroke="#5B6470"]):not([stroke="#E6E9EE"])').evaluateAll((ls) =>
+      ls.map((l) => ({ points: l.points.numberOfItems, stroke: getComputedStyle(l).stroke })));
+    assert.equal(lines.length, 2, `${width} px: ${JSON.stringify(lines)}`);
+    assert.ok(lines.every((l) => l.points > 20), `${width} px: ${JSON.stringify(lines)}`);
+    assert.deepEqual(lines.map((l) => l.stroke), ['rgb(106, 61, 232)', 'rgb(232, 89, 12)']);
+    const labels = await first.locator('text').allTextContents();
+    assert.ok(labels.some((t) => /^[A-Z][a-z]{2} \d{1,2}$/.test(t.trim())), `${width} px: dated axis ${labels}`);
+    await still.close();
+  }
+
+  // Hydrated: the canvas has drawn and the SVG is gone.
+  await page.goto(`${demo.base}/?range=90`);
+  await hydrated(page);
+  const chart = page.getByTestId('reach-views-chart');
+  await drawnCanvas(chart).waitFor();
+  assert.equal(await chart.locator(`${testId('chart-ssr')} svg:visible`).count(), 0);
+  assert.ok((await painted(drawnCanvas(chart))) > 500, 'the canvas took over');
+  assert.deepEqual(errors, [], 'hydration kept the server\'s SVG without complaint');
+  await context.close();
+});
+
 test('the Overview loads only the main WASM module; another page fetches its own chunk when first shown', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();

@@ -1,7 +1,7 @@
-//! Line charts drawn with plotters on a `<canvas>` by the hydrated app. The server renders
-//! the frame (title, legend, an empty canvas, or "no data for this range"); the browser
-//! draws, and redraws on legend toggles, drag-to-zoom, resizes and theme changes. Hover
-//! shows a crosshair and every visible series' value at that time.
+//! Line charts drawn with plotters. The server renders the frame (title, legend, or "no data
+//! for this range") with the chart drawn as SVG for the first paint; the hydrated app draws
+//! on a `<canvas>` in its place, and redraws on legend toggles, drag-to-zoom, resizes and
+//! theme changes. Hover shows a crosshair and every visible series' value at that time.
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
@@ -146,7 +146,8 @@ pub fn compact(v: f64) -> String {
     let a = v.abs();
     if a >= 1e6 {
         format!("{:.1}M", v / 1e6)
-    } else if a >= 1e4 {
+    } else if a >= 9_950.0 {
+        // From here one decimal would round up to "10.0k".
         format!("{:.0}k", v / 1e3)
     } else if a >= 1e3 {
         format!("{:.1}k", v / 1e3)
@@ -174,6 +175,10 @@ pub fn LineChart(
         }
         .into_any();
     };
+    #[cfg(feature = "ssr")]
+    let first_paint = svg::first_paint(&series, extent, x_axis);
+    #[cfg(not(feature = "ssr"))]
+    let first_paint = String::new();
     let series = StoredValue::new(series);
     let names: Vec<String> = series.with_value(|s| s.iter().map(|s| s.name.clone()).collect());
     let hidden = RwSignal::new(vec![false; names.len()]);
@@ -295,6 +300,8 @@ pub fn LineChart(
             </div>
             <div
                 class="chart-area"
+                // Once the canvas has drawn, the server's SVG goes.
+                class:drawn=move || frame.get().is_some()
                 data-testid="chart-area"
                 on:mousemove=on_move
                 on:mousedown=on_down
@@ -305,6 +312,7 @@ pub fn LineChart(
                 }
                 on:dblclick=move |_| zoom.set(None)
             >
+                <div class="chart-ssr" data-testid="chart-ssr" inner_html=first_paint></div>
                 <canvas
                     node_ref=canvas
                     role="img"
@@ -338,6 +346,10 @@ pub fn LineChart(
 mod axis;
 #[cfg(feature = "hydrate")]
 mod canvas_draw;
+#[cfg(any(feature = "ssr", feature = "hydrate"))]
+mod plot;
+#[cfg(feature = "ssr")]
+mod svg;
 
 pub use axis::XAxis;
 
@@ -417,6 +429,8 @@ mod tests {
         assert_eq!(compact(950.0), "950");
         assert_eq!(compact(1_260.0), "1.3k");
         assert_eq!(compact(48_000.0), "48k");
+        assert_eq!(compact(9_960.0), "10k");
+        assert_eq!(compact(9_940.0), "9.9k");
         assert_eq!(compact(3_140_000.0), "3.1M");
     }
 }
