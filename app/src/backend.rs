@@ -10,10 +10,10 @@ use async_trait::async_trait;
 use leptos::prelude::use_context;
 
 use crate::dto::{
-    AccountId, AccountSummary, BestTime, BestTimeQuery, ConnectionCheck, DeletionPreview,
-    DeletionStatus, ExportView, Flavour, Hashtags, MediaId, Overview, PeriodQuery, PostDetail,
-    PostsPage, PostsQuery, Role, SessionUser, SettingField, SettingsView, SyncOutcome, SyncRunView,
-    UserId, UserSummary,
+    AccountId, AccountSummary, Audience, AudienceQuery, BestTime, BestTimeQuery, ConnectionCheck,
+    DeletionPreview, DeletionStatus, ExportView, Flavour, Hashtags, MediaId, Overview, PeriodQuery,
+    PostDetail, PostsPage, PostsQuery, Role, SessionUser, SettingField, SettingsView, SyncOutcome,
+    SyncRunView, UserId, UserSummary,
 };
 use crate::error::AppError;
 
@@ -147,6 +147,8 @@ pub trait AnalyticsPort: Send + Sync {
     async fn hashtags(&self, query: &PeriodQuery) -> Result<Hashtags, AppError>;
     /// An unknown time zone is a field error on `tz`.
     async fn best_time(&self, query: &BestTimeQuery) -> Result<BestTime, AppError>;
+    /// Both audiences' demographics on a captured day, compared with an earlier one.
+    async fn audience(&self, query: &AudienceQuery) -> Result<Audience, AppError>;
 }
 
 /// Everything server functions can reach, provided once per request by the server.

@@ -694,7 +694,85 @@ pub struct BestTime {
     pub tz: String,
     /// Only cells with posts, weekday then hour.
     pub cells: Vec<HeatCell>,
+    /// When followers were online (Meta's `online_followers`) on the period's captured days,
+    /// in the same zone; only hours with figures, weekday then hour.
+    pub online: Vec<OnlineCell>,
 }
+
+/// One hour of the week: how many followers were online then, on average.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OnlineCell {
+    /// 0 = Monday … 6 = Sunday, in the chosen time zone.
+    pub weekday: u8,
+    /// 0–23, in the chosen time zone.
+    pub hour: u8,
+    /// Followers online in that hour (summed over the accounts shown), averaged over days.
+    pub average: f64,
+    /// The captured days the average is over.
+    pub days: u32,
+}
+
+/// The Audience page's question: one account or all, the day shown (the newest capture when
+/// absent) and an earlier day to compare with. Dates are `YYYY-MM-DD`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AudienceQuery {
+    pub account: Option<AccountId>,
+    pub date: Option<String>,
+    pub since: Option<String>,
+}
+
+/// Who the followers and the engaged audience are, as Meta counted them on one day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Audience {
+    /// The day shown: the newest capture on or before the day asked; `None` before the first.
+    pub date: Option<String>,
+    /// The day compared with: the newest capture on or before the day asked for it.
+    pub since: Option<String>,
+    /// Every day with a capture, oldest first.
+    pub days: Vec<String>,
+    pub followers: AudienceSide,
+    pub engaged: AudienceSide,
+}
+
+/// One audience by each breakdown.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AudienceSide {
+    pub age_gender: AudienceBreakdown,
+    pub country: AudienceBreakdown,
+    pub city: AudienceBreakdown,
+}
+
+/// One breakdown: its values summed over the accounts shown, largest first, or why Meta gave
+/// none.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AudienceBreakdown {
+    pub rows: Vec<AudienceShare>,
+    /// Meta's reason when no account shown has values (fewer than 100 followers, say).
+    pub unavailable: Option<String>,
+    /// Accounts shown that have no values for it (withheld, or not captured that day).
+    pub missing: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AudienceShare {
+    /// `["18-24", "F"]`, `["US"]`, `["London, England"]`.
+    pub keys: Vec<String>,
+    pub value: i64,
+    /// On the day compared with; `None` when not compared or not among Meta's values then.
+    pub before: Option<i64>,
+}
+
+/// Meta's names of the audience metrics captured daily, as stored and exported.
+pub const FOLLOWER_DEMOGRAPHICS: &str = "follower_demographics";
+pub const ENGAGED_DEMOGRAPHICS: &str = "engaged_audience_demographics";
+pub const ONLINE_FOLLOWERS: &str = "online_followers";
+
+/// One value of an audience breakdown: its dimension values (`["18-24", "F"]`, `["US"]`, or
+/// for followers online the hour of Meta's day and its start in unix seconds,
+/// `["20", "1796367600"]`) and the count. As JSON: `[["18-24","F"],10]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Share(pub Vec<String>, pub i64);
 
 #[cfg(test)]
 mod tests {

@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/posts/:id") view={Lazy::<lazy::Post>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/hashtags") view={Lazy::<lazy::Hashtags>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/best-time") view={Lazy::<lazy::BestTime>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/audience") view={Lazy::<lazy::Audience>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/accounts") view={Lazy::<lazy::Accounts>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/sync-log") view={Lazy::<lazy::SyncLog>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/users") view={Lazy::<lazy::Users>::new()} ssr=SsrMode::Async />

@@ -215,6 +215,14 @@ test('viewers explore charts, posts, a post, hashtags and the best time; admin c
   await page.getByText(/in Europe\/Paris/).waitFor();
   assert.ok((await page.getByTestId('heat-cell').count()) > 0);
   await shot(page, '24-best-time');
+  // The same grid for when followers are online (Meta's hours, placed in Paris time).
+  await page.getByRole('link', { name: 'When your followers are online' }).click();
+  await page.waitForURL(/show=online/);
+  await page.getByText(/Followers online .* in Europe\/Paris/).waitFor();
+  const online = await page.getByTestId('heat-cell').evaluateAll((cells) => cells.map((c) => c.getAttribute('aria-label')));
+  assert.ok(online.length >= 24, `${online.length} hours with followers online`);
+  assert.ok(online.every((label) => / followers online on average \(\d+ days?\)$/.test(label)), online[0]);
+  await shot(page, '24-best-time-online');
 
   // A viewer sees every page but no admin control.
   await nav(page, 'Users').click();
@@ -312,6 +320,52 @@ test('the charts are in the first paint: SVG in the server\'s HTML, then the can
   assert.equal(await chart.locator(`${testId('chart-ssr')} svg:visible`).count(), 0);
   assert.ok((await painted(drawnCanvas(chart))) > 500, 'the canvas took over');
   assert.deepEqual(errors, [], 'hydration kept the server\'s SVG without complaint');
+  await context.close();
+});
+
+test('the Audience page shows both audiences by age and gender, country and city', async () => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await signIn(page, 'admin', demo.password);
+  await nav(page, 'Audience').click();
+  await page.waitForURL(`${demo.base}/audience`);
+  await page.getByTestId('audience-day').waitFor();
+  for (const side of ['audience-followers', 'audience-engaged']) {
+    const section = page.getByTestId(side);
+    // Age and gender, countries and cities: three sets of bars, each with figures.
+    const bars = section.getByTestId('audience-bars');
+    assert.equal(await bars.count(), 3, `${side}: three breakdowns`);
+    for (const list of await bars.all()) {
+      const values = (await list.locator('.bar-value').allTextContents()).map(figure);
+      assert.ok(values.length > 0 && values.every((v) => v > 0), `${side}: ${values}`);
+      const widths = await list.locator('.bar').evaluateAll((bs) => bs.map((b) => b.getBoundingClientRect().width));
+      assert.ok(Math.max(...widths) > 50, `${side}: the largest bar is drawn`);
+    }
+  }
+  // Countries: the full list in its table, largest first, shares adding up to 100 %.
+  const followers = page.getByTestId('audience-followers');
+  await followers.locator('summary', { hasText: 'countries' }).click();
+  const rows = followers.getByTestId('countries-table').getByTestId('countries-row');
+  const people = (await rows.locator('td:nth-child(2)').allTextContents()).map(figure);
+  assert.deepEqual(people, [...people].sort((a, b) => b - a));
+  const shares = (await rows.locator('td:nth-child(3)').allTextContents()).map(figure);
+  assert.ok(Math.abs(shares.reduce((a, b) => a + b, 0) - 100) < 0.5 * shares.length, `${shares}`);
+  await tablesFit(page, 'Audience at 1366 px');
+  await shot(page, '27-audience');
+
+  // What changed since a day 20 days back (the demo captured one each day): the followers
+  // grew, so the countries' counts did too.
+  const since = new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 10);
+  await page.getByLabel('Compare with').fill(since);
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL(/since=/);
+  await page.getByTestId('audience-day').filter({ hasText: 'compared with' }).waitFor();
+  const changes = await followers.getByTestId('countries-table').getByTestId('countries-row').locator('td:nth-child(4)').allTextContents();
+  assert.ok(changes.length > 0 && changes.every((c) => /^(\+[\d,]+|0|new)$/.test(c.trim())), `${changes}`);
+  assert.ok(changes.some((c) => c.startsWith('+')), `${changes}`);
+  assert.deepEqual(errors, []);
   await context.close();
 });
 

@@ -201,3 +201,22 @@ pub enum ExportDeletions {
     AccountId,
     RequestedAt,
 }
+
+/// Insights Meta gives broken down by a dimension (audience demographics, followers online
+/// by hour): one row per account, day, metric and breakdown, its values as JSON, or why Meta
+/// gave none.
+#[derive(DeriveIden)]
+pub enum InsightBreakdowns {
+    Table,
+    /// A surrogate key, so the BigQuery export reads captures in (time, id) order.
+    Id,
+    AccountId,
+    Date,
+    Metric,
+    Breakdown,
+    /// `[[dimension values…], count]` pairs; NULL when not available.
+    Shares,
+    /// Why there are no values (Meta's 100-follower floor, a refusal); NULL when there are.
+    Unavailable,
+    CapturedAt,
+}

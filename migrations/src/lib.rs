@@ -18,6 +18,7 @@ mod m20261129_000009_create_export;
 mod m20261130_000010_add_session_user;
 mod m20261206_000011_add_data_access_expiry;
 mod m20261206_000012_create_meta_callbacks;
+mod m20261207_000013_create_insight_breakdowns;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_add_session_user::Migration),
             Box::new(m20261206_000011_add_data_access_expiry::Migration),
             Box::new(m20261206_000012_create_meta_callbacks::Migration),
+            Box::new(m20261207_000013_create_insight_breakdowns::Migration),
         ]
     }
 }

@@ -3,12 +3,14 @@
 
 mod common;
 
-use app::dto::{Coverage, Kpi, Overview};
+use app::dto::{Audience, AudienceBreakdown, Coverage, Kpi, Overview};
 use common::seed::account;
 use common::{invalid_field, Api, Db, TestServer};
 use reqwest::StatusCode;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, Database, DatabaseConnection};
-use server::store::entities::{account_insights, media};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, Database, DatabaseConnection,
+};
+use server::store::entities::{account_insights, insight_breakdowns, media};
 use time::macros::{date, datetime};
 use time::{Date, OffsetDateTime};
 
@@ -276,6 +278,30 @@ async fn overview_figures(db: Db) {
         "the uncovered reach says why it has no change"
     );
 
+    // Reach and views from before both periods (Meta's daily insights reach back), but a
+    // follower count only from the first sync on (Meta keeps no history of it): reach is
+    // compared, followers say where their counts start.
+    let delta = account(&conn, "delta").await;
+    let reach = |followers| Day {
+        followers,
+        reach: Some(70),
+        ..Day::default()
+    };
+    day(&conn, delta, date!(2026 - 02 - 20), reach(None)).await;
+    day(&conn, delta, date!(2026 - 03 - 02), reach(None)).await;
+    day(&conn, delta, date!(2026 - 03 - 09), reach(Some(900))).await;
+    let delta_id = delta.to_string();
+    let mut only_delta = custom.to_vec();
+    only_delta.push(("query[account]", &delta_id));
+    let o = overview(&admin, &only_delta).await;
+    assert_eq!(kpi(&o, "reach").coverage, Coverage::Full);
+    close(kpi(&o, "reach").change, 0.0);
+    let first_count = Coverage::From("2026-03-09".into());
+    assert_eq!(kpi(&o, "followers").coverage, first_count);
+    assert_eq!(kpi(&o, "net_followers").coverage, first_count);
+    close(kpi(&o, "followers").value, 900.0);
+    assert!(kpi(&o, "followers").change.is_none());
+
     // A third account without any data yet: no daily figure is comparable.
     account(&conn, "gamma").await;
     let o = overview(&admin, &custom).await;
@@ -339,4 +365,177 @@ async fn overview_refuses_bad_input(db: Db) {
     server.stop().await;
 }
 
-per_database!(overview_figures, overview_refuses_bad_input);
+/// One stored audience capture: `shares` as JSON, or the reason Meta gave none.
+async fn capture(
+    db: &DatabaseConnection,
+    account_id: i64,
+    date: Date,
+    (metric, breakdown): (&str, &str),
+    shares: Result<&str, &str>,
+) {
+    insight_breakdowns::ActiveModel {
+        id: NotSet,
+        account_id: Set(account_id),
+        date: Set(date),
+        metric: Set(metric.into()),
+        breakdown: Set(breakdown.into()),
+        shares: Set(shares.ok().map(Into::into)),
+        unavailable: Set(shares.err().map(Into::into)),
+        captured_at: Set(0),
+    }
+    .insert(db)
+    .await
+    .unwrap();
+}
+
+fn values(b: &AudienceBreakdown) -> Vec<(String, i64, Option<i64>)> {
+    b.rows
+        .iter()
+        .map(|r| (r.keys.join("/"), r.value, r.before))
+        .collect()
+}
+
+async fn audience_figures(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = server.admin("admin", PASSWORD).await;
+    let conn = Database::connect(&server.database_url).await.unwrap();
+    let a = account(&conn, "alpha").await;
+    let b = account(&conn, "beta").await;
+    const FOLLOWERS: &str = "follower_demographics";
+    const ENGAGED: &str = "engaged_audience_demographics";
+    let withheld =
+        "Meta gives no engaged-audience demographics for fewer than 100 engagements in the period";
+    // 03-01: A only. 03-05: A and B; B's engaged audience withheld (under 100 engagements).
+    // Followers online are not demographics: no day of their own.
+    #[rustfmt::skip]
+    let captures: [(i64, Date, (&str, &str), Result<&str, &str>); 7] = [
+        (a, date!(2026 - 03 - 01), (FOLLOWERS, "country"), Ok(r#"[[["US"],50],[["FR"],20]]"#)),
+        (a, date!(2026 - 03 - 05), (FOLLOWERS, "country"), Ok(r#"[[["US"],60],[["DE"],10]]"#)),
+        (b, date!(2026 - 03 - 05), (FOLLOWERS, "country"), Ok(r#"[[["FR"],30],[["US"],5]]"#)),
+        (a, date!(2026 - 03 - 05), (FOLLOWERS, "age,gender"), Ok(r#"[[["18-24","F"],7],[["25-34","M"],9]]"#)),
+        (a, date!(2026 - 03 - 05), (ENGAGED, "city"), Ok(r#"[[["Paris, Île-de-France"],4]]"#)),
+        (b, date!(2026 - 03 - 05), (ENGAGED, "city"), Err(withheld)),
+        (a, date!(2026 - 03 - 07), ("online_followers", "hour"), Ok(r#"[[["20","1772913600"],3]]"#)),
+    ];
+    for (account, date, what, shares) in captures {
+        capture(&conn, account, date, what, shares).await;
+    }
+
+    let audience = |form: Vec<(&'static str, String)>| {
+        let admin = &admin;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            admin.ok::<Audience>("analytics/audience", &form).await
+        }
+    };
+    // The newest day, all accounts: US 60 + 5 = 65, FR 30, DE 10; nothing compared.
+    let all = audience(vec![]).await;
+    assert_eq!(all.date.as_deref(), Some("2026-03-05"));
+    assert_eq!(all.days, ["2026-03-01", "2026-03-05"]);
+    assert_eq!(
+        values(&all.followers.country),
+        [
+            ("US".into(), 65, None),
+            ("FR".into(), 30, None),
+            ("DE".into(), 10, None)
+        ]
+    );
+    assert_eq!(all.followers.country.missing, 0);
+    assert_eq!(
+        values(&all.followers.age_gender),
+        [("25-34/M".into(), 9, None), ("18-24/F".into(), 7, None)]
+    );
+    assert_eq!(
+        all.followers.age_gender.missing, 1,
+        "B has no age and gender that day"
+    );
+    // B's engaged cities withheld, A's there: A's values, one account missing, no reason.
+    assert_eq!(
+        values(&all.engaged.city),
+        [("Paris, Île-de-France".into(), 4, None)]
+    );
+    assert_eq!(
+        (
+            all.engaged.city.missing,
+            all.engaged.city.unavailable.clone()
+        ),
+        (1, None)
+    );
+
+    // B alone: its engaged audience is "not available" with Meta's reason, never zeros.
+    let only_b = audience(vec![("query[account]", b.to_string())]).await;
+    assert!(only_b.engaged.city.rows.is_empty());
+    assert_eq!(only_b.engaged.city.unavailable.as_deref(), Some(withheld));
+    assert_eq!(
+        only_b.engaged.country.unavailable.as_deref(),
+        Some("Not captured on this day.")
+    );
+
+    // A, compared with 03-03 (the capture on or before it: 03-01): US 50 → 60, DE new.
+    let a_since = audience(vec![
+        ("query[account]", a.to_string()),
+        ("query[since]", "2026-03-03".into()),
+    ])
+    .await;
+    assert_eq!(a_since.since.as_deref(), Some("2026-03-01"));
+    assert_eq!(
+        values(&a_since.followers.country),
+        [("US".into(), 60, Some(50)), ("DE".into(), 10, None)]
+    );
+    // An earlier day asked: the capture on or before it.
+    let early = audience(vec![("query[date]", "2026-03-04".into())]).await;
+    assert_eq!(early.date.as_deref(), Some("2026-03-01"));
+    assert_eq!(values(&early.followers.country)[0], ("US".into(), 50, None));
+    let before_any = audience(vec![("query[date]", "2026-02-01".into())]).await;
+    assert_eq!(before_any.date, None);
+
+    // Bad input: a clear error on the field, nothing else.
+    for (form, field) in [
+        (vec![("query[date]", "March")], "date"),
+        (vec![("query[since]", "2026-13-01")], "since"),
+        (
+            vec![
+                ("query[date]", "2026-03-05"),
+                ("query[since]", "2026-03-05"),
+            ],
+            "since",
+        ),
+    ] {
+        let err = admin
+            .fails(
+                "analytics/audience",
+                &form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        assert_eq!(invalid_field(&err), Some(field), "{form:?}: {err:?}");
+    }
+    admin
+        .fails(
+            "analytics/audience",
+            &[("query[account]", "999")],
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    assert_eq!(
+        server
+            .client()
+            .call("analytics/audience", &[])
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // The page renders on the server, with Meta's reason where it withheld.
+    let (status, html) = admin.page(&format!("/audience?account={b}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("fewer than 100 engagements"), "{html}");
+    server.stop().await;
+}
+
+per_database!(
+    overview_figures,
+    overview_refuses_bad_input,
+    audience_figures
+);

@@ -24,7 +24,7 @@ use server::store::sync_runs::{RunEnd, SyncRunStore};
 
 /// Per table: the SQL here and the SQL there that must give the same figures (rows,
 /// distinct keys, a sum of numbers).
-const CHECKS: [(&str, &str, &str); 5] = [
+const CHECKS: [(&str, &str, &str); 6] = [
     (
         "accounts",
         "SELECT COUNT(*), COUNT(DISTINCT id), CAST(SUM(followers_count) AS BIGINT) FROM accounts",
@@ -49,6 +49,11 @@ const CHECKS: [(&str, &str, &str); 5] = [
         "sync_runs",
         "SELECT COUNT(*), COUNT(DISTINCT id), CAST(SUM(requests) AS BIGINT) FROM sync_runs WHERE finished_at IS NOT NULL",
         "SELECT COUNT(*), COUNT(DISTINCT run_id), SUM(requests) FROM {t}",
+    ),
+    (
+        "insight_breakdowns",
+        "SELECT COUNT(*), COUNT(DISTINCT id), CAST(SUM(LENGTH(shares)) AS BIGINT) FROM insight_breakdowns",
+        "SELECT COUNT(*), (SELECT COUNT(*) FROM (SELECT account_id, date, metric, breakdown FROM {t} GROUP BY 1, 2, 3, 4) k), SUM(LENGTH(shares)) FROM {t}",
     ),
 ];
 
@@ -233,7 +238,7 @@ async fn export_matches_the_database_and_twice_changes_nothing(db: Db) {
     };
     let exporter = w.exporter(&w.direct(500)).await;
     let report = exporter.cycle(&mut quiet).await.unwrap();
-    assert_eq!(report.schema.created.len(), 5);
+    assert_eq!(report.schema.created.len(), 6);
     assert!(report.total_rows() > 500, "{report:?}");
     w.assert_equal().await;
 
@@ -312,6 +317,7 @@ async fn staging_tables_left_by_a_crash_are_swept_once_old_and_nothing_else_is()
         [
             "account_insights_daily",
             "accounts",
+            "insight_breakdowns",
             "media",
             "media_snapshots",
             "notes_by_hand",
@@ -677,13 +683,14 @@ async fn settings_configure_test_and_show_the_export() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert!(view.last_error.is_none(), "{view:?}");
-    assert_eq!(view.tables.len(), 5);
+    assert_eq!(view.tables.len(), 6);
     for table in [
         "accounts",
         "media",
         "media_snapshots",
         "account_insights_daily",
         "sync_runs",
+        "insight_breakdowns",
     ] {
         let rows = bq::query(
             &emulator,

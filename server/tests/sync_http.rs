@@ -15,6 +15,10 @@ use server::dev::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig};
 
 type World = SyncWorld;
 
+/// The first poll of a day reads both audiences by age and gender, country and city, and the
+/// followers online.
+const AUDIENCE_CALLS: i64 = 7;
+
 impl SyncWorld {
     /// Three accounts of `media` posts each.
     async fn new(db: Db, media: usize, extra: &[String]) -> Option<Self> {
@@ -84,7 +88,11 @@ async fn full_sync_then_growth(db: Db) {
             "SELECT CAST(requests AS BIGINT) FROM sync_runs WHERE account_id = {id}"
         ))
         .await;
-    assert!(requests <= 12, "{requests} requests for 120 media");
+    // At most 3 per 100 media, plus the day's audience calls (see `audience_once_a_day`).
+    assert!(
+        requests <= 12 + AUDIENCE_CALLS,
+        "{requests} requests for 120 media"
+    );
 
     // The clock moves on: the next poll adds one snapshot per media, with grown metrics.
     let newest = w
@@ -538,8 +546,164 @@ async fn data_is_never_committed_without_its_run(db: Db) {
     w.stop().await;
 }
 
+/// Demographics and followers online are captured on the day's first poll, as Meta answered
+/// them (checked against the simulator's own answer over HTTP), and not again that day; an
+/// account under 100 followers keeps "not available" with Meta's reason, never zeros.
+async fn audience_once_a_day(db: Db) {
+    let Some(w) = World::new(db, 20, &[]).await else {
+        return;
+    };
+    let ig = w.account(Flavour::InstagramLogin);
+    let id = w.connect(&ig).await;
+    assert_eq!(w.finished_runs(id, 1).await, "ok");
+    let captures = |filter: &str| {
+        format!("SELECT COUNT(*) FROM insight_breakdowns WHERE account_id = {id} AND {filter}")
+    };
+    for metric in ["follower_demographics", "engaged_audience_demographics"] {
+        let n = w
+            .server
+            .count(&captures(&format!(
+                "metric = '{metric}' AND shares IS NOT NULL AND unavailable IS NULL"
+            )))
+            .await;
+        assert_eq!(n, 3, "{metric}: age and gender, country, city");
+    }
+    let online = w
+        .server
+        .count(&captures(
+            "metric = 'online_followers' AND breakdown = 'hour' AND shares IS NOT NULL",
+        ))
+        .await;
+    assert!(online >= 1, "the last reported day's hours");
+
+    // What was stored is what Meta (the simulator) answers for the same question.
+    let stored: String = w
+        .server
+        .scalar(&format!(
+            "SELECT shares FROM insight_breakdowns WHERE account_id = {id} \
+             AND metric = 'engaged_audience_demographics' AND breakdown = 'country'"
+        ))
+        .await;
+    let url = format!(
+        "{}/{}/insights?metric=engaged_audience_demographics&period=lifetime\
+         &metric_type=total_value&breakdown=country&timeframe=this_month&access_token={}",
+        w.sim_server.instagram_base(),
+        ig.ig_user_id,
+        ig.token
+    );
+    let answer: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    let expected: Vec<(Vec<String>, i64)> = answer["data"][0]["total_value"]["breakdowns"][0]
+        ["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            // Meta puts the timeframe first for the engaged audience; it is not stored.
+            let values: Vec<String> =
+                serde_json::from_value(r["dimension_values"].clone()).unwrap();
+            (values[1..].to_vec(), r["value"].as_i64().unwrap())
+        })
+        .collect();
+    let stored: Vec<(Vec<String>, i64)> = serde_json::from_str(&stored).unwrap();
+    assert_eq!(stored, expected);
+    assert!(!stored.is_empty() && stored.len() <= 45, "Meta's top 45");
+
+    // The day's next poll reads no audience again.
+    let before = w.server.count(&captures("1 = 1")).await;
+    let requests = |run: &str| {
+        format!(
+            "SELECT CAST(requests AS BIGINT) FROM sync_runs WHERE account_id = {id} \
+             ORDER BY id {run} LIMIT 1"
+        )
+    };
+    let first = w.server.count(&requests("ASC")).await;
+    w.request_sync(id).await;
+    assert_eq!(w.finished_runs(id, 2).await, "ok");
+    let second = w.server.count(&requests("DESC")).await;
+    assert_eq!(
+        second,
+        first - AUDIENCE_CALLS,
+        "no audience calls on the second poll"
+    );
+    assert_eq!(w.server.count(&captures("1 = 1")).await, before);
+    w.stop().await;
+
+    // Under 100 followers: every capture is "not available", with the reason.
+    let config = SimConfig {
+        accounts: 1,
+        media_per_account: 3,
+        followers: Some(60),
+        ..SimConfig::default()
+    };
+    let Some(w) = World::start(db, config, &[]).await else {
+        return;
+    };
+    let ig = w.account(Flavour::InstagramLogin);
+    let id = w.connect(&ig).await;
+    assert_eq!(w.finished_runs(id, 1).await, "ok");
+    let withheld = format!(
+        "SELECT COUNT(*) FROM insight_breakdowns WHERE account_id = {id} \
+         AND shares IS NULL AND unavailable LIKE '%fewer than 100%'"
+    );
+    let all = format!("SELECT COUNT(*) FROM insight_breakdowns WHERE account_id = {id}");
+    let n = w.server.count(&all).await;
+    assert!(n >= 6, "{n} captures");
+    assert_eq!(w.server.count(&withheld).await, n);
+    w.stop().await;
+}
+
+/// A story's insights vanish 24 h after it is posted: with a day between polls, the next poll
+/// is set 30 minutes before the first live story expires, so its final figures are read.
+async fn stories_get_a_final_capture(db: Db) {
+    let Some(w) = World::new(db, 5, &[]).await else {
+        return;
+    };
+    w.admin
+        .ok::<SettingsView>(
+            "settings/update",
+            &[("field", "poll_interval_minutes"), ("value", "1440")],
+        )
+        .await;
+    let ig = w.account(Flavour::InstagramLogin);
+    let id = w.connect(&ig).await;
+    assert_eq!(w.finished_runs(id, 1).await, "ok");
+    let started = w
+        .server
+        .count(&format!(
+            "SELECT started_at FROM sync_runs WHERE account_id = {id}"
+        ))
+        .await;
+    // 24 h less 30 minutes after each live story was posted, the first still ahead.
+    let due = format!(
+        "SELECT MIN(published_at + 84600) FROM media WHERE account_id = {id} \
+         AND product_type = 'STORY' AND published_at + 84600 > {started}"
+    );
+    let stories = w
+        .server
+        .count(&format!(
+            "SELECT COUNT(*) FROM media WHERE account_id = {id} AND product_type = 'STORY'"
+        ))
+        .await;
+    assert!(stories > 0, "the simulator's accounts have live stories");
+    let expected = w.server.count(&due).await;
+    let next = w
+        .server
+        .count(&format!(
+            "SELECT next_sync_at FROM accounts WHERE id = {id}"
+        ))
+        .await;
+    assert_eq!(next, expected, "the poll before the first story expires");
+    assert!(
+        next < started + 86_400 - 3_600,
+        "earlier than the day's interval"
+    );
+    w.stop().await;
+}
+
 per_database!(
     full_sync_then_growth,
+    stories_get_a_final_capture,
+    audience_once_a_day,
     error_table,
     shutdown_mid_sync_writes_nothing,
     data_is_never_committed_without_its_run,

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::auth::as_user;
 use crate::dto::{
-    BestTime, BestTimeQuery, Hashtags, MediaId, Overview, PeriodQuery, PostDetail, PostsPage,
-    PostsQuery,
+    Audience, AudienceQuery, BestTime, BestTimeQuery, Hashtags, MediaId, Overview, PeriodQuery,
+    PostDetail, PostsPage, PostsQuery,
 };
 use crate::error::AppError;
 
@@ -33,6 +33,11 @@ pub async fn post(id: MediaId) -> Result<PostDetail, AppError> {
 #[server(name = LoadHashtags, endpoint = "analytics/hashtags")]
 pub async fn hashtags(#[server(default)] query: PeriodQuery) -> Result<Hashtags, AppError> {
     as_user(|b, _| async move { b.analytics.hashtags(&query).await }).await
+}
+
+#[server(name = LoadAudience, endpoint = "analytics/audience")]
+pub async fn audience(#[server(default)] query: AudienceQuery) -> Result<Audience, AppError> {
+    as_user(|b, _| async move { b.analytics.audience(&query).await }).await
 }
 
 #[server(name = LoadBestTime, endpoint = "analytics/best-time")]

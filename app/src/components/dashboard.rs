@@ -44,12 +44,14 @@ where
 /// The pickers, once the accounts are known (or the empty state when there are none). A GET
 /// form: submitting changes the URL (client-side once hydrated), and the URL is what the
 /// figures are read from. `extra` adds the page's own fields; `keep` names query parameters
-/// the form carries over unchanged (a sort order, say).
+/// the form carries over unchanged (a sort order, say). `without_period` leaves out the period
+/// pickers, for a page that is not about a period.
 #[component]
 pub fn DashboardFilters(
     accounts: AccountsResource,
     #[prop(optional, into)] extra: Option<ViewFn>,
     #[prop(optional)] keep: &'static [&'static str],
+    #[prop(optional)] without_period: bool,
 ) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -60,7 +62,7 @@ pub fn DashboardFilters(
                         Ok(list) if list.is_empty() => view! { <NoAccounts /> }.into_any(),
                         Ok(list) => {
                             let choices = list.into_iter().map(|a| (a.id, a.username)).collect();
-                            view! { <PeriodForm choices extra keep /> }.into_any()
+                            view! { <PeriodForm choices extra keep without_period /> }.into_any()
                         }
                         Err(error) => view! { <ErrorView error /> }.into_any(),
                     }
@@ -86,14 +88,10 @@ fn PeriodForm(
     choices: Vec<(AccountId, String)>,
     extra: Option<ViewFn>,
     keep: &'static [&'static str],
+    without_period: bool,
 ) -> impl IntoView {
     let query = use_query_map();
     let current = move |name: &str| query.read().get(name).unwrap_or_default();
-    let range = move || {
-        Some(current("range"))
-            .filter(|r| !r.is_empty())
-            .unwrap_or_else(|| "30".into())
-    };
     view! {
         <Form method="GET" action="" attr:class="inline-form filters" attr:id="period-form">
             <div class="field">
@@ -112,6 +110,28 @@ fn PeriodForm(
                         .collect_view()}
                 </select>
             </div>
+            {(!without_period).then(|| view! { <PeriodFields /> })}
+            {extra.map(|extra| extra.run())}
+            {keep
+                .iter()
+                .map(|name| view! { <input type="hidden" name=*name value=move || current(name) /> })
+                .collect_view()}
+            <button type="submit">"Show"</button>
+        </Form>
+    }
+}
+
+/// The period pickers: a preset range, or a custom one from and to a date.
+#[component]
+fn PeriodFields() -> impl IntoView {
+    let query = use_query_map();
+    let current = move |name: &str| query.read().get(name).unwrap_or_default();
+    let range = move || {
+        Some(current("range"))
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| "30".into())
+    };
+    view! {
             <div class="field">
                 <label for="period-range">"Period"</label>
                 <select id="period-range" name="range">
@@ -131,13 +151,6 @@ fn PeriodForm(
                 <label for="period-to">"To"</label>
                 <input id="period-to" type="date" name="to" value=move || current("to") />
             </div>
-            {extra.map(|extra| extra.run())}
-            {keep
-                .iter()
-                .map(|name| view! { <input type="hidden" name=*name value=move || current(name) /> })
-                .collect_view()}
-            <button type="submit">"Show"</button>
-        </Form>
     }
 }
 
@@ -147,13 +160,16 @@ pub fn QueryInput(
     name: &'static str,
     label: &'static str,
     #[prop(optional)] placeholder: &'static str,
+    /// A date picker rather than a search field.
+    #[prop(optional)]
+    date: bool,
 ) -> impl IntoView {
     let query = use_query_map();
     let id = format!("filter-{name}");
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
-            <input id=id type="search" name=name placeholder=placeholder value=move || query.read().get(name).unwrap_or_default() />
+            <input id=id type=if date { "date" } else { "search" } name=name placeholder=placeholder value=move || query.read().get(name).unwrap_or_default() />
         </div>
     }
 }

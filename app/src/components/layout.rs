@@ -54,6 +54,7 @@ fn TopNav(user: SessionUser) -> impl IntoView {
                 <A href="/posts">"Posts"</A>
                 <A href="/hashtags">"Hashtags"</A>
                 <A href="/best-time">"Best time"</A>
+                <A href="/audience">"Audience"</A>
                 <A href="/accounts">"Accounts"</A>
                 <A href="/sync-log">"Sync log"</A>
                 {admin.then(|| view! { <A href="/users">"Users"</A> })}

@@ -1,6 +1,6 @@
 //! Page state kept in the URL's query string, so a link restores what its sender saw.
 
-use crate::dto::{AccountId, BestTimeQuery, PeriodQuery, PostsQuery};
+use crate::dto::{AccountId, AudienceQuery, BestTimeQuery, PeriodQuery, PostsQuery};
 use crate::error::AppError;
 use leptos_router::params::ParamsMap;
 
@@ -78,6 +78,16 @@ pub fn best_time_query(query: &ParamsMap) -> Result<BestTimeQuery, AppError> {
     Ok(BestTimeQuery {
         period: period_query(query)?,
         tz: query.get("tz").filter(|v| !v.is_empty()),
+    })
+}
+
+/// `?account=…&date=…&since=…` → the Audience query; the server checks the dates.
+pub fn audience_query(query: &ParamsMap) -> Result<AudienceQuery, AppError> {
+    let day = |name: &str| query.get(name).filter(|v| !v.is_empty());
+    Ok(AudienceQuery {
+        account: param::<AccountId>(query, "account")?,
+        date: day("date"),
+        since: day("since"),
     })
 }
 

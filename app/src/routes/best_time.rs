@@ -8,11 +8,12 @@ use leptos_router::NavigateOptions;
 
 use crate::api::accounts::list_accounts;
 use crate::api::analytics::best_time;
+use crate::components::chart::compact;
 use crate::components::dashboard::{DashboardData, DashboardFilters, QueryInput};
-use crate::components::number::percent;
+use crate::components::number::{figure, percent};
 use crate::components::table::{csv, Column, CsvLink, TableScroll};
 use crate::components::url_state::{best_time_query, with_params};
-use crate::dto::{BestTime, HeatCell};
+use crate::dto::{BestTime, HeatCell, OnlineCell, PeriodView};
 use crate::resource::resource;
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -28,6 +29,17 @@ const COLUMNS: [Column<HeatCell>; 4] = [
     Column::number("Average engagement (by reach)", "", |c| {
         percent(c.average_engagement)
     }),
+];
+
+const ONLINE_COLUMNS: [Column<OnlineCell>; 4] = [
+    Column::text("Weekday", |c| {
+        WEEKDAYS[usize::from(c.weekday % 7)].to_owned()
+    }),
+    Column::number("Hour", "Local hour", |c| format!("{:02}:00", c.hour)),
+    Column::number("Followers online (average)", "", |c| {
+        figure(Some(c.average))
+    }),
+    Column::number("Days", "Captured days averaged", |c| c.days.to_string()),
 ];
 
 #[component]
@@ -81,7 +93,36 @@ fn browser_time_zone() -> Option<String> {
 
 #[component]
 fn Heatmap(b: BestTime) -> impl IntoView {
-    let BestTime { period, tz, cells } = b;
+    let query = use_query_map();
+    let online = move || query.read().get("show").as_deref() == Some("online");
+    let link =
+        move |show: Option<&str>| with_params("/best-time", &query.read(), &[("show", show)]);
+    let BestTime {
+        period,
+        tz,
+        cells,
+        online: hours,
+    } = b;
+    view! {
+        <div class="toggle" role="group" aria-label="What the grid shows">
+            <a href=move || link(None) aria-current=move || (!online()).then_some("true")>
+                "When your posts engaged"
+            </a>
+            <a href=move || link(Some("online")) aria-current=move || online().then_some("true")>
+                "When your followers are online"
+            </a>
+        </div>
+        {move || {
+            if online() {
+                online_grid(&period, &tz, hours.clone()).into_any()
+            } else {
+                posts_grid(&period, &tz, cells.clone()).into_any()
+            }
+        }}
+    }
+}
+
+fn posts_grid(period: &PeriodView, tz: &str, cells: Vec<HeatCell>) -> impl IntoView {
     let line = format!(
         "Posts published {} to {}, by local weekday and hour in {tz}. Darker = higher average engagement rate (by reach); the number is how many posts the cell averages.",
         period.from, period.to
@@ -97,25 +138,81 @@ fn Heatmap(b: BestTime) -> impl IntoView {
         .iter()
         .filter_map(|c| c.average_engagement)
         .fold(0.0_f64, f64::max);
-    let cell_at = |day: u8, hour: u8| cells.iter().find(|c| c.weekday == day && c.hour == hour);
+    let grid = grid("Posts and engagement by weekday and hour", |day, hour| {
+        let c = cells.iter().find(|c| c.weekday == day && c.hour == hour)?;
+        let strength = c
+            .average_engagement
+            .map_or(0.0, |e| if best > 0.0 { e / best } else { 0.0 });
+        let title = format!(
+            "{} {:02}:00 — {} post{}, {}",
+            WEEKDAYS[usize::from(day)],
+            hour,
+            c.posts,
+            if c.posts == 1 { "" } else { "s" },
+            percent(c.average_engagement)
+        );
+        Some((strength, c.posts.to_string(), title))
+    });
+    let csv = csv(&COLUMNS, &cells);
+    view! {
+        <p class="period">{line}</p>
+        <CsvLink name="best-time" csv />
+        {grid}
+    }
+    .into_any()
+}
+
+fn online_grid(period: &PeriodView, tz: &str, hours: Vec<OnlineCell>) -> impl IntoView {
+    let line = format!(
+        "Followers online {} to {}, by local weekday and hour in {tz}, averaged over the days captured. Darker = more followers online.",
+        period.from, period.to
+    );
+    if hours.is_empty() {
+        return view! {
+            <p class="period">{line}</p>
+            <p class="empty-state" data-testid="online-empty">
+                "No followers-online figures for this period: Meta gives them for the last 30 days, for accounts with at least 100 followers, and the poller keeps them from the first sync on."
+            </p>
+        }
+        .into_any();
+    }
+    let most = hours.iter().map(|c| c.average).fold(0.0_f64, f64::max);
+    let grid = grid("Followers online by weekday and hour", |day, hour| {
+        let c = hours.iter().find(|c| c.weekday == day && c.hour == hour)?;
+        let title = format!(
+            "{} {:02}:00 — {} followers online on average ({} day{})",
+            WEEKDAYS[usize::from(day)],
+            hour,
+            figure(Some(c.average)),
+            c.days,
+            if c.days == 1 { "" } else { "s" },
+        );
+        let strength = if most > 0.0 { c.average / most } else { 0.0 };
+        Some((strength, compact(c.average), title))
+    });
+    let csv = csv(&ONLINE_COLUMNS, &hours);
+    view! {
+        <p class="period">{line}</p>
+        <CsvLink name="followers-online" csv />
+        {grid}
+    }
+    .into_any()
+}
+
+/// A weekday × hour table; `cell` gives a cell's tint (0–1), its text and its description.
+fn grid(
+    label: &'static str,
+    cell: impl Fn(u8, u8) -> Option<(f64, String, String)>,
+) -> impl IntoView {
     let rows = (0..7u8)
         .map(|day| {
             let tds = (0..24u8)
-                .map(|hour| match cell_at(day, hour) {
+                .map(|hour| match cell(day, hour) {
                     None => view! { <td class="heat empty"></td> }.into_any(),
-                    Some(c) => {
-                        let strength = c.average_engagement.map_or(0.0, |e| if best > 0.0 { e / best } else { 0.0 });
-                        let title = format!(
-                            "{} {:02}:00 — {} post{}, {}",
-                            WEEKDAYS[usize::from(day)],
-                            hour,
-                            c.posts,
-                            if c.posts == 1 { "" } else { "s" },
-                            percent(c.average_engagement)
-                        );
+                    Some((strength, text, title)) => {
                         view! {
-                            <td class="heat" title=title.clone() aria-label=title style=format!("--heat:{strength:.3}") data-posts=c.posts data-testid="heat-cell">
-                                {c.posts}
+                            <td class="heat" title=title.clone() aria-label=title style=format!("--heat:{strength:.3}") data-testid="heat-cell">
+                                {text}
                             </td>
                         }
                         .into_any()
@@ -130,11 +227,8 @@ fn Heatmap(b: BestTime) -> impl IntoView {
             }
         })
         .collect_view();
-    let csv = csv(&COLUMNS, &cells);
     view! {
-        <p class="period">{line}</p>
-        <CsvLink name="best-time" csv />
-        <TableScroll label="Posts and engagement by weekday and hour">
+        <TableScroll label>
             <table class="heatmap" data-table="best-time">
                 <thead>
                     <tr>
@@ -146,5 +240,4 @@ fn Heatmap(b: BestTime) -> impl IntoView {
             </table>
         </TableScroll>
     }
-    .into_any()
 }

@@ -8,8 +8,8 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::{
-    accounts, best_time, hashtags, login, post, posts, privacy, privacy_deletion, settings, setup,
-    sync_log, users,
+    accounts, audience, best_time, hashtags, login, post, posts, privacy, privacy_deletion,
+    settings, setup, sync_log, users,
 };
 
 /// A route type whose view is the page component, split off.
@@ -35,6 +35,7 @@ lazy_page! {
     Post => post::PostPage;
     Hashtags => hashtags::HashtagsPage;
     BestTime => best_time::BestTimePage;
+    Audience => audience::AudiencePage;
     Accounts => accounts::AccountsPage;
     SyncLog => sync_log::SyncLogPage;
     Users => users::UsersPage;

@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use app::dto::Flavour;
+use app::dto::{Flavour, Share, FOLLOWER_DEMOGRAPHICS, ONLINE_FOLLOWERS};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 use time::{Date, OffsetDateTime};
 
@@ -18,6 +18,7 @@ use crate::clock::DAY;
 use crate::crypto::Cipher;
 use crate::graph::hashtags::parse as caption_tags;
 use crate::store::accounts::{AccountStore, NewAccount};
+use crate::store::breakdowns::BreakdownRow;
 use crate::store::entities::accounts::SealedToken;
 use crate::store::series::{
     Capture, DayRow, History, HistoryDay, MediaHistory, MediaRow, SeriesStore, SnapshotRow,
@@ -314,12 +315,69 @@ impl AccountPlan {
                 }
             })
             .collect();
+        let audience = self
+            .followers
+            .iter()
+            .zip(0i64..)
+            .step_by(7)
+            .flat_map(|(&followers, d)| {
+                let date = self.first_day + time::Duration::days(d);
+                let at = date.midnight().assume_utc().unix_timestamp();
+                (at < now)
+                    .then(|| weekly_audience(date, at, followers))
+                    .into_iter()
+                    .flatten()
+            })
+            .collect();
         History {
             account_id,
             media: self.posts,
             days,
+            audience,
         }
     }
+}
+
+/// Countries a generated audience comes from, and their shares of it.
+const COUNTRIES: [(&str, f64); 6] = [
+    ("US", 0.34),
+    ("GB", 0.18),
+    ("DE", 0.14),
+    ("FR", 0.12),
+    ("BR", 0.08),
+    ("JP", 0.05),
+];
+
+/// A weekly capture: the followers by country, and how many were online each hour of the
+/// day starting at `at`.
+fn weekly_audience(date: Date, at: i64, followers: i64) -> [(i64, BreakdownRow); 2] {
+    let share = |part: f64| (followers as f64 * part).round() as i64;
+    let countries = COUNTRIES
+        .iter()
+        .map(|(code, part)| Share(vec![(*code).to_owned()], share(*part)))
+        .collect();
+    let total: u64 = HOUR_WEIGHTS.iter().sum();
+    let hours = (0..24)
+        .map(|h: i64| {
+            let part = HOUR_WEIGHTS[h as usize] as f64 / total as f64 * 4.0;
+            Share(
+                vec![h.to_string(), (at + h * HOUR).to_string()],
+                share(part),
+            )
+        })
+        .collect();
+    let row = |metric: &str, breakdown: &str, shares| BreakdownRow {
+        date,
+        metric: metric.into(),
+        breakdown: breakdown.into(),
+        shares: Ok(shares),
+    };
+    // Captured at the end of that day.
+    let captured = at + DAY - 1;
+    [
+        (captured, row(FOLLOWER_DEMOGRAPHICS, "country", countries)),
+        (captured, row(ONLINE_FOLLOWERS, "hour", hours)),
+    ]
 }
 
 /// A moment in the last `days` days, at a plausible hour, before `now`.

@@ -1,4 +1,4 @@
-//! The five tables Instalytics writes to BigQuery: their columns and types, where each column
+//! The six tables Instalytics writes to BigQuery: their columns and types, where each column
 //! is read from here and in which keyset order (a [`RowSource`], read by
 //! `store::export_rows`), partitioning, clustering and natural key.
 //! docs/bigquery.md documents the same columns for analysts; keep the two in step.
@@ -179,13 +179,40 @@ pub const SYNC_RUNS: TableDef = TableDef {
     cluster: &["account_id"],
 };
 
+/// Insights by a dimension (demographics, followers online) as captured each day: one row per account, day,
+/// metric and breakdown, its values a JSON array (docs/bigquery.md flattens it in a view).
+pub const INSIGHT_BREAKDOWNS: TableDef = TableDef {
+    name: "insight_breakdowns",
+    source: RowSource {
+        from: ("insight_breakdowns", None),
+        join: None,
+        cols: &[
+            col("account_id", Int, "account_id"),
+            col("date", Date, "\"date\""),
+            col("metric", Str, "metric"),
+            col("breakdown", Str, "breakdown"),
+            col("shares", Str, "shares"),
+            col("unavailable", Str, "unavailable"),
+            col("captured_at", Timestamp, "captured_at"),
+        ],
+        order: Keyset::TimeId {
+            time: "captured_at",
+            id: "id",
+        },
+    },
+    key: &["account_id", "date", "metric", "breakdown"],
+    partition: "date",
+    cluster: &["account_id", "metric"],
+};
+
 /// Every exported table, in the order a cycle sends them.
-pub const ALL: [&TableDef; 5] = [
+pub const ALL: [&TableDef; 6] = [
     &ACCOUNTS,
     &MEDIA,
     &MEDIA_SNAPSHOTS,
     &ACCOUNT_INSIGHTS_DAILY,
     &SYNC_RUNS,
+    &INSIGHT_BREAKDOWNS,
 ];
 
 impl TableDef {

@@ -4,6 +4,7 @@
 //! insights and error pages each module cites.
 
 pub mod account_insights;
+pub mod audience;
 pub mod client;
 pub mod errors;
 pub mod hashtags;

@@ -199,8 +199,29 @@ pub struct InsightValue {
     pub end_time: Option<OffsetDateTime>,
 }
 
+/// A `total_value`: its sum (absent in demographics, which only break down), and with a
+/// `breakdown` asked, the values by dimension.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 pub struct TotalValue {
+    #[serde(default)]
+    pub value: serde_json::Value,
+    #[serde(default)]
+    pub breakdowns: Vec<Breakdown>,
+}
+
+/// `{"dimension_keys":["age","gender"],"results":[{"dimension_values":["18-24","F"],"value":10}]}`
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Breakdown {
+    #[serde(default)]
+    pub dimension_keys: Vec<String>,
+    #[serde(default)]
+    pub results: Vec<BreakdownResult>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct BreakdownResult {
+    #[serde(default)]
+    pub dimension_values: Vec<String>,
     pub value: serde_json::Value,
 }
 

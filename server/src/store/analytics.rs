@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use app::dto::{PostKind, PostSort};
 use sea_orm::prelude::*;
-use sea_orm::sea_query::{Expr, NullOrdering, Order, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, Func, NullOrdering, Order, Query, SimpleExpr};
 use sea_orm::{
     Condition, DatabaseConnection, DbBackend, FromQueryResult, QueryOrder, QuerySelect, QueryTrait,
     Select,
@@ -15,6 +15,13 @@ use tracing::instrument;
 
 use super::entities::{account_insights, accounts, media, media_hashtags, media_snapshots};
 use super::StoreError;
+
+/// An account's first day of daily insights, and its first day with a follower count.
+#[derive(Clone, Copy, Debug)]
+pub struct FirstDays {
+    pub insights: Date,
+    pub followers: Option<Date>,
+}
 
 /// Stories are not posts: they vanish after a day and have no likes to compare.
 pub const STORY: &str = "STORY";
@@ -68,6 +75,11 @@ pub struct MediaVersion {
 }
 
 impl AnalyticsStore {
+    /// The connection, for the stores that read beside this one.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
@@ -104,21 +116,39 @@ impl AnalyticsStore {
             .await?)
     }
 
-    /// Each account's first day of daily insights, for those that have any: where its
-    /// collected history begins, and so which comparisons it can support.
+    /// Where each account's collected history begins, for those that have any: which
+    /// comparisons it can support.
     #[instrument(skip(self, accounts), err(level = "debug"))]
-    pub async fn first_days(&self, accounts: &[i64]) -> Result<HashMap<i64, Date>, StoreError> {
+    pub async fn first_days(
+        &self,
+        accounts: &[i64],
+    ) -> Result<HashMap<i64, FirstDays>, StoreError> {
         use account_insights::Column as C;
-        let firsts: Vec<(i64, Date)> = account_insights::Entity::find()
+        // A follower count is only known from the first sync on (Meta gives no history of
+        // it), while daily reach and views reach back further.
+        let counted = Expr::case(Expr::col(C::Followers).is_not_null(), Expr::col(C::Date));
+        let firsts: Vec<(i64, Date, Option<Date>)> = account_insights::Entity::find()
             .select_only()
             .column(C::AccountId)
             .column_as(C::Date.min(), "first")
+            .expr_as(Func::min(counted), "first_followers")
             .filter(C::AccountId.is_in(accounts.iter().copied()))
             .group_by(C::AccountId)
             .into_tuple()
             .all(&self.db)
             .await?;
-        Ok(firsts.into_iter().collect())
+        Ok(firsts
+            .into_iter()
+            .map(|(id, insights, followers)| {
+                (
+                    id,
+                    FirstDays {
+                        insights,
+                        followers,
+                    },
+                )
+            })
+            .collect())
     }
 
     /// Each account's last known follower count before `date`: where a period's follower

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod analytics;
+pub mod breakdowns;
 pub mod entities;
 pub mod export;
 pub mod export_rows;

@@ -78,6 +78,8 @@ pub struct SyncBatch {
     pub profile: ProfileRow,
     pub media: Vec<MediaRow>,
     pub days: Vec<(Date, DayRow)>,
+    /// Demographics and followers online, once a day (empty on the day's other polls).
+    pub audience: Vec<super::breakdowns::BreakdownRow>,
     /// A refreshed token and its expiry, stored with the data it was used for.
     pub new_token: Option<(SealedToken, Option<i64>)>,
     /// What `debug_token` said of the current token (Facebook Login).
@@ -125,6 +127,8 @@ pub struct History {
     pub account_id: i64,
     pub media: Vec<MediaHistory>,
     pub days: Vec<HistoryDay>,
+    /// Audience captures, each with the time it was captured.
+    pub audience: Vec<(i64, super::breakdowns::BreakdownRow)>,
 }
 
 /// Rows written, per table.
@@ -134,6 +138,7 @@ pub struct RowsWritten {
     pub hashtags: u64,
     pub snapshots: u64,
     pub days: u64,
+    pub audience: u64,
 }
 
 /// How a sync that wrote its batch ends, recorded with the batch.
@@ -198,6 +203,13 @@ impl SeriesStore {
             .await?;
             rows += 1;
         }
+        rows += super::breakdowns::upsert_on(
+            &txn,
+            batch.account_id,
+            &batch.audience,
+            batch.captured_at,
+        )
+        .await?;
         let SyncClose {
             status,
             run_id,
@@ -248,6 +260,15 @@ impl SeriesStore {
             )
             .await?;
             written.days += 1;
+        }
+        for (captured_at, row) in &history.audience {
+            written.audience += super::breakdowns::upsert_on(
+                &txn,
+                history.account_id,
+                std::slice::from_ref(row),
+                *captured_at,
+            )
+            .await?;
         }
         txn.commit().await?;
         Ok(written)

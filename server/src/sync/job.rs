@@ -19,6 +19,7 @@ use crate::graph::metrics::ProductType;
 use crate::graph::MediaWithMetrics;
 use crate::graph::{hashtags, AccessToken, GraphClient, GraphConfig, GraphError};
 use crate::store::accounts::AccountStore;
+use crate::store::breakdowns::{BreakdownRow, BreakdownStore};
 use crate::store::entities::accounts::{self, SealedToken};
 use crate::store::entities::sync_runs::DbOutcome;
 use crate::store::series::{
@@ -105,8 +106,16 @@ pub async fn run(
             } else {
                 DbOutcome::Ok
             };
+            let stories: Vec<i64> = batch
+                .media
+                .iter()
+                .filter(|m| m.product_type == "STORY")
+                .map(|m| m.published_at)
+                .collect();
+            let mut status = policy::after_success(at, settings.interval_secs, unit);
+            status.next_sync_at = policy::before_stories_expire(status.next_sync_at, at, stories);
             let close = |rows| SyncClose {
-                status: policy::after_success(at, settings.interval_secs, unit),
+                status,
                 run_id,
                 run: RunEnd {
                     outcome,
@@ -217,6 +226,7 @@ async fn fetch(
         .map(|back| today - time::Duration::days(back))
         .collect();
     let insights = client.account_days(ig, &days).await?;
+    let audience = audience(ctx, client, account, now).await?;
     let new_token = refresh(ctx, client, account, now).await?;
     let links = Links::new(&ctx.graph);
     let token_expiry = if new_token.is_some() {
@@ -258,10 +268,37 @@ async fn fetch(
                 )
             })
             .collect(),
+        audience,
         new_token,
         token_expiry,
     };
     Ok(Collected { batch, skipped })
+}
+
+/// The account's demographics and followers online, on the first poll of each day: Meta
+/// keeps no history of them, so a day not captured is lost.
+async fn audience(
+    ctx: &SyncContext,
+    client: &GraphClient,
+    account: &accounts::Model,
+    now: OffsetDateTime,
+) -> Result<Vec<BreakdownRow>, Failure> {
+    if BreakdownStore::new(ctx.db.clone())
+        .captured_on(account.id, now.date())
+        .await?
+    {
+        return Ok(Vec::new());
+    }
+    let captures = client.audience(&account.ig_user_id, now).await?;
+    Ok(captures
+        .into_iter()
+        .map(|c| BreakdownRow {
+            date: c.date,
+            metric: c.metric.to_owned(),
+            breakdown: c.breakdown.to_owned(),
+            shares: c.shares,
+        })
+        .collect())
 }
 
 /// What `debug_token` says of a Facebook Login token, when the app is configured. Best

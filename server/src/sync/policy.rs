@@ -38,6 +38,27 @@ pub fn after_success(now: i64, interval_secs: i64, unit: f64) -> StatusChange {
     }
 }
 
+/// Meta keeps a story's insights for 24 hours after it is posted, then answers nothing.
+pub const STORY_LIFETIME: i64 = 24 * 3_600;
+/// How long before a story expires its final figures are read.
+pub const STORY_FINAL_CAPTURE: i64 = 30 * 60;
+
+/// The next poll, moved earlier when a story (by its publication time) would expire before
+/// it: to 30 minutes before the first such story expires, so every story keeps its final
+/// figures whatever the interval. A story already inside its last 30 minutes had its final
+/// capture in this poll.
+pub fn before_stories_expire(
+    next_sync_at: i64,
+    now: i64,
+    stories_published: impl IntoIterator<Item = i64>,
+) -> i64 {
+    stories_published
+        .into_iter()
+        .map(|published| published + STORY_LIFETIME - STORY_FINAL_CAPTURE)
+        .filter(|due| *due > now)
+        .fold(next_sync_at, i64::min)
+}
+
 /// A sync that failed on this side (the database, the master key): the account keeps its
 /// status and is tried an interval later, not at the next tick, since every try reads the
 /// whole account from the Graph API again.
@@ -257,5 +278,29 @@ mod tests {
             false
         ));
         assert!(refresh_due(fb, NOW - 50 * DAY, Some(NOW + DAY), NOW, true));
+    }
+
+    #[test]
+    fn a_story_expiring_before_the_next_poll_gets_a_final_capture() {
+        let now = 1_000_000;
+        let next = now + 6 * 3_600;
+        // Posted 20 h ago: expires in 4 h, final capture in 3.5 h, before the next poll.
+        let soon = now - 20 * 3_600;
+        assert_eq!(
+            before_stories_expire(next, now, [soon]),
+            now + 3 * 3_600 + 1_800
+        );
+        // Posted 2 h ago: expires long after the next poll, which stays.
+        assert_eq!(before_stories_expire(next, now, [now - 7_200]), next);
+        // Inside its last 30 minutes now: this poll was its final capture.
+        assert_eq!(
+            before_stories_expire(next, now, [now - 23 * 3_600 - 2_000]),
+            next
+        );
+        // The first of several.
+        assert_eq!(
+            before_stories_expire(next, now, [now - 7_200, soon, now - 22 * 3_600]),
+            now + 3_600 + 1_800
+        );
     }
 }

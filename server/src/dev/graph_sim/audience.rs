@@ -47,9 +47,12 @@ fn values_of(breakdown: &str) -> Option<&'static [&'static str]> {
     }
 }
 
-/// One demographics metric, as `data[]` holds it; `Err` with Meta's refusal for a bad request.
+/// One demographics metric of an account with `followers` now, as `data[]` holds it; `Err`
+/// with Meta's refusal for a bad request. The shape is the account's own; the counts grow with
+/// its followers, so daily captures differ as a real audience's do.
 pub fn demographics(
     account: &Account,
+    followers: i64,
     metric: &str,
     breakdown: Option<&str>,
     timeframe: Option<&str>,
@@ -83,14 +86,14 @@ pub fn demographics(
             ))
         }
     };
-    if account.followers_at_start < 100 {
+    if followers < 100 {
         return Ok(None);
     }
     let mut rng = Rng::new(
         account.ig_user_id.len() as u64,
         &[6, account.followers_at_start as u64, metric.len() as u64],
     );
-    let audience = account.followers_at_start as f64
+    let audience = followers as f64
         * if metric == "follower_demographics" {
             1.0
         } else {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use app::dto::{BestTime, BestTimeQuery, HeatCell};
+use app::dto::{BestTime, BestTimeQuery, HeatCell, OnlineCell};
 use app::error::AppError;
 use app::metrics;
 use jiff::tz::TimeZone;
@@ -59,6 +59,30 @@ pub(super) fn cells(
         .collect())
 }
 
+/// Followers online by local weekday and hour: each captured hour (its start, unix seconds,
+/// and the followers online then, summed over accounts) placed in `tz`, averaged per cell
+/// over the hours that land there.
+pub(super) fn online_cells(hours: &BTreeMap<i64, i64>, tz: &TimeZone) -> Vec<OnlineCell> {
+    let mut grid: BTreeMap<(u8, u8), (i64, u32)> = BTreeMap::new();
+    for (at, online) in hours {
+        let Ok(instant) = Timestamp::from_second(*at) else {
+            continue;
+        };
+        let offset = tz.to_offset(instant).seconds();
+        let cell = grid.entry(metrics::weekday_hour(*at, offset)).or_default();
+        cell.0 += online;
+        cell.1 += 1;
+    }
+    grid.into_iter()
+        .map(|((weekday, hour), (sum, days))| OnlineCell {
+            weekday,
+            hour,
+            average: sum as f64 / f64::from(days),
+            days,
+        })
+        .collect()
+}
+
 pub(super) async fn best_time(
     reader: &Reader,
     query: &BestTimeQuery,
@@ -78,10 +102,25 @@ pub(super) async fn best_time(
             metrics::engagement_rate(interactions, m.latest_reach.unwrap_or(0)),
         )
     });
+    let cells = cells(posts, &tz)?;
+    let captured = reader
+        .audience
+        .online_between(&found.accounts, found.period.from, found.period.to)
+        .await?;
+    // Hours summed over the accounts shown; stored keys are [hour of Meta's day, its start].
+    let mut hours: BTreeMap<i64, i64> = BTreeMap::new();
+    for shares in captured.iter().filter_map(|c| c.shares.as_ref().ok()) {
+        for share in shares {
+            if let Some(at) = share.0.get(1).and_then(|s| s.parse::<i64>().ok()) {
+                *hours.entry(at).or_default() += share.1;
+            }
+        }
+    }
     Ok(BestTime {
         period: found.period.view(),
         tz: name,
-        cells: cells(posts, &tz)?,
+        cells,
+        online: online_cells(&hours, &tz),
     })
 }
 
@@ -120,6 +159,36 @@ mod tests {
                     hour: 14,
                     posts: 1,
                     average_engagement: None
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn followers_online_are_averaged_per_local_hour() {
+        let (paris, _) = zone(Some("Europe/Paris")).unwrap();
+        // Monday 2026-01-12 20:00 UTC and the next Monday, 21:00 in Paris: (30 + 50) / 2;
+        // Tuesday 2026-01-13 07:00 UTC, 08:00 in Paris: 12 on one day.
+        let monday = 1_768_248_000;
+        let hours = BTreeMap::from([
+            (monday, 30),
+            (monday + 7 * 86_400, 50),
+            (monday + 11 * 3_600, 12),
+        ]);
+        assert_eq!(
+            online_cells(&hours, &paris),
+            [
+                OnlineCell {
+                    weekday: 0,
+                    hour: 21,
+                    average: 40.0,
+                    days: 2
+                },
+                OnlineCell {
+                    weekday: 1,
+                    hour: 8,
+                    average: 12.0,
+                    days: 1
                 },
             ]
         );

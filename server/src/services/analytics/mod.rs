@@ -6,7 +6,7 @@
 //! ```text
 //! mod.rs    AnalyticsService and its AnalyticsPort impl: one call per page
 //!   ↓
-//! pages     overview, posts, post_detail, hashtags, best_time: one page's computation each
+//! pages     overview, posts, post_detail, hashtags, best_time, audience: one page each
 //!   ↓
 //! reader    Reader: the stores and the peer cache; what several pages read alike (a
 //!   ↓       query's scope and posts, summaries with impact scores, hashtags)
@@ -17,6 +17,7 @@
 //!
 //! A page may use a helper directly (post_detail ranks with `impact`), never a sibling page.
 
+mod audience;
 mod best_time;
 mod hashtags;
 mod impact;
@@ -30,8 +31,8 @@ mod summary;
 
 use app::backend::AnalyticsPort;
 use app::dto::{
-    BestTime, BestTimeQuery, Hashtags, MediaId, Overview, PeriodQuery, PostDetail, PostsPage,
-    PostsQuery,
+    Audience, AudienceQuery, BestTime, BestTimeQuery, Hashtags, MediaId, Overview, PeriodQuery,
+    PostDetail, PostsPage, PostsQuery,
 };
 use app::error::AppError;
 use async_trait::async_trait;
@@ -41,6 +42,7 @@ pub use peers::PeerCache;
 use reader::Reader;
 
 use crate::store::analytics::AnalyticsStore;
+use crate::store::breakdowns::BreakdownStore;
 use crate::store::settings::SettingsStore;
 
 #[derive(Clone)]
@@ -54,6 +56,7 @@ impl AnalyticsService {
     pub fn new(store: AnalyticsStore, settings: SettingsStore) -> Self {
         Self {
             reader: Reader {
+                audience: BreakdownStore::new(store.connection().clone()),
                 store,
                 settings,
                 peers: PeerCache::default(),
@@ -82,5 +85,9 @@ impl AnalyticsPort for AnalyticsService {
 
     async fn best_time(&self, query: &BestTimeQuery) -> Result<BestTime, AppError> {
         best_time::best_time(&self.reader, query).await
+    }
+
+    async fn audience(&self, query: &AudienceQuery) -> Result<Audience, AppError> {
+        audience::audience(&self.reader, query).await
     }
 }

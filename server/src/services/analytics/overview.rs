@@ -39,7 +39,8 @@ pub(super) async fn overview(reader: &Reader, query: &PeriodQuery) -> Result<Ove
     let earlier = store.totals(&accounts, previous_start, start).await?;
     let firsts = store.first_days(&accounts).await?;
     let starts = Starts {
-        insights: metrics::data_start(accounts.iter().map(|a| firsts.get(a).copied())),
+        insights: metrics::data_start(accounts.iter().map(|a| Some(firsts.get(a)?.insights))),
+        followers: metrics::data_start(accounts.iter().map(|a| firsts.get(a)?.followers)),
         // Posts published before the lookback window are pruned; the first whole day kept.
         posts: OffsetDateTime::from_unix_timestamp(reader.lookback_start().await?)
             .ok()
@@ -163,6 +164,8 @@ fn figures(days: &Days, p: Period, posts: Totals) -> Figures {
 struct Starts {
     /// Daily account insights: every account's first day.
     insights: Option<Date>,
+    /// Follower counts: every account's first day with one.
+    followers: Option<Date>,
     /// Posts: the lookback window, outside which posts are pruned.
     posts: Option<Date>,
 }
@@ -180,9 +183,13 @@ fn kpis(days: &Days, period: Period, current: Totals, earlier: Totals, starts: S
     let now = figures(days, period, current);
     let previous = period.previous();
     let before = figures(days, previous, earlier);
-    // What each comparison reads: follower counts at the previous period's end; sums and
-    // averages over all of its days (net growth also the day before, which its base carries).
-    let at_end = coverage(previous.to, starts.insights);
+    // What each comparison reads: follower counts at the previous period's end, and (net
+    // growth) the day before it began; sums and averages over all of its days.
+    let at_end = coverage(previous.to, starts.followers);
+    let growth = coverage(
+        previous.from.previous_day().unwrap_or(previous.from),
+        starts.followers,
+    );
     let daily = coverage(previous.from, starts.insights);
     let posts = coverage(previous.from, starts.posts);
     let kpi = |key: &str,
@@ -205,7 +212,7 @@ fn kpis(days: &Days, period: Period, current: Totals, earlier: Totals, starts: S
     };
     vec![
         kpi("followers", "Followers", "Followers on the last day of the period.", KpiUnit::Count, (now.followers, before.followers), &at_end),
-        kpi("net_followers", "Net follower growth", "Followers on the last day minus followers the day before the period began.", KpiUnit::Count, (now.net_followers, before.net_followers), &daily),
+        kpi("net_followers", "Net follower growth", "Followers on the last day minus followers the day before the period began.", KpiUnit::Count, (now.net_followers, before.net_followers), &growth),
         kpi("reach", "Reach (daily average)", "Accounts reached per day, averaged over the days Meta reported; daily reach counts unique accounts, so it is never summed.", KpiUnit::Count, (now.reach, before.reach), &daily),
         kpi("views", "Views", "Times your content was shown during the period (Meta's views).", KpiUnit::Count, (now.views, before.views), &daily),
         kpi("interactions", "Interactions", "Likes + comments + saves + shares on the posts published in the period.", KpiUnit::Count, (Some(now.interactions), Some(before.interactions)), &posts),

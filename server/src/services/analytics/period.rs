@@ -101,7 +101,7 @@ impl Period {
 /// period of a range near its start would fall off it (a panic, seen with `-9999-01-01`).
 const YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
 
-fn date(field: &str, raw: &str) -> Result<Date, AppError> {
+pub(super) fn date(field: &str, raw: &str) -> Result<Date, AppError> {
     Date::parse(raw, format_description!("[year]-[month]-[day]"))
         .ok()
         .filter(|d| YEARS.contains(&d.year()))

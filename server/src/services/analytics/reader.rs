@@ -14,6 +14,7 @@ use super::period::Period;
 use super::summary::{post_summary, set_tags};
 use crate::clock::{unix_now, DAY};
 use crate::store::analytics::AnalyticsStore;
+use crate::store::breakdowns::BreakdownStore;
 use crate::store::entities::media;
 use crate::store::settings::SettingsStore;
 
@@ -23,6 +24,7 @@ pub(super) struct Reader {
     /// For the lookback window that bounds impact scores' peer groups.
     pub settings: SettingsStore,
     pub peers: PeerCache,
+    pub audience: BreakdownStore,
 }
 
 /// The period and accounts a query covers.

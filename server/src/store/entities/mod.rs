@@ -6,6 +6,7 @@ pub mod deletion_requests;
 pub mod export_config;
 pub mod export_deletions;
 pub mod export_state;
+pub mod insight_breakdowns;
 pub mod media;
 pub mod media_hashtags;
 pub mod media_snapshots;

@@ -94,6 +94,7 @@ impl Call<'_> {
             } else if audience::DEMOGRAPHICS.contains(metric) {
                 data.extend(audience::demographics(
                     account,
+                    account.followers(self.state.config.start, self.now),
                     metric,
                     self.param("breakdown"),
                     self.param("timeframe"),

@@ -1,0 +1,170 @@
+//! Insights by a dimension: each account's demographics and followers online (see
+//! `graph::audience`), one row per day, metric and breakdown.
+
+use app::dto::{Share, ONLINE_FOLLOWERS};
+use sea_orm::prelude::*;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{DatabaseConnection, NotSet, QueryOrder, QuerySelect, Set};
+use time::Date;
+use tracing::instrument;
+
+use super::entities::insight_breakdowns::{self, Column as C};
+use super::StoreError;
+
+/// One capture to write: the values, or why Meta gave none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BreakdownRow {
+    pub date: Date,
+    pub metric: String,
+    pub breakdown: String,
+    pub shares: Result<Vec<Share>, String>,
+}
+
+#[derive(Clone)]
+pub struct BreakdownStore {
+    db: DatabaseConnection,
+}
+
+impl BreakdownStore {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// Whether the account's demographics were captured on `date`: they are read once a day.
+    #[instrument(skip(self), err(level = "debug"))]
+    pub async fn captured_on(&self, account_id: i64, date: Date) -> Result<bool, StoreError> {
+        let found = insight_breakdowns::Entity::find()
+            .select_only()
+            .column(C::AccountId)
+            .filter(C::AccountId.eq(account_id))
+            .filter(C::Date.eq(date))
+            .filter(C::Metric.ne(ONLINE_FOLLOWERS))
+            .limit(1)
+            .into_tuple::<i64>()
+            .one(&self.db)
+            .await?;
+        Ok(found.is_some())
+    }
+}
+
+/// Writes captures inside the sync's transaction. A capture with values replaces that day's;
+/// "not available" never replaces values already captured that day (a refusal in a later
+/// poll says nothing against what Meta gave earlier). Returns the rows written.
+pub(super) async fn upsert_on(
+    txn: &impl ConnectionTrait,
+    account_id: i64,
+    rows: &[BreakdownRow],
+    captured_at: i64,
+) -> Result<u64, StoreError> {
+    let key = [C::AccountId, C::Date, C::Metric, C::Breakdown];
+    for row in rows {
+        let (shares, unavailable) = match &row.shares {
+            Ok(shares) => (Some(encode(shares)), None),
+            Err(reason) => (None, Some(reason.clone())),
+        };
+        let available = shares.is_some();
+        let model = insight_breakdowns::ActiveModel {
+            id: NotSet,
+            account_id: Set(account_id),
+            date: Set(row.date),
+            metric: Set(row.metric.clone()),
+            breakdown: Set(row.breakdown.clone()),
+            shares: Set(shares),
+            unavailable: Set(unavailable),
+            captured_at: Set(captured_at),
+        };
+        let on_conflict = if available {
+            OnConflict::columns(key)
+                .update_columns([C::Shares, C::Unavailable, C::CapturedAt])
+                .to_owned()
+        } else {
+            OnConflict::columns(key).do_nothing().to_owned()
+        };
+        insight_breakdowns::Entity::insert(model)
+            .on_conflict(on_conflict)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(rows.len() as u64)
+}
+
+fn encode(shares: &[Share]) -> String {
+    serde_json::to_string(shares).expect("a list of strings and numbers serialises")
+}
+
+impl BreakdownStore {
+    /// The days with demographics captured for any of `accounts`, oldest first.
+    #[instrument(skip(self, accounts), err(level = "debug"))]
+    pub async fn days(&self, accounts: &[i64]) -> Result<Vec<Date>, StoreError> {
+        Ok(insight_breakdowns::Entity::find()
+            .select_only()
+            .column(C::Date)
+            .distinct()
+            .filter(C::AccountId.is_in(accounts.iter().copied()))
+            .filter(C::Metric.ne(ONLINE_FOLLOWERS))
+            .order_by_asc(C::Date)
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The demographics of `accounts` captured on `date`.
+    #[instrument(skip(self, accounts), err(level = "debug"))]
+    pub async fn demographics_on(
+        &self,
+        accounts: &[i64],
+        date: Date,
+    ) -> Result<Vec<Capture>, StoreError> {
+        let rows = insight_breakdowns::Entity::find()
+            .filter(C::AccountId.is_in(accounts.iter().copied()))
+            .filter(C::Date.eq(date))
+            .filter(C::Metric.ne(ONLINE_FOLLOWERS))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(Capture::from).collect())
+    }
+}
+
+impl BreakdownStore {
+    /// The followers online of `accounts` on the days from `from` to `to`.
+    #[instrument(skip(self, accounts), err(level = "debug"))]
+    pub async fn online_between(
+        &self,
+        accounts: &[i64],
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<Capture>, StoreError> {
+        let rows = insight_breakdowns::Entity::find()
+            .filter(C::AccountId.is_in(accounts.iter().copied()))
+            .filter(C::Date.between(from, to))
+            .filter(C::Metric.eq(ONLINE_FOLLOWERS))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(Capture::from).collect())
+    }
+}
+
+/// One stored capture, decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Capture {
+    pub account_id: i64,
+    pub metric: String,
+    pub breakdown: String,
+    pub shares: Result<Vec<Share>, String>,
+}
+
+impl From<insight_breakdowns::Model> for Capture {
+    fn from(m: insight_breakdowns::Model) -> Self {
+        let shares = match (m.shares, m.unavailable) {
+            (Some(json), _) => serde_json::from_str(&json)
+                .map_err(|e| format!("the stored values cannot be read: {e}")),
+            (None, reason) => Err(reason.unwrap_or_default()),
+        };
+        Capture {
+            account_id: m.account_id,
+            metric: m.metric,
+            breakdown: m.breakdown,
+            shares,
+        }
+    }
+}
