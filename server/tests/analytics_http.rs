@@ -310,6 +310,26 @@ async fn overview_figures(db: Db) {
     server.stop().await;
 }
 
+/// Each form is refused with 422 naming its field, and an unknown account is 404.
+async fn refuses(
+    api: &Api,
+    endpoint: &str,
+    cases: impl IntoIterator<Item = (Vec<(&str, &str)>, &str)>,
+) {
+    for (form, field) in cases {
+        let err = api
+            .fails(endpoint, &form, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+        assert_eq!(invalid_field(&err), Some(field), "{form:?}: {err:?}");
+    }
+    api.fails(
+        endpoint,
+        &[("query[account]", "999")],
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+}
+
 async fn overview_refuses_bad_input(db: Db) {
     let Some(server) = TestServer::start(db).await else {
         return;
@@ -317,7 +337,7 @@ async fn overview_refuses_bad_input(db: Db) {
     let admin = server.admin("admin", PASSWORD).await;
     let conn = Database::connect(&server.database_url).await.unwrap();
     account(&conn, "alpha").await;
-    for (form, field) in [
+    let cases = [
         (vec![("query[days]", "14")], "days"),
         (vec![("query[from]", "2026-03-08")], "from"),
         (
@@ -337,23 +357,8 @@ async fn overview_refuses_bad_input(db: Db) {
             vec![("query[from]", "-9999-01-01"), ("query[to]", "-9999-01-05")],
             "from",
         ),
-    ] {
-        let err = admin
-            .fails(
-                "analytics/overview",
-                &form,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        assert_eq!(invalid_field(&err), Some(field), "{form:?}: {err:?}");
-    }
-    admin
-        .fails(
-            "analytics/overview",
-            &[("query[account]", "999")],
-            StatusCode::NOT_FOUND,
-        )
-        .await;
+    ];
+    refuses(&admin, "analytics/overview", cases).await;
     let anonymous = server.client();
     assert_eq!(
         anonymous.call("analytics/overview", &[]).await.status(),
@@ -364,6 +369,9 @@ async fn overview_refuses_bad_input(db: Db) {
     assert!(html.contains("Unknown range filter"), "{html}");
     server.stop().await;
 }
+
+/// (account, day, (metric, breakdown), the values as JSON or the reason Meta gave none).
+type CaptureRow<'a> = (i64, Date, (&'a str, &'a str), Result<&'a str, &'a str>);
 
 /// One stored audience capture: `shares` as JSON, or the reason Meta gave none.
 async fn capture(
@@ -410,7 +418,7 @@ async fn audience_figures(db: Db) {
     // 03-01: A only. 03-05: A and B; B's engaged audience withheld (under 100 engagements).
     // Followers online are not demographics: no day of their own.
     #[rustfmt::skip]
-    let captures: [(i64, Date, (&str, &str), Result<&str, &str>); 7] = [
+    let captures: [CaptureRow; 7] = [
         (a, date!(2026 - 03 - 01), (FOLLOWERS, "country"), Ok(r#"[[["US"],50],[["FR"],20]]"#)),
         (a, date!(2026 - 03 - 05), (FOLLOWERS, "country"), Ok(r#"[[["US"],60],[["DE"],10]]"#)),
         (b, date!(2026 - 03 - 05), (FOLLOWERS, "country"), Ok(r#"[[["FR"],30],[["US"],5]]"#)),
@@ -492,7 +500,7 @@ async fn audience_figures(db: Db) {
     assert_eq!(before_any.date, None);
 
     // Bad input: a clear error on the field, nothing else.
-    for (form, field) in [
+    let cases = [
         (vec![("query[date]", "March")], "date"),
         (vec![("query[since]", "2026-13-01")], "since"),
         (
@@ -502,23 +510,8 @@ async fn audience_figures(db: Db) {
             ],
             "since",
         ),
-    ] {
-        let err = admin
-            .fails(
-                "analytics/audience",
-                &form,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        assert_eq!(invalid_field(&err), Some(field), "{form:?}: {err:?}");
-    }
-    admin
-        .fails(
-            "analytics/audience",
-            &[("query[account]", "999")],
-            StatusCode::NOT_FOUND,
-        )
-        .await;
+    ];
+    refuses(&admin, "analytics/audience", cases).await;
     assert_eq!(
         server
             .client()
