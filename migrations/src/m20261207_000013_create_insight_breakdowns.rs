@@ -20,7 +20,7 @@ impl MigrationTrait for Migration {
             .col(big(A::AccountId))
             .col(ColumnDef::new(A::Date).date().not_null())
             .col(ColumnDef::new(A::Metric).string_len(48).not_null())
-            .col(ColumnDef::new(A::Breakdown).string_len(16).not_null())
+            .col(ColumnDef::new(A::Breakdown).string_len(32).not_null())
             .col(ColumnDef::new(A::Shares).text().null())
             .col(ColumnDef::new(A::Unavailable).text().null())
             .col(big(A::CapturedAt))

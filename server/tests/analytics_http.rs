@@ -416,9 +416,9 @@ async fn audience_figures(db: Db) {
     let withheld =
         "Meta gives no engaged-audience demographics for fewer than 100 engagements in the period";
     // 03-01: A only. 03-05: A and B; B's engaged audience withheld (under 100 engagements).
-    // Followers online are not demographics: no day of their own.
+    // Followers online and daily metrics by dimension are not demographics: no day of their own.
     #[rustfmt::skip]
-    let captures: [CaptureRow; 7] = [
+    let captures: [CaptureRow; 8] = [
         (a, date!(2026 - 03 - 01), (FOLLOWERS, "country"), Ok(r#"[[["US"],50],[["FR"],20]]"#)),
         (a, date!(2026 - 03 - 05), (FOLLOWERS, "country"), Ok(r#"[[["US"],60],[["DE"],10]]"#)),
         (b, date!(2026 - 03 - 05), (FOLLOWERS, "country"), Ok(r#"[[["FR"],30],[["US"],5]]"#)),
@@ -426,6 +426,7 @@ async fn audience_figures(db: Db) {
         (a, date!(2026 - 03 - 05), (ENGAGED, "city"), Ok(r#"[[["Paris, Île-de-France"],4]]"#)),
         (b, date!(2026 - 03 - 05), (ENGAGED, "city"), Err(withheld)),
         (a, date!(2026 - 03 - 07), ("online_followers", "hour"), Ok(r#"[[["20","1772913600"],3]]"#)),
+        (a, date!(2026 - 03 - 06), ("reach", "media_product_type"), Ok(r#"[[["REEL"],40]]"#)),
     ];
     for (account, date, what, shares) in captures {
         capture(&conn, account, date, what, shares).await;

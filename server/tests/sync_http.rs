@@ -16,8 +16,9 @@ use server::dev::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig};
 type World = SyncWorld;
 
 /// The first poll of a day reads both audiences by age and gender, country and city, and the
-/// followers online.
-const AUDIENCE_CALLS: i64 = 7;
+/// followers online (7 calls), and the account's daily metrics by dimension for the last two
+/// reported days (4 calls a day).
+const AUDIENCE_CALLS: i64 = 7 + 2 * 4;
 
 impl SyncWorld {
     /// Three accounts of `media` posts each.
@@ -575,6 +576,29 @@ async fn audience_once_a_day(db: Db) {
         ))
         .await;
     assert!(online >= 1, "the last reported day's hours");
+    // Daily metrics by dimension, for the last two reported days: reach and views by media
+    // product type, reach and follows/unfollows by follow type, views by follower type,
+    // profile link taps by contact button.
+    let by_dimension = w
+        .server
+        .count(&captures(
+            "metric IN ('reach', 'views', 'follows_and_unfollows', 'profile_links_taps') \
+             AND shares IS NOT NULL",
+        ))
+        .await;
+    assert_eq!(by_dimension, 2 * 6);
+    let taps: String = w
+        .server
+        .scalar(&format!(
+            "SELECT shares FROM insight_breakdowns WHERE account_id = {id} \
+             AND metric = 'profile_links_taps' ORDER BY date DESC LIMIT 1"
+        ))
+        .await;
+    let taps: Vec<(Vec<String>, i64)> = serde_json::from_str(&taps).unwrap();
+    assert!(
+        taps.iter().all(|(keys, _)| keys.len() == 1),
+        "by contact button: {taps:?}"
+    );
 
     // What was stored is what Meta (the simulator) answers for the same question.
     let stored: String = w
@@ -641,11 +665,14 @@ async fn audience_once_a_day(db: Db) {
     let ig = w.account(Flavour::InstagramLogin);
     let id = w.connect(&ig).await;
     assert_eq!(w.finished_runs(id, 1).await, "ok");
+    let audience = "metric IN ('follower_demographics', 'engaged_audience_demographics', \
+                    'online_followers')";
     let withheld = format!(
-        "SELECT COUNT(*) FROM insight_breakdowns WHERE account_id = {id} \
+        "SELECT COUNT(*) FROM insight_breakdowns WHERE account_id = {id} AND {audience} \
          AND shares IS NULL AND unavailable LIKE '%fewer than 100%'"
     );
-    let all = format!("SELECT COUNT(*) FROM insight_breakdowns WHERE account_id = {id}");
+    let all =
+        format!("SELECT COUNT(*) FROM insight_breakdowns WHERE account_id = {id} AND {audience}");
     let n = w.server.count(&all).await;
     assert!(n >= 6, "{n} captures");
     assert_eq!(w.server.count(&withheld).await, n);

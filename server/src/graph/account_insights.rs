@@ -26,6 +26,9 @@ pub const DAILY_TOTALS: [&str; 4] = [
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccountDay {
     pub date: Date,
+    /// Where Meta's day starts and ends, once reported: what a call about that day alone
+    /// asks as `since` and `until`.
+    pub window: Option<(OffsetDateTime, OffsetDateTime)>,
     pub reach: Option<i64>,
     pub follower_delta: Option<i64>,
     pub views: Option<i64>,
@@ -39,6 +42,7 @@ impl AccountDay {
     pub fn unreported(date: Date) -> Self {
         Self {
             date,
+            window: None,
             reach: None,
             follower_delta: None,
             views: None,
@@ -108,6 +112,7 @@ impl GraphClient {
             let Some(day) = out.iter_mut().find(|d| d.date == date) else {
                 continue;
             };
+            day.window = Some((start, end));
             day.reach = Some(*value);
             day.follower_delta = followers
                 .iter()

@@ -23,6 +23,16 @@ pub const BREAKDOWNS: [&str; 3] = ["age,gender", "country", "city"];
 /// hour's start (unix seconds).
 pub const HOUR: &str = "hour";
 
+/// Daily account metrics by a dimension (instagram-user/insights, `metric_type=total_value`
+/// with `breakdown`): each call asks the metrics that share the breakdown, for one of Meta's
+/// days.
+pub const ACCOUNT_BREAKDOWNS: [(&[&str], &str); 4] = [
+    (&["reach", "views"], "media_product_type"),
+    (&["reach", "follows_and_unfollows"], "follow_type"),
+    (&["views"], "follower_type"),
+    (&["profile_links_taps"], "contact_button_type"),
+];
+
 /// What Meta answered for one metric and breakdown on one day.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AudienceCapture {
@@ -119,6 +129,60 @@ impl GraphClient {
     }
 }
 
+impl GraphClient {
+    /// The account's daily metrics by each dimension of [`ACCOUNT_BREAKDOWNS`], for each of
+    /// Meta's days given by its `(date, start, end)`: four calls a day. Kept because Meta
+    /// answers a breakdown for the last 30 days only. A refused call is its metrics' "not
+    /// available" for that day.
+    #[instrument(skip(self, days), err(level = "debug"))]
+    pub async fn account_breakdowns(
+        &self,
+        ig_user_id: &str,
+        days: &[(Date, OffsetDateTime, OffsetDateTime)],
+    ) -> Result<Vec<AudienceCapture>, GraphError> {
+        let path = format!("{ig_user_id}/insights");
+        let mut out = Vec::new();
+        for (date, start, end) in days {
+            let (since, until) = (
+                start.unix_timestamp().to_string(),
+                end.unix_timestamp().to_string(),
+            );
+            for (metrics, breakdown) in ACCOUNT_BREAKDOWNS {
+                let answer = self
+                    .get::<Page<Insight>>(self.url(
+                        self.base(),
+                        &path,
+                        &[
+                            ("metric", &metrics.join(",")),
+                            ("period", "day"),
+                            ("metric_type", "total_value"),
+                            ("breakdown", breakdown),
+                            ("since", &since),
+                            ("until", &until),
+                        ],
+                    )?)
+                    .await;
+                let read = refusal_or(answer, Ok)?;
+                for metric in metrics.iter().copied() {
+                    // An empty breakdown is a day without any (no taps, say): zero, not
+                    // withheld; a metric left out is not reported.
+                    let shares = read.as_ref().map_err(Clone::clone).and_then(|page| {
+                        breakdown_of(page, metric)
+                            .ok_or_else(|| "Meta reported no values for this day".to_owned())
+                    });
+                    out.push(AudienceCapture {
+                        date: *date,
+                        metric,
+                        breakdown,
+                        shares,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A metric's answer, or Meta's refusal of it as its "not available" reason; any other
 /// failure is the caller's.
 fn refusal_or<T>(
@@ -132,36 +196,38 @@ fn refusal_or<T>(
     }
 }
 
-/// The values of one demographics answer, without the `timeframe` dimension Meta puts first
-/// for the engaged audience; "not available" when Meta left the metric out or empty.
+/// The values of one demographics answer; "not available" when Meta left the metric out or
+/// empty.
 fn breakdown_shares(page: &Page<Insight>, metric: &str) -> Result<Vec<Share>, String> {
+    breakdown_of(page, metric)
+        .filter(|shares| !shares.is_empty())
+        .ok_or_else(|| withheld(metric))
+}
+
+/// A metric's values by its breakdown, without the `timeframe` dimension Meta puts first for
+/// the engaged audience; `None` when the metric or its breakdown is not in the answer.
+fn breakdown_of(page: &Page<Insight>, metric: &str) -> Option<Vec<Share>> {
     let breakdown = page
         .data
         .iter()
         .find(|i| i.name == metric)
         .and_then(|i| i.total_value.as_ref())
-        .and_then(|t| t.breakdowns.first());
-    let Some(breakdown) = breakdown else {
-        return Err(withheld(metric));
-    };
+        .and_then(|t| t.breakdowns.first())?;
     let skip =
         usize::from(breakdown.dimension_keys.first().map(String::as_str) == Some("timeframe"));
-    let shares: Vec<Share> = breakdown
-        .results
-        .iter()
-        .filter_map(|r| {
-            let count = r
-                .value
-                .as_i64()
-                .or_else(|| r.value.as_f64().map(|f| f.round() as i64))?;
-            Some(Share(r.dimension_values.get(skip..)?.to_vec(), count))
-        })
-        .collect();
-    if shares.is_empty() {
-        Err(withheld(metric))
-    } else {
-        Ok(shares)
-    }
+    Some(
+        breakdown
+            .results
+            .iter()
+            .filter_map(|r| {
+                let count = r
+                    .value
+                    .as_i64()
+                    .or_else(|| r.value.as_f64().map(|f| f.round() as i64))?;
+                Some(Share(r.dimension_values.get(skip..)?.to_vec(), count))
+            })
+            .collect(),
+    )
 }
 
 /// Each reported day's hour → followers online; a day with an empty map is "not available".
@@ -238,6 +304,20 @@ mod tests {
         // Under 100 followers Meta leaves the metric out: not available, never zeros.
         let reason = breakdown_shares(&page(r#"{"data":[]}"#), "follower_demographics");
         assert!(reason.unwrap_err().contains("100 followers"));
+    }
+
+    #[test]
+    fn a_day_without_taps_is_zero_not_withheld() {
+        // graph-examples §5.2's shape, one metric with values and one with none that day.
+        let p = page(
+            r#"{"data":[{"name":"reach","period":"day","total_value":{"value":224,"breakdowns":[{"dimension_keys":["media_product_type"],"results":[{"dimension_values":["POST"],"value":124},{"dimension_values":["REEL"],"value":100}]}]}},{"name":"profile_links_taps","period":"day","total_value":{"value":0,"breakdowns":[{"dimension_keys":["contact_button_type"],"results":[]}]}}]}"#,
+        );
+        assert_eq!(
+            breakdown_of(&p, "reach").unwrap()[1],
+            Share(vec!["REEL".into()], 100)
+        );
+        assert_eq!(breakdown_of(&p, "profile_links_taps"), Some(Vec::new()));
+        assert_eq!(breakdown_of(&p, "views"), None, "not in the answer");
     }
 
     #[test]

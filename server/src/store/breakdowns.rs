@@ -1,7 +1,7 @@
 //! Insights by a dimension: each account's demographics and followers online (see
 //! `graph::audience`), one row per day, metric and breakdown.
 
-use app::dto::{Share, ONLINE_FOLLOWERS};
+use app::dto::{Share, ENGAGED_DEMOGRAPHICS, FOLLOWER_DEMOGRAPHICS, ONLINE_FOLLOWERS};
 use sea_orm::prelude::*;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{DatabaseConnection, NotSet, QueryOrder, QuerySelect, Set};
@@ -10,6 +10,9 @@ use tracing::instrument;
 
 use super::entities::insight_breakdowns::{self, Column as C};
 use super::StoreError;
+
+/// The metrics the Audience page shows and whose capture marks the day as read.
+const DEMOGRAPHICS: [&str; 2] = [FOLLOWER_DEMOGRAPHICS, ENGAGED_DEMOGRAPHICS];
 
 /// One capture to write: the values, or why Meta gave none.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,7 +41,7 @@ impl BreakdownStore {
             .column(C::AccountId)
             .filter(C::AccountId.eq(account_id))
             .filter(C::Date.eq(date))
-            .filter(C::Metric.ne(ONLINE_FOLLOWERS))
+            .filter(C::Metric.is_in(DEMOGRAPHICS))
             .limit(1)
             .into_tuple::<i64>()
             .one(&self.db)
@@ -101,7 +104,7 @@ impl BreakdownStore {
             .column(C::Date)
             .distinct()
             .filter(C::AccountId.is_in(accounts.iter().copied()))
-            .filter(C::Metric.ne(ONLINE_FOLLOWERS))
+            .filter(C::Metric.is_in(DEMOGRAPHICS))
             .order_by_asc(C::Date)
             .into_tuple()
             .all(&self.db)
@@ -118,7 +121,7 @@ impl BreakdownStore {
         let rows = insight_breakdowns::Entity::find()
             .filter(C::AccountId.is_in(accounts.iter().copied()))
             .filter(C::Date.eq(date))
-            .filter(C::Metric.ne(ONLINE_FOLLOWERS))
+            .filter(C::Metric.is_in(DEMOGRAPHICS))
             .all(&self.db)
             .await?;
         Ok(rows.into_iter().map(Capture::from).collect())

@@ -78,8 +78,9 @@ pub struct SyncBatch {
     pub profile: ProfileRow,
     pub media: Vec<MediaRow>,
     pub days: Vec<(Date, DayRow)>,
-    /// Demographics and followers online, once a day (empty on the day's other polls).
-    pub audience: Vec<super::breakdowns::BreakdownRow>,
+    /// Demographics, followers online and daily metrics by dimension, once a day (empty on
+    /// the day's other polls).
+    pub breakdowns: Vec<super::breakdowns::BreakdownRow>,
     /// A refreshed token and its expiry, stored with the data it was used for.
     pub new_token: Option<(SealedToken, Option<i64>)>,
     /// What `debug_token` said of the current token (Facebook Login).
@@ -206,7 +207,7 @@ impl SeriesStore {
         rows += super::breakdowns::upsert_on(
             &txn,
             batch.account_id,
-            &batch.audience,
+            &batch.breakdowns,
             batch.captured_at,
         )
         .await?;

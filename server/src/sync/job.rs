@@ -16,8 +16,8 @@ use super::links::Links;
 use super::policy;
 use crate::crypto::Cipher;
 use crate::graph::metrics::ProductType;
-use crate::graph::MediaWithMetrics;
 use crate::graph::{hashtags, AccessToken, GraphClient, GraphConfig, GraphError};
+use crate::graph::{AccountDay, MediaWithMetrics};
 use crate::store::accounts::AccountStore;
 use crate::store::breakdowns::{BreakdownRow, BreakdownStore};
 use crate::store::entities::accounts::{self, SealedToken};
@@ -226,7 +226,7 @@ async fn fetch(
         .map(|back| today - time::Duration::days(back))
         .collect();
     let insights = client.account_days(ig, &days).await?;
-    let audience = audience(ctx, client, account, now).await?;
+    let breakdowns = daily_breakdowns(ctx, client, account, now, &insights).await?;
     let new_token = refresh(ctx, client, account, now).await?;
     let links = Links::new(&ctx.graph);
     let token_expiry = if new_token.is_some() {
@@ -268,20 +268,23 @@ async fn fetch(
                 )
             })
             .collect(),
-        audience,
+        breakdowns,
         new_token,
         token_expiry,
     };
     Ok(Collected { batch, skipped })
 }
 
-/// The account's demographics and followers online, on the first poll of each day: Meta
-/// keeps no history of them, so a day not captured is lost.
-async fn audience(
+/// On the first poll of each day: the account's demographics and followers online, and its
+/// daily metrics by dimension for the last two days Meta reported (it revises recent days).
+/// Meta keeps no history of the first and answers the second for 30 days only, so a day not
+/// captured is lost.
+async fn daily_breakdowns(
     ctx: &SyncContext,
     client: &GraphClient,
     account: &accounts::Model,
     now: OffsetDateTime,
+    insights: &[AccountDay],
 ) -> Result<Vec<BreakdownRow>, Failure> {
     if BreakdownStore::new(ctx.db.clone())
         .captured_on(account.id, now.date())
@@ -289,7 +292,18 @@ async fn audience(
     {
         return Ok(Vec::new());
     }
-    let captures = client.audience(&account.ig_user_id, now).await?;
+    let mut captures = client.audience(&account.ig_user_id, now).await?;
+    let reported: Vec<_> = insights
+        .iter()
+        .rev()
+        .filter_map(|d| d.window.map(|(start, end)| (d.date, start, end)))
+        .take(2)
+        .collect();
+    captures.extend(
+        client
+            .account_breakdowns(&account.ig_user_id, &reported)
+            .await?,
+    );
     Ok(captures
         .into_iter()
         .map(|c| BreakdownRow {
