@@ -18,12 +18,20 @@ use crate::resource::resource;
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
+/// `Mon` … `Sun` for 0 … 6.
+fn weekday(day: u8) -> &'static str {
+    WEEKDAYS[usize::from(day % 7)]
+}
+
+/// `08:00` for 8.
+fn hour(hour: u8) -> String {
+    format!("{hour:02}:00")
+}
+
 const COLUMNS: [Column<HeatCell>; 4] = [
-    Column::text("Weekday", |c| {
-        WEEKDAYS[usize::from(c.weekday % 7)].to_owned()
-    }),
+    Column::text("Weekday", |c| weekday(c.weekday).to_owned()),
     Column::number("Hour", "Local hour the posts were published", |c| {
-        format!("{:02}:00", c.hour)
+        hour(c.hour)
     }),
     Column::number("Posts", "", |c| c.posts.to_string()),
     Column::number("Average engagement (by reach)", "", |c| {
@@ -32,10 +40,8 @@ const COLUMNS: [Column<HeatCell>; 4] = [
 ];
 
 const ONLINE_COLUMNS: [Column<OnlineCell>; 4] = [
-    Column::text("Weekday", |c| {
-        WEEKDAYS[usize::from(c.weekday % 7)].to_owned()
-    }),
-    Column::number("Hour", "Local hour", |c| format!("{:02}:00", c.hour)),
+    Column::text("Weekday", |c| weekday(c.weekday).to_owned()),
+    Column::number("Hour", "Local hour", |c| hour(c.hour)),
     Column::number("Followers online (average)", "", |c| {
         figure(Some(c.average))
     }),
@@ -138,15 +144,15 @@ fn posts_grid(period: &PeriodView, tz: &str, cells: Vec<HeatCell>) -> impl IntoV
         .iter()
         .filter_map(|c| c.average_engagement)
         .fold(0.0_f64, f64::max);
-    let grid = grid("Posts and engagement by weekday and hour", |day, hour| {
-        let c = cells.iter().find(|c| c.weekday == day && c.hour == hour)?;
+    let grid = grid("Posts and engagement by weekday and hour", |day, at| {
+        let c = cells.iter().find(|c| c.weekday == day && c.hour == at)?;
         let strength = c
             .average_engagement
             .map_or(0.0, |e| if best > 0.0 { e / best } else { 0.0 });
         let title = format!(
-            "{} {:02}:00 — {} post{}, {}",
-            WEEKDAYS[usize::from(day)],
-            hour,
+            "{} {} — {} post{}, {}",
+            weekday(day),
+            hour(at),
             c.posts,
             if c.posts == 1 { "" } else { "s" },
             percent(c.average_engagement)
@@ -177,12 +183,12 @@ fn online_grid(period: &PeriodView, tz: &str, hours: Vec<OnlineCell>) -> impl In
         .into_any();
     }
     let most = hours.iter().map(|c| c.average).fold(0.0_f64, f64::max);
-    let grid = grid("Followers online by weekday and hour", |day, hour| {
-        let c = hours.iter().find(|c| c.weekday == day && c.hour == hour)?;
+    let grid = grid("Followers online by weekday and hour", |day, at| {
+        let c = hours.iter().find(|c| c.weekday == day && c.hour == at)?;
         let title = format!(
-            "{} {:02}:00 — {} followers online on average ({} day{})",
-            WEEKDAYS[usize::from(day)],
-            hour,
+            "{} {} — {} followers online on average ({} day{})",
+            weekday(day),
+            hour(at),
             figure(Some(c.average)),
             c.days,
             if c.days == 1 { "" } else { "s" },
@@ -221,7 +227,7 @@ fn grid(
                 .collect_view();
             view! {
                 <tr>
-                    <th scope="row">{WEEKDAYS[usize::from(day)]}</th>
+                    <th scope="row">{weekday(day)}</th>
                     {tds}
                 </tr>
             }

@@ -333,7 +333,7 @@ impl AccountPlan {
             account_id,
             media: self.posts,
             days,
-            audience,
+            breakdowns: audience,
         }
     }
 }

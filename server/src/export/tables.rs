@@ -179,8 +179,9 @@ pub const SYNC_RUNS: TableDef = TableDef {
     cluster: &["account_id"],
 };
 
-/// Insights by a dimension (demographics, followers online) as captured each day: one row per account, day,
-/// metric and breakdown, its values a JSON array (docs/bigquery.md flattens it in a view).
+/// Insights by a dimension (demographics, followers online, daily metrics by dimension) as
+/// captured each day: one row per account, day, metric and breakdown, its values a JSON
+/// array (docs/bigquery.md flattens it in a view).
 pub const INSIGHT_BREAKDOWNS: TableDef = TableDef {
     name: "insight_breakdowns",
     source: RowSource {

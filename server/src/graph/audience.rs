@@ -1,6 +1,7 @@
-//! Audience insights, read once a day per account: who the followers and the engaged audience
-//! are (`follower_demographics`, `engaged_audience_demographics` by age and gender, country,
-//! city) and when followers are online (`online_followers`, an hour → count map per day).
+//! Insights by a dimension, read once a day per account: who the followers and the engaged
+//! audience are (`follower_demographics`, `engaged_audience_demographics` by age and gender,
+//! country, city), when followers are online (`online_followers`, an hour → count map per
+//! day), and the daily account metrics Meta breaks down ([`ACCOUNT_BREAKDOWNS`]).
 //!
 //! Meta keeps these only as "now" (demographics) or for the last 30 days (online followers),
 //! returns the top 45 values of a breakdown, and nothing for accounts under 100 followers or

@@ -1,9 +1,9 @@
-//! Insights by a dimension: each account's demographics and followers online (see
-//! `graph::audience`), one row per day, metric and breakdown.
+//! Insights by a dimension: each account's demographics, followers online and daily metrics
+//! by dimension (see `graph::audience`), one row per day, metric and breakdown.
 
 use app::dto::{Share, ENGAGED_DEMOGRAPHICS, FOLLOWER_DEMOGRAPHICS, ONLINE_FOLLOWERS};
 use sea_orm::prelude::*;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{OnConflict, SimpleExpr};
 use sea_orm::{DatabaseConnection, NotSet, QueryOrder, QuerySelect, Set};
 use time::Date;
 use tracing::instrument;
@@ -48,19 +48,77 @@ impl BreakdownStore {
             .await?;
         Ok(found.is_some())
     }
+
+    /// The days with demographics captured for any of `accounts`, oldest first.
+    #[instrument(skip(self, accounts), err(level = "debug"))]
+    pub async fn days(&self, accounts: &[i64]) -> Result<Vec<Date>, StoreError> {
+        Ok(insight_breakdowns::Entity::find()
+            .select_only()
+            .column(C::Date)
+            .distinct()
+            .filter(C::AccountId.is_in(accounts.iter().copied()))
+            .filter(C::Metric.is_in(DEMOGRAPHICS))
+            .order_by_asc(C::Date)
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The demographics of `accounts` captured on `date`.
+    #[instrument(skip(self, accounts), err(level = "debug"))]
+    pub async fn demographics_on(
+        &self,
+        accounts: &[i64],
+        date: Date,
+    ) -> Result<Vec<Capture>, StoreError> {
+        self.captures(accounts, C::Date.eq(date), C::Metric.is_in(DEMOGRAPHICS))
+            .await
+    }
+
+    /// The followers online of `accounts` on the days from `from` to `to`.
+    #[instrument(skip(self, accounts), err(level = "debug"))]
+    pub async fn online_between(
+        &self,
+        accounts: &[i64],
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<Capture>, StoreError> {
+        self.captures(
+            accounts,
+            C::Date.between(from, to),
+            C::Metric.eq(ONLINE_FOLLOWERS),
+        )
+        .await
+    }
+
+    /// The captures of `accounts` on the days and of the metrics given, decoded.
+    async fn captures(
+        &self,
+        accounts: &[i64],
+        days: SimpleExpr,
+        metrics: SimpleExpr,
+    ) -> Result<Vec<Capture>, StoreError> {
+        let rows = insight_breakdowns::Entity::find()
+            .filter(C::AccountId.is_in(accounts.iter().copied()))
+            .filter(days)
+            .filter(metrics)
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(Capture::from).collect())
+    }
 }
 
-/// Writes captures inside the sync's transaction. A capture with values replaces that day's;
-/// "not available" never replaces values already captured that day (a refusal in a later
-/// poll says nothing against what Meta gave earlier). Returns the rows written.
+/// Writes captures, each with the time it was captured, inside the caller's transaction. A
+/// capture with values replaces that day's; "not available" never replaces values already
+/// captured that day (a refusal in a later poll says nothing against what Meta gave earlier).
+/// Returns the rows written.
 pub(super) async fn upsert_on(
     txn: &impl ConnectionTrait,
     account_id: i64,
-    rows: &[BreakdownRow],
-    captured_at: i64,
+    rows: &[(&BreakdownRow, i64)],
 ) -> Result<u64, StoreError> {
     let key = [C::AccountId, C::Date, C::Metric, C::Breakdown];
-    for row in rows {
+    for &(row, captured_at) in rows {
         let (shares, unavailable) = match &row.shares {
             Ok(shares) => (Some(encode(shares)), None),
             Err(reason) => (None, Some(reason.clone())),
@@ -93,58 +151,6 @@ pub(super) async fn upsert_on(
 
 fn encode(shares: &[Share]) -> String {
     serde_json::to_string(shares).expect("a list of strings and numbers serialises")
-}
-
-impl BreakdownStore {
-    /// The days with demographics captured for any of `accounts`, oldest first.
-    #[instrument(skip(self, accounts), err(level = "debug"))]
-    pub async fn days(&self, accounts: &[i64]) -> Result<Vec<Date>, StoreError> {
-        Ok(insight_breakdowns::Entity::find()
-            .select_only()
-            .column(C::Date)
-            .distinct()
-            .filter(C::AccountId.is_in(accounts.iter().copied()))
-            .filter(C::Metric.is_in(DEMOGRAPHICS))
-            .order_by_asc(C::Date)
-            .into_tuple()
-            .all(&self.db)
-            .await?)
-    }
-
-    /// The demographics of `accounts` captured on `date`.
-    #[instrument(skip(self, accounts), err(level = "debug"))]
-    pub async fn demographics_on(
-        &self,
-        accounts: &[i64],
-        date: Date,
-    ) -> Result<Vec<Capture>, StoreError> {
-        let rows = insight_breakdowns::Entity::find()
-            .filter(C::AccountId.is_in(accounts.iter().copied()))
-            .filter(C::Date.eq(date))
-            .filter(C::Metric.is_in(DEMOGRAPHICS))
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(Capture::from).collect())
-    }
-}
-
-impl BreakdownStore {
-    /// The followers online of `accounts` on the days from `from` to `to`.
-    #[instrument(skip(self, accounts), err(level = "debug"))]
-    pub async fn online_between(
-        &self,
-        accounts: &[i64],
-        from: Date,
-        to: Date,
-    ) -> Result<Vec<Capture>, StoreError> {
-        let rows = insight_breakdowns::Entity::find()
-            .filter(C::AccountId.is_in(accounts.iter().copied()))
-            .filter(C::Date.between(from, to))
-            .filter(C::Metric.eq(ONLINE_FOLLOWERS))
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(Capture::from).collect())
-    }
 }
 
 /// One stored capture, decoded.

@@ -128,8 +128,8 @@ pub struct History {
     pub account_id: i64,
     pub media: Vec<MediaHistory>,
     pub days: Vec<HistoryDay>,
-    /// Audience captures, each with the time it was captured.
-    pub audience: Vec<(i64, super::breakdowns::BreakdownRow)>,
+    /// Insights by a dimension, each with the time it was captured.
+    pub breakdowns: Vec<(i64, super::breakdowns::BreakdownRow)>,
 }
 
 /// Rows written, per table.
@@ -139,7 +139,7 @@ pub struct RowsWritten {
     pub hashtags: u64,
     pub snapshots: u64,
     pub days: u64,
-    pub audience: u64,
+    pub breakdowns: u64,
 }
 
 /// How a sync that wrote its batch ends, recorded with the batch.
@@ -204,13 +204,12 @@ impl SeriesStore {
             .await?;
             rows += 1;
         }
-        rows += super::breakdowns::upsert_on(
-            &txn,
-            batch.account_id,
-            &batch.breakdowns,
-            batch.captured_at,
-        )
-        .await?;
+        let captured: Vec<_> = batch
+            .breakdowns
+            .iter()
+            .map(|row| (row, batch.captured_at))
+            .collect();
+        rows += super::breakdowns::upsert_on(&txn, batch.account_id, &captured).await?;
         let SyncClose {
             status,
             run_id,
@@ -262,15 +261,13 @@ impl SeriesStore {
             .await?;
             written.days += 1;
         }
-        for (captured_at, row) in &history.audience {
-            written.audience += super::breakdowns::upsert_on(
-                &txn,
-                history.account_id,
-                std::slice::from_ref(row),
-                *captured_at,
-            )
-            .await?;
-        }
+        let captured: Vec<_> = history
+            .breakdowns
+            .iter()
+            .map(|(at, row)| (row, *at))
+            .collect();
+        written.breakdowns =
+            super::breakdowns::upsert_on(&txn, history.account_id, &captured).await?;
         txn.commit().await?;
         Ok(written)
     }

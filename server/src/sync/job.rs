@@ -19,6 +19,7 @@ use crate::graph::metrics::ProductType;
 use crate::graph::{hashtags, AccessToken, GraphClient, GraphConfig, GraphError};
 use crate::graph::{AccountDay, MediaWithMetrics};
 use crate::store::accounts::AccountStore;
+use crate::store::analytics::STORY;
 use crate::store::breakdowns::{BreakdownRow, BreakdownStore};
 use crate::store::entities::accounts::{self, SealedToken};
 use crate::store::entities::sync_runs::DbOutcome;
@@ -109,7 +110,7 @@ pub async fn run(
             let stories: Vec<i64> = batch
                 .media
                 .iter()
-                .filter(|m| m.product_type == "STORY")
+                .filter(|m| m.product_type == STORY)
                 .map(|m| m.published_at)
                 .collect();
             let mut status = policy::after_success(at, settings.interval_secs, unit);

@@ -39,9 +39,9 @@ pub fn after_success(now: i64, interval_secs: i64, unit: f64) -> StatusChange {
 }
 
 /// Meta keeps a story's insights for 24 hours after it is posted, then answers nothing.
-pub const STORY_LIFETIME: i64 = 24 * 3_600;
+const STORY_LIFETIME: i64 = 24 * 3_600;
 /// How long before a story expires its final figures are read.
-pub const STORY_FINAL_CAPTURE: i64 = 30 * 60;
+const STORY_FINAL_CAPTURE: i64 = 30 * 60;
 
 /// The next poll, moved earlier when a story (by its publication time) would expire before
 /// it: to 30 minutes before the first such story expires, so every story keeps its final

@@ -34,7 +34,7 @@ pub(super) async fn audience(reader: &Reader, query: &AudienceQuery) -> Result<A
         }
     }
     let accounts = reader.store.account_ids(query.account.map(|a| a.0)).await?;
-    let days = reader.audience.days(&accounts).await?;
+    let days = reader.breakdowns.days(&accounts).await?;
     // The newest capture on or before a day (the newest of all when none is asked).
     let captured = |day: Option<Date>| match day {
         None => days.last().copied(),
@@ -66,7 +66,7 @@ async fn captures(
     day: Option<Date>,
 ) -> Result<Vec<Capture>, AppError> {
     Ok(match day {
-        Some(day) => reader.audience.demographics_on(accounts, day).await?,
+        Some(day) => reader.breakdowns.demographics_on(accounts, day).await?,
         None => Vec::new(),
     })
 }

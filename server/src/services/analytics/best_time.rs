@@ -29,8 +29,14 @@ pub(super) fn zone(raw: Option<&str>) -> Result<(TimeZone, String), AppError> {
     Ok((tz, shown))
 }
 
-/// Buckets `(published_at, engagement by reach)` pairs by local weekday and hour, with the
-/// zone's offset at each post's own instant (so summer and winter posts land right).
+/// The weekday and hour `at` (unix seconds) falls on in `tz`, with the zone's offset at that
+/// instant, so summer and winter times land right; `Err` outside jiff's range.
+fn local_slot(at: i64, tz: &TimeZone) -> Result<(u8, u8), jiff::Error> {
+    let instant = Timestamp::from_second(at)?;
+    Ok(metrics::weekday_hour(at, tz.to_offset(instant).seconds()))
+}
+
+/// Buckets `(published_at, engagement by reach)` pairs by local weekday and hour.
 /// Only cells with posts, weekday then hour.
 pub(super) fn cells(
     posts: impl IntoIterator<Item = (i64, Option<f64>)>,
@@ -38,13 +44,12 @@ pub(super) fn cells(
 ) -> Result<Vec<HeatCell>, AppError> {
     let mut grid: BTreeMap<(u8, u8), (u32, Vec<f64>)> = BTreeMap::new();
     for (at, engagement) in posts {
-        let instant = Timestamp::from_second(at).map_err(|e| {
+        let slot = local_slot(at, tz).map_err(|e| {
             // Period bounds keep published times within jiff's range; this is corrupt data.
             tracing::error!(at, error = %e, "publication time out of range");
             AppError::Internal
         })?;
-        let offset = tz.to_offset(instant).seconds();
-        let cell = grid.entry(metrics::weekday_hour(at, offset)).or_default();
+        let cell = grid.entry(slot).or_default();
         cell.0 += 1;
         cell.1.extend(engagement);
     }
@@ -65,11 +70,10 @@ pub(super) fn cells(
 pub(super) fn online_cells(hours: &BTreeMap<i64, i64>, tz: &TimeZone) -> Vec<OnlineCell> {
     let mut grid: BTreeMap<(u8, u8), (i64, u32)> = BTreeMap::new();
     for (at, online) in hours {
-        let Ok(instant) = Timestamp::from_second(*at) else {
+        let Ok(slot) = local_slot(*at, tz) else {
             continue;
         };
-        let offset = tz.to_offset(instant).seconds();
-        let cell = grid.entry(metrics::weekday_hour(*at, offset)).or_default();
+        let cell = grid.entry(slot).or_default();
         cell.0 += online;
         cell.1 += 1;
     }
@@ -104,7 +108,7 @@ pub(super) async fn best_time(
     });
     let cells = cells(posts, &tz)?;
     let captured = reader
-        .audience
+        .breakdowns
         .online_between(&found.accounts, found.period.from, found.period.to)
         .await?;
     // Hours summed over the accounts shown; stored keys are [hour of Meta's day, its start].

@@ -56,7 +56,7 @@ impl AnalyticsService {
     pub fn new(store: AnalyticsStore, settings: SettingsStore) -> Self {
         Self {
             reader: Reader {
-                audience: BreakdownStore::new(store.connection().clone()),
+                breakdowns: BreakdownStore::new(store.connection().clone()),
                 store,
                 settings,
                 peers: PeerCache::default(),

@@ -24,7 +24,7 @@ pub(super) struct Reader {
     /// For the lookback window that bounds impact scores' peer groups.
     pub settings: SettingsStore,
     pub peers: PeerCache,
-    pub audience: BreakdownStore,
+    pub breakdowns: BreakdownStore,
 }
 
 /// The period and accounts a query covers.

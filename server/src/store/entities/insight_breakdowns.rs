@@ -1,5 +1,6 @@
 //! `insight_breakdowns`: one account's values of one metric by one breakdown on one day
-//! (demographics, followers online by hour; unique together), as JSON, or why Meta gave none.
+//! (demographics, followers online by hour, daily metrics by dimension; unique together), as
+//! JSON, or why Meta gave none.
 
 use sea_orm::entity::prelude::*;
 
@@ -10,9 +11,11 @@ pub struct Model {
     pub id: i64,
     pub account_id: i64,
     pub date: TimeDate,
-    /// `follower_demographics`, `engaged_audience_demographics` or `online_followers`.
+    /// `follower_demographics`, `engaged_audience_demographics`, `online_followers`, or a
+    /// daily metric (`reach`, `views`, `follows_and_unfollows`, `profile_links_taps`).
     pub metric: String,
-    /// `age,gender`, `country`, `city`, or `hour` for online followers.
+    /// `age,gender`, `country`, `city`; `hour` for online followers; for the daily metrics
+    /// `media_product_type`, `follow_type`, `follower_type` or `contact_button_type`.
     pub breakdown: String,
     /// `[[["18-24","F"],10], …]`; `None` when not available.
     pub shares: Option<String>,
