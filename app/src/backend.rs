@@ -12,8 +12,8 @@ use leptos::prelude::use_context;
 use crate::dto::{
     AccountId, AccountSummary, Audience, AudienceQuery, BestTime, BestTimeQuery, ConnectionCheck,
     DeletionPreview, DeletionStatus, ExportView, Flavour, Hashtags, MediaId, Overview, PeriodQuery,
-    PostDetail, PostsPage, PostsQuery, Role, SessionUser, SettingField, SettingsView, SyncOutcome,
-    SyncRunView, UserId, UserSummary,
+    PostDetail, PostsPage, PostsQuery, Role, SessionUser, SettingField, SettingsView, StoriesPage,
+    StoriesQuery, SyncOutcome, SyncRunView, UserId, UserSummary,
 };
 use crate::error::AppError;
 
@@ -142,7 +142,9 @@ pub trait AnalyticsPort: Send + Sync {
     async fn overview(&self, query: &PeriodQuery) -> Result<Overview, AppError>;
     /// One page of the period's posts, filtered and sorted.
     async fn posts(&self, query: &PostsQuery) -> Result<PostsPage, AppError>;
-    /// `NotFound` for an unknown id or a story.
+    /// One page of the period's stories, sorted.
+    async fn stories(&self, query: &StoriesQuery) -> Result<StoriesPage, AppError>;
+    /// A post, reel or story; `NotFound` for an unknown id.
     async fn post(&self, id: MediaId) -> Result<PostDetail, AppError>;
     async fn hashtags(&self, query: &PeriodQuery) -> Result<Hashtags, AppError>;
     /// An unknown time zone is a field error on `tz`.

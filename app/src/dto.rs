@@ -285,6 +285,9 @@ pub struct SyncRunView {
 pub struct SettingsView {
     pub poll_interval_minutes: i64,
     pub lookback_days: i32,
+    /// Whether media published before the lookback window are kept (with their snapshots)
+    /// rather than deleted.
+    pub keep_old_media: bool,
     pub privacy_contact: String,
 }
 
@@ -329,6 +332,8 @@ pub struct ConnectionCheck {
 pub enum SettingField {
     PollIntervalMinutes,
     LookbackDays,
+    /// `delete` or `keep`: what happens to media older than the lookback window.
+    OldMedia,
     PrivacyContact,
 }
 
@@ -338,6 +343,7 @@ impl SettingField {
         match self {
             SettingField::PollIntervalMinutes => "poll_interval_minutes",
             SettingField::LookbackDays => "lookback_days",
+            SettingField::OldMedia => "old_media",
             SettingField::PrivacyContact => "privacy_contact",
         }
     }
@@ -458,6 +464,29 @@ pub struct PostSummary {
     pub impact: Option<u8>,
     /// Case-folded, without `#`, in caption order.
     pub hashtags: Vec<String>,
+    /// What only its type reports; empty where Meta reports nothing of the kind.
+    pub depth: MediaDepth,
+}
+
+/// The metrics only some media types have, each the newest value read (they are read on every
+/// poll while a post is young, then weekly): profile actions (feed pictures and albums,
+/// stories), watch time and skip rate (reels), replies and taps by action (stories).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MediaDepth {
+    pub follows: Option<i64>,
+    pub profile_visits: Option<i64>,
+    /// Taps on the profile's buttons (bio link, call, e-mail, directions, text).
+    pub profile_activity: Option<i64>,
+    /// Milliseconds.
+    pub avg_watch_ms: Option<i64>,
+    pub total_watch_ms: Option<i64>,
+    /// Percent of plays skipped in the first 3 seconds.
+    pub skip_rate: Option<f64>,
+    pub replies: Option<i64>,
+    pub taps_forward: Option<i64>,
+    pub taps_back: Option<i64>,
+    pub exits: Option<i64>,
+    pub swipes_forward: Option<i64>,
 }
 
 /// Everything the Overview page shows for one account (or all) and one period.
@@ -604,8 +633,82 @@ pub struct PostsQuery {
     pub page: u32,
 }
 
-/// Rows per page of the Posts table.
+/// Rows per page of the Posts and Stories tables.
 pub const POSTS_PAGE_SIZE: u32 = 50;
+
+/// What the Stories table sorts by, highest (or newest) first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StorySort {
+    #[default]
+    Published,
+    Reach,
+    Views,
+    Replies,
+    Completion,
+}
+
+impl StorySort {
+    pub const ALL: [StorySort; 5] = [
+        StorySort::Published,
+        StorySort::Reach,
+        StorySort::Views,
+        StorySort::Replies,
+        StorySort::Completion,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StorySort::Published => "published",
+            StorySort::Reach => "reach",
+            StorySort::Views => "views",
+            StorySort::Replies => "replies",
+            StorySort::Completion => "completion",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StorySort::Published => "Newest",
+            StorySort::Reach => "Reach",
+            StorySort::Views => "Views",
+            StorySort::Replies => "Replies",
+            StorySort::Completion => "Completion rate",
+        }
+    }
+}
+
+impl FromStr for StorySort {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        StorySort::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown sort {s:?}"))
+    }
+}
+
+/// The Stories page's state, from its URL: the period, the sort and the page (1-based).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StoriesQuery {
+    pub period: PeriodQuery,
+    pub sort: StorySort,
+    pub page: u32,
+}
+
+/// One page of the Stories table: each story with its newest figures (replies and taps in
+/// its `depth`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoriesPage {
+    pub period: PeriodView,
+    pub stories: Vec<PostSummary>,
+    /// Stories of the period, over all pages.
+    pub total: u64,
+    pub page: u32,
+    pub pages: u32,
+}
 
 /// One page of the Posts table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -629,6 +732,10 @@ pub struct SnapshotPoint {
     pub shares: Option<i64>,
     pub reach: Option<i64>,
     pub views: Option<i64>,
+    /// Stories: replies, taps forward and exits so far.
+    pub replies: Option<i64>,
+    pub taps_forward: Option<i64>,
+    pub exits: Option<i64>,
 }
 
 /// The Post detail page: the post, its rank in its account and its curves since publication.
@@ -637,7 +744,8 @@ pub struct PostDetail {
     pub post: PostSummary,
     /// Unix seconds of publication: where the curves start.
     pub published_at: i64,
-    /// 1 = most interactions among the account's posts and reels (stories apart).
+    /// 1 = most interactions among the account's posts and reels; for a story, most reach
+    /// among the account's stories.
     pub rank: u32,
     /// How many posts that rank is among.
     pub ranked_among: u32,
@@ -767,6 +875,9 @@ pub struct AudienceShare {
 pub const FOLLOWER_DEMOGRAPHICS: &str = "follower_demographics";
 pub const ENGAGED_DEMOGRAPHICS: &str = "engaged_audience_demographics";
 pub const ONLINE_FOLLOWERS: &str = "online_followers";
+/// Daily account metrics captured by a dimension, which the Overview sums over a period.
+pub const PROFILE_LINKS_TAPS: &str = "profile_links_taps";
+pub const FOLLOWS_AND_UNFOLLOWS: &str = "follows_and_unfollows";
 
 /// One value of an audience breakdown: its dimension values (`["18-24", "F"]`, `["US"]`, or
 /// for followers online the hour of Meta's day and its start in unix seconds,

@@ -73,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=overview::OverviewPage ssr=SsrMode::Async />
                     <Route path=path!("/posts") view={Lazy::<lazy::Posts>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/posts/:id") view={Lazy::<lazy::Post>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/stories") view={Lazy::<lazy::Stories>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/hashtags") view={Lazy::<lazy::Hashtags>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/best-time") view={Lazy::<lazy::BestTime>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/audience") view={Lazy::<lazy::Audience>::new()} ssr=SsrMode::Async />

@@ -49,6 +49,14 @@ pub fn engagement_rate(interactions: i64, denominator: i64) -> Option<f64> {
     ratio(interactions as f64, denominator as f64)
 }
 
+/// A story's completion rate: the share of its views that did not end with the viewer
+/// leaving Stories, `(views − exits) / views` (exits are Meta's `tap_exit` navigation).
+/// `None` without views or without the exits count.
+pub fn story_completion(views: Option<i64>, exits: Option<i64>) -> Option<f64> {
+    let (views, exits) = (views?, exits?);
+    ratio((views - exits).max(0) as f64, views as f64)
+}
+
 /// Impact score (0–100) for each item of one peer group (same account and
 /// product type in the lookback window), from its weighted engagement per reach.
 ///
@@ -178,6 +186,16 @@ pub fn weekday_hour(unix_secs: i64, utc_offset_secs: i32) -> (u8, u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn story_completion_is_the_share_of_views_not_exited() {
+        assert_eq!(story_completion(Some(200), Some(30)), Some(0.85));
+        assert_eq!(story_completion(Some(200), Some(0)), Some(1.0));
+        assert_eq!(story_completion(Some(10), Some(12)), Some(0.0));
+        assert_eq!(story_completion(Some(0), Some(0)), None);
+        assert_eq!(story_completion(Some(100), None), None);
+        assert_eq!(story_completion(None, Some(3)), None);
+    }
 
     fn approx(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9

@@ -117,6 +117,26 @@ pub fn lookback_days(raw: &str) -> Result<i32, AppError> {
         })
 }
 
+/// What "Older media" may be set to: (value, label), deleting first (the default).
+pub const OLD_MEDIA_CHOICES: [(&str, &str); 2] = [
+    ("delete", "Delete them and their snapshots"),
+    ("keep", "Keep them forever"),
+];
+pub const OLD_MEDIA_HINT: &str =
+    "Posts older than the lookback window are no longer polled. Meta itself drops their insights after two years, so keeping them is the only way to keep their history.";
+
+/// `keep` → true, `delete` → false.
+pub fn keep_old_media(raw: &str) -> Result<bool, AppError> {
+    match raw.trim() {
+        "keep" => Ok(true),
+        "delete" => Ok(false),
+        _ => Err(AppError::invalid(
+            "value",
+            "Older media must be either deleted (\"delete\") or kept forever (\"keep\").",
+        )),
+    }
+}
+
 /// An e-mail address (or empty, for none yet): one `@`, something either side, no spaces.
 pub fn privacy_contact(raw: &str) -> Result<String, AppError> {
     let contact = raw.trim();
@@ -362,6 +382,11 @@ mod tests {
             assert!(poll_minutes(bad).is_err(), "{bad}");
         }
         assert_eq!(lookback_days("730").unwrap(), 730);
+        assert!(keep_old_media(" keep ").unwrap());
+        assert!(!keep_old_media("delete").unwrap());
+        for bad in ["", "Keep", "forever", "1"] {
+            assert!(keep_old_media(bad).is_err(), "{bad}");
+        }
         for bad in ["0", "731", "x"] {
             assert!(lookback_days(bad).is_err(), "{bad}");
         }

@@ -183,7 +183,7 @@ test('viewers explore charts, posts, a post, hashtags and the best time; admin c
   const csv = readFileSync(await download.path(), 'utf8').trimEnd().split('\r\n');
   assert.equal(
     csv[0],
-    'Account,Type,Caption,Hashtags,Published (UTC),Likes,Comments,Saves,Shares,Reach,Views,Engagement (by reach),Engagement (by followers),Impact',
+    'Account,Type,Caption,Hashtags,Published (UTC),Likes,Comments,Saves,Shares,Reach,Views,Engagement (by reach),Engagement (by followers),Impact,Avg watch,Watch time,Skip rate',
   );
   assert.equal(csv.length - 1, rows);
 
@@ -365,6 +365,59 @@ test('the Audience page shows both audiences by age and gender, country and city
   const changes = await followers.getByTestId('countries-table').getByTestId('countries-row').locator('td:nth-child(4)').allTextContents();
   assert.ok(changes.length > 0 && changes.every((c) => /^(\+[\d,]+|0|new)$/.test(c.trim())), `${changes}`);
   assert.ok(changes.some((c) => c.startsWith('+')), `${changes}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the Stories page keeps each story\'s final figures; a story\'s page draws its 24 hours; reels show watch time', async () => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await signIn(page, 'admin', demo.password);
+  await nav(page, 'Stories').click();
+  await page.waitForURL(`${demo.base}/stories`);
+  await someOf(page, testId('story-row'));
+  const table = page.getByTestId('stories-table');
+  const cells = async (name) => (await table.getByTestId(`story-${name}`).allTextContents()).map(figure);
+  const reach = await cells('reach');
+  assert.ok(reach.length > 5 && reach.some((r) => r > 0), `stories collected by the poller: ${reach}`);
+  // The completion rate is explained on its heading and lies between 0 and 100 %.
+  const heading = table.locator('th', { hasText: 'Completion rate' });
+  assert.match(await heading.getAttribute('title'), /\(views − exits\) \/ views/);
+  const completion = (await cells('completion-rate')).filter((c) => c !== null);
+  assert.ok(completion.length > 0 && completion.every((c) => c >= 0 && c <= 100), `${completion}`);
+  assert.ok((await cells('taps-forward')).some((t) => t > 0));
+
+  // Sorted by completion, highest first, kept in the URL.
+  await page.getByLabel('Sort by').selectOption('completion');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL(/sort=completion/);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="story-row"]').length > 0);
+  const sorted = (await cells('completion-rate')).filter((c) => c !== null);
+  assert.deepEqual(sorted, [...sorted].sort((a, b) => b - a));
+  await tablesFit(page, 'Stories at 1366 px');
+  await shot(page, '28-stories');
+
+  // A story's own page: ranked by reach, its curves over its 24 hours drawn.
+  await table.getByTestId('post-link').first().click();
+  await page.waitForURL(/\/posts\/\d+$/);
+  await page.getByTestId('post-rank').waitFor();
+  assert.match(await page.locator('p.period').first().textContent(), /stories by reach/);
+  const curve = page.getByTestId('post-reach-views-chart');
+  assert.match(await curve.textContent(), /over its 24 hours/);
+  assert.ok((await painted(drawnCanvas(curve))) > 200, 'the 24-hour curve is drawn');
+  await page.getByTestId('post-depth').getByTestId('depth-exits').waitFor();
+
+  // Reels: average and total watch time and skip rate in the Posts table.
+  await page.goto(`${demo.base}/posts?kind=reel`);
+  await someOf(page, testId('post-row'));
+  const watch = await page.getByTestId('posts-table').getByTestId('post-avg-watch').allTextContents();
+  // A reel Meta has no figures for yet (its first minutes) shows "—".
+  const shown = (cells, pattern) => cells.every((c) => pattern.test(c.trim()) || c.trim() === '—') && cells.some((c) => pattern.test(c.trim()));
+  assert.ok(shown(watch, /^\d+\.\d s$/), `${watch}`);
+  const skips = await page.getByTestId('posts-table').getByTestId('post-skip-rate').allTextContents();
+  assert.ok(shown(skips, /^\d+\.\d %$/), `${skips}`);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -104,6 +104,17 @@ pub enum MediaSnapshots {
     VideoViews,
     Plays,
     TotalInteractions,
+    Follows,
+    ProfileVisits,
+    ProfileActivity,
+    Replies,
+    AvgWatchMs,
+    TotalWatchMs,
+    SkipRate,
+    TapsForward,
+    TapsBack,
+    Exits,
+    SwipesForward,
 }
 
 #[derive(DeriveIden)]
@@ -143,6 +154,7 @@ pub enum Settings {
     PollIntervalSecs,
     LookbackDays,
     PrivacyContact,
+    KeepOldMedia,
 }
 
 #[derive(DeriveIden)]

@@ -19,6 +19,8 @@ mod m20261130_000010_add_session_user;
 mod m20261206_000011_add_data_access_expiry;
 mod m20261206_000012_create_meta_callbacks;
 mod m20261207_000013_create_insight_breakdowns;
+mod m20261207_000014_add_media_depth;
+mod m20261207_000015_add_keep_old_media;
 
 pub struct Migrator;
 
@@ -38,6 +40,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_add_data_access_expiry::Migration),
             Box::new(m20261206_000012_create_meta_callbacks::Migration),
             Box::new(m20261207_000013_create_insight_breakdowns::Migration),
+            Box::new(m20261207_000014_add_media_depth::Migration),
+            Box::new(m20261207_000015_add_keep_old_media::Migration),
         ]
     }
 }

@@ -114,6 +114,32 @@ async fn seed(db: &DatabaseConnection) -> (i64, i64) {
     )
     .await;
     day(db, a, date!(2026 - 03 - 01), rv(80, None)).await;
+    // Follows/unfollows and profile link taps, captured by day. Previous period: A follows 10,
+    // unfollows 4, taps 3 + 1; B (from 03-03) 5 and 5. Period: A 12 and 2, no taps (an empty
+    // breakdown); B taps 6, its follows withheld. 02-27 is before both periods.
+    let follow = ("follows_and_unfollows", "follow_type");
+    let taps = ("profile_links_taps", "contact_button_type");
+    #[rustfmt::skip]
+    let actions: [CaptureRow; 7] = [
+        (a, date!(2026 - 02 - 27), taps, Ok(r#"[[["EMAIL"],2]]"#)),
+        (a, date!(2026 - 03 - 02), follow, Ok(r#"[[["FOLLOWER"],10],[["NON_FOLLOWER"],4]]"#)),
+        (a, date!(2026 - 03 - 02), taps, Ok(r#"[[["EMAIL"],3],[["CALL"],1]]"#)),
+        (b, date!(2026 - 03 - 03), follow, Ok(r#"[[["FOLLOWER"],5],[["NON_FOLLOWER"],5]]"#)),
+        (a, date!(2026 - 03 - 09), follow, Ok(r#"[[["FOLLOWER"],12],[["NON_FOLLOWER"],2],[["UNKNOWN"],1]]"#)),
+        (a, date!(2026 - 03 - 09), taps, Ok("[]")),
+        (b, date!(2026 - 03 - 10), taps, Ok(r#"[[["TEXT"],6]]"#)),
+    ];
+    for (account, date, what, shares) in actions {
+        capture(db, account, date, what, shares).await;
+    }
+    capture(
+        db,
+        b,
+        date!(2026 - 03 - 10),
+        follow,
+        Err("under 100 followers"),
+    )
+    .await;
 
     // A table is easier to check by hand than rustfmt's one field per line.
     #[rustfmt::skip]
@@ -202,6 +228,19 @@ async fn overview_figures(db: Db) {
     close(engagement.change, (0.084 - 0.05) / 0.05);
     close(kpi(&o, "posts").value, 3.0);
     close(kpi(&o, "posts").change, 2.0);
+    // Follows 12 against 10 + 5, unfollows 2 against 4 + 5, link taps 6 against 4; B's
+    // captures begin after the previous period does, so nothing is compared.
+    for (key, now, before) in [
+        ("follows", 12.0, 15.0),
+        ("unfollows", 2.0, 9.0),
+        ("link_taps", 6.0, 4.0),
+    ] {
+        let k = kpi(&o, key);
+        close(k.value, now);
+        close(k.previous, before);
+        assert!(k.change.is_none(), "{key}");
+        assert_eq!(k.coverage, b_starts, "{key}");
+    }
 
     // One point per day; followers carried forward; reach summed over accounts per day.
     let days = &o.days;
@@ -232,6 +271,11 @@ async fn overview_figures(db: Db) {
     close(kpi(&o, "reach").change, 1.5);
     close(kpi(&o, "net_followers").change, 0.0);
     assert!(o.kpis.iter().all(|k| k.coverage == Coverage::Full));
+    // Follows 12 against 10, unfollows 2 against 4, link taps 0 (captured, none) against 4.
+    close(kpi(&o, "follows").change, 0.2);
+    close(kpi(&o, "unfollows").change, -0.5);
+    close(kpi(&o, "link_taps").value, 0.0);
+    close(kpi(&o, "link_taps").change, -1.0);
 
     // One account: B had 500, then 450; nothing known before its first count.
     let b_id = b.to_string();

@@ -37,8 +37,14 @@ const CHECKS: [(&str, &str, &str); 6] = [
     ),
     (
         "media_snapshots",
-        "SELECT COUNT(*), COUNT(DISTINCT id), CAST(SUM(COALESCE(reach, 0) + COALESCE(likes, 0)) AS BIGINT) FROM media_snapshots",
-        "SELECT COUNT(*), COUNT(DISTINCT snapshot_id), SUM(COALESCE(reach, 0) + COALESCE(likes, 0)) FROM {t}",
+        // With the type-specific metrics: profile actions, watch time, and the skip rate (one
+        // decimal, so tenths add up exactly) as a FLOAT64.
+        "SELECT COUNT(*), COUNT(DISTINCT id), CAST(SUM(COALESCE(reach, 0) + COALESCE(likes, 0)) AS BIGINT), \
+         CAST(SUM(COALESCE(follows, 0) + COALESCE(profile_visits, 0) + COALESCE(total_watch_ms, 0)) AS BIGINT), \
+         CAST(SUM(ROUND(COALESCE(skip_rate, 0) * 10)) AS BIGINT) FROM media_snapshots",
+        "SELECT COUNT(*), COUNT(DISTINCT snapshot_id), SUM(COALESCE(reach, 0) + COALESCE(likes, 0)), \
+         SUM(COALESCE(follows, 0) + COALESCE(profile_visits, 0) + COALESCE(total_watch_ms, 0)), \
+         CAST(SUM(ROUND(COALESCE(skip_rate, 0) * 10)) AS INT64) FROM {t}",
     ),
     (
         "account_insights_daily",
@@ -222,11 +228,11 @@ async fn row_here(db: &DatabaseConnection, sql: &str) -> Vec<i64> {
         .await
         .unwrap()
         .unwrap();
-    (0..3)
-        .map(|i| {
-            // Sums are cast to BIGINT: PostgreSQL sums BIGINTs as NUMERIC.
-            row.try_get_by_index::<Option<i64>>(i).unwrap().unwrap_or(0)
-        })
+    // As many figures as the query has columns; sums are cast to BIGINT (PostgreSQL sums
+    // BIGINTs as NUMERIC).
+    (0..)
+        .map_while(|i| row.try_get_by_index::<Option<i64>>(i).ok())
+        .map(|v| v.unwrap_or(0))
         .collect()
 }
 
@@ -241,6 +247,11 @@ async fn export_matches_the_database_and_twice_changes_nothing(db: Db) {
     assert_eq!(report.schema.created.len(), 6);
     assert!(report.total_rows() > 500, "{report:?}");
     w.assert_equal().await;
+    let depth = row_here(&w.db, CHECKS[2].1).await;
+    assert!(
+        depth[3] > 0 && depth[4] > 0,
+        "reels and pictures had their own metrics: {depth:?}"
+    );
 
     // Nothing new: a second cycle sends only the small whole table, and nothing duplicates.
     let again = exporter.cycle(&mut quiet).await.unwrap();

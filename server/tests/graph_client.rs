@@ -168,6 +168,90 @@ async fn metrics_grow_as_the_clock_advances() {
     assert!(total_after > total_before);
 }
 
+/// Issue 16: each type's own metrics are read in a few multiple-id reads (50 media each), and
+/// a metric one kind of media refuses costs that metric only: the refused group is halved
+/// down to the refusing media, asked alone, and keeps the rest.
+#[tokio::test]
+async fn type_metrics_are_read_by_type_and_a_refusal_costs_one_metric() {
+    let world = World::new(SimConfig {
+        media_per_account: 200,
+        ..SimConfig::default()
+    })
+    .await;
+    let (account, client) = world.ig();
+    let mut media = client
+        .media_since(&account.ig_user_id, long_ago())
+        .await
+        .unwrap();
+    let settled = |m: &MediaWithMetrics| !m.metrics.is_empty();
+    let kind = |m: &MediaWithMetrics| {
+        (
+            m.media.media_product_type.clone().unwrap_or_default(),
+            m.media.media_type.clone().unwrap_or_default(),
+        )
+    };
+    let pictures = media
+        .iter()
+        .filter(|m| kind(m).0 == "FEED" && kind(m).1 != "VIDEO")
+        .count();
+    let reels = media.iter().filter(|m| kind(m).0 == "REELS").count();
+    let before = client.requests();
+    client.deepen(&mut media, |_| true).await.unwrap();
+    let reads = client.requests() - before;
+    assert_eq!(
+        reads as usize,
+        pictures.div_ceil(50) + reels.div_ceil(50),
+        "{pictures} pictures and {reels} reels"
+    );
+    for m in media.iter().filter(|m| settled(m)) {
+        let expected = world
+            .sim
+            .media_metrics(&account.ig_user_id, &m.media.id)
+            .unwrap();
+        match kind(m) {
+            (p, t) if p == "FEED" && t != "VIDEO" => {
+                for metric in ["follows", "profile_visits", "profile_activity"] {
+                    assert_eq!(m.metrics.get(metric), expected.get(metric), "{metric}");
+                }
+                assert!(m.skip_rate.is_none());
+            }
+            (p, _) if p == "REELS" => {
+                assert_eq!(
+                    m.metrics.get("ig_reels_avg_watch_time"),
+                    expected.get("ig_reels_avg_watch_time")
+                );
+                assert_eq!(m.skip_rate, Some(expected["reels_skip_rate"] as f64));
+                assert!(!m.metrics.contains_key("follows"));
+            }
+            _ => assert!(!m.metrics.contains_key("follows")),
+        }
+    }
+
+    // Albums refuse `follows` on this account: pictures keep it, albums keep the others.
+    world
+        .sim
+        .faults()
+        .reject_metric_for("CAROUSEL_ALBUM", "follows");
+    let mut media = client
+        .media_since(&account.ig_user_id, long_ago())
+        .await
+        .unwrap();
+    client.deepen(&mut media, |_| true).await.unwrap();
+    let albums: Vec<_> = media
+        .iter()
+        .filter(|m| settled(m) && kind(m).1 == "CAROUSEL_ALBUM")
+        .collect();
+    assert!(!albums.is_empty());
+    for album in albums {
+        assert_eq!(album.dropped, ["follows"]);
+        assert!(album.metrics.contains_key("profile_visits"));
+    }
+    assert!(media
+        .iter()
+        .filter(|m| settled(m) && kind(m).1 == "IMAGE" && kind(m).0 == "FEED")
+        .all(|m| m.metrics.contains_key("follows") && m.dropped.is_empty()));
+}
+
 #[tokio::test]
 async fn an_unsupported_metric_is_dropped_for_that_media_only() {
     let world = World::default().await;

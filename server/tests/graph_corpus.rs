@@ -895,7 +895,8 @@ fn pacific_midnight_follows_us_daylight_time() {
 const MEDIA_FIELDS: &str = "id,caption,media_type,media_product_type,permalink,thumbnail_url,\
 media_url,timestamp,like_count,comments_count";
 const FEED_METRICS: &str = "reach,likes,comments,saved,shares,total_interactions,views";
-const STORY_METRICS: &str = "reach,views,shares,total_interactions,replies";
+const STORY_METRICS: &str =
+    "reach,views,shares,total_interactions,replies,follows,profile_visits,profile_activity,navigation";
 const PROFILE_FIELDS: &str =
     "id,username,name,profile_picture_url,followers_count,follows_count,media_count";
 const ACCOUNT_TOTALS: &str = "views,accounts_engaged,total_interactions,profile_views";

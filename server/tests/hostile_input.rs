@@ -225,7 +225,13 @@ const SORTS: &[&str] = &[
     "published", "likes", "comments", "saves", "shares", "reach", "views",
     "engagement_by_reach", "engagement_by_followers", "impact",
 ];
-const SETTINGS: &[&str] = &["poll_interval_minutes", "lookback_days", "privacy_contact"];
+const STORY_SORTS: &[&str] = &["published", "reach", "views", "replies", "completion"];
+const SETTINGS: &[&str] = &[
+    "poll_interval_minutes",
+    "lookback_days",
+    "old_media",
+    "privacy_contact",
+];
 const RANGES: &[&str] = &["7", "30", "90", "custom"];
 const ORDERS: &[&str] = &["asc", "desc"];
 #[rustfmt::skip]
@@ -671,12 +677,25 @@ fn server_fns() -> Vec<ServerFn> {
                 ("query[page]", Page),
             ],
         ),
+        with(
+            "analytics/stories",
+            period("query[period]"),
+            &[("query[sort]", Enum(STORY_SORTS)), ("query[page]", Page)],
+        ),
         f("analytics/post", &[("id", Id(Ids::Media))]),
         with("analytics/hashtags", period("query"), &[]),
         with(
             "analytics/best-time",
             period("query[period]"),
             &[("query[tz]", Tz)],
+        ),
+        f(
+            "analytics/audience",
+            &[
+                ("query[account]", Id(Ids::Account)),
+                ("query[date]", Date),
+                ("query[since]", Date),
+            ],
         ),
         f(
             "sync/runs",
@@ -721,8 +740,8 @@ fn server_fns() -> Vec<ServerFn> {
 /// The pages (`app/src/lib.rs`) and the query parameters they read.
 #[rustfmt::skip]
 const PAGES: &[&str] = &[
-    "/", "/posts", "/hashtags", "/best-time", "/accounts", "/sync-log", "/users", "/settings",
-    "/login", "/setup", "/privacy",
+    "/", "/posts", "/stories", "/hashtags", "/best-time", "/audience", "/accounts", "/sync-log",
+    "/users", "/settings", "/login", "/setup", "/privacy",
 ];
 
 fn page_keys() -> Vec<(String, Field)> {
@@ -739,6 +758,9 @@ fn page_keys() -> Vec<(String, Field)> {
         ("order", Enum(ORDERS)),
         ("page", Page),
         ("tz", Tz),
+        ("date", Date),
+        ("since", Date),
+        ("show", Enum(&["online", "engaged"])),
         ("outcome", Enum(OUTCOMES)),
         ("connected", Text),
         ("oauth_error", Text),

@@ -6,12 +6,12 @@ mod common;
 use app::backend::AnalyticsPort;
 use app::dto::{
     BestTime, Hashtags, PeriodQuery, PostDetail, PostSort, PostSummary, PostsPage, PostsQuery,
-    SettingsView, UserSummary,
+    SettingsView, StoriesPage, UserSummary,
 };
 use common::seed::{self, account, Media};
 use common::{invalid_field, Api, Db, TestServer};
 use reqwest::StatusCode;
-use sea_orm::{Database, DatabaseConnection};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use server::services::analytics::AnalyticsService;
 use server::store::analytics::AnalyticsStore;
 use server::store::settings::SettingsStore;
@@ -29,6 +29,7 @@ const PERIOD: [(&str, &str); 2] = [
 
 /// Media ids by name.
 struct Seeded {
+    alpha: i64,
     beta: i64,
     a1: i64,
     a2: i64,
@@ -112,6 +113,7 @@ async fn seed(db: &DatabaseConnection) -> Seeded {
         seed::media(db, 100 + i as usize, &row).await;
     }
     Seeded {
+        alpha,
         beta,
         a1: ids[1],
         a2: ids[2],
@@ -516,16 +518,141 @@ async fn post_detail(db: Db) {
     let d = detail(s.b1).await;
     assert_eq!((d.rank, d.ranked_among), (1, 1));
     assert_eq!(d.post.impact, Some(100));
-    // Stories and unknown ids are not found.
-    for id in [s.story, 999_999] {
-        admin
-            .fails(
-                "analytics/post",
-                &[("id", &id.to_string())],
-                StatusCode::NOT_FOUND,
-            )
-            .await;
+    // A story has its page too, ranked by reach among its account's stories (the only one).
+    let d = detail(s.story).await;
+    assert_eq!((d.rank, d.ranked_among), (1, 1));
+    assert_eq!(d.post.product_type, "STORY");
+    admin
+        .fails("analytics/post", &[("id", "999999")], StatusCode::NOT_FOUND)
+        .await;
+    server.stop().await;
+}
+
+/// One story snapshot, `hours` after publication: (views, reach, replies, taps forward, taps
+/// back, exits).
+async fn story_snapshot(
+    db: &DatabaseConnection,
+    media: i64,
+    published: OffsetDateTime,
+    hours: f64,
+    figures: [i64; 6],
+) {
+    let at = published.unix_timestamp() + (hours * 3_600.0) as i64;
+    let [views, reach, replies, forward, back, exits] = figures;
+    db.execute_unprepared(&format!(
+        "INSERT INTO media_snapshots (media_id, captured_at, views, reach, replies, taps_forward, \
+         taps_back, exits) VALUES ({media}, {at}, {views}, {reach}, {replies}, {forward}, {back}, {exits})"
+    ))
+    .await
+    .unwrap();
+}
+
+/// The Stories table: each story's newest figures, the completion rate
+/// `(views − exits) / views`, every sort, the account filter, and a story's 24-hour curve.
+///
+/// | story   | account | published   | reach | views | replies | exits | completion        |
+/// |---------|---------|-------------|-------|-------|---------|-------|-------------------|
+/// | story   | alpha   | 03-10 10:00 | 9     | —     | —       | —     | —                 |
+/// | s2      | alpha   | 03-12 08:00 | 50    | 200   | 4       | 30    | 170 / 200 = 0.85  |
+/// | s3      | beta    | 03-11 21:00 | 80    | 100   | 6       | 40    | 60 / 100 = 0.6    |
+async fn stories_table(db: Db) {
+    let Some((server, admin, s)) = start(db).await else {
+        return;
+    };
+    let conn = Database::connect(&server.database_url).await.unwrap();
+    let story = |account, published, reach, views| Media {
+        account,
+        product_type: "STORY",
+        media_type: "IMAGE",
+        published,
+        caption: "",
+        counts: [0, 0, 0, 0],
+        reach: Some(reach),
+        views: Some(views),
+        followers: Some(2000),
+    };
+    let (t2, t3) = (
+        datetime!(2026-03-12 08:00 UTC),
+        datetime!(2026-03-11 21:00 UTC),
+    );
+    let s2 = seed::media(&conn, 300, &story(s.alpha, t2, 50, 200)).await;
+    let s3 = seed::media(&conn, 301, &story(s.beta, t3, 80, 100)).await;
+    story_snapshot(&conn, s2, t2, 1.0, [80, 30, 1, 20, 2, 10]).await;
+    story_snapshot(&conn, s2, t2, 23.5, [200, 50, 4, 150, 10, 30]).await;
+    story_snapshot(&conn, s3, t3, 23.0, [100, 80, 6, 50, 5, 40]).await;
+
+    let march = [
+        ("query[period][from]", "2026-03-01"),
+        ("query[period][to]", "2026-03-31"),
+    ];
+    let page = |extra: &[(&'static str, &'static str)]| {
+        let admin = admin.clone();
+        let mut form = march.to_vec();
+        form.extend_from_slice(extra);
+        async move { admin.ok::<StoriesPage>("analytics/stories", &form).await }
+    };
+    let order = |p: &StoriesPage| p.stories.iter().map(|s| s.id.0).collect::<Vec<_>>();
+    let newest = page(&[]).await;
+    assert_eq!(order(&newest), [s2, s3, s.story]);
+    assert_eq!((newest.total, newest.page, newest.pages), (3, 1, 1));
+    let two = &newest.stories[0];
+    assert_eq!((two.reach, two.views), (Some(50), Some(200)));
+    assert_eq!((two.depth.replies, two.depth.exits), (Some(4), Some(30)));
+    assert_eq!(two.depth.taps_forward, Some(150));
+    assert_eq!(
+        app::metrics::story_completion(two.views, two.depth.exits),
+        Some(0.85)
+    );
+    for (sort, expected) in [
+        ("reach", [s3, s2, s.story]),
+        ("views", [s2, s3, s.story]),
+        ("replies", [s3, s2, s.story]),
+        ("completion", [s2, s3, s.story]),
+    ] {
+        let p = page(&[("query[sort]", sort)]).await;
+        assert_eq!(order(&p), expected, "{sort}");
+        assert!(p.stories[0].depth.replies.is_some(), "{sort}");
     }
+    let beta = s.beta.to_string();
+    let only_beta = admin
+        .ok::<StoriesPage>(
+            "analytics/stories",
+            &[
+                march[0],
+                march[1],
+                ("query[period][account]", beta.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(order(&only_beta), [s3]);
+    admin
+        .fails(
+            "analytics/stories",
+            &[("query[period][account]", "999999")],
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    admin
+        .fails(
+            "analytics/stories",
+            &[("query[sort]", "likes")],
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+
+    // The detail: ranked by reach among alpha's two stories, its curve over 24 hours.
+    let d = admin
+        .ok::<PostDetail>("analytics/post", &[("id", &s2.to_string())])
+        .await;
+    assert_eq!((d.rank, d.ranked_among), (1, 2));
+    let hours: Vec<i64> = d
+        .snapshots
+        .iter()
+        .map(|p| (p.at - d.published_at) / 60)
+        .collect();
+    assert_eq!(hours, [60, 1410]);
+    assert_eq!(d.snapshots[0].replies, Some(1));
+    assert_eq!(d.snapshots[1].exits, Some(30));
     server.stop().await;
 }
 
@@ -701,6 +828,7 @@ per_database!(
     posts_figures_sorting_and_filters,
     posts_pages,
     post_detail,
+    stories_table,
     hashtag_table,
     best_time_grid,
     viewers_read_anonymous_refused,

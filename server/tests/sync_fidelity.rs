@@ -5,10 +5,12 @@
 
 mod common;
 
-use app::dto::{AccountStatus, AccountSummary, Overview, SettingsView};
+use app::dto::{AccountStatus, AccountSummary, Overview, PostDetail, SettingsView};
 use common::world::SyncWorld;
 use common::Db;
+use sea_orm::{ConnectionTrait, Statement};
 use server::dev::graph_sim::{FaultKind, Flavour, SimAccount, SimConfig, APP_SECRET};
+use server::sync::policy;
 use time::OffsetDateTime;
 
 type World = SyncWorld;
@@ -166,9 +168,10 @@ async fn an_ignored_since_stops_at_the_window(db: Db) {
     assert!(oldest >= OffsetDateTime::now_utc().unix_timestamp() - 7 * 86_400 - 60);
     let requests: i64 = w.last_run(id, "requests").await.unwrap().parse().unwrap();
     // Plus the first poll of the day's 15 calls (demographics, followers online, and the
-    // last two reported days' metrics by dimension).
+    // last two reported days' metrics by dimension), and one multiple-id read for each type
+    // with metrics of its own (feed pictures and albums, reels, stories).
     assert!(
-        requests <= 12 + 15,
+        requests <= 12 + 15 + 3,
         "{requests} requests for a week of a 3,000-media account"
     );
     w.stop().await;
@@ -311,7 +314,146 @@ async fn a_wrong_app_secret_costs_only_the_expiry(db: Db) {
     w.stop().await;
 }
 
+/// Issue 16: each type keeps the metrics only it has — a picture its profile actions, a reel
+/// its watch time and skip rate, a story its replies and taps by action — read by type in a
+/// few multiple-id reads, and none of the metrics its type refuses. Media over two days old
+/// are read on the day's first poll of their weekday; a later poll of the same day leaves
+/// them alone, and they keep showing the newest figures they have.
+async fn each_type_keeps_its_own_metrics(db: Db) {
+    let Some(w) = World::new(db, SimConfig::default(), &[]).await else {
+        return;
+    };
+    let ig = w.account(Flavour::InstagramLogin);
+    let (id, outcome) = w.connect_and_sync(&ig).await;
+    assert_eq!(outcome, "ok");
+    // An older media of this kind whose weekday it is (so the first poll read it).
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let conn = sea_orm::Database::connect(&w.server.database_url)
+        .await
+        .unwrap();
+    let due_today = |product: &'static str, kind: &'static str| {
+        let conn = &conn;
+        async move {
+            let sql = format!(
+                "SELECT id, ig_media_id, published_at FROM media WHERE account_id = {id} \
+                 AND product_type = '{product}' AND media_type = '{kind}' \
+                 AND published_at < {} ORDER BY published_at DESC",
+                now - 3 * 86_400
+            );
+            let rows = conn
+                .query_all(Statement::from_string(conn.get_database_backend(), sql))
+                .await
+                .unwrap();
+            rows.iter()
+                .map(|r| {
+                    let id: i64 = r.try_get("", "id").unwrap();
+                    let ig: String = r.try_get("", "ig_media_id").unwrap();
+                    let published: i64 = r.try_get("", "published_at").unwrap();
+                    (id, ig, published)
+                })
+                .find(|(_, ig, published)| policy::depth_due(ig, *published, false, now, true))
+                .map(|(id, _, _)| id)
+                .expect("an older media due today")
+        }
+    };
+    let reel = due_today("REELS", "VIDEO").await;
+    let picture = due_today("FEED", "IMAGE").await;
+    let sim_metrics = |media: i64| {
+        let w = &w;
+        let ig = &ig;
+        async move {
+            let ig_id: String = w
+                .server
+                .scalar(&format!("SELECT ig_media_id FROM media WHERE id = {media}"))
+                .await;
+            w.sim.media_metrics(&ig.ig_user_id, &ig_id).unwrap()
+        }
+    };
+    let detail = |media: i64| {
+        let admin = w.admin.clone();
+        async move {
+            admin
+                .ok::<PostDetail>("analytics/post", &[("id", &media.to_string())])
+                .await
+        }
+    };
+
+    let expected = sim_metrics(reel).await;
+    let d = detail(reel).await.post.depth;
+    assert_eq!(d.avg_watch_ms, Some(expected["ig_reels_avg_watch_time"]));
+    assert_eq!(
+        d.total_watch_ms,
+        Some(expected["ig_reels_video_view_total_time"])
+    );
+    assert_eq!(d.skip_rate, Some(expected["reels_skip_rate"] as f64));
+    assert_eq!((d.follows, d.profile_visits, d.replies), (None, None, None));
+
+    let expected = sim_metrics(picture).await;
+    let d = detail(picture).await.post.depth;
+    assert_eq!(d.follows, Some(expected["follows"]));
+    assert_eq!(d.profile_visits, Some(expected["profile_visits"]));
+    assert_eq!(d.profile_activity, Some(expected["profile_activity"]));
+    assert_eq!((d.avg_watch_ms, d.skip_rate), (None, None));
+
+    // Stories: replies from the stories edge, taps from the navigation breakdown, which the
+    // simulator shares out 75/15/5/5 % with the remainder going forward.
+    let story = w
+        .count(&format!(
+            "SELECT m.id FROM media m JOIN media_snapshots s ON s.media_id = m.id \
+             WHERE m.account_id = {id} AND m.product_type = 'STORY' AND s.reach >= 5 \
+             ORDER BY s.reach DESC LIMIT 1"
+        ))
+        .await;
+    let expected = sim_metrics(story).await;
+    let navigation = expected["navigation"];
+    let share = |f: f64| (navigation as f64 * f).floor() as i64;
+    let stored = |column: &str| {
+        let w = &w;
+        let sql = format!("SELECT {column} FROM media_snapshots WHERE media_id = {story}");
+        async move { w.count(&sql).await }
+    };
+    assert!(navigation >= 20, "{navigation}");
+    assert_eq!(stored("replies").await, expected["replies"]);
+    assert_eq!(stored("taps_back").await, share(0.15));
+    assert_eq!(stored("exits").await, share(0.05));
+    assert_eq!(stored("swipes_forward").await, share(0.05));
+    assert_eq!(
+        stored("taps_forward").await,
+        navigation - share(0.15) - 2 * share(0.05)
+    );
+
+    // No metric a type refuses was stored for it.
+    let misplaced = w
+        .count(&format!(
+            "SELECT COUNT(*) FROM media_snapshots s JOIN media m ON m.id = s.media_id \
+             WHERE m.account_id = {id} AND ( \
+               (m.product_type = 'REELS' AND s.follows IS NOT NULL) \
+               OR (m.product_type = 'FEED' AND s.avg_watch_ms IS NOT NULL) \
+               OR (m.product_type <> 'STORY' AND s.taps_forward IS NOT NULL))"
+        ))
+        .await;
+    assert_eq!(misplaced, 0);
+
+    // The day's second poll leaves the older reel alone; it still shows its watch time.
+    assert_eq!(w.sync_now(id, 2).await, "ok");
+    let newest_watch = w
+        .server
+        .scalar::<Option<i64>>(&format!(
+            "SELECT avg_watch_ms FROM media_snapshots WHERE media_id = {reel} \
+             ORDER BY captured_at DESC, id DESC LIMIT 1"
+        ))
+        .await;
+    assert_eq!(newest_watch, None);
+    let d = detail(reel).await.post.depth;
+    assert_eq!(
+        d.avg_watch_ms,
+        Some(sim_metrics(reel).await["ig_reels_avg_watch_time"])
+    );
+    w.stop().await;
+}
+
 per_database!(
+    each_type_keeps_its_own_metrics,
     a_wrong_app_secret_costs_only_the_expiry,
     days_are_labelled_as_meta_labels_them,
     a_refused_page_is_isolated_not_fetched_per_media,

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::auth::as_user;
 use crate::dto::{
     Audience, AudienceQuery, BestTime, BestTimeQuery, Hashtags, MediaId, Overview, PeriodQuery,
-    PostDetail, PostsPage, PostsQuery,
+    PostDetail, PostsPage, PostsQuery, StoriesPage, StoriesQuery,
 };
 use crate::error::AppError;
 
@@ -23,6 +23,11 @@ pub async fn overview(
 #[server(name = LoadPosts, endpoint = "analytics/posts")]
 pub async fn posts(#[server(default)] query: PostsQuery) -> Result<PostsPage, AppError> {
     as_user(|b, _| async move { b.analytics.posts(&query).await }).await
+}
+
+#[server(name = LoadStories, endpoint = "analytics/stories")]
+pub async fn stories(#[server(default)] query: StoriesQuery) -> Result<StoriesPage, AppError> {
+    as_user(|b, _| async move { b.analytics.stories(&query).await }).await
 }
 
 #[server(name = LoadPost, endpoint = "analytics/post")]

@@ -14,9 +14,12 @@ pub fn TextField(
     name: &'static str,
     label: &'static str,
     #[prop(into)] error: Signal<Option<AppError>>,
-    /// An `<input>` type, or `"textarea"` for a multi-line field.
+    /// An `<input>` type, `"textarea"` for a multi-line field, or `"select"` for `choices`.
     #[prop(default = "text")]
     kind: &'static str,
+    /// A select's options: (value sent, text shown).
+    #[prop(optional)]
+    choices: &'static [(&'static str, &'static str)],
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
     /// The value shown before the user types (settings edited in place).
@@ -44,7 +47,23 @@ pub fn TextField(
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
-            {if kind == "textarea" {
+            {if kind == "select" {
+                let chosen = value.clone().unwrap_or_default();
+                view! {
+                    <select
+                        id=id
+                        name=name
+                        aria-invalid=move || message().is_some().to_string()
+                        aria-describedby=described_by
+                    >
+                        {choices
+                            .iter()
+                            .map(|(v, text)| view! { <option value=*v selected=chosen == *v>{*text}</option> })
+                            .collect_view()}
+                    </select>
+                }
+                    .into_any()
+            } else if kind == "textarea" {
                 view! {
                     <textarea
                         id=id

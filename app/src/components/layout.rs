@@ -52,6 +52,7 @@ fn TopNav(user: SessionUser) -> impl IntoView {
                     "Overview"
                 </A>
                 <A href="/posts">"Posts"</A>
+                <A href="/stories">"Stories"</A>
                 <A href="/hashtags">"Hashtags"</A>
                 <A href="/best-time">"Best time"</A>
                 <A href="/audience">"Audience"</A>

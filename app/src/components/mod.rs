@@ -6,6 +6,7 @@ pub mod error_view;
 pub mod form;
 pub mod layout;
 pub mod number;
+pub mod pager;
 pub mod posts_table;
 pub mod refresh;
 pub mod status_badge;

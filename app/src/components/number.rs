@@ -43,9 +43,38 @@ pub fn signed_percent(value: Option<f64>) -> String {
     }
 }
 
+/// A reel's skip rate, already a percentage: `31.4 %`; "—" when unknown.
+pub fn skip_rate(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".into(), |v| format!("{v:.1} %"))
+}
+
+/// A watch time: seconds with one decimal under a minute, then minutes, then hours and
+/// minutes (`12.5 s`, `4 min`, `83 h 20 min`); "—" when unknown.
+pub fn duration_ms(value: Option<i64>) -> String {
+    let Some(ms) = value else {
+        return "—".into();
+    };
+    let minutes = ms / 60_000;
+    match minutes {
+        0 => format!("{:.1} s", ms as f64 / 1000.0),
+        1..=59 => format!("{minutes} min"),
+        _ => format!("{} h {} min", thousands(minutes / 60), minutes % 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn watch_times_read_in_the_unit_that_fits() {
+        assert_eq!(duration_ms(Some(12_549)), "12.5 s");
+        assert_eq!(duration_ms(Some(0)), "0.0 s");
+        assert_eq!(duration_ms(Some(240_000)), "4 min");
+        assert_eq!(duration_ms(Some(30_017_581)), "8 h 20 min");
+        assert_eq!(duration_ms(Some(3_600_000 * 1_200)), "1,200 h 0 min");
+        assert_eq!(duration_ms(None), "—");
+    }
 
     #[test]
     fn groups_of_three_from_the_right() {

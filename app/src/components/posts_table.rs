@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::number::{count, percent};
+use crate::components::number::{count, duration_ms, percent, skip_rate};
 use crate::components::table::{csv, Column, CsvLink, TableScroll};
 use crate::components::url_state::with_params;
 use crate::dto::{PostKind, PostSort, PostSummary};
@@ -30,9 +30,13 @@ pub fn caption_start(caption: Option<&str>) -> String {
 /// What identifies a post; the table shows these four together in its first cell.
 const IDENTITY: usize = 4;
 
+/// The reels' own figures, last: they are not sort keys (each page reads their newest values,
+/// which are not kept with the post).
+const REELS: usize = 3;
+
 /// Every column, in CSV order. After the identity, one column per [`PostSort`], in
-/// `PostSort::ALL`'s order: those headings sort the Posts page.
-pub const POST_COLUMNS: [Column<PostSummary>; IDENTITY + PostSort::ALL.len()] = [
+/// `PostSort::ALL`'s order: those headings sort the Posts page. Then the reels' figures.
+pub const POST_COLUMNS: [Column<PostSummary>; IDENTITY + PostSort::ALL.len() + REELS] = [
     Column::text("Account", |p| format!("@{}", p.username)),
     Column::text("Type", |p| kind(p).to_owned()),
     Column::text("Caption", |p| caption_start(p.caption.as_deref())),
@@ -59,7 +63,24 @@ pub const POST_COLUMNS: [Column<PostSummary>; IDENTITY + PostSort::ALL.len()] = 
         "0–100: how this post's weighted engagement per reach ranks among its account's posts of the same kind",
         |p| p.impact.map_or_else(|| "—".to_owned(), |i| i.to_string()),
     ),
+    Column::number("Avg watch", "Reels: how long a play lasted on average", |p| {
+        duration_ms(p.depth.avg_watch_ms)
+    }),
+    Column::number("Watch time", "Reels: time watched over all plays", |p| {
+        duration_ms(p.depth.total_watch_ms)
+    }),
+    Column::number("Skip rate", "Reels: share of plays skipped in the first 3 seconds", |p| {
+        skip_rate(p.depth.skip_rate)
+    }),
 ];
+
+/// The sort key of each figure column, in order; `None` for the reels' figures.
+fn sorts() -> impl Iterator<Item = Option<PostSort>> {
+    PostSort::ALL
+        .into_iter()
+        .map(Some)
+        .chain(std::iter::repeat(None))
+}
 
 /// Thumbnail, type badge, caption start and account, linking to the post's page.
 #[component]
@@ -89,7 +110,8 @@ pub fn PostCell(post: PostSummary) -> impl IntoView {
 }
 
 /// Posts with every figure. With `sortable`, the figure headings are links that sort by
-/// that column (a second click flips the direction), kept in the URL.
+/// that column (a second click flips the direction), kept in the URL. With `reels`, the
+/// reels' own figures follow (the Overview's short list leaves them to the Posts page).
 #[component]
 pub fn PostsTable(
     /// The download's file name.
@@ -98,27 +120,78 @@ pub fn PostsTable(
     label: &'static str,
     posts: Vec<PostSummary>,
     #[prop(optional)] sortable: bool,
+    #[prop(optional)] reels: bool,
 ) -> impl IntoView {
-    let csv = csv(&POST_COLUMNS, &posts);
-    let figures = &POST_COLUMNS[IDENTITY..];
+    let shown = if reels {
+        &POST_COLUMNS[..]
+    } else {
+        &POST_COLUMNS[..IDENTITY + PostSort::ALL.len()]
+    };
+    let figures = &shown[IDENTITY..];
+    let headings = figures
+        .iter()
+        .zip(sorts())
+        .map(|(c, sort)| match sort.filter(|_| sortable) {
+            Some(sort) => view! { <SortHeading column=c sort /> }.into_any(),
+            None => heading(c),
+        })
+        .collect();
+    let cell_ids = figures
+        .iter()
+        .zip(sorts())
+        .map(|(c, sort)| {
+            let name = sort.map_or_else(|| c.label.to_lowercase(), |s| s.as_str().to_owned());
+            format!("post-{}", name.replace(['_', ' '], "-"))
+        })
+        .collect();
+    view! {
+        <MediaTable
+            name
+            label
+            first="Post"
+            posts
+            csv_columns=shown
+            figures
+            headings
+            cell_ids
+            row_id="post-row"
+        />
+    }
+}
+
+/// A plain column heading, its tooltip saying what the number is.
+pub fn heading(c: &'static Column<PostSummary>) -> AnyView {
+    view! { <th scope="col" class=c.class() title=c.help>{c.label}</th> }.into_any()
+}
+
+/// Media with their post cell first, then one cell per column of `figures`, and the CSV of
+/// `csv_columns` above them.
+#[component]
+#[allow(clippy::too_many_arguments)] // a component's props, each named where it is used
+pub fn MediaTable(
+    /// The download's file name; the table's test id is `{name}-table`.
+    name: &'static str,
+    /// What the table holds: its frame's name.
+    label: &'static str,
+    /// The heading of the post cell's column.
+    first: &'static str,
+    posts: Vec<PostSummary>,
+    csv_columns: &'static [Column<PostSummary>],
+    figures: &'static [Column<PostSummary>],
+    /// One per figure: its heading, and its cells' test id.
+    headings: Vec<AnyView>,
+    cell_ids: Vec<String>,
+    row_id: &'static str,
+) -> impl IntoView {
+    let csv = csv(csv_columns, &posts);
     view! {
         <CsvLink name csv />
         <TableScroll label>
             <table class="data-table posts-table" data-table=name data-testid=format!("{name}-table")>
                 <thead>
                     <tr>
-                        <th scope="col">"Post"</th>
-                        {figures
-                            .iter()
-                            .zip(PostSort::ALL)
-                            .map(|(c, sort)| {
-                                if sortable {
-                                    view! { <SortHeading column=c sort /> }.into_any()
-                                } else {
-                                    view! { <th scope="col" class=c.class() title=c.help>{c.label}</th> }.into_any()
-                                }
-                            })
-                            .collect_view()}
+                        <th scope="col">{first}</th>
+                        {headings}
                     </tr>
                 </thead>
                 <tbody>
@@ -128,17 +201,13 @@ pub fn PostsTable(
                             let id = post.id;
                             let cells = figures
                                 .iter()
-                                .zip(PostSort::ALL)
-                                .map(|(c, sort)| {
-                                    view! {
-                                        <td class=c.class() data-testid=format!("post-{}", sort.as_str().replace('_', "-"))>
-                                            {(c.text)(&post)}
-                                        </td>
-                                    }
+                                .zip(&cell_ids)
+                                .map(|(c, cell)| {
+                                    view! { <td class=c.class() data-testid=cell.clone()>{(c.text)(&post)}</td> }
                                 })
                                 .collect_view();
                             view! {
-                                <tr data-post-id=id.0 data-testid="post-row">
+                                <tr data-post-id=id.0 data-testid=row_id>
                                     <td>
                                         <PostCell post />
                                     </td>

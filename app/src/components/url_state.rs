@@ -1,6 +1,6 @@
 //! Page state kept in the URL's query string, so a link restores what its sender saw.
 
-use crate::dto::{AccountId, AudienceQuery, BestTimeQuery, PeriodQuery, PostsQuery};
+use crate::dto::{AccountId, AudienceQuery, BestTimeQuery, PeriodQuery, PostsQuery, StoriesQuery};
 use crate::error::AppError;
 use leptos_router::params::ParamsMap;
 
@@ -42,6 +42,15 @@ pub fn period_query(query: &ParamsMap) -> Result<PeriodQuery, AppError> {
         days: param::<u16>(query, "range")?,
         from: None,
         to: None,
+    })
+}
+
+/// `?…&sort=…&page=…` → the Stories query.
+pub fn stories_query(query: &ParamsMap) -> Result<StoriesQuery, AppError> {
+    Ok(StoriesQuery {
+        period: period_query(query)?,
+        sort: param(query, "sort")?.unwrap_or_default(),
+        page: param(query, "page")?.unwrap_or(1),
     })
 }
 

@@ -9,7 +9,7 @@ use leptos_router::{lazy_route, LazyRoute};
 
 use super::{
     accounts, audience, best_time, hashtags, login, post, posts, privacy, privacy_deletion,
-    settings, setup, sync_log, users,
+    settings, setup, stories, sync_log, users,
 };
 
 /// A route type whose view is the page component, split off.
@@ -33,6 +33,7 @@ macro_rules! lazy_page {
 lazy_page! {
     Posts => posts::PostsPage;
     Post => post::PostPage;
+    Stories => stories::StoriesPage;
     Hashtags => hashtags::HashtagsPage;
     BestTime => best_time::BestTimePage;
     Audience => audience::AudiencePage;

@@ -15,5 +15,6 @@ pub mod privacy_deletion;
 pub mod settings;
 pub mod settings_export;
 pub mod setup;
+pub mod stories;
 pub mod sync_log;
 pub mod users;

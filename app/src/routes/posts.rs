@@ -3,15 +3,15 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::accounts::list_accounts;
 use crate::api::analytics::posts;
 use crate::components::dashboard::{DashboardData, DashboardFilters, QueryInput, QuerySelect};
 use crate::components::number::thousands;
+use crate::components::pager::Pager;
 use crate::components::posts_table::PostsTable;
-use crate::components::url_state::{posts_query, with_params};
+use crate::components::url_state::posts_query;
 use crate::dto::{PostKind, PostsPage};
 use crate::resource::resource;
 
@@ -69,28 +69,14 @@ fn PostsBody(page: PostsPage) -> impl IntoView {
         return view! {
             <p class="period">{summary}</p>
             <p class="empty-state">{text}</p>
-            <Pager page pages />
+            <Pager path="/posts" page pages />
         }
         .into_any();
     }
     view! {
         <p class="period">{summary}</p>
-        <PostsTable name="posts" label="Posts" posts sortable=true />
-        <Pager page pages />
+        <PostsTable name="posts" label="Posts" posts sortable=true reels=true />
+        <Pager path="/posts" page pages />
     }
     .into_any()
-}
-
-#[component]
-fn Pager(page: u32, pages: u32) -> impl IntoView {
-    let query = use_query_map();
-    let link =
-        move |to: u32| with_params("/posts", &query.read(), &[("page", Some(&to.to_string()))]);
-    view! {
-        <nav class="pager" aria-label="Pages">
-            {(page > 1).then(|| view! { <A href=link(page.min(pages + 1) - 1) attr:rel="prev">"← Previous"</A> })}
-            <span>{format!("Page {page} of {pages}")}</span>
-            {(page < pages).then(|| view! { <A href=link(page + 1) attr:rel="next">"Next →"</A> })}
-        </nav>
-    }
 }

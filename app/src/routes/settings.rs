@@ -10,7 +10,7 @@ use crate::components::form::{last_error, FormAlert, TextField};
 use crate::dto::{SettingField, SettingsView};
 use crate::resource::resource;
 use crate::routes::settings_export::ExportSettings;
-use crate::rules::{CONTACT_HINT, LOOKBACK_HINT, POLL_HINT};
+use crate::rules::{CONTACT_HINT, LOOKBACK_HINT, OLD_MEDIA_CHOICES, OLD_MEDIA_HINT, POLL_HINT};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -56,6 +56,14 @@ fn SettingsForms(current: SettingsView) -> impl IntoView {
                 value=current.lookback_days.to_string()
             />
             <Setting
+                field=SettingField::OldMedia
+                label="Media older than the window"
+                hint=OLD_MEDIA_HINT
+                kind="select"
+                choices=&OLD_MEDIA_CHOICES
+                value=if current.keep_old_media { "keep" } else { "delete" }.to_owned()
+            />
+            <Setting
                 field=SettingField::PrivacyContact
                 label="Privacy contact address"
                 hint=CONTACT_HINT
@@ -73,6 +81,7 @@ fn Setting(
     label: &'static str,
     hint: &'static str,
     kind: &'static str,
+    #[prop(optional)] choices: &'static [(&'static str, &'static str)],
     value: String,
 ) -> impl IntoView {
     let save = ServerAction::<UpdateSetting>::new();
@@ -93,6 +102,7 @@ fn Setting(
                 name="value"
                 label
                 kind
+                choices
                 hint
                 value
                 required=field != SettingField::PrivacyContact

@@ -9,7 +9,10 @@
 
 use std::time::{Duration, Instant};
 
-use app::dto::{Flavour, Share, FOLLOWER_DEMOGRAPHICS, ONLINE_FOLLOWERS};
+use app::dto::{
+    Flavour, Share, FOLLOWER_DEMOGRAPHICS, FOLLOWS_AND_UNFOLLOWS, ONLINE_FOLLOWERS,
+    PROFILE_LINKS_TAPS,
+};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 use time::{Date, OffsetDateTime};
 
@@ -190,6 +193,12 @@ struct Metrics {
     shares: i64,
     reach: i64,
     views: i64,
+    /// Feed pictures and albums: follows and profile visits the post led to.
+    follows: Option<i64>,
+    profile_visits: Option<i64>,
+    /// Reels: average watch time (ms) and skip rate (%), which do not grow with age.
+    avg_watch_ms: Option<i64>,
+    skip_rate: Option<f64>,
 }
 
 impl AccountPlan {
@@ -299,6 +308,20 @@ impl AccountPlan {
 
     /// The posts, and each day's insights with that day's followers, as read at its end.
     fn history(self, account_id: i64, now: i64) -> History {
+        let actions: Vec<(i64, BreakdownRow)> = self
+            .followers
+            .iter()
+            .zip(&self.days)
+            .zip(0i64..)
+            .flat_map(|((&followers, day), d)| {
+                let date = self.first_day + time::Duration::days(d);
+                let end_of_day = date.midnight().assume_utc().unix_timestamp() + DAY - 1;
+                (end_of_day < now)
+                    .then(|| daily_actions(date, end_of_day, followers, day))
+                    .into_iter()
+                    .flatten()
+            })
+            .collect();
         let days = self
             .followers
             .iter()
@@ -315,7 +338,7 @@ impl AccountPlan {
                 }
             })
             .collect();
-        let audience = self
+        let audience: Vec<(i64, BreakdownRow)> = self
             .followers
             .iter()
             .zip(0i64..)
@@ -333,7 +356,7 @@ impl AccountPlan {
             account_id,
             media: self.posts,
             days,
-            breakdowns: audience,
+            breakdowns: audience.into_iter().chain(actions).collect(),
         }
     }
 }
@@ -377,6 +400,50 @@ fn weekly_audience(date: Date, at: i64, followers: i64) -> [(i64, BreakdownRow);
     [
         (captured, row(FOLLOWER_DEMOGRAPHICS, "country", countries)),
         (captured, row(ONLINE_FOLLOWERS, "hour", hours)),
+    ]
+}
+
+/// A day's follows and unfollows (their difference is the day's follower change) and profile
+/// link taps by button, captured at the day's end.
+fn daily_actions(
+    date: Date,
+    captured: i64,
+    followers: i64,
+    day: &DayRow,
+) -> [(i64, BreakdownRow); 2] {
+    let unfollows = (followers as f64 * 0.0008).round() as i64;
+    let follows = unfollows + day.follower_delta.unwrap_or(0).max(-unfollows);
+    let taps = day.profile_views.unwrap_or(0) / 8;
+    let row = |metric: &str, breakdown: &str, shares: Vec<(&str, i64)>| BreakdownRow {
+        date,
+        metric: metric.into(),
+        breakdown: breakdown.into(),
+        shares: Ok(shares
+            .into_iter()
+            .map(|(key, n)| Share(vec![key.to_owned()], n))
+            .collect()),
+    };
+    [
+        (
+            captured,
+            row(
+                FOLLOWS_AND_UNFOLLOWS,
+                "follow_type",
+                vec![("FOLLOWER", follows), ("NON_FOLLOWER", unfollows)],
+            ),
+        ),
+        (
+            captured,
+            row(
+                PROFILE_LINKS_TAPS,
+                "contact_button_type",
+                vec![
+                    ("EMAIL", taps / 2),
+                    ("CALL", taps / 4),
+                    ("DIRECTION", taps - taps / 2 - taps / 4),
+                ],
+            ),
+        ),
     ]
 }
 
@@ -438,6 +505,7 @@ fn post_plan(
         * quality
         * if reel { 1.6 } else { 1.0 };
     let likes = reach * r.range(0.02, 0.08);
+    let profile_post = product_type == "FEED" && media_type != "VIDEO";
     let final_values = Metrics {
         likes: likes.round() as i64,
         comments: (likes * r.range(0.01, 0.05)).round() as i64,
@@ -451,6 +519,11 @@ fn post_plan(
                 r.range(1.2, 1.6)
             })
         .round() as i64,
+        // Drawn last, so the other figures stay those of earlier demos.
+        follows: profile_post.then(|| (reach * r.range(0.001, 0.004)).round() as i64),
+        profile_visits: profile_post.then(|| (reach * r.range(0.01, 0.03)).round() as i64),
+        avg_watch_ms: reel.then(|| r.range(3_500.0, 14_000.0).round() as i64),
+        skip_rate: reel.then(|| (r.range(15.0, 60.0) * 10.0).round() / 10.0),
     };
     // As the poller would have seen it: +1 h, +6 h, +24 h, then daily, at most `days` days.
     let mut earlier: Vec<(i64, SnapshotRow)> = [HOUR, 6 * HOUR]
@@ -498,14 +571,20 @@ fn grown(end: &Metrics, age: i64) -> SnapshotRow {
         at(end.saves),
         at(end.shares),
     );
+    let views = at(end.views);
     SnapshotRow {
         likes: Some(likes),
         comments: Some(comments),
         saves: Some(saves),
         shares: Some(shares),
         reach: Some(at(end.reach)),
-        views: Some(at(end.views)),
+        views: Some(views),
         total_interactions: Some(likes + comments + saves + shares),
+        follows: end.follows.map(at),
+        profile_visits: end.profile_visits.map(at),
+        avg_watch_ms: end.avg_watch_ms,
+        total_watch_ms: end.avg_watch_ms.map(|avg| avg * views),
+        skip_rate: end.skip_rate,
         ..SnapshotRow::default()
     }
 }

@@ -56,6 +56,7 @@ fn json_row(table: &TableDef, row: &QueryResult) -> Result<Value, StoreError> {
     for c in cols {
         let value = match c.kind {
             Kind::Int => row.try_get::<Option<i64>>("", c.name)?.into(),
+            Kind::Float => row.try_get::<Option<f64>>("", c.name)?.into(),
             Kind::Str => row.try_get::<Option<String>>("", c.name)?.into(),
             Kind::Bool => row.try_get::<Option<bool>>("", c.name)?.into(),
             Kind::Timestamp => row.try_get::<Option<i64>>("", c.name)?.map(rfc3339).into(),

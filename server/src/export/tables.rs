@@ -12,6 +12,7 @@ impl Kind {
     pub fn bigquery(self) -> &'static str {
         match self {
             Kind::Int => "INT64",
+            Kind::Float => "FLOAT64",
             Kind::Str => "STRING",
             Kind::Bool => "BOOL",
             // Unix seconds here; an RFC 3339 string on the wire (see `batch`).
@@ -24,6 +25,7 @@ impl Kind {
     pub fn matches(self, name: &str) -> bool {
         let legacy = match self {
             Kind::Int => "INTEGER",
+            Kind::Float => "FLOAT",
             Kind::Bool => "BOOLEAN",
             _ => self.bigquery(),
         };
@@ -43,7 +45,7 @@ pub struct TableDef {
     pub cluster: &'static [&'static str],
 }
 
-use Kind::{Bool, Date, Int, Str, Timestamp};
+use Kind::{Bool, Date, Float, Int, Str, Timestamp};
 
 pub const ACCOUNTS: TableDef = TableDef {
     name: "accounts",
@@ -114,6 +116,17 @@ pub const MEDIA_SNAPSHOTS: TableDef = TableDef {
             col("reach", Int, "s.reach"),
             col("views", Int, "s.views"),
             col("total_interactions", Int, "s.total_interactions"),
+            col("follows", Int, "s.follows"),
+            col("profile_visits", Int, "s.profile_visits"),
+            col("profile_activity", Int, "s.profile_activity"),
+            col("replies", Int, "s.replies"),
+            col("taps_forward", Int, "s.taps_forward"),
+            col("taps_back", Int, "s.taps_back"),
+            col("exits", Int, "s.exits"),
+            col("swipes_forward", Int, "s.swipes_forward"),
+            col("avg_watch_ms", Int, "s.avg_watch_ms"),
+            col("total_watch_ms", Int, "s.total_watch_ms"),
+            col("skip_rate", Float, "s.skip_rate"),
         ],
         order: Keyset::TimeId {
             time: "s.captured_at",

@@ -8,7 +8,10 @@
 //! engagements (instagram-platform/api-reference/instagram-user/insights). What Meta withholds
 //! is kept as "not available" with the reason, never as zeros.
 
-pub use app::dto::{Share, ENGAGED_DEMOGRAPHICS, FOLLOWER_DEMOGRAPHICS, ONLINE_FOLLOWERS};
+pub use app::dto::{
+    Share, ENGAGED_DEMOGRAPHICS, FOLLOWER_DEMOGRAPHICS, FOLLOWS_AND_UNFOLLOWS, ONLINE_FOLLOWERS,
+    PROFILE_LINKS_TAPS,
+};
 use time::{Date, Duration, OffsetDateTime};
 use tracing::instrument;
 
@@ -29,9 +32,9 @@ pub const HOUR: &str = "hour";
 /// days.
 pub const ACCOUNT_BREAKDOWNS: [(&[&str], &str); 4] = [
     (&["reach", "views"], "media_product_type"),
-    (&["reach", "follows_and_unfollows"], "follow_type"),
+    (&["reach", FOLLOWS_AND_UNFOLLOWS], "follow_type"),
     (&["views"], "follower_type"),
-    (&["profile_links_taps"], "contact_button_type"),
+    (&[PROFILE_LINKS_TAPS], "contact_button_type"),
 ];
 
 /// What Meta answered for one metric and breakdown on one day.

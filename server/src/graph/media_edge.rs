@@ -34,8 +34,24 @@ thumbnail_url,media_url,timestamp,like_count,comments_count";
 pub struct MediaWithMetrics {
     pub media: Media,
     pub metrics: Metrics,
+    /// A reel's `reels_skip_rate`, a percentage with its fraction.
+    pub skip_rate: Option<f64>,
+    /// A story's navigation by action (`tap_forward`, `tap_back`, `tap_exit`, `swipe_forward`).
+    pub navigation: Metrics,
     /// Metrics Meta refused for this media (dropped, the rest kept).
     pub dropped: Vec<String>,
+}
+
+impl MediaWithMetrics {
+    fn new(media: Media, metrics: Metrics, dropped: Vec<String>) -> Self {
+        Self {
+            media,
+            metrics,
+            skip_rate: None,
+            navigation: Metrics::new(),
+            dropped,
+        }
+    }
 }
 
 /// One edge to walk: where, from when, and the metric set most of its items take.
@@ -55,7 +71,7 @@ struct Step {
 type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T, GraphError>> + Send + 'a>>;
 
 /// A page refused because of one of its items, not because of the request or the token.
-fn refused_by_an_item(err: &GraphError) -> bool {
+pub(super) fn refused_by_an_item(err: &GraphError) -> bool {
     match err {
         GraphError::BadRequest { .. } => true,
         GraphError::Permission { code: 10, message } => not_enough_viewers(message),
@@ -67,6 +83,16 @@ fn refused_by_an_item(err: &GraphError) -> bool {
 /// insights" (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights).
 fn not_enough_viewers(message: &str) -> bool {
     message.to_lowercase().contains("not enough viewers")
+}
+
+/// Refusals that hold for every metric of the media: posted before the account became a
+/// business account, or a story seen by fewer than 5 accounts.
+pub(super) fn has_no_insights(err: &GraphError) -> bool {
+    match err {
+        GraphError::BadRequest { subcode, .. } => *subcode == Some(POSTED_BEFORE_CONVERSION),
+        GraphError::Permission { message, .. } => not_enough_viewers(message),
+        _ => false,
+    }
 }
 
 fn metrics_of(media: &Media) -> &'static [&'static str] {
@@ -82,11 +108,7 @@ fn from_nested(mut media: Media) -> MediaWithMetrics {
         .take()
         .map(|list| list.lifetime())
         .unwrap_or_default();
-    MediaWithMetrics {
-        media,
-        metrics,
-        dropped: Vec::new(),
-    }
+    MediaWithMetrics::new(media, metrics, Vec::new())
 }
 
 impl GraphClient {
@@ -265,35 +287,16 @@ impl GraphClient {
         refusal: &GraphError,
     ) -> Result<MediaWithMetrics, GraphError> {
         let wanted = metrics_of(&media);
-        let none = |media| MediaWithMetrics {
-            media,
-            metrics: Metrics::new(),
-            dropped: wanted.iter().map(|m| (*m).to_owned()).collect(),
+        let none = |media| {
+            let dropped = wanted.iter().map(|m| (*m).to_owned()).collect();
+            MediaWithMetrics::new(media, Metrics::new(), dropped)
         };
-        let before_conversion = matches!(
-            refusal,
-            GraphError::BadRequest {
-                subcode: Some(POSTED_BEFORE_CONVERSION),
-                ..
-            }
-        );
-        let too_few_viewers = matches!(refusal, GraphError::Permission { message, .. } if not_enough_viewers(message));
-        if before_conversion || too_few_viewers || wanted.is_empty() {
+        if has_no_insights(refusal) || wanted.is_empty() {
             return Ok(none(media));
         }
         match self.media_insights(&media.id, wanted).await {
-            Ok((metrics, dropped)) => Ok(MediaWithMetrics {
-                media,
-                metrics,
-                dropped,
-            }),
-            Err(GraphError::Permission { message, .. }) if not_enough_viewers(&message) => {
-                Ok(none(media))
-            }
-            Err(GraphError::BadRequest {
-                subcode: Some(POSTED_BEFORE_CONVERSION),
-                ..
-            }) => Ok(none(media)),
+            Ok((metrics, dropped)) => Ok(MediaWithMetrics::new(media, metrics, dropped)),
+            Err(e) if has_no_insights(&e) => Ok(none(media)),
             Err(e) => Err(e),
         }
     }
@@ -382,5 +385,21 @@ mod tests {
         };
         assert!(!refused_by_an_item(&permission));
         assert!(!refused_by_an_item(&GraphError::Transient("x".into())));
+    }
+
+    #[test]
+    fn only_media_wide_refusals_mean_no_insights() {
+        assert!(has_no_insights(&GraphError::BadRequest {
+            subcode: Some(POSTED_BEFORE_CONVERSION),
+            message: "Invalid parameter".into(),
+        }));
+        assert!(!has_no_insights(&GraphError::BadRequest {
+            subcode: None,
+            message: "(#100) The Media Insights API does not support the follows metric".into(),
+        }));
+        assert!(has_no_insights(&GraphError::Permission {
+            code: 10,
+            message: "(#10) Not enough viewers for the media to show insights".into(),
+        }));
     }
 }

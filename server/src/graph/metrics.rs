@@ -42,8 +42,34 @@ pub const FEED_AND_REELS: [&str; 7] = [
 /// videos for a reduced set since).
 pub const LEGACY_FEED_VIDEO: [&str; 5] = ["reach", "likes", "comments", "saved", "shares"];
 
-/// Stories have no likes, comments or saves.
-pub const STORY: [&str; 5] = ["reach", "views", "shares", "total_interactions", "replies"];
+/// Stories have no likes, comments or saves; they alone have replies and navigation.
+pub const STORY: [&str; 9] = [
+    "reach",
+    "views",
+    "shares",
+    "total_interactions",
+    "replies",
+    "follows",
+    "profile_visits",
+    "profile_activity",
+    "navigation",
+];
+
+/// What feed posts add to [`FEED_AND_REELS`] and reels refuse: the profile actions a post led to.
+pub const FEED_DEPTH: [&str; 3] = ["follows", "profile_visits", "profile_activity"];
+
+/// What reels add and feed posts refuse: watch time (milliseconds) and the skip rate (a
+/// percentage, the only fractional media metric).
+pub const REELS_DEPTH: [&str; 3] = [
+    "ig_reels_avg_watch_time",
+    "ig_reels_video_view_total_time",
+    "reels_skip_rate",
+];
+pub const SKIP_RATE: &str = "reels_skip_rate";
+
+/// A story's navigation by action; the breakdown fails every other metric asked with it.
+pub const STORY_NAVIGATION: [&str; 1] = ["navigation"];
+pub const NAVIGATION_BREAKDOWN: &str = "story_navigation_action_type";
 
 pub fn for_product(product: ProductType) -> &'static [&'static str] {
     match product {

@@ -8,6 +8,7 @@ pub mod audience;
 pub mod client;
 pub mod errors;
 pub mod hashtags;
+pub mod media_depth;
 pub mod media_edge;
 pub mod metrics;
 pub mod models;

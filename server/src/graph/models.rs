@@ -252,6 +252,34 @@ impl InsightList {
     }
 }
 
+impl InsightList {
+    /// A lifetime value with its fraction (`reels_skip_rate` is a percentage such as 31.4).
+    pub fn fraction(&self, name: &str) -> Option<f64> {
+        self.data
+            .iter()
+            .find(|i| i.name == name)?
+            .values
+            .first()?
+            .value
+            .as_f64()
+    }
+
+    /// A metric's total by the one dimension it was broken down by, keyed by that dimension's
+    /// value in lower case (Meta's samples send `tap_forward` where its docs say `TAP_FORWARD`).
+    pub fn broken_down(&self, name: &str) -> Metrics {
+        self.data
+            .iter()
+            .filter(|i| i.name == name)
+            .filter_map(|i| i.total_value.as_ref()?.breakdowns.first())
+            .flat_map(|b| &b.results)
+            .filter_map(|r| {
+                let key = r.dimension_values.first()?.to_lowercase();
+                Some((key, as_count(&r.value)?))
+            })
+            .collect()
+    }
+}
+
 impl Insight {
     pub fn total(&self) -> Option<i64> {
         self.total_value.as_ref().and_then(|t| as_count(&t.value))

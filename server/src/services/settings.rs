@@ -19,6 +19,7 @@ fn view(row: settings::Model) -> SettingsView {
     SettingsView {
         poll_interval_minutes: row.poll_interval_secs / 60,
         lookback_days: row.lookback_days,
+        keep_old_media: row.keep_old_media,
         privacy_contact: row.privacy_contact,
     }
 }
@@ -35,6 +36,7 @@ impl SettingsPort for SettingsService {
                 SettingChange::PollIntervalSecs(rules::poll_minutes(value)? * 60)
             }
             SettingField::LookbackDays => SettingChange::LookbackDays(rules::lookback_days(value)?),
+            SettingField::OldMedia => SettingChange::KeepOldMedia(rules::keep_old_media(value)?),
             SettingField::PrivacyContact => {
                 SettingChange::PrivacyContact(rules::privacy_contact(value)?)
             }

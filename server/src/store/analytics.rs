@@ -99,6 +99,21 @@ impl AnalyticsStore {
         Ok(ids)
     }
 
+    /// When the oldest stored post or reel of `accounts` was published.
+    #[instrument(skip(self, accounts), err(level = "debug"))]
+    pub async fn oldest_post(&self, accounts: &[i64]) -> Result<Option<i64>, StoreError> {
+        use media::Column as C;
+        Ok(media::Entity::find()
+            .select_only()
+            .column_as(C::PublishedAt.min(), "oldest")
+            .filter(C::AccountId.is_in(accounts.iter().copied()))
+            .filter(C::ProductType.ne(STORY))
+            .into_tuple::<Option<i64>>()
+            .one(&self.db)
+            .await?
+            .flatten())
+    }
+
     /// Daily insights of `accounts` from `from` to `to`, both included, oldest first.
     #[instrument(skip(self, accounts), err(level = "debug"))]
     pub async fn days(
@@ -410,6 +425,42 @@ impl AnalyticsStore {
             .collect())
     }
 
+    /// The stories of `accounts` published in `[from, until)` with their usernames, newest
+    /// first.
+    #[instrument(skip(self, accounts), err(level = "debug"))]
+    pub async fn stories(
+        &self,
+        accounts: &[i64],
+        from: i64,
+        until: i64,
+    ) -> Result<Vec<(media::Model, String)>, StoreError> {
+        use media::Column as C;
+        let rows = ties(
+            media::Entity::find()
+                .filter(C::AccountId.is_in(accounts.iter().copied()))
+                .filter(C::PublishedAt.gte(from))
+                .filter(C::PublishedAt.lt(until))
+                .filter(C::ProductType.eq(STORY)),
+        )
+        .all(&self.db)
+        .await?;
+        self.named(rows).await
+    }
+
+    /// The newest reach of each story of `account`: what a story is ranked by.
+    #[instrument(skip(self), err(level = "debug"))]
+    pub async fn story_reaches(&self, account: i64) -> Result<Vec<Option<i64>>, StoreError> {
+        use media::Column as C;
+        Ok(media::Entity::find()
+            .select_only()
+            .column(C::LatestReach)
+            .filter(C::AccountId.eq(account))
+            .filter(C::ProductType.eq(STORY))
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+
     /// One post, reel or story with its account's username; `None` for an unknown id.
     #[instrument(skip(self), err(level = "debug"))]
     pub async fn post(&self, id: i64) -> Result<Option<(media::Model, String)>, StoreError> {
@@ -438,6 +489,45 @@ impl AnalyticsStore {
             .filter(C::MediaId.eq(media_id))
             .order_by_asc(C::CapturedAt)
             .order_by_asc(C::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The snapshots of `ids` that hold any type-specific metric, newest first within each
+    /// media: each media's newest value of each is the first one met. Read in chunks, so a
+    /// long period's stories stay under the databases' limits on bound values.
+    #[instrument(skip(self, ids), err(level = "debug"))]
+    pub async fn depth_snapshots(
+        &self,
+        ids: &[i64],
+    ) -> Result<Vec<media_snapshots::Model>, StoreError> {
+        const CHUNK: usize = 5_000;
+        let mut out = Vec::new();
+        for chunk in ids.chunks(CHUNK) {
+            out.extend(self.depth_chunk(chunk).await?);
+        }
+        Ok(out)
+    }
+
+    async fn depth_chunk(&self, ids: &[i64]) -> Result<Vec<media_snapshots::Model>, StoreError> {
+        use media_snapshots::Column as C;
+        let any = [
+            C::Follows,
+            C::ProfileVisits,
+            C::ProfileActivity,
+            C::AvgWatchMs,
+            C::TotalWatchMs,
+            C::SkipRate,
+            C::Replies,
+            C::TapsForward,
+        ]
+        .into_iter()
+        .fold(Condition::any(), |c, col| c.add(col.is_not_null()));
+        Ok(media_snapshots::Entity::find()
+            .filter(C::MediaId.is_in(ids.iter().copied()))
+            .filter(any)
+            .order_by_desc(C::CapturedAt)
+            .order_by_desc(C::Id)
             .all(&self.db)
             .await?)
     }

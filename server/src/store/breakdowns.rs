@@ -1,7 +1,10 @@
 //! Insights by a dimension: each account's demographics, followers online and daily metrics
 //! by dimension (see `graph::audience`), one row per day, metric and breakdown.
 
-use app::dto::{Share, ENGAGED_DEMOGRAPHICS, FOLLOWER_DEMOGRAPHICS, ONLINE_FOLLOWERS};
+use app::dto::{
+    Share, ENGAGED_DEMOGRAPHICS, FOLLOWER_DEMOGRAPHICS, FOLLOWS_AND_UNFOLLOWS, ONLINE_FOLLOWERS,
+    PROFILE_LINKS_TAPS,
+};
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{OnConflict, SimpleExpr};
 use sea_orm::{DatabaseConnection, NotSet, QueryOrder, QuerySelect, Set};
@@ -91,6 +94,37 @@ impl BreakdownStore {
         .await
     }
 
+    /// The daily profile link taps and follows/unfollows of `accounts` from `from` to `to`.
+    #[instrument(skip(self, accounts), err(level = "debug"))]
+    pub async fn actions_between(
+        &self,
+        accounts: &[i64],
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<Capture>, StoreError> {
+        self.captures(accounts, C::Date.between(from, to), actions())
+            .await
+    }
+
+    /// Each account's first day with profile link taps or follows/unfollows given.
+    #[instrument(skip(self, accounts), err(level = "debug"))]
+    pub async fn first_action_days(
+        &self,
+        accounts: &[i64],
+    ) -> Result<Vec<(i64, Date)>, StoreError> {
+        Ok(insight_breakdowns::Entity::find()
+            .select_only()
+            .column(C::AccountId)
+            .column_as(C::Date.min(), "first")
+            .filter(C::AccountId.is_in(accounts.iter().copied()))
+            .filter(actions())
+            .filter(C::Shares.is_not_null())
+            .group_by(C::AccountId)
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+
     /// The captures of `accounts` on the days and of the metrics given, decoded.
     async fn captures(
         &self,
@@ -106,6 +140,17 @@ impl BreakdownStore {
             .await?;
         Ok(rows.into_iter().map(Capture::from).collect())
     }
+}
+
+/// The daily metrics the Overview sums: profile link taps and follows/unfollows.
+fn actions() -> SimpleExpr {
+    let links = C::Metric
+        .eq(PROFILE_LINKS_TAPS)
+        .and(C::Breakdown.eq("contact_button_type"));
+    let follows = C::Metric
+        .eq(FOLLOWS_AND_UNFOLLOWS)
+        .and(C::Breakdown.eq("follow_type"));
+    links.or(follows)
 }
 
 /// Writes captures, each with the time it was captured, inside the caller's transaction. A
@@ -157,6 +202,7 @@ fn encode(shares: &[Share]) -> String {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Capture {
     pub account_id: i64,
+    pub date: Date,
     pub metric: String,
     pub breakdown: String,
     pub shares: Result<Vec<Share>, String>,
@@ -171,6 +217,7 @@ impl From<insight_breakdowns::Model> for Capture {
         };
         Capture {
             account_id: m.account_id,
+            date: m.date,
             metric: m.metric,
             breakdown: m.breakdown,
             shares,

@@ -15,6 +15,8 @@ use super::StoreError;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Int,
+    /// A fraction, such as a reel's skip rate in percent.
+    Float,
     Str,
     Bool,
     /// Unix seconds, as every time is stored here.

@@ -31,7 +31,7 @@ pub struct ProfileRow {
 }
 
 /// The metric columns of a snapshot; `None` = not reported.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SnapshotRow {
     pub likes: Option<i64>,
     pub comments: Option<i64>,
@@ -43,9 +43,20 @@ pub struct SnapshotRow {
     pub video_views: Option<i64>,
     pub plays: Option<i64>,
     pub total_interactions: Option<i64>,
+    pub follows: Option<i64>,
+    pub profile_visits: Option<i64>,
+    pub profile_activity: Option<i64>,
+    pub replies: Option<i64>,
+    pub avg_watch_ms: Option<i64>,
+    pub total_watch_ms: Option<i64>,
+    pub skip_rate: Option<f64>,
+    pub taps_forward: Option<i64>,
+    pub taps_back: Option<i64>,
+    pub exits: Option<i64>,
+    pub swipes_forward: Option<i64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MediaRow {
     pub ig_media_id: String,
     pub caption: Option<String>,
@@ -443,6 +454,17 @@ fn snapshot(media_id: i64, captured_at: i64, s: &SnapshotRow) -> media_snapshots
         video_views: Set(s.video_views),
         plays: Set(s.plays),
         total_interactions: Set(s.total_interactions),
+        follows: Set(s.follows),
+        profile_visits: Set(s.profile_visits),
+        profile_activity: Set(s.profile_activity),
+        replies: Set(s.replies),
+        avg_watch_ms: Set(s.avg_watch_ms),
+        total_watch_ms: Set(s.total_watch_ms),
+        skip_rate: Set(s.skip_rate),
+        taps_forward: Set(s.taps_forward),
+        taps_back: Set(s.taps_back),
+        exits: Set(s.exits),
+        swipes_forward: Set(s.swipes_forward),
         ..Default::default()
     }
 }

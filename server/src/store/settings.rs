@@ -21,6 +21,7 @@ pub struct SettingsStore {
 pub enum SettingChange {
     PollIntervalSecs(i64),
     LookbackDays(i32),
+    KeepOldMedia(bool),
     PrivacyContact(String),
 }
 
@@ -46,15 +47,20 @@ impl SettingsStore {
         match change {
             SettingChange::PollIntervalSecs(s) => row.poll_interval_secs = Set(s),
             SettingChange::LookbackDays(d) => row.lookback_days = Set(d),
+            SettingChange::KeepOldMedia(k) => row.keep_old_media = Set(k),
             SettingChange::PrivacyContact(c) => row.privacy_contact = Set(c),
         }
         Ok(row.update(&self.db).await?)
     }
 
-    /// Deletes media published before the lookback window (their snapshots cascade).
+    /// Deletes media published before the lookback window (their snapshots cascade), unless
+    /// the settings keep them.
     #[instrument(skip(self), err(level = "debug"))]
     pub async fn prune(&self, now: i64) -> Result<u64, StoreError> {
         let settings = self.get().await?;
+        if settings.keep_old_media {
+            return Ok(0);
+        }
         let cutoff = now - i64::from(settings.lookback_days) * DAY;
         Ok(media::Entity::delete_many()
             .filter(media::Column::PublishedAt.lt(cutoff))

@@ -16,6 +16,7 @@ use super::links::Links;
 use super::policy;
 use crate::crypto::Cipher;
 use crate::graph::metrics::ProductType;
+use crate::graph::models::Media;
 use crate::graph::{hashtags, AccessToken, GraphClient, GraphConfig, GraphError};
 use crate::graph::{AccountDay, MediaWithMetrics};
 use crate::store::accounts::AccountStore;
@@ -209,7 +210,7 @@ async fn fetch(
     let mut media = client.media_since(ig, since).await?;
     // Stories are best effort: the edge documents Facebook Login permissions only, and a
     // refusal must not cost the posts. Earlier story data stays as it was.
-    let skipped = match client.stories(ig).await {
+    let mut skipped = match client.stories(ig).await {
         Ok(stories) => {
             media.extend(stories);
             None
@@ -220,6 +221,25 @@ async fn fetch(
             Some(format!("Stories skipped: {e}"))
         }
     };
+    let first_poll_today = !BreakdownStore::new(ctx.db.clone())
+        .captured_on(account.id, now.date())
+        .await?;
+    let at = now.unix_timestamp();
+    let due = |m: &Media| {
+        let story = ProductType::parse(m.media_product_type.as_deref()) == ProductType::Story;
+        let published = m.timestamp.unix_timestamp();
+        policy::depth_due(&m.id, published, story, at, first_poll_today)
+    };
+    // Best effort too: the lifetime metrics every post shares are already in hand.
+    match client.deepen(&mut media, due).await {
+        Ok(()) => {}
+        Err(e) if policy::fails_the_sync(&e) => return Err(e.into()),
+        Err(e) => {
+            warn!(error = %e, "type-specific media metrics skipped");
+            let note = format!("Watch time, profile actions and story taps skipped: {e}");
+            skipped = Some(skipped.map_or(note.clone(), |s| format!("{s}; {note}")));
+        }
+    }
     let today = now.date();
     // Today, which Meta has not reported yet, and the days before it, which it revises.
     let days: Vec<Date> = (0..=INSIGHT_DAYS)
@@ -227,7 +247,11 @@ async fn fetch(
         .map(|back| today - time::Duration::days(back))
         .collect();
     let insights = client.account_days(ig, &days).await?;
-    let breakdowns = daily_breakdowns(ctx, client, account, now, &insights).await?;
+    let breakdowns = if first_poll_today {
+        daily_breakdowns(client, account, now, &insights).await?
+    } else {
+        Vec::new()
+    };
     let new_token = refresh(ctx, client, account, now).await?;
     let links = Links::new(&ctx.graph);
     let token_expiry = if new_token.is_some() {
@@ -281,18 +305,11 @@ async fn fetch(
 /// Meta keeps no history of the first and answers the second for 30 days only, so a day not
 /// captured is lost.
 async fn daily_breakdowns(
-    ctx: &SyncContext,
     client: &GraphClient,
     account: &accounts::Model,
     now: OffsetDateTime,
     insights: &[AccountDay],
 ) -> Result<Vec<BreakdownRow>, Failure> {
-    if BreakdownStore::new(ctx.db.clone())
-        .captured_on(account.id, now.date())
-        .await?
-    {
-        return Ok(Vec::new());
-    }
     let mut captures = client.audience(&account.ig_user_id, now).await?;
     let reported: Vec<_> = insights
         .iter()
@@ -369,8 +386,15 @@ async fn refresh(
 }
 
 fn media_row(item: MediaWithMetrics, links: &Links) -> MediaRow {
-    let MediaWithMetrics { media, metrics, .. } = item;
+    let MediaWithMetrics {
+        media,
+        metrics,
+        skip_rate,
+        navigation,
+        ..
+    } = item;
     let metric = |name: &str| metrics.get(name).copied();
+    let navigated = |action: &str| navigation.get(action).copied();
     let product = ProductType::parse(media.media_product_type.as_deref());
     MediaRow {
         hashtags: media
@@ -407,6 +431,17 @@ fn media_row(item: MediaWithMetrics, links: &Links) -> MediaRow {
             video_views: metric("video_views"),
             plays: metric("plays"),
             total_interactions: metric("total_interactions"),
+            follows: metric("follows"),
+            profile_visits: metric("profile_visits"),
+            profile_activity: metric("profile_activity"),
+            replies: metric("replies"),
+            avg_watch_ms: metric("ig_reels_avg_watch_time"),
+            total_watch_ms: metric("ig_reels_video_view_total_time"),
+            skip_rate,
+            taps_forward: navigated("tap_forward"),
+            taps_back: navigated("tap_back"),
+            exits: navigated("tap_exit"),
+            swipes_forward: navigated("swipe_forward"),
         },
     }
 }

@@ -260,6 +260,27 @@ impl Simulator {
             .map(|a| a.day(day))
     }
 
+    /// Every lifetime metric the simulator knows for one media, as of the clock (for tests to
+    /// compare with what was stored; what the media's type refuses is in the map too).
+    pub fn media_metrics(
+        &self,
+        ig_user_id: &str,
+        media_id: &str,
+    ) -> Option<BTreeMap<&'static str, i64>> {
+        let now = self.now();
+        let account = self
+            .state
+            .accounts
+            .iter()
+            .find(|a| a.ig_user_id == ig_user_id)?;
+        account
+            .published(now)
+            .cloned()
+            .chain(account.live_stories(now))
+            .find(|p| p.id == media_id)
+            .map(|p| p.metrics(now))
+    }
+
     /// When the account's posts, reels and live stories were published, as of the clock,
     /// newest first, with their `media_product_type` (for tests of the world's shape).
     pub fn published(&self, ig_user_id: &str) -> Vec<(OffsetDateTime, &'static str)> {

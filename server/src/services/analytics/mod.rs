@@ -6,33 +6,37 @@
 //! ```text
 //! mod.rs    AnalyticsService and its AnalyticsPort impl: one call per page
 //!   ↓
-//! pages     overview, posts, post_detail, hashtags, best_time, audience: one page each
+//! pages     overview, posts, stories, post_detail, hashtags, best_time, audience: one each
 //!   ↓
 //! reader    Reader: the stores and the peer cache; what several pages read alike (a
 //!   ↓       query's scope and posts, summaries with impact scores, hashtags)
-//! helpers   peers (the peer cache, over the store); impact → summary, period (pure)
+//! helpers   peers (the peer cache, over the store); impact → summary, period, actions,
+//!           paging (pure)
 //!   ↓
 //! store     store::analytics, store::settings
 //! ```
 //!
 //! A page may use a helper directly (post_detail ranks with `impact`), never a sibling page.
 
+mod actions;
 mod audience;
 mod best_time;
 mod hashtags;
 mod impact;
 mod overview;
+mod paging;
 mod peers;
 mod period;
 mod post_detail;
 mod posts;
 mod reader;
+mod stories;
 mod summary;
 
 use app::backend::AnalyticsPort;
 use app::dto::{
     Audience, AudienceQuery, BestTime, BestTimeQuery, Hashtags, MediaId, Overview, PeriodQuery,
-    PostDetail, PostsPage, PostsQuery,
+    PostDetail, PostsPage, PostsQuery, StoriesPage, StoriesQuery,
 };
 use app::error::AppError;
 use async_trait::async_trait;
@@ -73,6 +77,10 @@ impl AnalyticsPort for AnalyticsService {
 
     async fn posts(&self, query: &PostsQuery) -> Result<PostsPage, AppError> {
         posts::page(&self.reader, query).await
+    }
+
+    async fn stories(&self, query: &StoriesQuery) -> Result<StoriesPage, AppError> {
+        stories::stories(&self.reader, query).await
     }
 
     async fn post(&self, id: MediaId) -> Result<PostDetail, AppError> {

@@ -8,6 +8,7 @@ use app::error::AppError;
 use app::metrics;
 use time::{Date, OffsetDateTime};
 
+use super::actions::Actions;
 use super::period::Period;
 use super::reader::{Reader, Scope};
 use crate::store::analytics::Totals;
@@ -38,18 +39,31 @@ pub(super) async fn overview(reader: &Reader, query: &PeriodQuery) -> Result<Ove
     let current = store.totals(&accounts, start, end).await?;
     let earlier = store.totals(&accounts, previous_start, start).await?;
     let firsts = store.first_days(&accounts).await?;
+    let captures = reader
+        .breakdowns
+        .actions_between(&accounts, previous.from, period.to)
+        .await?;
+    let actions = Actions::new(&captures);
+    let first_actions: HashMap<i64, Date> = reader
+        .breakdowns
+        .first_action_days(&accounts)
+        .await?
+        .into_iter()
+        .collect();
     let starts = Starts {
         insights: metrics::data_start(accounts.iter().map(|a| Some(firsts.get(a)?.insights))),
         followers: metrics::data_start(accounts.iter().map(|a| firsts.get(a)?.followers)),
-        // Posts published before the lookback window are pruned; the first whole day kept.
-        posts: OffsetDateTime::from_unix_timestamp(reader.lookback_start().await?)
+        // Posts published before the lookback window are pruned (unless kept); the first
+        // whole day kept.
+        posts: OffsetDateTime::from_unix_timestamp(reader.posts_kept_since(&accounts).await?)
             .ok()
             .and_then(|cutoff| cutoff.date().next_day()),
+        actions: metrics::data_start(accounts.iter().map(|a| first_actions.get(a).copied())),
     };
-    let kpis = kpis(&days, period, current, earlier, starts);
+    let kpis = kpis(&days, period, current, earlier, starts, &actions);
     let top = store.top(&accounts, start, end, TOP_POSTS).await?;
     let mut top_posts = reader.summaries(top, start).await?;
-    reader.tag(&mut top_posts).await?;
+    reader.annotate(&mut top_posts).await?;
     Ok(Overview {
         period: period.view(),
         kpis,
@@ -168,6 +182,8 @@ struct Starts {
     followers: Option<Date>,
     /// Posts: the lookback window, outside which posts are pruned.
     posts: Option<Date>,
+    /// Profile link taps and follows/unfollows: every account's first day with them.
+    actions: Option<Date>,
 }
 
 /// Whether data starting on `start` covers a comparison that reads it from `needed` on.
@@ -179,7 +195,14 @@ fn coverage(needed: Date, start: Option<Date>) -> Coverage {
     }
 }
 
-fn kpis(days: &Days, period: Period, current: Totals, earlier: Totals, starts: Starts) -> Vec<Kpi> {
+fn kpis(
+    days: &Days,
+    period: Period,
+    current: Totals,
+    earlier: Totals,
+    starts: Starts,
+    actions: &Actions,
+) -> Vec<Kpi> {
     let now = figures(days, period, current);
     let previous = period.previous();
     let before = figures(days, previous, earlier);
@@ -192,6 +215,9 @@ fn kpis(days: &Days, period: Period, current: Totals, earlier: Totals, starts: S
     );
     let daily = coverage(previous.from, starts.insights);
     let posts = coverage(previous.from, starts.posts);
+    let acted = coverage(previous.from, starts.actions);
+    let (acts, acts_before) = (actions.sums(period), actions.sums(previous));
+    let count = |v: Option<i64>| v.map(as_f64);
     let kpi = |key: &str,
                label: &str,
                help: &str,
@@ -218,6 +244,9 @@ fn kpis(days: &Days, period: Period, current: Totals, earlier: Totals, starts: S
         kpi("interactions", "Interactions", "Likes + comments + saves + shares on the posts published in the period.", KpiUnit::Count, (Some(now.interactions), Some(before.interactions)), &posts),
         kpi("engagement", "Engagement rate (by reach)", "Interactions divided by reach, over the period's posts whose reach is known.", KpiUnit::Rate, (now.engagement, before.engagement), &posts),
         kpi("posts", "Posts published", "Posts and reels published in the period (stories not counted).", KpiUnit::Count, (Some(now.posts), Some(before.posts)), &posts),
+        kpi("follows", "Follows", "Accounts that started following during the period, as Meta counts them day by day (none below 100 followers).", KpiUnit::Count, (count(acts.follows), count(acts_before.follows)), &acted),
+        kpi("unfollows", "Unfollows", "Accounts that stopped following or left Instagram during the period.", KpiUnit::Count, (count(acts.unfollows), count(acts_before.unfollows)), &acted),
+        kpi("link_taps", "Profile link taps", "Taps on the profile's contact buttons (e-mail, call, directions, text, booking) during the period.", KpiUnit::Count, (count(acts.link_taps), count(acts_before.link_taps)), &acted),
     ]
 }
 

@@ -13,6 +13,7 @@ use app::dto::{PostKind, PostSort, PostSummary, PostsPage, PostsQuery, POSTS_PAG
 use app::error::AppError;
 use app::rules;
 
+use super::paging::{cut, pages};
 use super::reader::{Reader, Scope};
 use super::summary::post_summary;
 use crate::store::analytics::PostFilter;
@@ -106,13 +107,6 @@ fn order(a: (Option<f64>, i64, i64), b: (Option<f64>, i64, i64), ascending: bool
     primary.then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2))
 }
 
-/// `(page, pages)`: page 0 reads as 1; there is always at least one (maybe empty) page.
-fn pages(total: usize, page: u32) -> (u32, u32) {
-    let size = POSTS_PAGE_SIZE as usize;
-    let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
-    (page.max(1), pages)
-}
-
 /// The period's posts matching the query's filters, sorted in Rust, with impact scores (a
 /// sort key) but without hashtags.
 async fn matching(
@@ -164,16 +158,11 @@ async fn by_impact(
         .collect();
     ranked.sort_by(|a, b| order(*a, *b, query.ascending));
     let (page, pages) = pages(ranked.len(), query.page);
-    let size = POSTS_PAGE_SIZE as usize;
-    let ids: Vec<i64> = ranked
-        .iter()
-        .skip((page as usize - 1).saturating_mul(size))
-        .take(size)
-        .map(|r| r.2)
-        .collect();
+    let total = ranked.len() as u64;
+    let ids: Vec<i64> = cut(ranked, page).into_iter().map(|r| r.2).collect();
     let rows = reader.store.by_ids(&ids).await?;
     let shown = reader.summaries(rows, start).await?;
-    Ok((ranked.len() as u64, page, pages, shown))
+    Ok((total, page, pages, shown))
 }
 
 /// One page of the Posts table.
@@ -188,13 +177,7 @@ pub(super) async fn page(reader: &Reader, query: &PostsQuery) -> Result<PostsPag
             let posts = matching(reader, query, &filter, &scope).await?;
             let total = posts.len();
             let (page, pages) = pages(total, query.page);
-            let skip = (page as usize - 1).saturating_mul(size as usize);
-            let shown: Vec<PostSummary> = posts
-                .into_iter()
-                .skip(skip)
-                .take(size as usize)
-                .map(|p| p.summary)
-                .collect();
+            let shown: Vec<PostSummary> = cut(posts, page).into_iter().map(|p| p.summary).collect();
             (total as u64, page, pages, shown)
         } else {
             let (start, end) = scope.bounds;
@@ -217,7 +200,7 @@ pub(super) async fn page(reader: &Reader, query: &PostsQuery) -> Result<PostsPag
             let shown = reader.summaries(rows, start).await?;
             (total, page, pages, shown)
         };
-    reader.tag(&mut shown).await?;
+    reader.annotate(&mut shown).await?;
     Ok(PostsPage {
         period: scope.period.view(),
         posts: shown,
@@ -252,13 +235,5 @@ mod tests {
         assert!(Filter::parse(&query(None, Some(&long[..200]))).is_ok());
         let err = Filter::parse(&query(Some(&long[..101]), None)).unwrap_err();
         assert!(err.for_field("hashtag").is_some());
-    }
-
-    #[test]
-    fn page_counts() {
-        assert_eq!(pages(0, 0), (1, 1));
-        assert_eq!(pages(50, 1), (1, 1));
-        assert_eq!(pages(51, 3), (3, 2));
-        assert_eq!(pages(100, 2), (2, 2));
     }
 }

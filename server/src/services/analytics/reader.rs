@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use super::impact;
 use super::peers::PeerCache;
 use super::period::Period;
-use super::summary::{post_summary, set_tags};
+use super::summary::{post_summary, set_depth, set_tags};
 use crate::clock::{unix_now, DAY};
 use crate::store::analytics::AnalyticsStore;
 use crate::store::breakdowns::BreakdownStore;
@@ -79,6 +79,17 @@ impl Reader {
         Ok(unix_now() - i64::from(settings.lookback_days) * DAY)
     }
 
+    /// From when every post of `accounts` is still stored (unix seconds): the lookback
+    /// window's start, or with older media kept, the oldest post kept if that is earlier.
+    pub async fn posts_kept_since(&self, accounts: &[i64]) -> Result<i64, AppError> {
+        let window = self.lookback_start().await?;
+        if !self.settings.get().await?.keep_old_media {
+            return Ok(window);
+        }
+        let oldest = self.store.oldest_post(accounts).await?;
+        Ok(oldest.map_or(window, |at| at.min(window)))
+    }
+
     /// Impact scores of the posts of `accounts`, by media id, from cached peer groups.
     ///
     /// Peers are the lookback window's posts. Posts published before the window (possible
@@ -125,11 +136,11 @@ impl Reader {
         Ok(posts)
     }
 
-    /// Fills the hashtags of a page of posts (one query).
-    pub async fn tag(&self, posts: &mut [PostSummary]) -> Result<(), AppError> {
+    /// Fills the hashtags and the type-specific metrics of a page of posts (two queries).
+    pub async fn annotate(&self, posts: &mut [PostSummary]) -> Result<(), AppError> {
         let ids: Vec<i64> = posts.iter().map(|p| p.id.0).collect();
-        let tags = self.store.tags_of(&ids).await?;
-        set_tags(posts, tags);
+        set_tags(posts, self.store.tags_of(&ids).await?);
+        set_depth(posts, self.store.depth_snapshots(&ids).await?);
         Ok(())
     }
 }

@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 
-use app::dto::{AccountId, MediaId, PostSummary};
+use app::dto::{AccountId, MediaDepth, MediaId, PostSummary};
 use app::metrics::{self, Counts};
 
 use crate::graph::hashtags::parse as caption_tags;
 use crate::services::utc;
-use crate::store::entities::media;
+use crate::store::entities::{media, media_snapshots};
 
 /// A media row's latest counts; a metric Meta did not report adds nothing.
 pub(super) fn counts(
@@ -59,6 +59,30 @@ pub(super) fn post_summary(m: media::Model, username: String) -> PostSummary {
         ),
         impact: None,
         hashtags: Vec::new(),
+        depth: MediaDepth::default(),
+    }
+}
+
+/// Gives each post the newest value of each type-specific metric among `rows` (newest first).
+pub(super) fn set_depth(posts: &mut [PostSummary], rows: Vec<media_snapshots::Model>) {
+    let mut by_post: HashMap<i64, MediaDepth> = HashMap::new();
+    for s in rows {
+        let d = by_post.entry(s.media_id).or_default();
+        let keep = |slot: &mut Option<i64>, value: Option<i64>| *slot = slot.or(value);
+        keep(&mut d.follows, s.follows);
+        keep(&mut d.profile_visits, s.profile_visits);
+        keep(&mut d.profile_activity, s.profile_activity);
+        keep(&mut d.avg_watch_ms, s.avg_watch_ms);
+        keep(&mut d.total_watch_ms, s.total_watch_ms);
+        keep(&mut d.replies, s.replies);
+        keep(&mut d.taps_forward, s.taps_forward);
+        keep(&mut d.taps_back, s.taps_back);
+        keep(&mut d.exits, s.exits);
+        keep(&mut d.swipes_forward, s.swipes_forward);
+        d.skip_rate = d.skip_rate.or(s.skip_rate);
+    }
+    for p in posts {
+        p.depth = by_post.remove(&p.id.0).unwrap_or_default();
     }
 }
 

@@ -9,6 +9,8 @@ pub struct Model {
     pub id: i32,
     pub poll_interval_secs: i64,
     pub lookback_days: i32,
+    /// Keep media published before the lookback window instead of pruning them.
+    pub keep_old_media: bool,
     pub privacy_contact: String,
 }
 

@@ -3,7 +3,8 @@
 
 use serde_json::{json, Value};
 
-use super::params::{metric_list, split_fields};
+use super::media_insights::media_breakdown;
+use super::params::{metric_list, modifiers, split_fields};
 use super::Call;
 use crate::dev::graph_sim::data::{Account, Post, Product};
 use crate::dev::graph_sim::pictures;
@@ -100,20 +101,23 @@ impl Call<'_> {
         let counted = post.product != Product::Story && !post.child;
         let metrics = || post.metrics(self.now);
         for field in split_fields(fields) {
-            if let Some(list) = field
-                .strip_prefix("insights.metric(")
-                .and_then(|f| f.strip_suffix(')'))
-            {
-                let data = self
+            if let Some(spec) = field.strip_prefix("insights") {
+                // The edge's parameters as modifiers: `insights.metric(a,b).breakdown(x)`
+                // (graph-api "Field Expansion"; the breakdown as on the insights edge).
+                let modifiers = modifiers(spec);
+                let Some(list) = modifiers.get("metric") else {
+                    return Err(Reply::bad_parameter(
+                        "(#100) For field 'insights': The parameter metric is required",
+                    ));
+                };
+                let mut data = self
                     .media_insights(post, token, &metric_list(list))
                     .map_err(|refusal| refusal.with_blame("insights"))?;
+                if let Some(breakdown) = modifiers.get("breakdown") {
+                    media_breakdown(&mut data, breakdown)?;
+                }
                 out.insert("insights".into(), json!({ "data": data }));
                 continue;
-            }
-            if field.starts_with("insights") {
-                return Err(Reply::bad_parameter(
-                    "(#100) For field 'insights': The parameter metric is required",
-                ));
             }
             if let Some(spec) = field.strip_prefix("children") {
                 // `children{a,b}` (or `children.fields(a,b)`) expands each child.

@@ -92,7 +92,7 @@ impl Call<'_> {
 /// A media metric broken down (instagram-media/insights): `profile_activity` by `action_type`
 /// and a story's `navigation` by `story_navigation_action_type`, with the lower-case values
 /// Meta's samples show. Any other pair: "An unknown error has occurred." (same page).
-fn media_breakdown(data: &mut [Value], breakdown: &str) -> Result<(), Reply> {
+pub(super) fn media_breakdown(data: &mut [Value], breakdown: &str) -> Result<(), Reply> {
     let parts: &[(&str, f64)] = match breakdown {
         "action_type" => &[
             ("bio_link_clicked", 0.4),

@@ -1,6 +1,8 @@
 //! What a request asks for, read from its query string: field and metric lists, `limit`,
 //! `since`/`until` in every form Meta takes, and the URLs of the pages around it.
 
+use std::collections::BTreeMap;
+
 use time::{Date, Duration, OffsetDateTime};
 
 use super::Call;
@@ -22,6 +24,23 @@ pub(super) fn split_fields(fields: &str) -> Vec<&str> {
     }
     out.push(fields[start..].trim());
     out.into_iter().filter(|f| !f.is_empty()).collect()
+}
+
+/// A field's modifiers, `.metric(a,b).breakdown(x)` → {metric: "a,b", breakdown: "x"}; text
+/// that is not a modifier ends the list.
+pub(super) fn modifiers(mut spec: &str) -> BTreeMap<&str, &str> {
+    let mut out = BTreeMap::new();
+    while let Some(rest) = spec.strip_prefix('.') {
+        let Some((name, tail)) = rest.split_once('(') else {
+            break;
+        };
+        let Some((args, after)) = tail.split_once(')') else {
+            break;
+        };
+        out.insert(name, args);
+        spec = after;
+    }
+    out
 }
 
 pub(super) fn metric_list(text: &str) -> Vec<&str> {
@@ -147,6 +166,15 @@ fn encode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn modifiers_are_read_in_order_and_junk_ends_them() {
+        let m = modifiers(".metric(navigation,reach).breakdown(story_navigation_action_type)");
+        assert_eq!(m.get("metric"), Some(&"navigation,reach"));
+        assert_eq!(m.get("breakdown"), Some(&"story_navigation_action_type"));
+        assert!(modifiers("{reach}").is_empty());
+        assert_eq!(modifiers(".metric(reach").get("metric"), None);
+    }
 
     #[test]
     fn fields_split_outside_brackets_only() {

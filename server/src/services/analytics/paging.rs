@@ -1,0 +1,40 @@
+//! Pages of a table: which page is shown and how many there are.
+
+use app::dto::POSTS_PAGE_SIZE;
+
+/// `(page, pages)`: page 0 reads as 1; there is always at least one (maybe empty) page.
+pub(super) fn pages(total: usize, page: u32) -> (u32, u32) {
+    let size = POSTS_PAGE_SIZE as usize;
+    let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
+    (page.max(1), pages)
+}
+
+/// The rows of `page` (1-based, as [`pages`] gives it).
+pub(super) fn cut<T>(rows: Vec<T>, page: u32) -> Vec<T> {
+    let size = POSTS_PAGE_SIZE as usize;
+    rows.into_iter()
+        .skip((page as usize - 1).saturating_mul(size))
+        .take(size)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_counts() {
+        assert_eq!(pages(0, 0), (1, 1));
+        assert_eq!(pages(50, 1), (1, 1));
+        assert_eq!(pages(51, 3), (3, 2));
+        assert_eq!(pages(100, 2), (2, 2));
+    }
+
+    #[test]
+    fn a_page_is_cut_from_its_rows() {
+        let rows: Vec<u32> = (0..120).collect();
+        assert_eq!(cut(rows.clone(), 1).len(), 50);
+        assert_eq!(cut(rows.clone(), 3), (100..120).collect::<Vec<_>>());
+        assert!(cut(rows, 4).is_empty());
+    }
+}

@@ -1,0 +1,72 @@
+//! The Stories page: every story of the period with its final figures (a story's insights
+//! vanish 24 hours after it is posted; the poller's last capture before then is kept), sorted
+//! and paged.
+
+use std::cmp::Ordering;
+
+use app::dto::{PostSummary, StoriesPage, StoriesQuery, StorySort};
+use app::error::AppError;
+use app::metrics;
+
+use super::paging::{cut, pages};
+use super::reader::{Reader, Scope};
+use super::summary::{post_summary, set_depth};
+
+/// The value a story sorts on; `None` sorts last. Counts fit an f64 exactly.
+fn key(s: &PostSummary, sort: StorySort) -> Option<f64> {
+    let count = |v: Option<i64>| v.map(|v| v as f64);
+    match sort {
+        // Listed newest first already; the sort is stable.
+        StorySort::Published => Some(0.0),
+        StorySort::Reach => count(s.reach),
+        StorySort::Views => count(s.views),
+        StorySort::Replies => count(s.depth.replies),
+        StorySort::Completion => metrics::story_completion(s.views, s.depth.exits),
+    }
+}
+
+/// Highest first, unknown values last.
+fn order(a: Option<f64>, b: Option<f64>) -> Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => b.total_cmp(&a),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+pub(super) async fn stories(
+    reader: &Reader,
+    query: &StoriesQuery,
+) -> Result<StoriesPage, AppError> {
+    let Scope {
+        period,
+        accounts,
+        bounds: (start, end),
+    } = reader.scope(&query.period).await?;
+    let rows = reader.store.stories(&accounts, start, end).await?;
+    let mut stories: Vec<PostSummary> = rows
+        .into_iter()
+        .map(|(m, name)| post_summary(m, name))
+        .collect();
+    // Replies and exits are sort keys: every story of the period needs them then.
+    let by_depth = matches!(query.sort, StorySort::Replies | StorySort::Completion);
+    if by_depth {
+        let ids: Vec<i64> = stories.iter().map(|s| s.id.0).collect();
+        set_depth(&mut stories, reader.store.depth_snapshots(&ids).await?);
+    }
+    stories.sort_by(|a, b| order(key(a, query.sort), key(b, query.sort)));
+    let total = stories.len();
+    let (page, pages) = pages(total, query.page);
+    let mut shown = cut(stories, page);
+    if !by_depth {
+        reader.annotate(&mut shown).await?;
+    }
+    Ok(StoriesPage {
+        period: period.view(),
+        stories: shown,
+        total: total as u64,
+        page,
+        pages,
+    })
+}
