@@ -393,7 +393,15 @@ test('the Stories page keeps each story\'s final figures; a story\'s page draws 
   await page.getByLabel('Sort by').selectOption('completion');
   await page.getByRole('button', { name: 'Show' }).click();
   await page.waitForURL(/sort=completion/);
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="story-row"]').length > 0);
+  // The previous rows stay until the sorted ones arrive: wait (at most 10 s) for the column
+  // to read highest first, then check it once more as the test's own figures.
+  await page.waitForFunction(() => {
+    const rates = [...document.querySelectorAll('[data-testid="story-completion-rate"]')]
+      .map((td) => td.textContent.trim())
+      .filter((t) => t !== '—')
+      .map((t) => Number(t.replace(/[\s%]/g, '')));
+    return rates.length > 0 && rates.every((r, i) => i === 0 || rates[i - 1] >= r);
+  }, null, { timeout: 10_000 });
   const sorted = (await cells('completion-rate')).filter((c) => c !== null);
   assert.deepEqual(sorted, [...sorted].sort((a, b) => b - a));
   await tablesFit(page, 'Stories at 1366 px');
