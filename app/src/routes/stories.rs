@@ -10,8 +10,8 @@ use crate::api::analytics::stories;
 use crate::components::dashboard::{DashboardData, DashboardFilters, QuerySelect};
 use crate::components::number::{count, percent, thousands};
 use crate::components::pager::Pager;
-use crate::components::posts_table::{heading, MediaTable};
-use crate::components::table::Column;
+use crate::components::posts_table::{heading, PostCell};
+use crate::components::table::{csv, Column, CsvLink, TableScroll};
 use crate::components::url_state::stories_query;
 use crate::dto::{PostSummary, StoriesPage, StorySort};
 use crate::metrics::story_completion;
@@ -98,27 +98,44 @@ fn StoriesBody(page: StoriesPage) -> impl IntoView {
         }
         .into_any();
     }
-    let headings = COLUMNS.iter().map(heading).collect();
-    let cell_ids = COLUMNS
-        .iter()
-        .map(|c| {
-            let name = c.label.to_lowercase().replace(['(', ')'], "");
-            format!("story-{}", name.replace(' ', "-"))
-        })
-        .collect();
+    let csv = csv(&COLUMNS, &stories);
     view! {
         <p class="period">{summary}</p>
-        <MediaTable
-            name="stories"
-            label="Stories"
-            first="Story"
-            posts=stories
-            csv_columns=&COLUMNS
-            figures=&COLUMNS
-            headings
-            cell_ids
-            row_id="story-row"
-        />
+        <CsvLink name="stories" csv />
+        <TableScroll label="Stories">
+            <table class="data-table posts-table" data-table="stories" data-testid="stories-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Story"</th>
+                        {COLUMNS.iter().map(heading).collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    {stories
+                        .into_iter()
+                        .map(|story| {
+                            let id = story.id;
+                            let cells = COLUMNS
+                                .iter()
+                                .map(|c| {
+                                    let name = c.label.to_lowercase().replace(['(', ')'], "");
+                                    let cell = format!("story-{}", name.replace(' ', "-"));
+                                    view! { <td class=c.class() data-testid=cell>{(c.text)(&story)}</td> }
+                                })
+                                .collect_view();
+                            view! {
+                                <tr data-post-id=id.0 data-testid="story-row">
+                                    <td>
+                                        <PostCell post=story />
+                                    </td>
+                                    {cells}
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </TableScroll>
         <Pager path="/stories" page pages />
     }
     .into_any()
