@@ -8,15 +8,13 @@
 //! halved until that item stands alone, and then only the metrics it refuses are dropped.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 
 use serde::Deserialize;
 use tracing::instrument;
 
 use super::client::GraphClient;
 use super::errors::GraphError;
-use super::media_edge::{has_no_insights, refused_by_an_item, MediaWithMetrics};
+use super::media_edge::{has_no_insights, refused_by_an_item, Boxed, MediaWithMetrics};
 use super::metrics::{
     ProductType, FEED_DEPTH, NAVIGATION_BREAKDOWN, REELS_DEPTH, SKIP_RATE, STORY_NAVIGATION,
 };
@@ -64,8 +62,6 @@ struct Node {
 
 /// What one media answered: its insights and the metrics it refused.
 type Reading = (InsightList, Vec<String>);
-
-type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T, GraphError>> + Send + 'a>>;
 
 impl GraphClient {
     /// Adds to each item that `due` picks the metrics of its own type.
@@ -143,16 +139,8 @@ impl GraphClient {
         if has_no_insights(refusal) {
             return Ok(nothing());
         }
-        let path = format!("{id}/insights");
         let asked = self
-            .dropping_refused(group.metrics, |asked| {
-                let metric = asked.join(",");
-                let mut params = vec![("metric", metric.as_str())];
-                if let Some(breakdown) = group.breakdown {
-                    params.push(("breakdown", breakdown));
-                }
-                self.url(self.base(), &path, &params)
-            })
+            .media_insight_list(id, group.metrics, group.breakdown)
             .await;
         match asked {
             Err(e) if has_no_insights(&e) => Ok(nothing()),

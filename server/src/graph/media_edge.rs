@@ -68,7 +68,8 @@ struct Step {
     more: bool,
 }
 
-type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T, GraphError>> + Send + 'a>>;
+/// A recursive async step (halving a refused run or group).
+pub(super) type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T, GraphError>> + Send + 'a>>;
 
 /// A page refused because of one of its items, not because of the request or the token.
 pub(super) fn refused_by_an_item(err: &GraphError) -> bool {
@@ -308,13 +309,27 @@ impl GraphClient {
         media_id: &str,
         wanted: &[&str],
     ) -> Result<(Metrics, Vec<String>), GraphError> {
-        let path = format!("{media_id}/insights");
-        let (list, dropped) = self
-            .dropping_refused(wanted, |asked| {
-                self.url(self.base(), &path, &[("metric", &asked.join(","))])
-            })
-            .await?;
+        let (list, dropped) = self.media_insight_list(media_id, wanted, None).await?;
         Ok((list.lifetime(), dropped))
+    }
+
+    /// `GET /{media_id}/insights?metric=…[&breakdown=…]`, dropping what the media refuses.
+    pub(super) async fn media_insight_list(
+        &self,
+        media_id: &str,
+        wanted: &[&str],
+        breakdown: Option<&str>,
+    ) -> Result<(InsightList, Vec<String>), GraphError> {
+        let path = format!("{media_id}/insights");
+        self.dropping_refused(wanted, |asked| {
+            let metric = asked.join(",");
+            let mut params = vec![("metric", metric.as_str())];
+            if let Some(breakdown) = breakdown {
+                params.push(("breakdown", breakdown));
+            }
+            self.url(self.base(), &path, &params)
+        })
+        .await
     }
 
     /// Asks for `wanted`; on code 100 drops the metrics the message blames and asks again.

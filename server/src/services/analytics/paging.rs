@@ -1,6 +1,21 @@
-//! Pages of a table: which page is shown and how many there are.
+//! Sorting and paging a table: the order of a sort key, which page is shown and how many
+//! there are.
+
+use std::cmp::Ordering;
 
 use app::dto::POSTS_PAGE_SIZE;
+
+/// Two rows' sort keys, highest first unless `ascending`; a row without one sorts last either
+/// way.
+pub(super) fn by_key(a: Option<f64>, b: Option<f64>, ascending: bool) -> Ordering {
+    match (a, b) {
+        (Some(x), Some(y)) if ascending => x.total_cmp(&y),
+        (Some(x), Some(y)) => y.total_cmp(&x),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
 
 /// `(page, pages)`: page 0 reads as 1; there is always at least one (maybe empty) page.
 pub(super) fn pages(total: usize, page: u32) -> (u32, u32) {

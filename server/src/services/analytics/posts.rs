@@ -13,7 +13,7 @@ use app::dto::{PostKind, PostSort, PostSummary, PostsPage, PostsQuery, POSTS_PAG
 use app::error::AppError;
 use app::rules;
 
-use super::paging::{cut, pages};
+use super::paging::{by_key, cut, pages};
 use super::reader::{Reader, Scope};
 use super::summary::post_summary;
 use crate::store::analytics::PostFilter;
@@ -97,14 +97,9 @@ fn sort(posts: &mut [Listed], sort: PostSort, ascending: bool) {
 /// `ascending`, unknown values last either way; then newest first and highest id first, so
 /// equal rows keep one order across pages.
 fn order(a: (Option<f64>, i64, i64), b: (Option<f64>, i64, i64), ascending: bool) -> Ordering {
-    let primary = match (a.0, b.0) {
-        (Some(x), Some(y)) if ascending => x.total_cmp(&y),
-        (Some(x), Some(y)) => y.total_cmp(&x),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
-    };
-    primary.then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2))
+    by_key(a.0, b.0, ascending)
+        .then(b.1.cmp(&a.1))
+        .then(b.2.cmp(&a.2))
 }
 
 /// The period's posts matching the query's filters, sorted in Rust, with impact scores (a

@@ -15,7 +15,7 @@ use super::summary::{post_summary, set_depth, set_tags};
 use crate::clock::{unix_now, DAY};
 use crate::store::analytics::AnalyticsStore;
 use crate::store::breakdowns::BreakdownStore;
-use crate::store::entities::media;
+use crate::store::entities::{media, settings};
 use crate::store::settings::SettingsStore;
 
 #[derive(Clone)]
@@ -76,14 +76,15 @@ impl Reader {
     /// Where the lookback window starts now (unix seconds).
     pub async fn lookback_start(&self) -> Result<i64, AppError> {
         let settings = self.settings.get().await?;
-        Ok(unix_now() - i64::from(settings.lookback_days) * DAY)
+        Ok(window_start(&settings))
     }
 
     /// From when every post of `accounts` is still stored (unix seconds): the lookback
     /// window's start, or with older media kept, the oldest post kept if that is earlier.
     pub async fn posts_kept_since(&self, accounts: &[i64]) -> Result<i64, AppError> {
-        let window = self.lookback_start().await?;
-        if !self.settings.get().await?.keep_old_media {
+        let settings = self.settings.get().await?;
+        let window = window_start(&settings);
+        if !settings.keep_old_media {
             return Ok(window);
         }
         let oldest = self.store.oldest_post(accounts).await?;
@@ -143,4 +144,9 @@ impl Reader {
         set_depth(posts, self.store.depth_snapshots(&ids).await?);
         Ok(())
     }
+}
+
+/// Where the lookback window starts now (unix seconds).
+fn window_start(settings: &settings::Model) -> i64 {
+    unix_now() - i64::from(settings.lookback_days) * DAY
 }

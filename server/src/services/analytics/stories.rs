@@ -2,13 +2,11 @@
 //! vanish 24 hours after it is posted; the poller's last capture before then is kept), sorted
 //! and paged.
 
-use std::cmp::Ordering;
-
 use app::dto::{PostSummary, StoriesPage, StoriesQuery, StorySort};
 use app::error::AppError;
 use app::metrics;
 
-use super::paging::{cut, pages};
+use super::paging::{by_key, cut, pages};
 use super::reader::{Reader, Scope};
 use super::summary::{post_summary, set_depth};
 
@@ -22,16 +20,6 @@ fn key(s: &PostSummary, sort: StorySort) -> Option<f64> {
         StorySort::Views => count(s.views),
         StorySort::Replies => count(s.depth.replies),
         StorySort::Completion => metrics::story_completion(s.views, s.depth.exits),
-    }
-}
-
-/// Highest first, unknown values last.
-fn order(a: Option<f64>, b: Option<f64>) -> Ordering {
-    match (a, b) {
-        (Some(a), Some(b)) => b.total_cmp(&a),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
     }
 }
 
@@ -55,7 +43,7 @@ pub(super) async fn stories(
         let ids: Vec<i64> = stories.iter().map(|s| s.id.0).collect();
         set_depth(&mut stories, reader.store.depth_snapshots(&ids).await?);
     }
-    stories.sort_by(|a, b| order(key(a, query.sort), key(b, query.sort)));
+    stories.sort_by(|a, b| by_key(key(a, query.sort), key(b, query.sort), false));
     let total = stories.len();
     let (page, pages) = pages(total, query.page);
     let mut shown = cut(stories, page);
