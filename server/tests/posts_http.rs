@@ -612,6 +612,8 @@ async fn stories_table(db: Db) {
         let p = page(&[("query[sort]", sort)]).await;
         assert_eq!(order(&p), expected, "{sort}");
         assert!(p.stories[0].depth.replies.is_some(), "{sort}");
+        // Whatever the sort, the page shown carries its hashtags ("Story #sunset").
+        assert_eq!(p.stories[2].hashtags, ["sunset"], "{sort}");
     }
     let beta = s.beta.to_string();
     let only_beta = admin

@@ -139,8 +139,20 @@ impl Reader {
 
     /// Fills the hashtags and the type-specific metrics of a page of posts (two queries).
     pub async fn annotate(&self, posts: &mut [PostSummary]) -> Result<(), AppError> {
+        self.tag(posts).await?;
+        self.deepen(posts).await
+    }
+
+    /// Fills the hashtags of a page of posts (one query).
+    pub async fn tag(&self, posts: &mut [PostSummary]) -> Result<(), AppError> {
         let ids: Vec<i64> = posts.iter().map(|p| p.id.0).collect();
         set_tags(posts, self.store.tags_of(&ids).await?);
+        Ok(())
+    }
+
+    /// Fills the type-specific metrics of posts (one query per 5,000).
+    pub async fn deepen(&self, posts: &mut [PostSummary]) -> Result<(), AppError> {
+        let ids: Vec<i64> = posts.iter().map(|p| p.id.0).collect();
         set_depth(posts, self.store.depth_snapshots(&ids).await?);
         Ok(())
     }

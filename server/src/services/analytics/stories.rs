@@ -8,7 +8,7 @@ use app::metrics;
 
 use super::paging::{by_key, cut, pages};
 use super::reader::{Reader, Scope};
-use super::summary::{post_summary, set_depth};
+use super::summary::post_summary;
 
 /// The value a story sorts on; `None` sorts last. Counts fit an f64 exactly.
 fn key(s: &PostSummary, sort: StorySort) -> Option<f64> {
@@ -37,17 +37,19 @@ pub(super) async fn stories(
         .into_iter()
         .map(|(m, name)| post_summary(m, name))
         .collect();
-    // Replies and exits are sort keys: every story of the period needs them then.
+    // Replies and exits are sort keys: every story of the period needs them then, and the
+    // page shown only its hashtags; otherwise the page alone needs both.
     let by_depth = matches!(query.sort, StorySort::Replies | StorySort::Completion);
     if by_depth {
-        let ids: Vec<i64> = stories.iter().map(|s| s.id.0).collect();
-        set_depth(&mut stories, reader.store.depth_snapshots(&ids).await?);
+        reader.deepen(&mut stories).await?;
     }
     stories.sort_by(|a, b| by_key(key(a, query.sort), key(b, query.sort), false));
     let total = stories.len();
     let (page, pages) = pages(total, query.page);
     let mut shown = cut(stories, page);
-    if !by_depth {
+    if by_depth {
+        reader.tag(&mut shown).await?;
+    } else {
         reader.annotate(&mut shown).await?;
     }
     Ok(StoriesPage {
