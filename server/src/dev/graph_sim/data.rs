@@ -268,6 +268,11 @@ impl Account {
         self.posts.iter().filter(move |p| p.timestamp <= now)
     }
 
+    /// Posts and reels published by `now`, then the stories live at `now`.
+    pub fn media(&self, now: OffsetDateTime) -> impl Iterator<Item = Post> + '_ {
+        self.published(now).cloned().chain(self.live_stories(now))
+    }
+
     /// Stories of the last 24 hours at `now`, newest first.
     pub fn live_stories(&self, now: OffsetDateTime) -> Vec<Post> {
         let slot = now.unix_timestamp().div_euclid(STORY_EVERY_HOURS * 3600);

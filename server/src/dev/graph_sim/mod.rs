@@ -274,9 +274,7 @@ impl Simulator {
             .iter()
             .find(|a| a.ig_user_id == ig_user_id)?;
         account
-            .published(now)
-            .cloned()
-            .chain(account.live_stories(now))
+            .media(now)
             .find(|p| p.id == media_id)
             .map(|p| p.metrics(now))
     }
@@ -294,9 +292,7 @@ impl Simulator {
             return Vec::new();
         };
         let mut out: Vec<_> = account
-            .published(now)
-            .cloned()
-            .chain(account.live_stories(now))
+            .media(now)
             .map(|p| (p.timestamp, p.product.api_name()))
             .collect();
         out.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
