@@ -154,6 +154,19 @@ test('viewers explore charts, posts, a post, hashtags and the best time; admin c
   // The simulator's own pictures (thumbnails of the top posts), not broken images.
   await picturesLoaded(page, 'Overview');
   await tablesFit(page, 'Overview at 1366 px', { fit: ['top-posts'] });
+  // Where views and reach came from: the daily breakdowns the poller captured, as cards whose
+  // shares (in their titles) of each whole add up to 100 %.
+  const shares = async (pattern) => (await page.locator('[data-kpi]').evaluateAll(
+    (cards) => cards.map((c) => [c.dataset.kpi, c.querySelector('h2').textContent]),
+  ))
+    .filter(([key]) => pattern.test(key))
+    .map(([, title]) => parseFloat(title.match(/\(([\d.]+) %\)$/)[1]));
+  assert.match(await page.getByTestId('kpi-views-reel').getByTestId('kpi-value').textContent(), /^[\d,]+$/);
+  for (const pattern of [/^views_(post|carousel_container|reel|story|ad)$/, /^reach_(follower|non_follower|unknown)$/]) {
+    const parts = await shares(pattern);
+    const sum = parts.reduce((a, b) => a + b, 0);
+    assert.ok(parts.length >= 2 && Math.abs(sum - 100) < 0.5, `${pattern}: ${parts}`);
+  }
 
   // Posts: sorting by reach orders the rows, both ways, through the URL.
   await nav(page, 'Posts').click();

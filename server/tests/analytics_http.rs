@@ -140,6 +140,31 @@ async fn seed(db: &DatabaseConnection) -> (i64, i64) {
         Err("under 100 followers"),
     )
     .await;
+    // Where views and reach came from. Views by format — previous: A reels 40, posts 60;
+    // period: A reels 300, posts 100; B reels 100, stories 50. Reach by followers — period
+    // only: 03-08 A 60 and 40; 03-09 A 80 and 20, B 10 and none; B's 03-10 withheld.
+    let format = ("views", "media_product_type");
+    let reach = ("reach", "follow_type");
+    #[rustfmt::skip]
+    let sources: [CaptureRow; 6] = [
+        (a, date!(2026 - 03 - 01), format, Ok(r#"[[["REEL"],40],[["POST"],60]]"#)),
+        (a, date!(2026 - 03 - 08), format, Ok(r#"[[["REEL"],300],[["POST"],100]]"#)),
+        (b, date!(2026 - 03 - 09), format, Ok(r#"[[["REEL"],100],[["STORY"],50]]"#)),
+        (a, date!(2026 - 03 - 08), reach, Ok(r#"[[["FOLLOWER"],60],[["NON_FOLLOWER"],40]]"#)),
+        (a, date!(2026 - 03 - 09), reach, Ok(r#"[[["FOLLOWER"],80],[["NON_FOLLOWER"],20]]"#)),
+        (b, date!(2026 - 03 - 09), reach, Ok(r#"[[["FOLLOWER"],10]]"#)),
+    ];
+    for (account, date, what, shares) in sources {
+        capture(db, account, date, what, shares).await;
+    }
+    capture(
+        db,
+        b,
+        date!(2026 - 03 - 10),
+        reach,
+        Err("under 100 followers"),
+    )
+    .await;
 
     // A table is easier to check by hand than rustfmt's one field per line.
     #[rustfmt::skip]
@@ -242,6 +267,50 @@ async fn overview_figures(db: Db) {
         assert_eq!(k.coverage, b_starts, "{key}");
     }
 
+    // Views by format add up: reels 400, posts 100, stories 50 of 550; before 40, 60 and 0
+    // (captured, none). Reach among followers is a daily average: (60 + 90) / 2 = 75, and
+    // (40 + 20) / 2 = 30 among non-followers. B's captures begin on 03-09: no change.
+    let sourced =
+        |o: &Overview| -> Vec<String> { o.kpis.iter().skip(10).map(|k| k.key.clone()).collect() };
+    assert_eq!(
+        sourced(&o),
+        [
+            "views_post",
+            "views_reel",
+            "views_story",
+            "reach_follower",
+            "reach_non_follower"
+        ]
+    );
+    let b_sources = Coverage::From("2026-03-09".into());
+    for (key, now, before, label) in [
+        ("views_post", 100.0, Some(60.0), "Views: posts (18.2 %)"),
+        ("views_reel", 400.0, Some(40.0), "Views: reels (72.7 %)"),
+        ("views_story", 50.0, Some(0.0), "Views: stories (9.1 %)"),
+        (
+            "reach_follower",
+            75.0,
+            None,
+            "Reach among followers (71.4 %)",
+        ),
+        (
+            "reach_non_follower",
+            30.0,
+            None,
+            "Reach among non-followers (28.6 %)",
+        ),
+    ] {
+        let k = kpi(&o, key);
+        close(k.value, now);
+        assert_eq!(k.previous, before, "{key}");
+        assert_eq!(k.label, label);
+        assert!(k.change.is_none(), "{key}");
+        assert_eq!(k.coverage, b_sources, "{key}");
+    }
+    assert!(kpi(&o, "views_reel")
+        .help
+        .ends_with(" 72.7 % of the period's views by format."));
+
     // One point per day; followers carried forward; reach summed over accounts per day.
     let days = &o.days;
     assert_eq!(days.len(), 7);
@@ -276,6 +345,12 @@ async fn overview_figures(db: Db) {
     close(kpi(&o, "unfollows").change, -0.5);
     close(kpi(&o, "link_taps").value, 0.0);
     close(kpi(&o, "link_taps").change, -1.0);
+    // A's views by format from 03-01, the previous period's first day: reels 300 against 40,
+    // posts 100 against 60; stories none in either. Reach was not captured before: no change.
+    close(kpi(&o, "views_reel").change, 6.5);
+    close(kpi(&o, "views_post").change, 100.0 / 60.0 - 1.0);
+    assert!(o.kpis.iter().all(|k| k.key != "views_story"));
+    assert!(kpi(&o, "reach_follower").change.is_none());
 
     // One account: B had 500, then 450; nothing known before its first count.
     let b_id = b.to_string();
@@ -320,6 +395,10 @@ async fn overview_figures(db: Db) {
     assert!(
         html.contains("no comparison: data starts Mar 3"),
         "the uncovered reach says why it has no change"
+    );
+    assert!(
+        html.contains("Views: reels (72.7 %)"),
+        "the sources are rendered with their shares"
     );
 
     // Reach and views from before both periods (Meta's daily insights reach back), but a

@@ -6,7 +6,7 @@ use app::dto::{
     PROFILE_LINKS_TAPS,
 };
 use sea_orm::prelude::*;
-use sea_orm::sea_query::{OnConflict, SimpleExpr};
+use sea_orm::sea_query::{Expr, OnConflict, SimpleExpr};
 use sea_orm::{DatabaseConnection, NotSet, QueryOrder, QuerySelect, Set};
 use time::Date;
 use tracing::instrument;
@@ -94,30 +94,32 @@ impl BreakdownStore {
         .await
     }
 
-    /// The daily profile link taps and follows/unfollows of `accounts` from `from` to `to`.
+    /// The daily captures of `accounts` from `from` to `to` of the metrics `pairs` names.
     #[instrument(skip(self, accounts), err(level = "debug"))]
-    pub async fn actions_between(
+    pub async fn daily_between(
         &self,
         accounts: &[i64],
         from: Date,
         to: Date,
+        pairs: &[Daily],
     ) -> Result<Vec<Capture>, StoreError> {
-        self.captures(accounts, C::Date.between(from, to), actions())
+        self.captures(accounts, C::Date.between(from, to), any_of(pairs))
             .await
     }
 
-    /// Each account's first day with profile link taps or follows/unfollows given.
+    /// Each account's first day with values for any of the metrics `pairs` names.
     #[instrument(skip(self, accounts), err(level = "debug"))]
-    pub async fn first_action_days(
+    pub async fn first_days(
         &self,
         accounts: &[i64],
+        pairs: &[Daily],
     ) -> Result<Vec<(i64, Date)>, StoreError> {
         Ok(insight_breakdowns::Entity::find()
             .select_only()
             .column(C::AccountId)
             .column_as(C::Date.min(), "first")
             .filter(C::AccountId.is_in(accounts.iter().copied()))
-            .filter(actions())
+            .filter(any_of(pairs))
             .filter(C::Shares.is_not_null())
             .group_by(C::AccountId)
             .into_tuple()
@@ -142,15 +144,30 @@ impl BreakdownStore {
     }
 }
 
-/// The daily metrics the Overview sums: profile link taps and follows/unfollows.
-fn actions() -> SimpleExpr {
-    let links = C::Metric
-        .eq(PROFILE_LINKS_TAPS)
-        .and(C::Breakdown.eq("contact_button_type"));
-    let follows = C::Metric
-        .eq(FOLLOWS_AND_UNFOLLOWS)
-        .and(C::Breakdown.eq("follow_type"));
-    links.or(follows)
+/// A daily account metric and the dimension it is broken down by.
+pub type Daily = (&'static str, &'static str);
+
+/// What the Overview's cards sum: profile link taps and follows/unfollows.
+pub const ACTIONS: [Daily; 2] = [
+    (PROFILE_LINKS_TAPS, "contact_button_type"),
+    (FOLLOWS_AND_UNFOLLOWS, "follow_type"),
+];
+
+/// Where reach and views came from: by format and by followers or not.
+pub const SOURCES: [Daily; 4] = [
+    ("views", "media_product_type"),
+    ("views", "follower_type"),
+    ("reach", "media_product_type"),
+    ("reach", "follow_type"),
+];
+
+/// Rows of any of the metric and breakdown pairs given.
+fn any_of(pairs: &[Daily]) -> SimpleExpr {
+    pairs
+        .iter()
+        .map(|(metric, breakdown)| C::Metric.eq(*metric).and(C::Breakdown.eq(*breakdown)))
+        .reduce(SimpleExpr::or)
+        .unwrap_or_else(|| Expr::value(false))
 }
 
 /// Writes captures, each with the time it was captured, inside the caller's transaction. A

@@ -11,7 +11,7 @@
 //! reader    Reader: the stores and the peer cache; what several pages read alike (a
 //!   ↓       query's scope and posts, summaries with impact scores, hashtags)
 //! helpers   peers (the peer cache, over the store); impact → summary, period, actions,
-//!           paging (pure)
+//!           sources, paging (pure)
 //!   ↓
 //! store     store::analytics, store::settings
 //! ```
@@ -30,6 +30,7 @@ mod period;
 mod post_detail;
 mod posts;
 mod reader;
+mod sources;
 mod stories;
 mod summary;
 

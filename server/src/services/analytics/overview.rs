@@ -11,7 +11,9 @@ use time::{Date, OffsetDateTime};
 use super::actions::Actions;
 use super::period::Period;
 use super::reader::{Reader, Scope};
+use super::sources::{Source, Sources};
 use crate::store::analytics::Totals;
+use crate::store::breakdowns::{Daily, ACTIONS, SOURCES};
 use crate::store::entities::account_insights;
 
 /// How many posts the Overview lists as the period's best.
@@ -39,17 +41,13 @@ pub(super) async fn overview(reader: &Reader, query: &PeriodQuery) -> Result<Ove
     let current = store.totals(&accounts, start, end).await?;
     let earlier = store.totals(&accounts, previous_start, start).await?;
     let firsts = store.first_days(&accounts).await?;
+    let both = [ACTIONS.as_slice(), SOURCES.as_slice()].concat();
     let captures = reader
         .breakdowns
-        .actions_between(&accounts, previous.from, period.to)
+        .daily_between(&accounts, previous.from, period.to, &both)
         .await?;
-    let actions = Actions::new(&captures);
-    let first_actions: HashMap<i64, Date> = reader
-        .breakdowns
-        .first_action_days(&accounts)
-        .await?
-        .into_iter()
-        .collect();
+    let first_actions = first_days(reader, &accounts, &ACTIONS).await?;
+    let first_sources = first_days(reader, &accounts, &SOURCES).await?;
     let starts = Starts {
         insights: metrics::data_start(accounts.iter().map(|a| Some(firsts.get(a)?.insights))),
         followers: metrics::data_start(accounts.iter().map(|a| firsts.get(a)?.followers)),
@@ -60,7 +58,26 @@ pub(super) async fn overview(reader: &Reader, query: &PeriodQuery) -> Result<Ove
             .and_then(|cutoff| cutoff.date().next_day()),
         actions: metrics::data_start(accounts.iter().map(|a| first_actions.get(a).copied())),
     };
-    let kpis = kpis(&days, period, current, earlier, starts, &actions);
+    let sourced = coverage(
+        previous.from,
+        metrics::data_start(accounts.iter().map(|a| first_sources.get(a).copied())),
+    );
+    let mut kpis = kpis(
+        &days,
+        period,
+        current,
+        earlier,
+        starts,
+        &Actions::new(&captures),
+    );
+    // After the period's own figures, as cards of the same grid: a section of their own
+    // costs the first visit's WASM module 3.5 KB (brotli), measured.
+    kpis.extend(
+        Sources::new(&captures)
+            .cards(period)
+            .into_iter()
+            .map(|s| source_card(s, &sourced)),
+    );
     let top = store.top(&accounts, start, end, TOP_POSTS).await?;
     let mut top_posts = reader.summaries(top, start).await?;
     reader.annotate(&mut top_posts).await?;
@@ -70,6 +87,16 @@ pub(super) async fn overview(reader: &Reader, query: &PeriodQuery) -> Result<Ove
         days: period.dates().map(|d| days.point(d)).collect(),
         top_posts,
     })
+}
+
+/// Each account's first day with values for any of `pairs`.
+async fn first_days(
+    reader: &Reader,
+    accounts: &[i64],
+    pairs: &[Daily],
+) -> Result<HashMap<i64, Date>, AppError> {
+    let firsts = reader.breakdowns.first_days(accounts, pairs).await?;
+    Ok(firsts.into_iter().collect())
 }
 
 /// How many days back from today Meta may not have reported yet.
@@ -218,24 +245,6 @@ fn kpis(
     let acted = coverage(previous.from, starts.actions);
     let (acts, acts_before) = (actions.sums(period), actions.sums(previous));
     let count = |v: Option<i64>| v.map(as_f64);
-    let kpi = |key: &str,
-               label: &str,
-               help: &str,
-               unit,
-               (value, previous): (Option<f64>, Option<f64>),
-               coverage: &Coverage| Kpi {
-        key: key.into(),
-        label: label.into(),
-        help: help.into(),
-        unit,
-        value,
-        previous,
-        change: value
-            .zip(previous)
-            .filter(|_| *coverage == Coverage::Full)
-            .and_then(|(v, p)| metrics::change(v, p)),
-        coverage: coverage.clone(),
-    };
     vec![
         kpi("followers", "Followers", "Followers on the last day of the period.", KpiUnit::Count, (now.followers, before.followers), &at_end),
         kpi("net_followers", "Net follower growth", "Followers on the last day minus followers the day before the period began.", KpiUnit::Count, (now.net_followers, before.net_followers), &growth),
@@ -248,6 +257,53 @@ fn kpis(
         kpi("unfollows", "Unfollows", "Accounts that stopped following or left Instagram during the period.", KpiUnit::Count, (count(acts.unfollows), count(acts_before.unfollows)), &acted),
         kpi("link_taps", "Profile link taps", "Taps on the profile's contact buttons (e-mail, call, directions, text, booking) during the period.", KpiUnit::Count, (count(acts.link_taps), count(acts_before.link_taps)), &acted),
     ]
+}
+
+/// A card: its figure now and before, compared only where the data covers the previous period.
+fn kpi(
+    key: &str,
+    label: &str,
+    help: &str,
+    unit: KpiUnit,
+    (value, previous): (Option<f64>, Option<f64>),
+    coverage: &Coverage,
+) -> Kpi {
+    Kpi {
+        key: key.into(),
+        label: label.into(),
+        help: help.into(),
+        unit,
+        value,
+        previous,
+        change: value
+            .zip(previous)
+            .filter(|_| *coverage == Coverage::Full)
+            .and_then(|(v, p)| metrics::change(v, p)),
+        coverage: coverage.clone(),
+    }
+}
+
+/// A breakdown's card: its share of the whole in its title ("Views: reels (72.7 %)") and
+/// said in full in its tooltip.
+fn source_card(s: Source, coverage: &Coverage) -> Kpi {
+    let (label, help) = match s.share {
+        Some(share) => {
+            let share = format!("{:.1} %", share * 100.0);
+            (
+                format!("{} ({share})", s.label),
+                format!("{} {share} of the period's {}.", s.help, s.whole),
+            )
+        }
+        None => (s.label, s.help),
+    };
+    kpi(
+        &s.key,
+        &label,
+        &help,
+        KpiUnit::Count,
+        (s.value, s.previous),
+        coverage,
+    )
 }
 
 /// Counts fit an f64 exactly far beyond any follower or view count.
