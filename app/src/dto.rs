@@ -195,6 +195,19 @@ pub struct AccountSummary {
     pub expires_soon: bool,
 }
 
+/// An Instagram professional account a token reaches, before it is connected: every account
+/// linked to the Pages of a Facebook Login user, or the one account of an Instagram Login.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedAccount {
+    pub ig_user_id: String,
+    pub username: String,
+    pub name: Option<String>,
+    pub picture_url: Option<String>,
+    pub followers: i64,
+    /// Connected already: connecting it again gives it this token.
+    pub connected: bool,
+}
+
 /// What deleting an account removes, named in the confirmation before it happens.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeletionPreview {

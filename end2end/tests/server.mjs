@@ -66,12 +66,14 @@ function waitForOutput(child, pattern, what) {
  */
 export async function startSim() {
   const port = await freePort();
-  const args = ['graph-sim', '--listen', `127.0.0.1:${port}`, '--media', '60', '--local-pictures'];
+  // Five accounts: three with Instagram Login, two behind one Facebook user's Pages.
+  const args = ['graph-sim', '--listen', `127.0.0.1:${port}`, '--media', '60', '--local-pictures',
+    '--accounts', '5', '--facebook-user-accounts', '2'];
   const child = spawn(bin(), args, {
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const out = waitForOutput(child, /OAuth authorize:[^\n]*\n(?:.*token=\S+\n){3}/, 'simulator');
+  const out = waitForOutput(child, /OAuth authorize:[^\n]*\n(?:.*\n)?(?:.*token=\S+\n){5}/, 'simulator');
   await out.seen;
   const accounts = [...out.log().matchAll(/^(\S+)\s+(InstagramLogin|FacebookLogin) ig_user_id=(\d+) token=(\S+)$/gm)]
     .map(([, username, flavour, igUserId, token]) => ({ username, flavour, igUserId, token }));

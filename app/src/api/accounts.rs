@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::auth::{as_admin, as_user};
-use crate::dto::{AccountId, AccountSummary, DeletionPreview, Flavour};
+use crate::dto::{AccountId, AccountSummary, DeletionPreview, Flavour, LinkedAccount};
 use crate::error::AppError;
 
 #[server(endpoint = "accounts/list")]
@@ -18,9 +18,23 @@ pub async fn oauth_enabled() -> Result<bool, AppError> {
     as_user(|b, _| async move { Ok(b.accounts.oauth_enabled()) }).await
 }
 
+#[server(endpoint = "accounts/find")]
+pub async fn find_accounts(
+    flavour: Flavour,
+    token: String,
+) -> Result<Vec<LinkedAccount>, AppError> {
+    as_admin(|b, _| async move { b.accounts.find(flavour, &token).await }).await
+}
+
+/// Connects the accounts picked (`accounts[0]=…&accounts[1]=…`) among those the token
+/// reaches; every one of them when none is named.
 #[server(endpoint = "accounts/connect")]
-pub async fn connect_account(flavour: Flavour, token: String) -> Result<AccountSummary, AppError> {
-    as_admin(|b, _| async move { b.accounts.connect(flavour, &token).await }).await
+pub async fn connect_account(
+    flavour: Flavour,
+    token: String,
+    #[server(default)] accounts: Option<Vec<String>>,
+) -> Result<Vec<AccountSummary>, AppError> {
+    as_admin(|b, _| async move { b.accounts.connect(flavour, &token, accounts).await }).await
 }
 
 #[server(endpoint = "accounts/sync")]

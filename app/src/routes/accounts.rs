@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::accounts::{
     list_accounts, oauth_enabled, AccountDeletionPreview, ConnectAccount, DeleteAccount,
-    SetAccountEnabled, SyncAccount,
+    FindAccounts, SetAccountEnabled, SyncAccount,
 };
 use crate::components::error_view::ErrorView;
 use crate::components::form::{clear_on_success, last_error, FormAlert, TextField};
@@ -15,7 +15,9 @@ use crate::components::layout::ForAdmins;
 use crate::components::number::thousands;
 use crate::components::refresh::refresh_while;
 use crate::components::status_badge::StatusBadge;
-use crate::dto::{AccountId, AccountStatus, AccountSummary, DeletionPreview, Flavour};
+use crate::dto::{
+    AccountId, AccountStatus, AccountSummary, DeletionPreview, Flavour, LinkedAccount,
+};
 use crate::error::AppError;
 use crate::resource::{resource, Res};
 use crate::rules::{self, TOKEN_HINT};
@@ -145,6 +147,21 @@ fn connected_message(username: &str) -> String {
     format!("Connected @{username}. Its first sync starts now.")
 }
 
+/// Several accounts connected at once.
+fn connected_many(accounts: &[AccountSummary]) -> String {
+    match accounts {
+        [one] => connected_message(&one.username),
+        many => {
+            let names: Vec<String> = many.iter().map(|a| format!("@{}", a.username)).collect();
+            format!(
+                "Connected {} accounts: {}. Their first syncs start now.",
+                many.len(),
+                names.join(", ")
+            )
+        }
+    }
+}
+
 /// Why "Connect with Instagram" came back without an account. The OAuth callback sends the
 /// code in `?oauth_error=` and this page shows the code's fixed words: a query string is
 /// whatever the sender of a link chose, so no text from it is shown.
@@ -249,16 +266,36 @@ fn ConnectForm(
     connect: ServerAction<ConnectAccount>,
     oauth: Res<Result<bool, AppError>>,
 ) -> impl IntoView {
-    let form = clear_on_success(connect);
-    let error = last_error(connect);
+    let find = ServerAction::<FindAccounts>::new();
+    // The token leaves the field once its accounts are listed; what was asked is kept here
+    // (in this browser only) until the accounts picked are connected.
+    let form = clear_on_success(find);
+    let asked = RwSignal::new(None::<FindAccounts>);
+    Effect::new(move |_| {
+        if let Some(input) = find.input().get() {
+            asked.set(Some(input));
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(connect.value().get(), Some(Ok(_))) {
+            asked.set(None);
+            find.value().set(None);
+        }
+    });
+    let error =
+        Signal::derive(move || last_error(find).get().or_else(|| last_error(connect).get()));
     let connected = move || match connect.value().get() {
-        Some(Ok(account)) => Some(connected_message(&account.username)),
+        Some(Ok(accounts)) => Some(connected_many(&accounts)),
+        _ => None,
+    };
+    let found = move || match (find.value().get(), asked.get()) {
+        (Some(Ok(linked)), Some(asked)) => Some(view! { <PickAccounts linked asked connect /> }),
         _ => None,
     };
     view! {
         <section aria-labelledby="connect-title" class="card">
-            <h2 id="connect-title">"Connect an account"</h2>
-            <ActionForm action=connect node_ref=form attr:id="connect-form" attr:class="inline-form" attr:data-testid="connect-form">
+            <h2 id="connect-title">"Connect accounts"</h2>
+            <ActionForm action=find node_ref=form attr:id="connect-form" attr:class="inline-form" attr:data-testid="connect-form">
                 <div class="field">
                     <label for="connect-flavour">"Login type"</label>
                     <select id="connect-flavour" name="flavour">
@@ -277,11 +314,12 @@ fn ConnectForm(
                     error
                 />
                 <FormAlert error />
-                // The server asks Meta before saving, which can take seconds: one click is enough.
-                <button type="submit" disabled=connect.pending()>
-                    "Check and connect"
+                // The server asks Meta first, which can take seconds: one click is enough.
+                <button type="submit" disabled=find.pending()>
+                    "Find accounts"
                 </button>
             </ActionForm>
+            {found}
             <p class="ok" role="status">
                 {connected}
             </p>
@@ -314,6 +352,72 @@ fn ConnectForm(
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// The accounts a token reaches, all ticked: the admin unticks any to leave out.
+#[component]
+fn PickAccounts(
+    linked: Vec<LinkedAccount>,
+    asked: FindAccounts,
+    connect: ServerAction<ConnectAccount>,
+) -> impl IntoView {
+    let chosen = RwSignal::new(
+        linked
+            .iter()
+            .map(|a| a.ig_user_id.clone())
+            .collect::<Vec<_>>(),
+    );
+    let toggle = move |id: String| {
+        chosen.update(|c| match c.iter().position(|x| *x == id) {
+            Some(at) => {
+                c.remove(at);
+            }
+            None => c.push(id),
+        })
+    };
+    let submit = move |_| {
+        connect.dispatch(ConnectAccount {
+            flavour: asked.flavour,
+            token: asked.token.clone(),
+            accounts: Some(chosen.get()),
+        });
+    };
+    view! {
+        <fieldset class="linked" data-testid="linked-accounts">
+            <legend>"Accounts this token reaches"</legend>
+            <ul>
+                {linked
+                    .into_iter()
+                    .map(|a| {
+                        let id = a.ig_user_id.clone();
+                        let checked = {
+                            let id = id.clone();
+                            move || chosen.read().contains(&id)
+                        };
+                        view! {
+                            <li>
+                                <label data-testid="linked-account" data-account=a.username.clone()>
+                                    <input type="checkbox" prop:checked=checked on:change=move |_| toggle(id.clone()) />
+                                    {a.picture_url.map(|src| view! { <img class="avatar" src=src alt="" width="32" height="32" /> })}
+                                    <span>{format!("@{}", a.username)}</span>
+                                    <span class="hint">
+                                        {format!("{} followers", thousands(a.followers))}
+                                        {a.connected.then_some(" · connected: gets this token")}
+                                    </span>
+                                </label>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            <button type="button" on:click=submit disabled=move || chosen.read().is_empty() || connect.pending().get()>
+                {move || match chosen.read().len() {
+                    1 => "Connect 1 account".to_owned(),
+                    n => format!("Connect {n} accounts"),
+                }}
+            </button>
+        </fieldset>
     }
 }
 

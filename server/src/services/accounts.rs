@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use app::backend::AccountsPort;
-use app::dto::{AccountId, AccountSummary, DeletionPreview, Flavour};
+use app::dto::{AccountId, AccountSummary, DeletionPreview, Flavour, LinkedAccount};
 use app::error::AppError;
 use app::rules::{self, MetaUrl};
 use async_trait::async_trait;
@@ -16,6 +16,7 @@ use super::utc;
 use crate::clock::{unix_now, DAY};
 use crate::config::OAuthApp;
 use crate::crypto::Cipher;
+use crate::graph::models::Profile;
 use crate::graph::oauth::CodeExchange;
 use crate::graph::signed_request;
 use crate::graph::{AccessToken, GraphClient, GraphConfig, GraphError};
@@ -199,16 +200,21 @@ impl AccountService {
             .long_lived(app.secret.expose())
             .await
             .map_err(|e| refused("long-lived token exchange", &e))?;
-        let row = self
+        let rows = self
             .connect_token(
                 Flavour::InstagramLogin,
                 long.access_token.expose(),
                 Some(grant.user_id),
                 long.expires_in,
                 unix_now(),
+                None,
             )
             .await?;
-        Ok(row.username)
+        Ok(rows
+            .into_iter()
+            .map(|row| row.username)
+            .collect::<Vec<_>>()
+            .join(", "))
     }
 
     /// Meta's data-deletion callback: deletes every account of `meta_user` with all its data
@@ -244,9 +250,38 @@ impl AccountService {
         Ok(disabled)
     }
 
-    /// Checks `token` with the profile call, then saves the account with the token sealed to
-    /// its Instagram id, as issued at `at`. Used by the paste form, the OAuth callback and the
-    /// demo (whose clock starts in the past).
+    /// A profile picture's URL, kept only from Meta's picture hosts (or the configured API's).
+    fn picture(&self, url: Option<String>) -> Option<String> {
+        Links::new(&self.graph).keep("profile_picture_url", url, MetaUrl::Picture)
+    }
+
+    /// The accounts `token` reaches, with their profiles (one multiple-id read per 50).
+    async fn linked(
+        &self,
+        flavour: Flavour,
+        token: &str,
+    ) -> Result<(GraphClient, Vec<Profile>), AppError> {
+        let client = GraphClient::new(
+            self.http.clone(),
+            self.graph.clone(),
+            flavour,
+            AccessToken::new(token),
+        );
+        let ids = client
+            .account_ids()
+            .await
+            .map_err(|e| refusal(flavour, e))?;
+        let profiles = client
+            .profiles(&ids)
+            .await
+            .map_err(|e| refusal(flavour, e))?;
+        Ok((client, profiles))
+    }
+
+    /// Checks `token` against the Graph API, then saves the accounts `chosen` among those it
+    /// reaches (all when `None`), each with the token sealed to its Instagram id, as issued at
+    /// `at`. Used by the paste form, the OAuth callback and the demo (whose clock starts in
+    /// the past).
     pub async fn connect_token(
         &self,
         flavour: Flavour,
@@ -254,20 +289,24 @@ impl AccountService {
         app_user_id: Option<String>,
         expires_in: Option<i64>,
         at: i64,
-    ) -> Result<accounts::Model, AppError> {
-        let client = GraphClient::new(
-            self.http.clone(),
-            self.graph.clone(),
-            flavour,
-            AccessToken::new(token),
-        );
-        let ig_user_id = client.account_id().await.map_err(|e| refusal(flavour, e))?;
-        let profile = client
-            .profile(&ig_user_id)
-            .await
-            .map_err(|e| refusal(flavour, e))?;
+        chosen: Option<&[String]>,
+    ) -> Result<Vec<accounts::Model>, AppError> {
+        let (client, profiles) = self.linked(flavour, token).await?;
+        if let Some(chosen) = chosen {
+            if let Some(stranger) = chosen
+                .iter()
+                .find(|id| !profiles.iter().any(|p| &p.id == *id))
+            {
+                return Err(AppError::invalid(
+                    "accounts",
+                    format!(
+                        "The token does not reach the account {stranger}: find its accounts again."
+                    ),
+                ));
+            }
+        }
         // A pasted token carries no user id; without one Meta's deletion callback could not
-        // find this account. Best effort: the token already proved itself above.
+        // find these accounts. Best effort: the token already proved itself above.
         let app_user_id = match app_user_id {
             Some(id) => Some(id),
             None => client.app_user_id().await.unwrap_or_else(|e| {
@@ -275,32 +314,36 @@ impl AccountService {
                 None
             }),
         };
-        let row = self
-            .accounts
-            .connect(
-                NewAccount {
-                    token: SealedToken(self.cipher.seal(token, &ig_user_id)),
-                    ig_user_id,
-                    app_user_id,
-                    flavour,
-                    username: profile.username.unwrap_or_default(),
-                    name: profile.name,
-                    profile_picture_url: Links::new(&self.graph).keep(
-                        "profile_picture_url",
-                        profile.profile_picture_url,
-                        MetaUrl::Picture,
-                    ),
-                    followers_count: profile.followers_count.unwrap_or(0),
-                    follows_count: profile.follows_count.unwrap_or(0),
-                    media_count: profile.media_count.unwrap_or(0),
-                    token_expires_at: expires_in.map(|s| at.saturating_add(s)),
-                },
-                at,
-            )
-            .await?;
-        tracing::info!(account = %row.username, flavour = flavour.as_str(), "account connected");
+        let mut rows = Vec::new();
+        for profile in profiles
+            .into_iter()
+            .filter(|p| chosen.is_none_or(|c| c.contains(&p.id)))
+        {
+            let ig_user_id = profile.id;
+            let row = self
+                .accounts
+                .connect(
+                    NewAccount {
+                        token: SealedToken(self.cipher.seal(token, &ig_user_id)),
+                        ig_user_id,
+                        app_user_id: app_user_id.clone(),
+                        flavour,
+                        username: profile.username.unwrap_or_default(),
+                        name: profile.name,
+                        profile_picture_url: self.picture(profile.profile_picture_url),
+                        followers_count: profile.followers_count.unwrap_or(0),
+                        follows_count: profile.follows_count.unwrap_or(0),
+                        media_count: profile.media_count.unwrap_or(0),
+                        token_expires_at: expires_in.map(|s| at.saturating_add(s)),
+                    },
+                    at,
+                )
+                .await?;
+            tracing::info!(account = %row.username, flavour = flavour.as_str(), "account connected");
+            rows.push(row);
+        }
         self.poller.notify_one();
-        Ok(row)
+        Ok(rows)
     }
 
     async fn syncing(&self) -> Result<Vec<i64>, AppError> {
@@ -324,12 +367,41 @@ impl AccountsPort for AccountService {
             .collect())
     }
 
-    async fn connect(&self, flavour: Flavour, token: &str) -> Result<AccountSummary, AppError> {
+    async fn find(&self, flavour: Flavour, token: &str) -> Result<Vec<LinkedAccount>, AppError> {
         let token = rules::access_token(token)?;
-        let row = self
-            .connect_token(flavour, &token, None, None, unix_now())
+        let (_, profiles) = self.linked(flavour, &token).await?;
+        let known: Vec<String> = self
+            .accounts
+            .list()
+            .await?
+            .into_iter()
+            .map(|a| a.ig_user_id)
+            .collect();
+        Ok(profiles
+            .into_iter()
+            .map(|p| LinkedAccount {
+                connected: known.contains(&p.id),
+                picture_url: self.picture(p.profile_picture_url),
+                username: p.username.unwrap_or_default(),
+                name: p.name,
+                followers: p.followers_count.unwrap_or(0),
+                ig_user_id: p.id,
+            })
+            .collect())
+    }
+
+    async fn connect(
+        &self,
+        flavour: Flavour,
+        token: &str,
+        chosen: Option<Vec<String>>,
+    ) -> Result<Vec<AccountSummary>, AppError> {
+        let token = rules::access_token(token)?;
+        let chosen = chosen.map(rules::chosen_accounts).transpose()?;
+        let rows = self
+            .connect_token(flavour, &token, None, None, unix_now(), chosen.as_deref())
             .await?;
-        Ok(summary(row, false))
+        Ok(rows.into_iter().map(|row| summary(row, false)).collect())
     }
 
     async fn sync_now(&self, id: AccountId) -> Result<(), AppError> {
