@@ -12,8 +12,9 @@ use leptos::prelude::use_context;
 use crate::dto::{
     AccountId, AccountSummary, Audience, AudienceQuery, BestTime, BestTimeQuery, ConnectionCheck,
     DeletionPreview, DeletionStatus, ExportView, Flavour, Hashtags, LinkedAccount, MediaId,
-    Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery, Role, SessionUser, SettingField,
-    SettingsView, StoriesPage, StoriesQuery, SyncOutcome, SyncRunView, UserId, UserSummary,
+    OAuthLogins, Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery, Role, SessionUser,
+    SettingField, SettingsView, StoriesPage, StoriesQuery, SyncOutcome, SyncRunView, UserId,
+    UserSummary,
 };
 use crate::error::AppError;
 
@@ -100,8 +101,17 @@ pub trait AccountsPort: Send + Sync {
     async fn deletion_preview(&self, id: AccountId) -> Result<DeletionPreview, AppError>;
     /// Removes the account with its media, snapshots, insights and sync runs.
     async fn delete(&self, id: AccountId) -> Result<(), AppError>;
-    /// Whether "Connect with Instagram" (OAuth) is configured.
-    fn oauth_enabled(&self) -> bool;
+    /// Which logins' OAuth is configured.
+    fn oauth_logins(&self) -> OAuthLogins;
+    /// The accounts of a Facebook login made through OAuth and kept, sealed, in the admin's
+    /// session (see `AccountService::facebook_oauth`).
+    async fn find_pending(&self, sealed: &str) -> Result<Vec<LinkedAccount>, AppError>;
+    /// Connects the accounts `chosen` (all when `None`) of that login.
+    async fn connect_pending(
+        &self,
+        sealed: &str,
+        chosen: Option<Vec<String>>,
+    ) -> Result<Vec<AccountSummary>, AppError>;
 }
 
 /// The job log of the poller.

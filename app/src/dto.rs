@@ -195,6 +195,22 @@ pub struct AccountSummary {
     pub expires_soon: bool,
 }
 
+/// Which logins' OAuth ("Connect with Instagram", "Connect with Facebook") is configured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthLogins {
+    pub instagram: bool,
+    pub facebook: bool,
+}
+
+impl OAuthLogins {
+    pub fn has(self, login: Flavour) -> bool {
+        match login {
+            Flavour::InstagramLogin => self.instagram,
+            Flavour::FacebookLogin => self.facebook,
+        }
+    }
+}
+
 /// An Instagram professional account a token reaches, before it is connected: every account
 /// linked to the Pages of a Facebook Login user, or the one account of an Instagram Login.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

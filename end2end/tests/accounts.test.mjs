@@ -82,12 +82,20 @@ test('an admin connects, syncs, inspects, configures and deletes accounts', asyn
   await fbCard.getByTestId('account-status').filter({ hasText: statusOk }).waitFor({ timeout: 30_000 });
   assert.notEqual(await fbCard.getByTestId('last-sync').textContent(), 'never');
   assert.equal(await page.locator(testId('account-card', `[data-account="${fbUser[1].username}"]`)).count(), 0);
-  linked = await find();
-  await linked.filter({ hasText: 'connected: gets this token' }).first().waitFor();
+
+  // Connect with Facebook: the simulator's dialog, back to pick among the same user's
+  // accounts (the one connected marked so), and both connected at once.
+  await page.getByRole('link', { name: 'Connect with Facebook' }).click();
+  await page.waitForURL(/\/accounts\?pick=facebook$/);
+  await hydrated(page);
+  linked = page.getByTestId('linked-account');
+  await linked.first().waitFor();
+  assert.deepEqual(await linked.evaluateAll((ls) => ls.map((l) => l.dataset.account)), fbUser.map((a) => a.username));
   assert.equal(await linked.filter({ hasText: 'connected: gets this token' }).count(), 1);
   await page.getByRole('button', { name: 'Connect 2 accounts' }).click();
   await page.getByText(/^Connected 2 accounts: /).waitFor();
   await page.locator(testId('account-card', `[data-account="${fbUser[1].username}"]`)).waitFor();
+  await linked.first().waitFor({ state: 'detached' });
 
   // Connect with Instagram: through the simulator's OAuth pages and back.
   await page.getByRole('link', { name: 'Connect with Instagram' }).click();

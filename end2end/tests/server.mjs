@@ -81,13 +81,17 @@ export async function startSim() {
   return {
     root,
     accounts,
-    /** Server flags that point the Graph API client and Instagram OAuth at the simulator. */
+    /** Server flags that point the Graph API client and both logins' OAuth at the simulator. */
     flags: [
       '--instagram-graph-url', `${root}/instagram`,
       '--facebook-graph-url', `${root}/facebook`,
       '--instagram-app-id', '990011',
       '--instagram-oauth-url', `${root}/oauth/authorize`,
       '--instagram-token-url', `${root}/oauth/access_token`,
+      // The simulator's own Facebook app (`graph_sim::APP_ID`, `APP_SECRET`): it opens nothing real.
+      '--facebook-app-id', '1234',
+      '--facebook-app-secret', '0123456789abcdef0123456789abcdef',
+      '--facebook-oauth-url', `${root}/dialog/oauth`,
     ],
     async stop() {
       child.kill('SIGTERM');

@@ -6,8 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::accounts::{
-    list_accounts, oauth_enabled, AccountDeletionPreview, ConnectAccount, DeleteAccount,
-    FindAccounts, SetAccountEnabled, SyncAccount,
+    list_accounts, oauth_logins, pending_accounts, AccountDeletionPreview, ConnectAccount,
+    ConnectPending, DeleteAccount, FindAccounts, SetAccountEnabled, SyncAccount,
 };
 use crate::components::error_view::ErrorView;
 use crate::components::form::{clear_on_success, last_error, FormAlert, TextField};
@@ -16,7 +16,7 @@ use crate::components::number::thousands;
 use crate::components::refresh::refresh_while;
 use crate::components::status_badge::StatusBadge;
 use crate::dto::{
-    AccountId, AccountStatus, AccountSummary, DeletionPreview, Flavour, LinkedAccount,
+    AccountId, AccountStatus, AccountSummary, DeletionPreview, Flavour, LinkedAccount, OAuthLogins,
 };
 use crate::error::AppError;
 use crate::resource::{resource, Res};
@@ -65,6 +65,7 @@ fn changing_soon(account: &AccountSummary) -> bool {
 pub fn AccountsPage() -> impl IntoView {
     let auth = use_auth();
     let connect = ServerAction::<ConnectAccount>::new();
+    let connect_pending = ServerAction::<ConnectPending>::new();
     let actions = RowActions {
         sync: ServerAction::new(),
         enable: ServerAction::new(),
@@ -73,12 +74,13 @@ pub fn AccountsPage() -> impl IntoView {
         confirming: RwSignal::new(None),
     };
     // Created here, not in the form: what `ForAdmins` shows must not create resources.
-    let oauth = resource(|| (), |_| oauth_enabled());
+    let oauth = resource(|| (), |_| oauth_logins());
     let tick = RwSignal::new(0u32);
     let accounts = resource(
         move || {
             (
                 connect.version().get(),
+                connect_pending.version().get(),
                 actions.sync.version().get(),
                 actions.enable.version().get(),
                 actions.delete.version().get(),
@@ -108,6 +110,7 @@ pub fn AccountsPage() -> impl IntoView {
         <h1>"Accounts"</h1>
         <OAuthNotice />
         <ForAdmins>
+            <FacebookPick connect=connect_pending />
             <ConnectForm connect oauth />
         </ForAdmins>
         {errors.map(|error| view! { <FormAlert error /> }).collect_view()}
@@ -162,7 +165,7 @@ fn connected_many(accounts: &[AccountSummary]) -> String {
     }
 }
 
-/// Why "Connect with Instagram" came back without an account. The OAuth callback sends the
+/// Why a sign-in with Meta (Instagram or Facebook) came back without an account. The OAuth callback sends the
 /// code in `?oauth_error=` and this page shows the code's fixed words: a query string is
 /// whatever the sender of a link chose, so no text from it is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -208,18 +211,18 @@ impl OAuthError {
 
     pub fn message(self) -> &'static str {
         match self {
-            Self::Denied => "Instagram did not grant access. Nothing was connected.",
+            Self::Denied => "Access was not granted. Nothing was connected.",
             Self::State => {
-                "That Instagram sign-in was not started from this page (or was already used). \
-                 Start again."
+                "That sign-in was not started from this page (or was already used). Start \
+                 again."
             }
-            Self::NoCode => "Instagram returned no authorization code. Start again.",
+            Self::NoCode => "The sign-in came back without an authorization code. Start again.",
             Self::Exchange => {
-                "Instagram refused the sign-in code. Start again; the server log says why."
+                "Meta refused the sign-in code. Start again; the server log says why."
             }
             Self::Account => {
-                "Instagram granted access, but reading the account failed; nothing was saved. \
-                 Try again; the server log says why."
+                "Access was granted, but reading the accounts failed; nothing was saved. Try \
+                 again; the server log says why."
             }
             Self::Failed => OAUTH_FAILED,
         }
@@ -227,7 +230,7 @@ impl OAuthError {
 }
 
 /// The words for a failure this page does not know (an old or hand-made link).
-const OAUTH_FAILED: &str = "Connecting with Instagram failed. Try again; the server log says why.";
+const OAUTH_FAILED: &str = "Signing in with Meta failed. Try again; the server log says why.";
 
 /// What the OAuth callback reported, carried in the query string: fixed words for an error
 /// code, and the connected account's name only when it could be an Instagram username.
@@ -264,7 +267,7 @@ fn OAuthNotice() -> impl IntoView {
 #[component]
 fn ConnectForm(
     connect: ServerAction<ConnectAccount>,
-    oauth: Res<Result<bool, AppError>>,
+    oauth: Res<Result<OAuthLogins, AppError>>,
 ) -> impl IntoView {
     let find = ServerAction::<FindAccounts>::new();
     // The token leaves the field once its accounts are listed; what was asked is kept here
@@ -289,7 +292,16 @@ fn ConnectForm(
         _ => None,
     };
     let found = move || match (find.value().get(), asked.get()) {
-        (Some(Ok(linked)), Some(asked)) => Some(view! { <PickAccounts linked asked connect /> }),
+        (Some(Ok(linked)), Some(asked)) => {
+            let pick = Callback::new(move |accounts| {
+                connect.dispatch(ConnectAccount {
+                    flavour: asked.flavour,
+                    token: asked.token.clone(),
+                    accounts: Some(accounts),
+                });
+            });
+            Some(view! { <PickAccounts linked pick busy=connect.pending() /> })
+        }
         _ => None,
     };
     view! {
@@ -327,23 +339,32 @@ fn ConnectForm(
                 {move || Suspend::new(async move {
                     match oauth.await {
                         // rel="external": a full navigation, since the server answers with a
-                        // redirect to Instagram rather than a page of this app.
-                        Ok(true) => {
+                        // redirect to Meta's dialog rather than a page of this app.
+                        Ok(logins) => {
                             view! {
-                                <p>
-                                    "Or sign in with Instagram: "
-                                    <a class="button" href="/oauth/instagram/start" rel="external">
-                                        "Connect with Instagram"
-                                    </a>
-                                </p>
+                                {logins.instagram.then(|| view! {
+                                    <p>
+                                        "Or sign in with Instagram: "
+                                        <a class="button" href="/oauth/instagram/start" rel="external">
+                                            "Connect with Instagram"
+                                        </a>
+                                    </p>
+                                })}
+                                {logins.facebook.then(|| view! {
+                                    <p>
+                                        "Or sign in with Facebook, for every account of your Pages: "
+                                        <a class="button" href="/oauth/facebook/start" rel="external">
+                                            "Connect with Facebook"
+                                        </a>
+                                    </p>
+                                })}
                             }
                                 .into_any()
                         }
-                        Ok(false) => ().into_any(),
                         Err(error) => {
                             view! {
                                 <p class="form-alert" role="alert">
-                                    {format!("Cannot tell whether Instagram sign-in is set up: {error}")}
+                                    {format!("Cannot tell whether sign-in with Meta is set up: {error}")}
                                 </p>
                             }
                                 .into_any()
@@ -355,12 +376,59 @@ fn ConnectForm(
     }
 }
 
-/// The accounts a token reaches, all ticked: the admin unticks any to leave out.
+/// After "Connect with Facebook" (`?pick=facebook`): the login's accounts to pick, kept on
+/// the server until connected.
+#[component]
+fn FacebookPick(connect: ServerAction<ConnectPending>) -> impl IntoView {
+    let query = use_query_map();
+    let picking = move || query.read().get("pick").as_deref() == Some("facebook");
+    let linked = resource(
+        move || (picking(), connect.version().get()),
+        |(picking, _)| async move {
+            if picking {
+                pending_accounts().await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    );
+    let error = last_error(connect);
+    let connected = move || match connect.value().get() {
+        Some(Ok(accounts)) => Some(connected_many(&accounts)),
+        _ => None,
+    };
+    let pick = Callback::new(move |accounts| {
+        connect.dispatch(ConnectPending {
+            accounts: Some(accounts),
+        });
+    });
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                match linked.await {
+                    Ok(linked) if linked.is_empty() => ().into_any(),
+                    Ok(linked) => view! {
+                        <section class="card" aria-label="Connect with Facebook">
+                            <PickAccounts linked pick busy=connect.pending() />
+                        </section>
+                    }
+                        .into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <FormAlert error />
+        <p class="ok" role="status">{connected}</p>
+    }
+}
+
+/// The accounts a token reaches, all ticked: the admin unticks any to leave out, then `pick`
+/// gets the ids left.
 #[component]
 fn PickAccounts(
     linked: Vec<LinkedAccount>,
-    asked: FindAccounts,
-    connect: ServerAction<ConnectAccount>,
+    pick: Callback<Vec<String>>,
+    #[prop(into)] busy: Signal<bool>,
 ) -> impl IntoView {
     let chosen = RwSignal::new(
         linked
@@ -376,13 +444,7 @@ fn PickAccounts(
             None => c.push(id),
         })
     };
-    let submit = move |_| {
-        connect.dispatch(ConnectAccount {
-            flavour: asked.flavour,
-            token: asked.token.clone(),
-            accounts: Some(chosen.get()),
-        });
-    };
+    let submit = move |_| pick.run(chosen.get());
     view! {
         <fieldset class="linked" data-testid="linked-accounts">
             <legend>"Accounts this token reaches"</legend>
@@ -411,7 +473,7 @@ fn PickAccounts(
                     })
                     .collect_view()}
             </ul>
-            <button type="button" on:click=submit disabled=move || chosen.read().is_empty() || connect.pending().get()>
+            <button type="button" on:click=submit disabled=move || chosen.read().is_empty() || busy.get()>
                 {move || match chosen.read().len() {
                     1 => "Connect 1 account".to_owned(),
                     n => format!("Connect {n} accounts"),
