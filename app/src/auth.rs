@@ -33,6 +33,23 @@ async fn session() -> Result<Session, AppError> {
         .map_err(session_failure)
 }
 
+/// A value the session keeps under `key` (server-side; the cookie holds only the session id).
+pub async fn session_value<T: serde::de::DeserializeOwned>(
+    key: &str,
+) -> Result<Option<T>, AppError> {
+    session().await?.get(key).await.map_err(session_failure)
+}
+
+/// Forgets the session's value under `key`.
+pub async fn forget_session_value(key: &str) -> Result<(), AppError> {
+    session()
+        .await?
+        .remove_value(key)
+        .await
+        .map(drop)
+        .map_err(session_failure)
+}
+
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
     user_of(&session().await?, &backend()?).await
 }

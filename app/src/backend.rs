@@ -11,9 +11,10 @@ use leptos::prelude::use_context;
 
 use crate::dto::{
     AccountId, AccountSummary, Audience, AudienceQuery, BestTime, BestTimeQuery, ConnectionCheck,
-    DeletionPreview, DeletionStatus, ExportView, Flavour, Hashtags, MediaId, Overview, PeriodQuery,
-    PostDetail, PostsPage, PostsQuery, Role, SessionUser, SettingField, SettingsView, StoriesPage,
-    StoriesQuery, SyncOutcome, SyncRunView, UserId, UserSummary,
+    DeletionPreview, DeletionStatus, ExportView, Flavour, Hashtags, LinkedAccount, MediaId,
+    OAuthLogins, Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery, Role, SessionUser,
+    SettingField, SettingsView, StoriesPage, StoriesQuery, SyncOutcome, SyncRunView, UserId,
+    UserSummary,
 };
 use crate::error::AppError;
 
@@ -82,17 +83,35 @@ pub trait UsersPort: Send + Sync {
 #[async_trait]
 pub trait AccountsPort: Send + Sync {
     async fn list(&self) -> Result<Vec<AccountSummary>, AppError>;
-    /// Checks the token against the Graph API (profile call) before saving it, sealed.
-    /// Connecting an account that exists already replaces its token and re-enables it.
-    async fn connect(&self, flavour: Flavour, token: &str) -> Result<AccountSummary, AppError>;
+    /// Every account the token reaches (a Facebook user's Pages may link several), with
+    /// whether each is connected already.
+    async fn find(&self, flavour: Flavour, token: &str) -> Result<Vec<LinkedAccount>, AppError>;
+    /// Connects the accounts `chosen` among those the token reaches (all when `None`), after
+    /// checking the token against the Graph API, each with the token sealed. Connecting an
+    /// account that exists already replaces its token and re-enables it.
+    async fn connect(
+        &self,
+        flavour: Flavour,
+        token: &str,
+        chosen: Option<Vec<String>>,
+    ) -> Result<Vec<AccountSummary>, AppError>;
     /// Queues a sync; the poller picks it up within seconds.
     async fn sync_now(&self, id: AccountId) -> Result<(), AppError>;
     async fn set_enabled(&self, id: AccountId, enabled: bool) -> Result<(), AppError>;
     async fn deletion_preview(&self, id: AccountId) -> Result<DeletionPreview, AppError>;
     /// Removes the account with its media, snapshots, insights and sync runs.
     async fn delete(&self, id: AccountId) -> Result<(), AppError>;
-    /// Whether "Connect with Instagram" (OAuth) is configured.
-    fn oauth_enabled(&self) -> bool;
+    /// Which logins' OAuth is configured.
+    fn oauth_logins(&self) -> OAuthLogins;
+    /// The accounts of a Facebook login made through OAuth and kept, sealed, in the admin's
+    /// session (see `AccountService::facebook_oauth`).
+    async fn find_pending(&self, sealed: &str) -> Result<Vec<LinkedAccount>, AppError>;
+    /// Connects the accounts `chosen` (all when `None`) of that login.
+    async fn connect_pending(
+        &self,
+        sealed: &str,
+        chosen: Option<Vec<String>>,
+    ) -> Result<Vec<AccountSummary>, AppError>;
 }
 
 /// The job log of the poller.

@@ -195,6 +195,35 @@ pub struct AccountSummary {
     pub expires_soon: bool,
 }
 
+/// Which logins' OAuth ("Connect with Instagram", "Connect with Facebook") is configured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthLogins {
+    pub instagram: bool,
+    pub facebook: bool,
+}
+
+impl OAuthLogins {
+    pub fn has(self, login: Flavour) -> bool {
+        match login {
+            Flavour::InstagramLogin => self.instagram,
+            Flavour::FacebookLogin => self.facebook,
+        }
+    }
+}
+
+/// An Instagram professional account a token reaches, before it is connected: every account
+/// linked to the Pages of a Facebook Login user, or the one account of an Instagram Login.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedAccount {
+    pub ig_user_id: String,
+    pub username: String,
+    pub name: Option<String>,
+    pub picture_url: Option<String>,
+    pub followers: i64,
+    /// Connected already: connecting it again gives it this token.
+    pub connected: bool,
+}
+
 /// What deleting an account removes, named in the confirmation before it happens.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeletionPreview {

@@ -77,6 +77,29 @@ pub const CONTACT_HINT: &str =
 
 /// A pasted access token: trimmed, non-empty, printable ASCII without spaces (Meta's tokens
 /// are URL-safe), so nothing odd reaches a URL.
+/// The most accounts one connect may pick: far above any agency's Pages, small enough that a
+/// hostile form costs nothing.
+pub const CHOSEN_MAX: usize = 1_000;
+
+/// Accounts picked to connect: Instagram ids (digits), at least one.
+pub fn chosen_accounts(ids: Vec<String>) -> Result<Vec<String>, AppError> {
+    if ids.is_empty() {
+        return Err(AppError::invalid(
+            "accounts",
+            "Tick at least one account to connect.",
+        ));
+    }
+    let well_formed =
+        |id: &String| (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit());
+    if ids.len() > CHOSEN_MAX || !ids.iter().all(well_formed) {
+        return Err(AppError::invalid(
+            "accounts",
+            "Those are not accounts from the list: find the token's accounts again.",
+        ));
+    }
+    Ok(ids)
+}
+
 pub fn access_token(raw: &str) -> Result<String, AppError> {
     let token = raw.trim();
     if token.is_empty() {

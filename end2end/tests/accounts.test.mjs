@@ -52,19 +52,50 @@ test('an admin connects, syncs, inspects, configures and deletes accounts', asyn
   const form = page.getByTestId('connect-form');
 
   // A Facebook Login token offered as an Instagram Login one: refused, with the reason.
+  await hydrated(page);
   await form.getByLabel('Login type').selectOption('instagram_login');
   await form.getByLabel('Access token').fill(fbAccount.token);
-  await form.getByRole('button', { name: 'Check and connect' }).click();
+  await form.getByRole('button', { name: 'Find accounts' }).click();
   await page.getByTestId('connect-token-error').filter({ hasText: 'Meta rejected this token' }).waitFor();
   await shot(page, '10-accounts-token-refused');
 
-  // The right login type: connected, and its first sync completes on its own.
-  await form.getByLabel('Login type').selectOption('facebook_login');
-  await form.getByLabel('Access token').fill(fbAccount.token);
-  await form.getByRole('button', { name: 'Check and connect' }).click();
+  // The right login type lists every account of the user's Pages, all ticked; unticking one
+  // leaves it out, and finding again shows which are connected.
+  const fbUser = sim.accounts.filter((a) => a.token === fbAccount.token);
+  assert.equal(fbUser.length, 2, 'one Facebook user with two accounts');
+  const find = async () => {
+    await form.getByLabel('Login type').selectOption('facebook_login');
+    await form.getByLabel('Access token').fill(fbAccount.token);
+    await form.getByRole('button', { name: 'Find accounts' }).click();
+    const linked = page.getByTestId('linked-account');
+    await linked.first().waitFor();
+    return linked;
+  };
+  let linked = await find();
+  assert.deepEqual(await linked.evaluateAll((ls) => ls.map((l) => l.dataset.account)), fbUser.map((a) => a.username));
+  assert.equal(await form.getByLabel('Access token').inputValue(), '', 'the token left the field');
+  await shot(page, '10b-accounts-linked');
+  await linked.filter({ hasText: `@${fbUser[1].username}` }).getByRole('checkbox').uncheck();
+  await page.getByRole('button', { name: 'Connect 1 account' }).click();
+  await page.getByText(`Connected @${fbAccount.username}. Its first sync starts now.`).waitFor();
   const fbCard = page.locator(testId('account-card', `[data-account="${fbAccount.username}"]`));
   await fbCard.getByTestId('account-status').filter({ hasText: statusOk }).waitFor({ timeout: 30_000 });
   assert.notEqual(await fbCard.getByTestId('last-sync').textContent(), 'never');
+  assert.equal(await page.locator(testId('account-card', `[data-account="${fbUser[1].username}"]`)).count(), 0);
+
+  // Connect with Facebook: the simulator's dialog, back to pick among the same user's
+  // accounts (the one connected marked so), and both connected at once.
+  await page.getByRole('link', { name: 'Connect with Facebook' }).click();
+  await page.waitForURL(/\/accounts\?pick=facebook$/);
+  await hydrated(page);
+  linked = page.getByTestId('linked-account');
+  await linked.first().waitFor();
+  assert.deepEqual(await linked.evaluateAll((ls) => ls.map((l) => l.dataset.account)), fbUser.map((a) => a.username));
+  assert.equal(await linked.filter({ hasText: 'connected: gets this token' }).count(), 1);
+  await page.getByRole('button', { name: 'Connect 2 accounts' }).click();
+  await page.getByText(/^Connected 2 accounts: /).waitFor();
+  await page.locator(testId('account-card', `[data-account="${fbUser[1].username}"]`)).waitFor();
+  await linked.first().waitFor({ state: 'detached' });
 
   // Connect with Instagram: through the simulator's OAuth pages and back.
   await page.getByRole('link', { name: 'Connect with Instagram' }).click();

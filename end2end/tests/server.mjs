@@ -66,12 +66,14 @@ function waitForOutput(child, pattern, what) {
  */
 export async function startSim() {
   const port = await freePort();
-  const args = ['graph-sim', '--listen', `127.0.0.1:${port}`, '--media', '60', '--local-pictures'];
+  // Five accounts: three with Instagram Login, two behind one Facebook user's Pages.
+  const args = ['graph-sim', '--listen', `127.0.0.1:${port}`, '--media', '60', '--local-pictures',
+    '--accounts', '5', '--facebook-user-accounts', '2'];
   const child = spawn(bin(), args, {
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const out = waitForOutput(child, /OAuth authorize:[^\n]*\n(?:.*token=\S+\n){3}/, 'simulator');
+  const out = waitForOutput(child, /OAuth authorize:[^\n]*\n(?:.*\n)?(?:.*token=\S+\n){5}/, 'simulator');
   await out.seen;
   const accounts = [...out.log().matchAll(/^(\S+)\s+(InstagramLogin|FacebookLogin) ig_user_id=(\d+) token=(\S+)$/gm)]
     .map(([, username, flavour, igUserId, token]) => ({ username, flavour, igUserId, token }));
@@ -79,13 +81,17 @@ export async function startSim() {
   return {
     root,
     accounts,
-    /** Server flags that point the Graph API client and Instagram OAuth at the simulator. */
+    /** Server flags that point the Graph API client and both logins' OAuth at the simulator. */
     flags: [
       '--instagram-graph-url', `${root}/instagram`,
       '--facebook-graph-url', `${root}/facebook`,
       '--instagram-app-id', '990011',
       '--instagram-oauth-url', `${root}/oauth/authorize`,
       '--instagram-token-url', `${root}/oauth/access_token`,
+      // The simulator's own Facebook app (`graph_sim::APP_ID`, `APP_SECRET`): it opens nothing real.
+      '--facebook-app-id', '1234',
+      '--facebook-app-secret', '0123456789abcdef0123456789abcdef',
+      '--facebook-oauth-url', `${root}/dialog/oauth`,
     ],
     async stop() {
       child.kill('SIGTERM');

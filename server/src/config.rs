@@ -209,9 +209,13 @@ pub struct GraphArgs {
     /// Facebook app id: renews Facebook Login tokens (with the secret).
     #[arg(long, env = "INSTALYTICS_FACEBOOK_APP_ID")]
     pub facebook_app_id: Option<String>,
-    /// Facebook app secret: token renewal, `debug_token` and Meta's signed callbacks.
+    /// Facebook app secret: token renewal, `debug_token`, Meta's signed callbacks and, with
+    /// the app id, "Connect with Facebook" (OAuth).
     #[arg(long, env = "INSTALYTICS_FACEBOOK_APP_SECRET", hide_env_values = true, value_parser = app_secret)]
     pub facebook_app_secret: Option<Secret>,
+    /// Facebook Login's dialog; by default `https://www.facebook.com/{graph version}/dialog/oauth`.
+    #[arg(long, env = "INSTALYTICS_FACEBOOK_OAUTH_URL")]
+    pub facebook_oauth_url: Option<String>,
 }
 
 impl GraphArgs {
@@ -232,22 +236,43 @@ impl GraphArgs {
         }
     }
 
-    /// OAuth needs both the app id and its secret.
-    pub fn oauth_app(&self, public_url: &str) -> Option<OAuthApp> {
-        let (Some(app_id), Some(secret)) = (&self.instagram_app_id, &self.instagram_app_secret)
-        else {
-            return None;
-        };
-        Some(OAuthApp {
-            app_id: app_id.clone(),
-            secret: secret.clone(),
-            authorize_url: self.instagram_oauth_url.clone(),
-            token_url: self.instagram_token_url.clone(),
-            redirect_uri: format!(
-                "{}/oauth/instagram/callback",
+    /// Each login's OAuth, where both its app id and secret are given.
+    pub fn oauth_apps(&self, public_url: &str) -> OAuthApps {
+        let redirect = |login: &str| {
+            format!(
+                "{}/oauth/{login}/callback",
                 public_url.trim_end_matches('/')
-            ),
-        })
+            )
+        };
+        let instagram = match (&self.instagram_app_id, &self.instagram_app_secret) {
+            (Some(app_id), Some(secret)) => Some(OAuthApp {
+                app_id: app_id.clone(),
+                secret: secret.clone(),
+                authorize_url: self.instagram_oauth_url.clone(),
+                token_url: self.instagram_token_url.clone(),
+                redirect_uri: redirect("instagram"),
+            }),
+            _ => None,
+        };
+        let facebook = match (&self.facebook_app_id, &self.facebook_app_secret) {
+            (Some(app_id), Some(secret)) => Some(OAuthApp {
+                app_id: app_id.clone(),
+                secret: secret.clone(),
+                authorize_url: self.facebook_oauth_url.clone().unwrap_or_else(|| {
+                    format!(
+                        "https://www.facebook.com/{}/dialog/oauth",
+                        self.graph_version
+                    )
+                }),
+                token_url: format!("{}/oauth/access_token", self.graph_config().facebook_base),
+                redirect_uri: redirect("facebook"),
+            }),
+            _ => None,
+        };
+        OAuthApps {
+            instagram,
+            facebook,
+        }
     }
 
     /// Secrets Meta's callbacks may be signed with.
@@ -304,7 +329,15 @@ fn graph_version(text: &str) -> Result<String, String> {
     }
 }
 
-/// "Connect with Instagram", present when the Instagram app id and secret are configured.
+/// "Connect with Instagram" and "Connect with Facebook", each present when its app id and
+/// secret are configured.
+#[derive(Clone, Debug, Default)]
+pub struct OAuthApps {
+    pub instagram: Option<OAuthApp>,
+    pub facebook: Option<OAuthApp>,
+}
+
+/// One login's OAuth app.
 #[derive(Clone, Debug)]
 pub struct OAuthApp {
     pub app_id: String,

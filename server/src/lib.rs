@@ -171,7 +171,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
         poller: poller.waker(),
         export: export_wake,
         export_deps,
-        oauth: args.graph.oauth_app(&public_url),
+        oauth: args.graph.oauth_apps(&public_url),
         secure_cookies: args.secure_cookies,
         meta: MetaCallbacks {
             secrets: args.graph.app_secrets(),

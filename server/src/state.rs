@@ -13,7 +13,7 @@ use crate::auth::password::{PasswordError, Passwords};
 use crate::auth::service::{AuthService, UserAdmin};
 use crate::auth::setup_token::SetupToken;
 use crate::auth::throttle::LoginThrottle;
-use crate::config::{MetaCallbacks, OAuthApp};
+use crate::config::{MetaCallbacks, OAuthApps};
 use crate::export::ExportDeps;
 use crate::services::accounts::AccountService;
 use crate::services::analytics::AnalyticsService;
@@ -38,7 +38,7 @@ pub struct StateParts {
     /// Wakes the BigQuery exporter.
     pub export: Arc<Notify>,
     pub export_deps: ExportDeps,
-    pub oauth: Option<OAuthApp>,
+    pub oauth: OAuthApps,
     /// Mark cookies `Secure` (`--secure-cookies`): the device cookie, like the session's.
     pub secure_cookies: bool,
     pub meta: MetaCallbacks,

@@ -318,6 +318,36 @@ async fn a_token_on_the_wrong_host_is_refused() {
     assert_no_token(&err, &fb.token);
 }
 
+/// An agency's login: 125 accounts behind one Facebook user, so 126 Pages (one without
+/// Instagram) over two pages of `/me/accounts`, and their profiles in three multiple-id reads.
+#[tokio::test]
+async fn facebook_login_finds_every_account_of_the_users_pages() {
+    let world = World::new(SimConfig {
+        accounts: 250,
+        media_per_account: 2,
+        facebook_user_accounts: 125,
+        ..SimConfig::default()
+    })
+    .await;
+    let fb: Vec<_> = world
+        .sim
+        .accounts()
+        .into_iter()
+        .filter(|a| a.flavour == Flavour::FacebookLogin)
+        .collect();
+    assert_eq!(fb.len(), 125);
+    let client = world.client_for(&fb[0]);
+    let ids = client.account_ids().await.unwrap();
+    let expected: Vec<&str> = fb.iter().map(|a| a.ig_user_id.as_str()).collect();
+    assert_eq!(ids, expected);
+    assert_eq!(client.requests(), 2);
+    let profiles = client.profiles(&ids).await.unwrap();
+    let names: Vec<Option<&str>> = profiles.iter().map(|p| p.username.as_deref()).collect();
+    let expected: Vec<Option<&str>> = fb.iter().map(|a| Some(a.username.as_str())).collect();
+    assert_eq!(names, expected);
+    assert_eq!(client.requests(), 2 + 3);
+}
+
 #[tokio::test]
 async fn facebook_login_finds_the_account_through_the_page() {
     let world = World::default().await;

@@ -654,8 +654,21 @@ fn server_fns() -> Vec<ServerFn> {
         f("accounts/list", &[]),
         f("accounts/oauth", &[]),
         f(
+            "accounts/find",
+            &[("flavour", Enum(FLAVOURS)), ("token", AccessToken)],
+        ),
+        f(
             "accounts/connect",
             &[("flavour", Enum(FLAVOURS)), ("token", AccessToken)],
+        ),
+        f(
+            "accounts/connect",
+            &[
+                ("flavour", Enum(FLAVOURS)),
+                ("token", AccessToken),
+                ("accounts[0]", Text),
+                ("accounts[1]", Code),
+            ],
         ),
         f("accounts/sync", &[("id", Id(Ids::Account))]),
         f(

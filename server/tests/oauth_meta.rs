@@ -3,10 +3,11 @@
 
 mod common;
 
+use app::dto::{AccountSummary, LinkedAccount};
 use common::{sim_oauth_flags, Db, TestServer};
 use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
-use server::dev::graph_sim::{SimConfig, SimServer, Simulator};
+use server::dev::graph_sim::{SimConfig, SimServer, Simulator, APP_ID, APP_SECRET as SIM_SECRET};
 use server::graph::signed_request;
 use time::OffsetDateTime;
 
@@ -210,7 +211,95 @@ async fn meta_callbacks_verify_signatures_and_act(db: Db) {
     sim_server.stop().await;
 }
 
+/// "Connect with Facebook": the dialog, the code exchanged for a long-lived token kept sealed
+/// in the session, the user's three accounts (of four Pages) listed to pick, two connected,
+/// and the login over.
+async fn facebook_oauth_lists_the_users_accounts_to_pick(db: Db) {
+    let sim = Simulator::new(SimConfig {
+        accounts: 6,
+        media_per_account: 5,
+        facebook_user_accounts: 3,
+        start: OffsetDateTime::now_utc(),
+        ..SimConfig::default()
+    });
+    let sim_server = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let mut flags = common::sim_flags(&sim_server);
+    flags.extend([
+        "--facebook-app-id".into(),
+        APP_ID.into(),
+        "--facebook-app-secret".into(),
+        SIM_SECRET.into(),
+        "--facebook-oauth-url".into(),
+        format!("http://{}/dialog/oauth", sim_server.addr),
+    ]);
+    let Some(server) = TestServer::start_with(db, &flags).await else {
+        return;
+    };
+    let api = server.admin_without_redirects("admin", PASSWORD).await;
+    let authorize = api
+        .location(&format!("{}/oauth/facebook/start", server.base))
+        .await;
+    let url = reqwest::Url::parse(&authorize).unwrap();
+    let scope = url.query_pairs().find(|(k, _)| k == "scope").unwrap().1;
+    assert_eq!(
+        scope,
+        "instagram_basic,instagram_manage_insights,pages_show_list,pages_read_engagement"
+    );
+    let callback = api.location(&authorize).await;
+    assert!(callback.starts_with(&format!("{}/oauth/facebook/callback?", server.base)));
+    assert!(callback.ends_with("#_=_"), "{callback}");
+    assert_eq!(api.location(&callback).await, "/accounts?pick=facebook");
+    assert_eq!(server.count("SELECT COUNT(*) FROM accounts").await, 0);
+    // The token waits in the session, sealed: no simulator token (EAA + 64 hex) in clear.
+    let sessions = server
+        .scalar::<String>("SELECT data FROM sessions WHERE data LIKE '%facebook_login%'")
+        .await;
+    let token_like = sessions
+        .split("EAA")
+        .skip(1)
+        .any(|rest| rest.len() >= 64 && rest[..64].bytes().all(|b| b.is_ascii_hexdigit()));
+    assert!(!token_like, "{sessions}");
+
+    let fb: Vec<_> = sim
+        .accounts()
+        .into_iter()
+        .filter(|a| a.flavour == server::dev::graph_sim::Flavour::FacebookLogin)
+        .collect();
+    let linked: Vec<LinkedAccount> = api.ok("accounts/pending", &[]).await;
+    let names: Vec<&str> = linked.iter().map(|l| l.username.as_str()).collect();
+    let expected: Vec<&str> = fb.iter().map(|a| a.username.as_str()).collect();
+    assert_eq!(names, expected);
+    let picked = [
+        ("accounts[0]", fb[0].ig_user_id.as_str()),
+        ("accounts[1]", fb[1].ig_user_id.as_str()),
+    ];
+    let connected: Vec<AccountSummary> = api.ok("accounts/connect_pending", &picked).await;
+    assert_eq!(connected.len(), 2);
+    let expires = server
+        .scalar::<Option<i64>>("SELECT MIN(token_expires_at) FROM accounts")
+        .await
+        .unwrap();
+    let days = (expires - server::clock::unix_now()) / 86_400;
+    assert!((58..=60).contains(&days), "long-lived token: {days} days");
+
+    // The login is over: nothing to pick, and connecting again is refused.
+    let linked: Vec<LinkedAccount> = api.ok("accounts/pending", &[]).await;
+    assert!(linked.is_empty());
+    let err = api
+        .fails(
+            "accounts/connect_pending",
+            &[],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    assert_eq!(common::invalid_field(&err), Some("accounts"));
+    assert_eq!(server.count("SELECT COUNT(*) FROM accounts").await, 2);
+    server.stop().await;
+    sim_server.stop().await;
+}
+
 per_database!(
+    facebook_oauth_lists_the_users_accounts_to_pick,
     oauth_connects_and_state_is_single_use,
     meta_callbacks_verify_signatures_and_act
 );

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use app::dto::{AccountSummary, DeletionPreview, SettingsView, UserSummary};
+use app::dto::{AccountSummary, DeletionPreview, LinkedAccount, SettingsView, UserSummary};
 use app::error::AppError;
 use common::world::{SyncWorld, PASSWORD};
 use common::{invalid_field, Db};
@@ -429,7 +429,7 @@ async fn bad_input_is_refused_and_viewers_only_read(db: Db) {
             .text("accounts/connect", &form, StatusCode::UNPROCESSABLE_ENTITY)
             .await;
         assert!(!text.contains(&ig.token), "the token is not echoed back");
-        let err = common::decode::<AccountSummary>(
+        let err = common::decode::<Vec<AccountSummary>>(
             "accounts/connect",
             StatusCode::UNPROCESSABLE_ENTITY,
             &text,
@@ -751,7 +751,152 @@ async fn stories_get_a_final_capture(db: Db) {
     w.stop().await;
 }
 
+/// A Facebook user whose four Pages link three Instagram accounts (one Page has none): one
+/// token lists all three, connects those ticked, and connects the rest later without
+/// duplicating the first; accounts the token does not reach are refused.
+async fn a_facebook_login_connects_every_account_of_its_pages(db: Db) {
+    let config = SimConfig {
+        accounts: 6,
+        media_per_account: 5,
+        facebook_user_accounts: 3,
+        ..SimConfig::default()
+    };
+    let Some(w) = World::start(db, config, &[]).await else {
+        return;
+    };
+    let fb: Vec<SimAccount> = w
+        .sim
+        .accounts()
+        .into_iter()
+        .filter(|a| a.flavour == Flavour::FacebookLogin)
+        .collect();
+    assert_eq!(fb.len(), 3);
+    assert!(
+        fb.iter().all(|a| a.token == fb[0].token),
+        "one user, one token"
+    );
+    let form = [
+        ("flavour", "facebook_login"),
+        ("token", fb[0].token.as_str()),
+    ];
+    let expected: Vec<String> = fb.iter().map(|a| a.username.clone()).collect();
+
+    // Found: the three accounts, none connected; finding saves nothing.
+    let linked: Vec<LinkedAccount> = w.admin.ok("accounts/find", &form).await;
+    let found: Vec<String> = linked.iter().map(|l| l.username.clone()).collect();
+    assert_eq!(found, expected);
+    assert!(linked.iter().all(|l| !l.connected && l.followers > 0));
+    assert_eq!(w.server.count("SELECT COUNT(*) FROM accounts").await, 0);
+
+    // The admin unticks the second: two connected, each synced with the shared token.
+    let mut picked = form.to_vec();
+    picked.push(("accounts[0]", &fb[0].ig_user_id));
+    picked.push(("accounts[1]", &fb[2].ig_user_id));
+    let connected: Vec<AccountSummary> = w.admin.ok("accounts/connect", &picked).await;
+    let got: Vec<&str> = connected.iter().map(|a| a.username.as_str()).collect();
+    assert_eq!(got, [fb[0].username.as_str(), fb[2].username.as_str()]);
+    for account in &connected {
+        assert_eq!(w.finished_runs(account.id.0, 1).await, "ok");
+    }
+    let linked: Vec<LinkedAccount> = w.admin.ok("accounts/find", &form).await;
+    let flags: Vec<bool> = linked.iter().map(|l| l.connected).collect();
+    assert_eq!(flags, [true, false, true]);
+
+    // Naming none connects all: the third is added, the first two get the token again.
+    let all: Vec<AccountSummary> = w.admin.ok("accounts/connect", &form).await;
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0].id, connected[0].id);
+    assert_eq!(w.server.count("SELECT COUNT(*) FROM accounts").await, 3);
+
+    // An account this token does not reach, or not an id at all: refused, nothing changes.
+    let ig = w.account(Flavour::InstagramLogin);
+    for stranger in [ig.ig_user_id.as_str(), "not-an-id"] {
+        let mut asked = form.to_vec();
+        asked.push(("accounts[0]", stranger));
+        let err = w
+            .admin
+            .fails("accounts/connect", &asked, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+        assert_eq!(invalid_field(&err), Some("accounts"), "{err:?}");
+    }
+    assert_eq!(w.server.count("SELECT COUNT(*) FROM accounts").await, 3);
+
+    // The token dies: one account's sync marks all three, without a run of their own.
+    let ids: Vec<i64> = all.iter().map(|a| a.id.0).collect();
+    for (id, runs) in ids.iter().zip([2, 1, 2]) {
+        assert_eq!(w.finished_runs(*id, runs).await, "ok");
+    }
+    w.sim.faults().expire_token_at(&fb[0].token, w.sim.now());
+    w.request_sync(ids[0]).await;
+    assert_eq!(w.finished_runs(ids[0], 3).await, "needs_reauth");
+    let dead = "SELECT COUNT(*) FROM accounts WHERE status = 'needs_reauth'";
+    assert_eq!(w.server.count(dead).await, 3);
+    assert_eq!(w.server.count("SELECT COUNT(*) FROM sync_runs").await, 6);
+
+    // The user logs in with Facebook again (the simulator's dialog, then the code exchange),
+    // and one connect with the new token fixes all three.
+    let fresh = facebook_login(&w).await;
+    assert_ne!(fresh, fb[0].token);
+    let again = [("flavour", "facebook_login"), ("token", fresh.as_str())];
+    let all: Vec<AccountSummary> = w.admin.ok("accounts/connect", &again).await;
+    assert_eq!(all.len(), 3);
+    assert_eq!(w.server.count(dead).await, 0);
+    for (id, runs) in ids.iter().zip([4, 2, 3]) {
+        assert_eq!(w.finished_runs(*id, runs).await, "ok");
+    }
+    w.stop().await;
+}
+
+/// A Facebook Login through the simulator's dialog and code exchange: the user token.
+async fn facebook_login(w: &World) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let root = format!("http://{}", w.sim_server.addr);
+    let redirect = "https://instalytics.example/oauth/facebook/callback";
+    let dialog = http
+        .get(format!("{root}/dialog/oauth"))
+        .query(&[
+            ("client_id", "1234"),
+            ("redirect_uri", redirect),
+            ("state", "s1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dialog.status(), StatusCode::FOUND);
+    let location = reqwest::Url::parse(dialog.headers()["location"].to_str().unwrap()).unwrap();
+    assert_eq!(location.fragment(), Some("_=_"));
+    let query: std::collections::HashMap<_, _> = location.query_pairs().into_owned().collect();
+    assert_eq!(query["state"], "s1");
+    let exchange = |code: String| {
+        http.get(format!(
+            "{}/oauth/access_token",
+            w.sim_server.facebook_base()
+        ))
+        .query(&[
+            ("client_id", "1234"),
+            ("redirect_uri", redirect),
+            ("client_secret", server::dev::graph_sim::APP_SECRET),
+            ("code", &code),
+        ])
+        .send()
+    };
+    let grant: serde_json::Value = exchange(query["code"].clone())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // A code is used once (laravel/socialite#385's recorded answer).
+    let reused = exchange(query["code"].clone()).await.unwrap();
+    assert_eq!(reused.status(), StatusCode::BAD_REQUEST);
+    grant["access_token"].as_str().unwrap().to_owned()
+}
+
 per_database!(
+    a_facebook_login_connects_every_account_of_its_pages,
     full_sync_then_growth,
     stories_get_a_final_capture,
     audience_once_a_day,

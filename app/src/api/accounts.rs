@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::auth::{as_admin, as_user};
-use crate::dto::{AccountId, AccountSummary, DeletionPreview, Flavour};
+use crate::auth::{as_admin, as_user, forget_session_value, session_value};
+use crate::dto::{AccountId, AccountSummary, DeletionPreview, Flavour, LinkedAccount, OAuthLogins};
 use crate::error::AppError;
 
 #[server(endpoint = "accounts/list")]
@@ -14,13 +14,64 @@ pub async fn list_accounts() -> Result<Vec<AccountSummary>, AppError> {
 }
 
 #[server(endpoint = "accounts/oauth")]
-pub async fn oauth_enabled() -> Result<bool, AppError> {
-    as_user(|b, _| async move { Ok(b.accounts.oauth_enabled()) }).await
+pub async fn oauth_logins() -> Result<OAuthLogins, AppError> {
+    as_user(|b, _| async move { Ok(b.accounts.oauth_logins()) }).await
 }
 
+/// Where "Connect with Facebook" keeps the login (sealed) until its accounts are picked.
+pub const PENDING_LOGIN_KEY: &str = "facebook_login";
+
+/// The accounts of the Facebook login just made; none when there is no such login.
+#[server(endpoint = "accounts/pending")]
+pub async fn pending_accounts() -> Result<Vec<LinkedAccount>, AppError> {
+    as_admin(|b, _| async move {
+        match session_value::<String>(PENDING_LOGIN_KEY).await? {
+            Some(sealed) => b.accounts.find_pending(&sealed).await,
+            None => Ok(Vec::new()),
+        }
+    })
+    .await
+}
+
+/// Connects the accounts picked (all when none is named) of the Facebook login just made,
+/// which then ends.
+#[server(endpoint = "accounts/connect_pending")]
+pub async fn connect_pending(
+    #[server(default)] accounts: Option<Vec<String>>,
+) -> Result<Vec<AccountSummary>, AppError> {
+    as_admin(|b, _| async move {
+        let sealed = session_value::<String>(PENDING_LOGIN_KEY)
+            .await?
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "accounts",
+                    "That Facebook login has ended: connect with Facebook again.",
+                )
+            })?;
+        let connected = b.accounts.connect_pending(&sealed, accounts).await?;
+        forget_session_value(PENDING_LOGIN_KEY).await?;
+        Ok(connected)
+    })
+    .await
+}
+
+#[server(endpoint = "accounts/find")]
+pub async fn find_accounts(
+    flavour: Flavour,
+    token: String,
+) -> Result<Vec<LinkedAccount>, AppError> {
+    as_admin(|b, _| async move { b.accounts.find(flavour, &token).await }).await
+}
+
+/// Connects the accounts picked (`accounts[0]=…&accounts[1]=…`) among those the token
+/// reaches; every one of them when none is named.
 #[server(endpoint = "accounts/connect")]
-pub async fn connect_account(flavour: Flavour, token: String) -> Result<AccountSummary, AppError> {
-    as_admin(|b, _| async move { b.accounts.connect(flavour, &token).await }).await
+pub async fn connect_account(
+    flavour: Flavour,
+    token: String,
+    #[server(default)] accounts: Option<Vec<String>>,
+) -> Result<Vec<AccountSummary>, AppError> {
+    as_admin(|b, _| async move { b.accounts.connect(flavour, &token, accounts).await }).await
 }
 
 #[server(endpoint = "accounts/sync")]

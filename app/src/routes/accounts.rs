@@ -6,8 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::accounts::{
-    list_accounts, oauth_enabled, AccountDeletionPreview, ConnectAccount, DeleteAccount,
-    SetAccountEnabled, SyncAccount,
+    list_accounts, oauth_logins, pending_accounts, AccountDeletionPreview, ConnectAccount,
+    ConnectPending, DeleteAccount, FindAccounts, SetAccountEnabled, SyncAccount,
 };
 use crate::components::error_view::ErrorView;
 use crate::components::form::{clear_on_success, last_error, FormAlert, TextField};
@@ -15,7 +15,9 @@ use crate::components::layout::ForAdmins;
 use crate::components::number::thousands;
 use crate::components::refresh::refresh_while;
 use crate::components::status_badge::StatusBadge;
-use crate::dto::{AccountId, AccountStatus, AccountSummary, DeletionPreview, Flavour};
+use crate::dto::{
+    AccountId, AccountStatus, AccountSummary, DeletionPreview, Flavour, LinkedAccount, OAuthLogins,
+};
 use crate::error::AppError;
 use crate::resource::{resource, Res};
 use crate::rules::{self, TOKEN_HINT};
@@ -63,6 +65,7 @@ fn changing_soon(account: &AccountSummary) -> bool {
 pub fn AccountsPage() -> impl IntoView {
     let auth = use_auth();
     let connect = ServerAction::<ConnectAccount>::new();
+    let connect_pending = ServerAction::<ConnectPending>::new();
     let actions = RowActions {
         sync: ServerAction::new(),
         enable: ServerAction::new(),
@@ -71,12 +74,13 @@ pub fn AccountsPage() -> impl IntoView {
         confirming: RwSignal::new(None),
     };
     // Created here, not in the form: what `ForAdmins` shows must not create resources.
-    let oauth = resource(|| (), |_| oauth_enabled());
+    let oauth = resource(|| (), |_| oauth_logins());
     let tick = RwSignal::new(0u32);
     let accounts = resource(
         move || {
             (
                 connect.version().get(),
+                connect_pending.version().get(),
                 actions.sync.version().get(),
                 actions.enable.version().get(),
                 actions.delete.version().get(),
@@ -106,6 +110,7 @@ pub fn AccountsPage() -> impl IntoView {
         <h1>"Accounts"</h1>
         <OAuthNotice />
         <ForAdmins>
+            <FacebookPick connect=connect_pending />
             <ConnectForm connect oauth />
         </ForAdmins>
         {errors.map(|error| view! { <FormAlert error /> }).collect_view()}
@@ -145,7 +150,22 @@ fn connected_message(username: &str) -> String {
     format!("Connected @{username}. Its first sync starts now.")
 }
 
-/// Why "Connect with Instagram" came back without an account. The OAuth callback sends the
+/// Several accounts connected at once.
+fn connected_many(accounts: &[AccountSummary]) -> String {
+    match accounts {
+        [one] => connected_message(&one.username),
+        many => {
+            let names: Vec<String> = many.iter().map(|a| format!("@{}", a.username)).collect();
+            format!(
+                "Connected {} accounts: {}. Their first syncs start now.",
+                many.len(),
+                names.join(", ")
+            )
+        }
+    }
+}
+
+/// Why a sign-in with Meta (Instagram or Facebook) came back without an account. The OAuth callback sends the
 /// code in `?oauth_error=` and this page shows the code's fixed words: a query string is
 /// whatever the sender of a link chose, so no text from it is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,18 +211,18 @@ impl OAuthError {
 
     pub fn message(self) -> &'static str {
         match self {
-            Self::Denied => "Instagram did not grant access. Nothing was connected.",
+            Self::Denied => "Access was not granted. Nothing was connected.",
             Self::State => {
-                "That Instagram sign-in was not started from this page (or was already used). \
-                 Start again."
+                "That sign-in was not started from this page (or was already used). Start \
+                 again."
             }
-            Self::NoCode => "Instagram returned no authorization code. Start again.",
+            Self::NoCode => "The sign-in came back without an authorization code. Start again.",
             Self::Exchange => {
-                "Instagram refused the sign-in code. Start again; the server log says why."
+                "Meta refused the sign-in code. Start again; the server log says why."
             }
             Self::Account => {
-                "Instagram granted access, but reading the account failed; nothing was saved. \
-                 Try again; the server log says why."
+                "Access was granted, but reading the accounts failed; nothing was saved. Try \
+                 again; the server log says why."
             }
             Self::Failed => OAUTH_FAILED,
         }
@@ -210,7 +230,7 @@ impl OAuthError {
 }
 
 /// The words for a failure this page does not know (an old or hand-made link).
-const OAUTH_FAILED: &str = "Connecting with Instagram failed. Try again; the server log says why.";
+const OAUTH_FAILED: &str = "Signing in with Meta failed. Try again; the server log says why.";
 
 /// What the OAuth callback reported, carried in the query string: fixed words for an error
 /// code, and the connected account's name only when it could be an Instagram username.
@@ -247,18 +267,47 @@ fn OAuthNotice() -> impl IntoView {
 #[component]
 fn ConnectForm(
     connect: ServerAction<ConnectAccount>,
-    oauth: Res<Result<bool, AppError>>,
+    oauth: Res<Result<OAuthLogins, AppError>>,
 ) -> impl IntoView {
-    let form = clear_on_success(connect);
-    let error = last_error(connect);
+    let find = ServerAction::<FindAccounts>::new();
+    // The token leaves the field once its accounts are listed; what was asked is kept here
+    // (in this browser only) until the accounts picked are connected.
+    let form = clear_on_success(find);
+    let asked = RwSignal::new(None::<FindAccounts>);
+    Effect::new(move |_| {
+        if let Some(input) = find.input().get() {
+            asked.set(Some(input));
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(connect.value().get(), Some(Ok(_))) {
+            asked.set(None);
+            find.value().set(None);
+        }
+    });
+    let error =
+        Signal::derive(move || last_error(find).get().or_else(|| last_error(connect).get()));
     let connected = move || match connect.value().get() {
-        Some(Ok(account)) => Some(connected_message(&account.username)),
+        Some(Ok(accounts)) => Some(connected_many(&accounts)),
+        _ => None,
+    };
+    let found = move || match (find.value().get(), asked.get()) {
+        (Some(Ok(linked)), Some(asked)) => {
+            let pick = Callback::new(move |accounts| {
+                connect.dispatch(ConnectAccount {
+                    flavour: asked.flavour,
+                    token: asked.token.clone(),
+                    accounts: Some(accounts),
+                });
+            });
+            Some(view! { <PickAccounts linked pick busy=connect.pending() /> })
+        }
         _ => None,
     };
     view! {
         <section aria-labelledby="connect-title" class="card">
-            <h2 id="connect-title">"Connect an account"</h2>
-            <ActionForm action=connect node_ref=form attr:id="connect-form" attr:class="inline-form" attr:data-testid="connect-form">
+            <h2 id="connect-title">"Connect accounts"</h2>
+            <ActionForm action=find node_ref=form attr:id="connect-form" attr:class="inline-form" attr:data-testid="connect-form">
                 <div class="field">
                     <label for="connect-flavour">"Login type"</label>
                     <select id="connect-flavour" name="flavour">
@@ -277,11 +326,12 @@ fn ConnectForm(
                     error
                 />
                 <FormAlert error />
-                // The server asks Meta before saving, which can take seconds: one click is enough.
-                <button type="submit" disabled=connect.pending()>
-                    "Check and connect"
+                // The server asks Meta first, which can take seconds: one click is enough.
+                <button type="submit" disabled=find.pending()>
+                    "Find accounts"
                 </button>
             </ActionForm>
+            {found}
             <p class="ok" role="status">
                 {connected}
             </p>
@@ -289,23 +339,32 @@ fn ConnectForm(
                 {move || Suspend::new(async move {
                     match oauth.await {
                         // rel="external": a full navigation, since the server answers with a
-                        // redirect to Instagram rather than a page of this app.
-                        Ok(true) => {
+                        // redirect to Meta's dialog rather than a page of this app.
+                        Ok(logins) => {
                             view! {
-                                <p>
-                                    "Or sign in with Instagram: "
-                                    <a class="button" href="/oauth/instagram/start" rel="external">
-                                        "Connect with Instagram"
-                                    </a>
-                                </p>
+                                {logins.instagram.then(|| view! {
+                                    <p>
+                                        "Or sign in with Instagram: "
+                                        <a class="button" href="/oauth/instagram/start" rel="external">
+                                            "Connect with Instagram"
+                                        </a>
+                                    </p>
+                                })}
+                                {logins.facebook.then(|| view! {
+                                    <p>
+                                        "Or sign in with Facebook, for every account of your Pages: "
+                                        <a class="button" href="/oauth/facebook/start" rel="external">
+                                            "Connect with Facebook"
+                                        </a>
+                                    </p>
+                                })}
                             }
                                 .into_any()
                         }
-                        Ok(false) => ().into_any(),
                         Err(error) => {
                             view! {
                                 <p class="form-alert" role="alert">
-                                    {format!("Cannot tell whether Instagram sign-in is set up: {error}")}
+                                    {format!("Cannot tell whether sign-in with Meta is set up: {error}")}
                                 </p>
                             }
                                 .into_any()
@@ -314,6 +373,113 @@ fn ConnectForm(
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// After "Connect with Facebook" (`?pick=facebook`): the login's accounts to pick, kept on
+/// the server until connected.
+#[component]
+fn FacebookPick(connect: ServerAction<ConnectPending>) -> impl IntoView {
+    let query = use_query_map();
+    let picking = move || query.read().get("pick").as_deref() == Some("facebook");
+    let linked = resource(
+        move || (picking(), connect.version().get()),
+        |(picking, _)| async move {
+            if picking {
+                pending_accounts().await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    );
+    let error = last_error(connect);
+    let connected = move || match connect.value().get() {
+        Some(Ok(accounts)) => Some(connected_many(&accounts)),
+        _ => None,
+    };
+    let pick = Callback::new(move |accounts| {
+        connect.dispatch(ConnectPending {
+            accounts: Some(accounts),
+        });
+    });
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                match linked.await {
+                    Ok(linked) if linked.is_empty() => ().into_any(),
+                    Ok(linked) => view! {
+                        <section class="card" aria-label="Connect with Facebook">
+                            <PickAccounts linked pick busy=connect.pending() />
+                        </section>
+                    }
+                        .into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <FormAlert error />
+        <p class="ok" role="status">{connected}</p>
+    }
+}
+
+/// The accounts a token reaches, all ticked: the admin unticks any to leave out, then `pick`
+/// gets the ids left.
+#[component]
+fn PickAccounts(
+    linked: Vec<LinkedAccount>,
+    pick: Callback<Vec<String>>,
+    #[prop(into)] busy: Signal<bool>,
+) -> impl IntoView {
+    let chosen = RwSignal::new(
+        linked
+            .iter()
+            .map(|a| a.ig_user_id.clone())
+            .collect::<Vec<_>>(),
+    );
+    let toggle = move |id: String| {
+        chosen.update(|c| match c.iter().position(|x| *x == id) {
+            Some(at) => {
+                c.remove(at);
+            }
+            None => c.push(id),
+        })
+    };
+    let submit = move |_| pick.run(chosen.get());
+    view! {
+        <fieldset class="linked" data-testid="linked-accounts">
+            <legend>"Accounts this token reaches"</legend>
+            <ul>
+                {linked
+                    .into_iter()
+                    .map(|a| {
+                        let id = a.ig_user_id.clone();
+                        let checked = {
+                            let id = id.clone();
+                            move || chosen.read().contains(&id)
+                        };
+                        view! {
+                            <li>
+                                <label data-testid="linked-account" data-account=a.username.clone()>
+                                    <input type="checkbox" prop:checked=checked on:change=move |_| toggle(id.clone()) />
+                                    {a.picture_url.map(|src| view! { <img class="avatar" src=src alt="" width="32" height="32" /> })}
+                                    <span>{format!("@{}", a.username)}</span>
+                                    <span class="hint">
+                                        {format!("{} followers", thousands(a.followers))}
+                                        {a.connected.then_some(" · connected: gets this token")}
+                                    </span>
+                                </label>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            <button type="button" on:click=submit disabled=move || chosen.read().is_empty() || busy.get()>
+                {move || match chosen.read().len() {
+                    1 => "Connect 1 account".to_owned(),
+                    n => format!("Connect {n} accounts"),
+                }}
+            </button>
+        </fieldset>
     }
 }
 

@@ -112,6 +112,9 @@ pub enum Command {
         /// server pointed at it shows thumbnails and profile pictures offline.
         #[arg(long)]
         local_pictures: bool,
+        /// How many Facebook Login accounts one Facebook user manages (one token, a Page each).
+        #[arg(long, default_value_t = 1)]
+        facebook_user_accounts: usize,
     },
 }
 
@@ -176,12 +179,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             accounts,
             media,
             local_pictures,
+            facebook_user_accounts,
         }) => {
             let config = SimConfig {
                 seed,
                 accounts,
                 media_per_account: media,
                 local_pictures,
+                facebook_user_accounts,
                 // On the wall clock, so a server polling it asks for days the simulator has.
                 start: time::OffsetDateTime::now_utc(),
                 ..SimConfig::default()
@@ -238,6 +243,7 @@ async fn graph_sim(listen: std::net::SocketAddr, config: SimConfig) -> anyhow::R
         "OAuth authorize:      http://{}/oauth/authorize",
         server.addr
     );
+    println!("Facebook dialog:      http://{}/dialog/oauth", server.addr);
     // Simulator tokens open nothing but this simulator, so printing them is fine.
     for account in sim.accounts() {
         println!(

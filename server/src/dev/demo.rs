@@ -181,7 +181,14 @@ pub async fn connect_all(ctx: &SyncContext, sim: &Simulator, at: i64) -> anyhow:
     let connector = AccountService::new(ctx);
     for account in sim.accounts() {
         connector
-            .connect_token(account.flavour, &account.token, None, None, at)
+            .connect_token(
+                account.flavour,
+                &account.token,
+                None,
+                None,
+                at,
+                Some(std::slice::from_ref(&account.ig_user_id)),
+            )
             .await
             .map_err(|e| anyhow::anyhow!("connecting {}: {e}", account.username))?;
     }

@@ -28,6 +28,8 @@ const PROFILE_FIELDS: &str =
     "id,username,name,profile_picture_url,followers_count,follows_count,media_count";
 /// Meta's documented page-size ceiling for edges (Airbyte uses the same).
 pub(super) const PAGE_SIZE: usize = 100;
+/// Ids per multiple-id read; 50 is the most Graph API clients are known to send at once.
+pub(super) const MANY_IDS: usize = 50;
 /// A rate limit that says nothing of when access returns: Meta's window is a rolling hour
 /// (graph-api/overview/rate-limiting), so calling again within minutes only extends the block.
 pub const UNANNOUNCED_RATE_LIMIT_WAIT: Duration = Duration::from_secs(15 * 60);
@@ -274,31 +276,50 @@ impl GraphClient {
         })
     }
 
-    /// The professional account behind the token: `/me` for Instagram Login, the first Page
-    /// with a linked account for Facebook Login.
+    /// The professional accounts behind the token: `/me` for Instagram Login; for Facebook
+    /// Login every Instagram account linked to one of the user's Pages (all pages of
+    /// `/me/accounts`, which lists the Pages the user has a role on, Business Manager's
+    /// included when the token may see them), each once, in Meta's order. Refused (code 10)
+    /// when no Page has one.
     #[instrument(skip(self), err(level = "debug"))]
-    pub async fn account_id(&self) -> Result<String, GraphError> {
+    pub async fn account_ids(&self) -> Result<Vec<String>, GraphError> {
         match self.flavour {
             Flavour::InstagramLogin => {
                 let me: InstagramMe = self
                     .get(self.url(self.base(), "me", &[("fields", "user_id,username")])?)
                     .await?;
-                me.user_id
+                let id = me
+                    .user_id
                     .or(me.id)
-                    .ok_or_else(|| GraphError::Decode("/me has no user_id".into()))
+                    .ok_or_else(|| GraphError::Decode("/me has no user_id".into()))?;
+                Ok(vec![id])
             }
-            Flavour::FacebookLogin => self
-                .facebook_pages()
-                .await?
-                .into_iter()
-                .find_map(|p| p.instagram_business_account.map(|a| a.id))
-                .ok_or_else(|| GraphError::Permission {
-                    code: 10,
-                    message:
-                        "no Facebook Page of this user has an Instagram professional account linked"
+            Flavour::FacebookLogin => {
+                let mut ids: Vec<String> = Vec::new();
+                for page in self.facebook_pages().await? {
+                    if let Some(ig) = page.instagram_business_account {
+                        if !ids.contains(&ig.id) {
+                            ids.push(ig.id);
+                        }
+                    }
+                }
+                if ids.is_empty() {
+                    return Err(GraphError::Permission {
+                        code: 10,
+                        message: "no Facebook Page of this user has an Instagram professional \
+                                  account linked"
                             .into(),
-                }),
+                    });
+                }
+                Ok(ids)
+            }
         }
+    }
+
+    /// The first account behind the token (see [`Self::account_ids`]).
+    pub async fn account_id(&self) -> Result<String, GraphError> {
+        let mut ids = self.account_ids().await?;
+        Ok(ids.swap_remove(0))
     }
 
     /// The app-scoped id of the token's user: `/me`'s `id` with either login. Meta's data
@@ -349,6 +370,30 @@ impl GraphClient {
     pub async fn profile(&self, ig_user_id: &str) -> Result<Profile, GraphError> {
         self.get(self.url(self.base(), ig_user_id, &[("fields", PROFILE_FIELDS)])?)
             .await
+    }
+
+    /// The profiles of `ids`, in their order, 50 per multiple-id read
+    /// (`GET /?ids=a,b&fields=…`, graph-api "Multiple ID Read Requests").
+    #[instrument(skip(self, ids), err(level = "debug"))]
+    pub async fn profiles(&self, ids: &[String]) -> Result<Vec<Profile>, GraphError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(MANY_IDS) {
+            let joined = chunk.join(",");
+            let mut read: std::collections::HashMap<String, Profile> = self
+                .get(self.url(
+                    self.base(),
+                    "",
+                    &[("ids", joined.as_str()), ("fields", PROFILE_FIELDS)],
+                )?)
+                .await?;
+            for id in chunk {
+                let profile = read
+                    .remove(id)
+                    .ok_or_else(|| GraphError::Decode(format!("no profile for {id}")))?;
+                out.push(profile);
+            }
+        }
+        Ok(out)
     }
 
     /// Trades this (short-lived, from OAuth) Instagram token for a 60-day one. Server-side

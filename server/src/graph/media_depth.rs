@@ -12,16 +12,13 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use tracing::instrument;
 
-use super::client::GraphClient;
+use super::client::{GraphClient, MANY_IDS};
 use super::errors::GraphError;
 use super::media_edge::{has_no_insights, refused_by_an_item, Boxed, MediaWithMetrics};
 use super::metrics::{
     ProductType, FEED_DEPTH, NAVIGATION_BREAKDOWN, REELS_DEPTH, SKIP_RATE, STORY_NAVIGATION,
 };
 use super::models::{InsightList, Media};
-
-/// Ids per multiple-id read; 50 is the most Graph API clients are known to send at once.
-const IDS_PER_READ: usize = 50;
 
 /// The metrics one kind of media adds, with the breakdown they are asked by.
 #[derive(Debug, PartialEq, Eq)]
@@ -75,7 +72,7 @@ impl GraphClient {
             let picked: Vec<usize> = (0..items.len())
                 .filter(|&n| group_of(&items[n].media) == Some(group) && due(&items[n].media))
                 .collect();
-            for chunk in picked.chunks(IDS_PER_READ) {
+            for chunk in picked.chunks(MANY_IDS) {
                 let ids: Vec<&str> = chunk.iter().map(|&n| items[n].media.id.as_str()).collect();
                 let mut read = self.read_group(group, &ids).await?;
                 for &n in chunk {

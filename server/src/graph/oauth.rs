@@ -1,12 +1,17 @@
-//! The OAuth code exchange of Business Login for Instagram (https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/business-login, step 2): a form
-//! POST to `api.instagram.com/oauth/access_token`, answered with a short-lived token and the
-//! user id. Meta's documentation wraps the answer in `data: [...]` while some clients see a
-//! flat object, so both are accepted.
+//! The OAuth code exchanges of both logins.
+//! - Business Login for Instagram (https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/business-login, step 2): a form
+//!   POST to `api.instagram.com/oauth/access_token`, answered with a short-lived token and the
+//!   user id. Meta's documentation wraps the answer in `data: [...]` while some clients see a
+//!   flat object, so both are accepted.
+//! - Facebook Login (https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow):
+//!   a GET of `graph.facebook.com/vNN.0/oauth/access_token` with `client_id`, `redirect_uri`,
+//!   `client_secret` and `code`, answered `{"access_token","token_type","expires_in"}`, with
+//!   Graph API errors.
 
 use serde::Deserialize;
 
 use super::errors::{Envelope, GraphError};
-use super::models::AccessToken;
+use super::models::{AccessToken, TokenGrant};
 use super::redact;
 use super::transport;
 
@@ -51,48 +56,71 @@ pub struct CodeExchange<'a> {
 }
 
 impl CodeExchange<'_> {
+    /// Instagram's exchange.
     pub async fn exchange(
         &self,
         http: &reqwest::Client,
         code: &str,
     ) -> Result<CodeGrant, GraphError> {
-        let res = http
-            .post(self.token_url)
-            .form(&[
-                ("client_id", self.app_id),
-                ("client_secret", self.app_secret),
-                ("grant_type", "authorization_code"),
-                ("redirect_uri", self.redirect_uri),
-                ("code", code),
-            ])
-            .timeout(std::time::Duration::from_secs(30))
-            .send()
-            .await
-            .map_err(GraphError::from_transport)?;
-        let status = res.status().as_u16();
-        let body = transport::read_body(res, transport::TOKEN_BODY_LIMIT)
-            .await
-            .map_err(GraphError::from_body)?;
-        if (200..300).contains(&status) {
-            return parse_grant(&body);
-        }
-        if let Ok(env) = serde_json::from_str::<Envelope>(&body) {
-            return Err(GraphError::classify(status, env.error, None));
-        }
-        match serde_json::from_str::<OAuthError>(&body) {
-            Ok(OAuthError {
-                error_message: Some(message),
-                error_type,
-            }) => Err(GraphError::Other {
-                code: i64::from(status),
-                message: format!(
-                    "{}: {}",
-                    error_type.unwrap_or_else(|| "OAuthException".into()),
-                    redact::url(&message)
-                ),
-            }),
-            _ => Err(GraphError::unparsed(status, &body)),
-        }
+        let request = http.post(self.token_url).form(&[
+            ("client_id", self.app_id),
+            ("client_secret", self.app_secret),
+            ("grant_type", "authorization_code"),
+            ("redirect_uri", self.redirect_uri),
+            ("code", code),
+        ]);
+        let body = answer(request).await?;
+        parse_grant(&body)
+    }
+
+    /// Facebook's exchange: a short-lived user token.
+    pub async fn exchange_facebook(
+        &self,
+        http: &reqwest::Client,
+        code: &str,
+    ) -> Result<TokenGrant, GraphError> {
+        let request = http.get(self.token_url).query(&[
+            ("client_id", self.app_id),
+            ("redirect_uri", self.redirect_uri),
+            ("client_secret", self.app_secret),
+            ("code", code),
+        ]);
+        let body = answer(request).await?;
+        serde_json::from_str(&body)
+            .map_err(|e| GraphError::Decode(format!("code exchange answer: {e}")))
+    }
+}
+
+/// A successful answer's body; otherwise the error it carries, in either of Meta's shapes.
+async fn answer(request: reqwest::RequestBuilder) -> Result<String, GraphError> {
+    let res = request
+        .timeout(std::time::Duration::from_secs(30))
+        .send()
+        .await
+        .map_err(GraphError::from_transport)?;
+    let status = res.status().as_u16();
+    let body = transport::read_body(res, transport::TOKEN_BODY_LIMIT)
+        .await
+        .map_err(GraphError::from_body)?;
+    if (200..300).contains(&status) {
+        return Ok(body);
+    }
+    if let Ok(env) = serde_json::from_str::<Envelope>(&body) {
+        return Err(GraphError::classify(status, env.error, None));
+    }
+    match serde_json::from_str::<OAuthError>(&body) {
+        Ok(OAuthError {
+            error_message: Some(message),
+            error_type,
+        }) => Err(GraphError::Other {
+            code: i64::from(status),
+            message: format!(
+                "{}: {}",
+                error_type.unwrap_or_else(|| "OAuthException".into()),
+                redact::url(&message)
+            ),
+        }),
+        _ => Err(GraphError::unparsed(status, &body)),
     }
 }
 

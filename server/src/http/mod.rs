@@ -56,8 +56,10 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
     let pkg = static_files::PkgPrefix::new(&options.site_pkg_dir);
     let router = Router::new()
         .route("/healthz", get(health::healthz))
-        .route("/oauth/instagram/start", get(oauth::start))
-        .route("/oauth/instagram/callback", get(oauth::callback))
+        .route("/oauth/instagram/start", get(oauth::instagram_start))
+        .route("/oauth/instagram/callback", get(oauth::instagram_callback))
+        .route("/oauth/facebook/start", get(oauth::facebook_start))
+        .route("/oauth/facebook/callback", get(oauth::facebook_callback))
         .route("/meta/data-deletion", post(meta::data_deletion))
         .route("/meta/deauthorize", post(meta::deauthorize))
         .leptos_routes_with_context(&state, routes, provide_backend.clone(), move || {

@@ -1,13 +1,19 @@
 //! "Connect with Instagram" (Business Login for Instagram,
-//! https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/business-login): `/oauth/instagram/
-//! start` sends an admin to Instagram with a random `state` kept in their session; the
-//! callback checks that state, hands the code to [`AccountService::connect_oauth`] and returns
-//! to the Accounts page saying what happened. Codes and tokens never reach a log or the
-//! browser.
+//! https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/business-login)
+//! and "Connect with Facebook" (Facebook Login's manual flow,
+//! https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow):
+//! `/oauth/{login}/start` sends an admin to the login's dialog with a random `state` kept in
+//! their session; the callback checks that state and hands the code on. Instagram's is
+//! connected at once ([`AccountService::connect_oauth`]); Facebook's token is kept sealed in
+//! the session ([`AccountService::facebook_oauth`]) and the Accounts page lists the user's
+//! accounts to pick. Either way the callback returns to the Accounts page saying what
+//! happened. Codes and tokens never reach a log or the browser.
 //!
 //! [`AccountService::connect_oauth`]: crate::services::accounts::AccountService::connect_oauth
+//! [`AccountService::facebook_oauth`]: crate::services::accounts::AccountService::facebook_oauth
 
-use app::dto::SessionUser;
+use app::api::accounts::PENDING_LOGIN_KEY;
+use app::dto::{Flavour, SessionUser};
 use app::error::AppError;
 use app::routes::accounts::OAuthError;
 use axum::extract::{Query, State};
@@ -45,7 +51,7 @@ async fn admin(state: &AppState, session: &Session) -> Result<SessionUser, Respo
 }
 
 fn not_configured() -> Response {
-    (StatusCode::NOT_FOUND, "Instagram OAuth is not configured.").into_response()
+    (StatusCode::NOT_FOUND, "This sign-in is not configured.").into_response()
 }
 
 fn back_to_accounts(param: &str, value: &str) -> Response {
@@ -77,14 +83,22 @@ fn url_encode(name: &str, value: &str) -> String {
     url.query().unwrap_or_default().to_owned()
 }
 
-pub async fn start(State(state): State<AppState>, session: Session) -> Response {
+pub async fn instagram_start(state: State<AppState>, session: Session) -> Response {
+    start(state, session, Flavour::InstagramLogin).await
+}
+
+pub async fn facebook_start(state: State<AppState>, session: Session) -> Response {
+    start(state, session, Flavour::FacebookLogin).await
+}
+
+async fn start(State(state): State<AppState>, session: Session, login: Flavour) -> Response {
     if let Err(refused) = admin(&state, &session).await {
         return refused;
     }
     let mut nonce = [0u8; 24];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
     let csrf = URL_SAFE_NO_PAD.encode(nonce);
-    let url = match state.accounts.oauth_authorize_url(&csrf) {
+    let url = match state.accounts.oauth_authorize_url(login, &csrf) {
         None => return not_configured(),
         Some(Err(_)) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         Some(Ok(url)) => url,
@@ -96,16 +110,17 @@ pub async fn start(State(state): State<AppState>, session: Session) -> Response 
     Redirect::to(&url).into_response()
 }
 
-pub async fn callback(
-    State(state): State<AppState>,
-    session: Session,
-    Query(params): Query<Callback>,
-) -> Response {
-    if let Err(refused) = admin(&state, &session).await {
-        return refused;
-    }
-    if !state.backend.accounts.oauth_enabled() {
-        return not_configured();
+/// The callback's checks, the same for both logins: an admin, the login configured, the
+/// session's own single-use `state`, access granted and a code. Returns the code.
+async fn checked_code(
+    state: &AppState,
+    session: &Session,
+    params: Callback,
+    login: Flavour,
+) -> Result<String, Response> {
+    admin(state, session).await?;
+    if !state.backend.accounts.oauth_logins().has(login) {
+        return Err(not_configured());
     }
     // The state is single use whatever happens next.
     let expected = session.remove::<String>(STATE_KEY).await.ok().flatten();
@@ -113,25 +128,64 @@ pub async fn callback(
         (Some(e), Some(got)) if bool::from(e.as_bytes().ct_eq(got.as_bytes())));
     if !state_ok {
         tracing::warn!("OAuth callback with a missing or foreign state refused");
-        return failed(OAuthError::State);
+        return Err(failed(OAuthError::State));
     }
     if params.error.is_some() {
-        // Instagram's reason (`error_description`) is free text from the URL: not logged.
-        tracing::info!("Instagram did not grant access");
-        return failed(OAuthError::Denied);
+        // The reason (`error_description`) is free text from the URL: not logged.
+        tracing::info!(login = login.as_str(), "access was not granted");
+        return Err(failed(OAuthError::Denied));
     }
     let Some(code) = params.code.filter(|c| !c.is_empty()) else {
-        return failed(OAuthError::NoCode);
+        return Err(failed(OAuthError::NoCode));
     };
-    // Meta appends `#_` to the code in some redirects.
-    let code = code.trim_end_matches("#_");
-    match state.accounts.connect_oauth(code).await {
+    // Meta appends `#_` (Instagram) or `#_=_` (Facebook) to some redirects.
+    Ok(code
+        .trim_end_matches("#_=_")
+        .trim_end_matches("#_")
+        .to_owned())
+}
+
+pub async fn instagram_callback(
+    State(state): State<AppState>,
+    session: Session,
+    Query(params): Query<Callback>,
+) -> Response {
+    let code = match checked_code(&state, &session, params, Flavour::InstagramLogin).await {
+        Ok(code) => code,
+        Err(answer) => return answer,
+    };
+    match state.accounts.connect_oauth(&code).await {
         Ok(username) => back_to_accounts("connected", &username),
         Err(e) => {
             tracing::warn!(error = %e, "connecting through Instagram's OAuth failed");
             failed(connect_failure(&e))
         }
     }
+}
+
+/// Keeps the Facebook login's token (sealed) in the session and sends the admin to pick the
+/// accounts to connect.
+pub async fn facebook_callback(
+    State(state): State<AppState>,
+    session: Session,
+    Query(params): Query<Callback>,
+) -> Response {
+    let code = match checked_code(&state, &session, params, Flavour::FacebookLogin).await {
+        Ok(code) => code,
+        Err(answer) => return answer,
+    };
+    let sealed = match state.accounts.facebook_oauth(&code).await {
+        Ok(sealed) => sealed,
+        Err(e) => {
+            tracing::warn!(error = %e, "Facebook's OAuth failed");
+            return failed(connect_failure(&e));
+        }
+    };
+    if let Err(e) = session.insert(PENDING_LOGIN_KEY, sealed).await {
+        tracing::error!(error = %e, "session store failure");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    back_to_accounts("pick", "facebook")
 }
 
 #[cfg(test)]

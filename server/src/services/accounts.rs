@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use app::backend::AccountsPort;
-use app::dto::{AccountId, AccountSummary, DeletionPreview, Flavour};
+use app::dto::{AccountId, AccountSummary, DeletionPreview, Flavour, LinkedAccount, OAuthLogins};
 use app::error::AppError;
 use app::rules::{self, MetaUrl};
 use async_trait::async_trait;
@@ -14,8 +14,9 @@ use tokio::sync::Notify;
 
 use super::utc;
 use crate::clock::{unix_now, DAY};
-use crate::config::OAuthApp;
+use crate::config::{OAuthApp, OAuthApps};
 use crate::crypto::Cipher;
+use crate::graph::models::Profile;
 use crate::graph::oauth::CodeExchange;
 use crate::graph::signed_request;
 use crate::graph::{AccessToken, GraphClient, GraphConfig, GraphError};
@@ -36,11 +37,31 @@ pub struct AccountService {
     poller: Arc<Notify>,
     /// Wakes the BigQuery exporter after a deletion, which it then applies remotely.
     export: Arc<Notify>,
-    oauth: Option<Arc<OAuthApp>>,
+    oauth: Arc<OAuthApps>,
 }
 
-/// The permissions "Connect with Instagram" asks for: what the poller reads.
-const OAUTH_SCOPES: &str = "instagram_business_basic,instagram_business_manage_insights";
+/// The permissions each login's dialog asks for: what the poller reads (instagram-platform
+/// overview: Instagram Login's two; Facebook Login's four, `pages_show_list` to list the
+/// user's Pages).
+fn oauth_scopes(login: Flavour) -> &'static str {
+    match login {
+        Flavour::InstagramLogin => "instagram_business_basic,instagram_business_manage_insights",
+        Flavour::FacebookLogin => {
+            "instagram_basic,instagram_manage_insights,pages_show_list,pages_read_engagement"
+        }
+    }
+}
+
+/// What a sealed Facebook login waiting for its accounts to be picked is sealed to.
+const PENDING_CONTEXT: &str = "facebook-login";
+
+/// A Facebook login's long-lived token, kept (sealed, in the admin's session) until the
+/// accounts to connect are picked.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PendingLogin {
+    token: String,
+    expires_at: Option<i64>,
+}
 
 /// Why a token was refused, in words an admin can act on. Meta's own message is included:
 /// it names the permission or the problem, and never contains the token.
@@ -128,7 +149,7 @@ impl AccountService {
             graph: ctx.graph.clone(),
             poller: Arc::default(),
             export: Arc::default(),
-            oauth: None,
+            oauth: Arc::default(),
         }
     }
 
@@ -140,18 +161,29 @@ impl AccountService {
         }
     }
 
-    /// Turns on "Connect with Instagram".
-    pub fn with_oauth(self, app: Option<OAuthApp>) -> Self {
+    /// Turns on "Connect with Instagram" and "Connect with Facebook", each where configured.
+    pub fn with_oauth(self, apps: OAuthApps) -> Self {
         Self {
-            oauth: app.map(Arc::new),
+            oauth: Arc::new(apps),
             ..self
         }
     }
 
-    /// Where to send an admin for "Connect with Instagram", carrying the CSRF `state`; `None`
-    /// when OAuth is not configured.
-    pub fn oauth_authorize_url(&self, state: &str) -> Option<Result<String, AppError>> {
-        let app = self.oauth.as_deref()?;
+    fn oauth_app(&self, login: Flavour) -> Option<&OAuthApp> {
+        match login {
+            Flavour::InstagramLogin => self.oauth.instagram.as_ref(),
+            Flavour::FacebookLogin => self.oauth.facebook.as_ref(),
+        }
+    }
+
+    /// Where to send an admin to sign in with `login`, carrying the CSRF `state`; `None` when
+    /// that login's OAuth is not configured.
+    pub fn oauth_authorize_url(
+        &self,
+        login: Flavour,
+        state: &str,
+    ) -> Option<Result<String, AppError>> {
+        let app = self.oauth_app(login)?;
         Some(
             reqwest::Url::parse_with_params(
                 &app.authorize_url,
@@ -159,36 +191,92 @@ impl AccountService {
                     ("client_id", app.app_id.as_str()),
                     ("redirect_uri", &app.redirect_uri),
                     ("response_type", "code"),
-                    ("scope", OAUTH_SCOPES),
+                    ("scope", oauth_scopes(login)),
                     ("state", state),
                 ],
             )
             .map(String::from)
             .map_err(|e| {
-                tracing::error!(error = %e, "the Instagram authorize URL is invalid");
+                tracing::error!(error = %e, login = login.as_str(), "the authorize URL is invalid");
                 AppError::Internal
             }),
         )
+    }
+
+    fn exchange<'a>(&self, app: &'a OAuthApp) -> CodeExchange<'a> {
+        CodeExchange {
+            token_url: &app.token_url,
+            app_id: &app.app_id,
+            app_secret: app.secret.expose(),
+            redirect_uri: &app.redirect_uri,
+        }
+    }
+
+    /// Finishes "Connect with Facebook" up to the choice of accounts: trades the code for a
+    /// short-lived user token and that for a long-lived one (server-side, with the app
+    /// secret), and returns it sealed, for the admin's session. Every refusal names the
+    /// `code`.
+    pub async fn facebook_oauth(&self, code: &str) -> Result<String, AppError> {
+        let app = self
+            .oauth_app(Flavour::FacebookLogin)
+            .ok_or(AppError::NotFound)?;
+        let refused = |what: &str, e: &dyn std::fmt::Display| {
+            tracing::warn!(error = %e, "{what} failed");
+            AppError::invalid("code", format!("Facebook refused the {what}: {e}"))
+        };
+        let short = self
+            .exchange(app)
+            .exchange_facebook(&self.http, code)
+            .await
+            .map_err(|e| refused("sign-in code", &e))?;
+        let long = GraphClient::new(
+            self.http.clone(),
+            self.graph.clone(),
+            Flavour::FacebookLogin,
+            short.access_token,
+        )
+        .refresh_token()
+        .await
+        .map_err(|e| refused("long-lived token exchange", &e))?;
+        let pending = PendingLogin {
+            token: long.access_token.expose().to_owned(),
+            expires_at: long.expires_in.map(|s| unix_now().saturating_add(s)),
+        };
+        let json = serde_json::to_string(&pending).map_err(|_| AppError::Internal)?;
+        Ok(self.cipher.seal(&json, PENDING_CONTEXT))
+    }
+
+    /// The Facebook login a session keeps, opened; a session's value that does not open (a
+    /// rotated key, a forged cookie store) is an ended login.
+    fn pending(&self, sealed: &str) -> Result<PendingLogin, AppError> {
+        self.cipher
+            .open(sealed, PENDING_CONTEXT)
+            .ok()
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "accounts",
+                    "That Facebook login has ended: connect with Facebook again.",
+                )
+            })
     }
 
     /// Finishes "Connect with Instagram": trades the code for a short-lived token and that for
     /// a 60-day one (server-side, with the app secret), then connects like a pasted token.
     /// Returns the connected username; every refusal says what Instagram answered.
     pub async fn connect_oauth(&self, code: &str) -> Result<String, AppError> {
-        let app = self.oauth.as_deref().ok_or(AppError::NotFound)?;
+        let app = self
+            .oauth_app(Flavour::InstagramLogin)
+            .ok_or(AppError::NotFound)?;
         let refused = |what: &str, e: &dyn std::fmt::Display| {
             tracing::warn!(error = %e, "{what} failed");
             AppError::invalid("code", format!("Instagram refused the {what}: {e}"))
         };
-        let grant = CodeExchange {
-            token_url: &app.token_url,
-            app_id: &app.app_id,
-            app_secret: app.secret.expose(),
-            redirect_uri: &app.redirect_uri,
-        }
-        .exchange(&self.http, code)
-        .await
-        .map_err(|e| refused("sign-in code", &e))?;
+        let grant = self
+            .exchange(app)
+            .exchange(&self.http, code)
+            .await
+            .map_err(|e| refused("sign-in code", &e))?;
         let short = GraphClient::new(
             self.http.clone(),
             self.graph.clone(),
@@ -199,16 +287,21 @@ impl AccountService {
             .long_lived(app.secret.expose())
             .await
             .map_err(|e| refused("long-lived token exchange", &e))?;
-        let row = self
+        let rows = self
             .connect_token(
                 Flavour::InstagramLogin,
                 long.access_token.expose(),
                 Some(grant.user_id),
                 long.expires_in,
                 unix_now(),
+                None,
             )
             .await?;
-        Ok(row.username)
+        Ok(rows
+            .into_iter()
+            .map(|row| row.username)
+            .collect::<Vec<_>>()
+            .join(", "))
     }
 
     /// Meta's data-deletion callback: deletes every account of `meta_user` with all its data
@@ -244,9 +337,61 @@ impl AccountService {
         Ok(disabled)
     }
 
-    /// Checks `token` with the profile call, then saves the account with the token sealed to
-    /// its Instagram id, as issued at `at`. Used by the paste form, the OAuth callback and the
-    /// demo (whose clock starts in the past).
+    /// A profile picture's URL, kept only from Meta's picture hosts (or the configured API's).
+    fn picture(&self, url: Option<String>) -> Option<String> {
+        Links::new(&self.graph).keep("profile_picture_url", url, MetaUrl::Picture)
+    }
+
+    /// The accounts `token` reaches, with their profiles (one multiple-id read per 50).
+    async fn linked(
+        &self,
+        flavour: Flavour,
+        token: &str,
+    ) -> Result<(GraphClient, Vec<Profile>), AppError> {
+        let client = GraphClient::new(
+            self.http.clone(),
+            self.graph.clone(),
+            flavour,
+            AccessToken::new(token),
+        );
+        let ids = client
+            .account_ids()
+            .await
+            .map_err(|e| refusal(flavour, e))?;
+        let profiles = client
+            .profiles(&ids)
+            .await
+            .map_err(|e| refusal(flavour, e))?;
+        Ok((client, profiles))
+    }
+
+    /// The accounts `token` reaches, each with whether it is connected already.
+    async fn listed(&self, flavour: Flavour, token: &str) -> Result<Vec<LinkedAccount>, AppError> {
+        let (_, profiles) = self.linked(flavour, token).await?;
+        let known: Vec<String> = self
+            .accounts
+            .list()
+            .await?
+            .into_iter()
+            .map(|a| a.ig_user_id)
+            .collect();
+        Ok(profiles
+            .into_iter()
+            .map(|p| LinkedAccount {
+                connected: known.contains(&p.id),
+                picture_url: self.picture(p.profile_picture_url),
+                username: p.username.unwrap_or_default(),
+                name: p.name,
+                followers: p.followers_count.unwrap_or(0),
+                ig_user_id: p.id,
+            })
+            .collect())
+    }
+
+    /// Checks `token` against the Graph API, then saves the accounts `chosen` among those it
+    /// reaches (all when `None`), each with the token sealed to its Instagram id, as issued at
+    /// `at`. Used by the paste form, the OAuth callback and the demo (whose clock starts in
+    /// the past).
     pub async fn connect_token(
         &self,
         flavour: Flavour,
@@ -254,20 +399,24 @@ impl AccountService {
         app_user_id: Option<String>,
         expires_in: Option<i64>,
         at: i64,
-    ) -> Result<accounts::Model, AppError> {
-        let client = GraphClient::new(
-            self.http.clone(),
-            self.graph.clone(),
-            flavour,
-            AccessToken::new(token),
-        );
-        let ig_user_id = client.account_id().await.map_err(|e| refusal(flavour, e))?;
-        let profile = client
-            .profile(&ig_user_id)
-            .await
-            .map_err(|e| refusal(flavour, e))?;
+        chosen: Option<&[String]>,
+    ) -> Result<Vec<accounts::Model>, AppError> {
+        let (client, profiles) = self.linked(flavour, token).await?;
+        if let Some(chosen) = chosen {
+            if let Some(stranger) = chosen
+                .iter()
+                .find(|id| !profiles.iter().any(|p| &p.id == *id))
+            {
+                return Err(AppError::invalid(
+                    "accounts",
+                    format!(
+                        "The token does not reach the account {stranger}: find its accounts again."
+                    ),
+                ));
+            }
+        }
         // A pasted token carries no user id; without one Meta's deletion callback could not
-        // find this account. Best effort: the token already proved itself above.
+        // find these accounts. Best effort: the token already proved itself above.
         let app_user_id = match app_user_id {
             Some(id) => Some(id),
             None => client.app_user_id().await.unwrap_or_else(|e| {
@@ -275,32 +424,36 @@ impl AccountService {
                 None
             }),
         };
-        let row = self
-            .accounts
-            .connect(
-                NewAccount {
-                    token: SealedToken(self.cipher.seal(token, &ig_user_id)),
-                    ig_user_id,
-                    app_user_id,
-                    flavour,
-                    username: profile.username.unwrap_or_default(),
-                    name: profile.name,
-                    profile_picture_url: Links::new(&self.graph).keep(
-                        "profile_picture_url",
-                        profile.profile_picture_url,
-                        MetaUrl::Picture,
-                    ),
-                    followers_count: profile.followers_count.unwrap_or(0),
-                    follows_count: profile.follows_count.unwrap_or(0),
-                    media_count: profile.media_count.unwrap_or(0),
-                    token_expires_at: expires_in.map(|s| at.saturating_add(s)),
-                },
-                at,
-            )
-            .await?;
-        tracing::info!(account = %row.username, flavour = flavour.as_str(), "account connected");
+        let mut rows = Vec::new();
+        for profile in profiles
+            .into_iter()
+            .filter(|p| chosen.is_none_or(|c| c.contains(&p.id)))
+        {
+            let ig_user_id = profile.id;
+            let row = self
+                .accounts
+                .connect(
+                    NewAccount {
+                        token: SealedToken(self.cipher.seal(token, &ig_user_id)),
+                        ig_user_id,
+                        app_user_id: app_user_id.clone(),
+                        flavour,
+                        username: profile.username.unwrap_or_default(),
+                        name: profile.name,
+                        profile_picture_url: self.picture(profile.profile_picture_url),
+                        followers_count: profile.followers_count.unwrap_or(0),
+                        follows_count: profile.follows_count.unwrap_or(0),
+                        media_count: profile.media_count.unwrap_or(0),
+                        token_expires_at: expires_in.map(|s| at.saturating_add(s)),
+                    },
+                    at,
+                )
+                .await?;
+            tracing::info!(account = %row.username, flavour = flavour.as_str(), "account connected");
+            rows.push(row);
+        }
         self.poller.notify_one();
-        Ok(row)
+        Ok(rows)
     }
 
     async fn syncing(&self) -> Result<Vec<i64>, AppError> {
@@ -324,12 +477,49 @@ impl AccountsPort for AccountService {
             .collect())
     }
 
-    async fn connect(&self, flavour: Flavour, token: &str) -> Result<AccountSummary, AppError> {
+    async fn find(&self, flavour: Flavour, token: &str) -> Result<Vec<LinkedAccount>, AppError> {
         let token = rules::access_token(token)?;
-        let row = self
-            .connect_token(flavour, &token, None, None, unix_now())
+        self.listed(flavour, &token).await
+    }
+
+    async fn find_pending(&self, sealed: &str) -> Result<Vec<LinkedAccount>, AppError> {
+        let pending = self.pending(sealed)?;
+        self.listed(Flavour::FacebookLogin, &pending.token).await
+    }
+
+    async fn connect_pending(
+        &self,
+        sealed: &str,
+        chosen: Option<Vec<String>>,
+    ) -> Result<Vec<AccountSummary>, AppError> {
+        let pending = self.pending(sealed)?;
+        let chosen = chosen.map(rules::chosen_accounts).transpose()?;
+        let now = unix_now();
+        let rows = self
+            .connect_token(
+                Flavour::FacebookLogin,
+                &pending.token,
+                None,
+                pending.expires_at.map(|at| at - now),
+                now,
+                chosen.as_deref(),
+            )
             .await?;
-        Ok(summary(row, false))
+        Ok(rows.into_iter().map(|row| summary(row, false)).collect())
+    }
+
+    async fn connect(
+        &self,
+        flavour: Flavour,
+        token: &str,
+        chosen: Option<Vec<String>>,
+    ) -> Result<Vec<AccountSummary>, AppError> {
+        let token = rules::access_token(token)?;
+        let chosen = chosen.map(rules::chosen_accounts).transpose()?;
+        let rows = self
+            .connect_token(flavour, &token, None, None, unix_now(), chosen.as_deref())
+            .await?;
+        Ok(rows.into_iter().map(|row| summary(row, false)).collect())
     }
 
     async fn sync_now(&self, id: AccountId) -> Result<(), AppError> {
@@ -368,7 +558,10 @@ impl AccountsPort for AccountService {
         Ok(())
     }
 
-    fn oauth_enabled(&self) -> bool {
-        self.oauth.is_some()
+    fn oauth_logins(&self) -> OAuthLogins {
+        OAuthLogins {
+            instagram: self.oauth.instagram.is_some(),
+            facebook: self.oauth.facebook.is_some(),
+        }
     }
 }

@@ -69,6 +69,25 @@ impl AccountStore {
             .await?)
     }
 
+    /// The other accounts connected by the same Meta user with the same login: those a
+    /// token of `account`'s may serve too.
+    #[instrument(skip(self, account), fields(id = account.id), err(level = "debug"))]
+    pub async fn same_user(
+        &self,
+        account: &accounts::Model,
+    ) -> Result<Vec<accounts::Model>, StoreError> {
+        use accounts::Column as C;
+        let Some(user) = &account.app_user_id else {
+            return Ok(Vec::new());
+        };
+        Ok(accounts::Entity::find()
+            .filter(C::AppUserId.eq(user.as_str()))
+            .filter(C::Flavour.eq(account.flavour))
+            .filter(C::Id.ne(account.id))
+            .all(&self.db)
+            .await?)
+    }
+
     #[instrument(skip(self), err(level = "debug"))]
     pub async fn find(&self, id: i64) -> Result<accounts::Model, StoreError> {
         accounts::Entity::find_by_id(id)

@@ -19,10 +19,10 @@ use crate::graph::metrics::ProductType;
 use crate::graph::models::Media;
 use crate::graph::{hashtags, AccessToken, GraphClient, GraphConfig, GraphError};
 use crate::graph::{AccountDay, MediaWithMetrics};
-use crate::store::accounts::AccountStore;
+use crate::store::accounts::{AccountStore, StatusChange};
 use crate::store::analytics::STORY;
 use crate::store::breakdowns::{BreakdownRow, BreakdownStore};
-use crate::store::entities::accounts::{self, SealedToken};
+use crate::store::entities::accounts::{self, DbStatus, SealedToken};
 use crate::store::entities::sync_runs::DbOutcome;
 use crate::store::series::{
     DayRow, MediaRow, ProfileRow, SeriesStore, SnapshotRow, SyncBatch, SyncClose, TokenExpiry,
@@ -142,9 +142,11 @@ pub async fn run(
         Failure::Graph(e) => {
             let (outcome, change) =
                 policy::after_error(e, account.status, at, settings.interval_secs, unit);
-            AccountStore::new(ctx.db.clone())
-                .record(account.id, change)
-                .await?;
+            let store = AccountStore::new(ctx.db.clone());
+            if outcome == DbOutcome::NeedsReauth {
+                mark_token_dead(ctx, &store, account, &change).await?;
+            }
+            store.record(account.id, change).await?;
             outcome
         }
         // The account keeps its schedule: the next tick (or instance) tries again.
@@ -169,6 +171,31 @@ pub async fn run(
         error: Some(failure.for_sync_log()),
     };
     runs.finish(run_id, end, finished()).await
+}
+
+/// A token Meta refuses fails every account it serves (a Facebook user's Pages), so they are
+/// marked at once rather than each on its own next poll; reconnecting once fixes them all.
+/// Tokens are compared opened: each is sealed to its own account.
+async fn mark_token_dead(
+    ctx: &SyncContext,
+    store: &AccountStore,
+    account: &accounts::Model,
+    change: &StatusChange,
+) -> Result<(), StoreError> {
+    let Ok(token) = ctx.cipher.open(&account.token.0, &account.ig_user_id) else {
+        return Ok(());
+    };
+    for other in store.same_user(account).await? {
+        let shared = ctx
+            .cipher
+            .open(&other.token.0, &other.ig_user_id)
+            .is_ok_and(|t| t == token);
+        if shared && other.status != DbStatus::NeedsReauth {
+            info!(account = %other.username, "its token was refused for another account");
+            store.record(other.id, change.clone()).await?;
+        }
+    }
+    Ok(())
 }
 
 /// What one poll read: the batch to write, and what best-effort part was skipped and why.

@@ -106,14 +106,19 @@ pub fn serve_args(dir: &std::path::Path, database_url: &str, extra: &[String]) -
 /// Connects a simulator account through the Accounts page's server function; returns its id.
 pub async fn connect(admin: &Api, account: &server::dev::graph_sim::SimAccount) -> i64 {
     let flavour = account.flavour.as_str();
-    let summary: AccountSummary = admin
+    let connected: Vec<AccountSummary> = admin
         .ok(
             "accounts/connect",
-            &[("flavour", flavour), ("token", &account.token)],
+            &[
+                ("flavour", flavour),
+                ("token", &account.token),
+                ("accounts[0]", &account.ig_user_id),
+            ],
         )
         .await;
-    assert_eq!(summary.username, account.username);
-    summary.id.0
+    assert_eq!(connected.len(), 1);
+    assert_eq!(connected[0].username, account.username);
+    connected[0].id.0
 }
 
 /// Lifts an account's rate-limit wait by hand, so a test can go on syncing it.

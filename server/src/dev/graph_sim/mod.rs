@@ -73,6 +73,11 @@ pub struct SimConfig {
     /// The app's secret: `appsecret_proof` is checked against it, and `debug_token` takes
     /// `{app-id}|{app-secret}` with the id `1234`.
     pub app_secret: String,
+    /// How many Facebook Login accounts one Facebook user manages: the accounts of that
+    /// flavour are grouped in turn, each user's token serves all of its group, and
+    /// `/me/accounts` lists a Page for each (after one Page without Instagram), as an agency's
+    /// login does.
+    pub facebook_user_accounts: usize,
 }
 
 impl Default for SimConfig {
@@ -95,6 +100,7 @@ impl Default for SimConfig {
             replies_always_zero: false,
             local_pictures: false,
             app_secret: APP_SECRET.into(),
+            facebook_user_accounts: 1,
         }
     }
 }
@@ -124,7 +130,9 @@ const REFRESH_MIN_AGE: time::Duration = time::Duration::hours(24);
 
 #[derive(Clone, Debug)]
 struct Token {
-    account: usize,
+    /// The accounts it serves (indexes into `State::accounts`): one with Instagram Login;
+    /// every account of its user's Pages with Facebook Login.
+    accounts: Vec<usize>,
     flavour: Flavour,
     issued: OffsetDateTime,
 }
@@ -132,6 +140,8 @@ struct Token {
 struct State {
     config: SimConfig,
     accounts: Vec<Account>,
+    /// The accounts each user manages (see `users`).
+    users: Vec<Vec<usize>>,
     clock: Mutex<OffsetDateTime>,
     tokens: Mutex<HashMap<String, Token>>,
     /// Simulated times of recent calls, per token, for the call budget.
@@ -139,8 +149,8 @@ struct State {
     faults: Faults,
     requests: AtomicU64,
     issued: AtomicU64,
-    /// OAuth authorization codes not yet exchanged → account index.
-    codes: Mutex<HashMap<String, usize>>,
+    /// OAuth authorization codes not yet exchanged → the accounts they grant.
+    codes: Mutex<HashMap<String, Vec<usize>>>,
 }
 
 #[derive(Clone)]
@@ -153,17 +163,19 @@ impl Simulator {
         let accounts: Vec<Account> = (0..config.accounts)
             .map(|i| Account::generate(&config, i))
             .collect();
-        // Tokens of the initial accounts were issued ten days before the clock starts.
+        // Tokens of the initial users were issued ten days before the clock starts.
         let issued = config.start - time::Duration::days(10);
-        let tokens = accounts
+        let users = users(&accounts, config.facebook_user_accounts);
+        let tokens = users
             .iter()
-            .enumerate()
-            .map(|(i, a)| {
+            .cloned()
+            .map(|user| {
+                let first = &accounts[user[0]];
                 (
-                    token_string(config.seed, a.flavour, i as u64),
+                    token_string(config.seed, first.flavour, user[0] as u64),
                     Token {
-                        account: i,
-                        flavour: a.flavour,
+                        accounts: user,
+                        flavour: first.flavour,
                         issued,
                     },
                 )
@@ -174,6 +186,7 @@ impl Simulator {
             state: Arc::new(State {
                 config,
                 accounts,
+                users,
                 clock,
                 tokens: Mutex::new(tokens),
                 calls: Mutex::default(),
@@ -221,7 +234,7 @@ impl Simulator {
                 flavour: a.flavour,
                 token: tokens
                     .iter()
-                    .filter(|(_, t)| t.account == i)
+                    .filter(|(_, t)| t.accounts.contains(&i))
                     .min_by_key(|(_, t)| t.issued)
                     .map(|(s, _)| s.clone())
                     .expect("every account has a token"),
@@ -342,6 +355,27 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().expect("simulator lock poisoned")
 }
 
+/// The accounts each user manages: an Instagram Login account is its own user; Facebook Login
+/// accounts are grouped `per_user` at a time.
+fn users(accounts: &[Account], per_user: usize) -> Vec<Vec<usize>> {
+    let mut users: Vec<Vec<usize>> = Vec::new();
+    let mut open: Option<usize> = None;
+    for (i, a) in accounts.iter().enumerate() {
+        match (a.flavour, open) {
+            (Flavour::FacebookLogin, Some(u)) if users[u].len() < per_user.max(1) => {
+                users[u].push(i)
+            }
+            (flavour, _) => {
+                if flavour == Flavour::FacebookLogin {
+                    open = Some(users.len());
+                }
+                users.push(vec![i]);
+            }
+        }
+    }
+    users
+}
+
 /// Tokens look like Meta's: Instagram User tokens start `IGAA`, Facebook ones `EAA`.
 fn token_string(seed: u64, flavour: Flavour, serial: u64) -> String {
     let mut r = Rng::new(seed, &[5, serial]);
@@ -364,13 +398,13 @@ impl State {
         self.faults.expiry(text).map_or(natural, |e| e.min(natural))
     }
 
-    fn issue_token(&self, account: usize, flavour: Flavour) -> String {
+    fn issue_token(&self, accounts: Vec<usize>, flavour: Flavour) -> String {
         let serial = self.issued.fetch_add(1, Ordering::Relaxed);
         let token = token_string(self.config.seed, flavour, serial);
         lock(&self.tokens).insert(
             token.clone(),
             Token {
-                account,
+                accounts,
                 flavour,
                 issued: self.now(),
             },

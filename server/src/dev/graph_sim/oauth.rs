@@ -1,8 +1,11 @@
-//! Business Login for Instagram
-//! (<https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/business-login>),
-//! as far as a server sees it: the authorize page (here it approves at once, as the first
-//! Instagram Login account), and the code exchange at `api.instagram.com/oauth/access_token`.
-//! Codes are single use.
+//! The two logins' dialogs as far as a server sees them; each approves at once, as the first
+//! user of its kind, and redirects with a single-use code.
+//! - Business Login for Instagram
+//!   (<https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/business-login>):
+//!   the authorize page, and the code exchange at `api.instagram.com/oauth/access_token`.
+//! - Facebook Login's dialog, `www.facebook.com/vNN.0/dialog/oauth`
+//!   (<https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow>), whose
+//!   code is exchanged on graph.facebook.com (`routes/tokens.rs`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,25 +27,51 @@ pub async fn authorize(
     Query(params): Query<Params>,
 ) -> Response {
     let get = |name: &str| params.get(name).filter(|v| !v.is_empty());
-    let (Some(_client), Some(redirect), Some("code")) = (
-        get("client_id"),
-        get("redirect_uri"),
-        get("response_type").map(String::as_str),
-    ) else {
+    if get("response_type").map(String::as_str) != Some("code") {
         return (
             StatusCode::BAD_REQUEST,
             "Invalid request: client_id, redirect_uri and response_type=code are required",
         )
             .into_response();
+    }
+    approve(&state, &params, Flavour::InstagramLogin, "_")
+}
+
+/// Facebook Login's dialog: `client_id` and `redirect_uri` are required, `response_type`
+/// defaults to `code` (manual-flow); the redirect ends in `#_=_`, which clients must ignore.
+pub async fn facebook_dialog(
+    AxState(state): AxState<Arc<State>>,
+    Query(params): Query<Params>,
+) -> Response {
+    if params.get("response_type").is_some_and(|t| t != "code") {
+        return (
+            StatusCode::BAD_REQUEST,
+            "This simulator's dialog answers response_type=code only",
+        )
+            .into_response();
+    }
+    approve(&state, &params, Flavour::FacebookLogin, "_=_")
+}
+
+/// Approves as the first user of `flavour`: a code for its accounts, sent to `redirect_uri`
+/// with the `state` given.
+fn approve(state: &State, params: &Params, flavour: Flavour, fragment: &str) -> Response {
+    let get = |name: &str| params.get(name).filter(|v| !v.is_empty());
+    let (Some(_client), Some(redirect)) = (get("client_id"), get("redirect_uri")) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "Invalid request: client_id and redirect_uri are required",
+        )
+            .into_response();
     };
-    let Some(account) = state
-        .accounts
+    let Some(user) = state
+        .users
         .iter()
-        .position(|a| a.flavour == Flavour::InstagramLogin)
+        .find(|u| state.accounts[u[0]].flavour == flavour)
     else {
         return (
             StatusCode::BAD_REQUEST,
-            "No Instagram Login account to sign in with",
+            "No user of this login to sign in with",
         )
             .into_response();
     };
@@ -51,7 +80,7 @@ pub async fn authorize(
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut rng = Rng::new(state.config.seed, &[9, serial]);
     let code = format!("AQ{:016x}{:016x}", rng.next(), rng.next());
-    lock(&state.codes).insert(code.clone(), account);
+    lock(&state.codes).insert(code.clone(), user.clone());
     let mut target = reqwest::Url::parse(redirect).ok();
     let Some(url) = target.as_mut() else {
         return (StatusCode::BAD_REQUEST, "redirect_uri is not a URL").into_response();
@@ -60,8 +89,8 @@ pub async fn authorize(
     if let Some(s) = params.get("state") {
         url.query_pairs_mut().append_pair("state", s);
     }
-    // Meta appends `#_` to the redirect; clients must cope.
-    url.set_fragment(Some("_"));
+    // Meta appends a fragment to the redirect; clients must cope.
+    url.set_fragment(Some(fragment));
     (StatusCode::FOUND, [(header::LOCATION, url.to_string())]).into_response()
 }
 
@@ -78,14 +107,18 @@ pub async fn exchange_code(
         return oauth_error("Missing required parameter: client_id, client_secret, grant_type=authorization_code, redirect_uri and code");
     }
     let code = field("code").map(String::as_str).unwrap_or_default();
-    let Some(account) = lock(&state.codes).remove(code) else {
+    let Some(accounts) = lock(&state.codes)
+        .remove(code)
+        .filter(|a| state.accounts[a[0]].flavour == Flavour::InstagramLogin)
+    else {
         return oauth_error("This authorization code has been used or has expired");
     };
-    let token = state.issue_token(account, Flavour::InstagramLogin);
+    let user_id = state.accounts[accounts[0]].ig_user_id.clone();
+    let token = state.issue_token(accounts, Flavour::InstagramLogin);
     Reply::json(json!({
         "data": [{
             "access_token": token,
-            "user_id": state.accounts[account].ig_user_id,
+            "user_id": user_id,
             "permissions": "instagram_business_basic,instagram_business_manage_insights",
         }]
     }))

@@ -77,7 +77,7 @@ impl Call<'_> {
 
     /// Counts the call against the token's rolling hour; refuses with 80002 once spent.
     pub(super) fn spend_budget(&self, token_text: &str, token: &Token) -> Result<Usage, Reply> {
-        let business_id = self.state.accounts[token.account].ig_user_id.clone();
+        let business_id = self.state.accounts[token.accounts[0]].ig_user_id.clone();
         let Some(budget) = self.state.config.call_budget else {
             return Ok(Usage {
                 percent: 0,

@@ -36,6 +36,8 @@ type Params = BTreeMap<String, String>;
 pub fn router(state: Arc<State>) -> Router {
     Router::new()
         .route("/oauth/authorize", get(super::oauth::authorize))
+        // www.facebook.com/vNN.0/dialog/oauth; the version is not checked here.
+        .route("/dialog/oauth", get(super::oauth::facebook_dialog))
         .route(
             "/oauth/access_token",
             axum::routing::post(super::oauth::exchange_code),
@@ -139,7 +141,12 @@ impl Call<'_> {
         }
         let (token_text, token) = self.authenticate()?;
         let usage = self.spend_budget(&token_text, &token)?;
-        let account = &self.state.accounts[token.account];
+        let owned: Vec<&Account> = token
+            .accounts
+            .iter()
+            .map(|&i| &self.state.accounts[i])
+            .collect();
+        let account = self.addressed(&owned, segments.first().copied());
         // With Instagram Login `/me` is the user node, edges included
         // (instagram-platform/reference/me: "translates to GET /{user-id}").
         let me_node = self.flavour == Flavour::InstagramLogin && segments.first() == Some(&"me");
@@ -149,7 +156,7 @@ impl Call<'_> {
         let reply = match segments.as_slice() {
             [_] if me_node => self.user(account, true),
             ["me"] => self.me(account),
-            ["me", "accounts"] if self.flavour == Flavour::FacebookLogin => self.pages(account),
+            ["me", "accounts"] if self.flavour == Flavour::FacebookLogin => self.pages(&owned),
             ["refresh_access_token"] if self.flavour == Flavour::InstagramLogin => {
                 self.refresh(&token)
             }
@@ -169,7 +176,7 @@ impl Call<'_> {
             }
             // Multiple-id read: `GET /?ids=a,b&fields=…` answers `{id: node}` (graph-api
             // "Multiple ID Read Requests"; counted as one call per id, rate-limiting FAQ).
-            [] if self.param("ids").is_some() => self.many(account, &token_text),
+            [] if self.param("ids").is_some() => self.many(&owned, &token_text),
             [id, "children"] => self.children(account, id, &token_text),
             [id] => self.media_node(account, id, &token_text),
             _ => Err(Reply::no_such_object(
@@ -182,10 +189,23 @@ impl Call<'_> {
         }
     }
 
-    fn many(&self, account: &Account, token: &str) -> Answer {
+    /// The account a path is about, among those the token serves: the one whose IG user or
+    /// media the first segment names; otherwise (`/me`, an unknown id) the first.
+    fn addressed<'a>(&self, owned: &[&'a Account], node: Option<&str>) -> &'a Account {
+        node.and_then(|id| {
+            owned
+                .iter()
+                .find(|a| a.ig_user_id == id)
+                .or_else(|| owned.iter().find(|a| self.find_post(a, id).is_ok()))
+        })
+        .unwrap_or(&owned[0])
+    }
+
+    fn many(&self, owned: &[&Account], token: &str) -> Answer {
         let fields = self.param("fields").unwrap_or("id");
         let mut out = serde_json::Map::new();
         for id in metric_list(self.param("ids").unwrap_or_default()) {
+            let account = self.addressed(owned, Some(id));
             let node = if id == account.ig_user_id {
                 self.user(account, false).map(|r| r.json_body())?
             } else {

@@ -17,25 +17,34 @@ impl Call<'_> {
         ))
     }
 
-    /// `/me/accounts`: the user's Pages, `limit` per page with cursors (graph-api/results).
-    pub(super) fn pages(&self, account: &Account) -> Answer {
+    /// `/me/accounts`: the user's Pages, `limit` per page with cursors (graph-api/results);
+    /// a Page without a linked professional account has no `instagram_business_account`.
+    pub(super) fn pages(&self, owned: &[&Account]) -> Answer {
         // A Page without Instagram first, as real users often have one.
-        let pages = [
-            json!({ "id": format!("{}9", account.page_id), "name": "Old shop page" }),
-            json!({ "id": account.page_id, "name": account.name, "instagram_business_account": { "id": account.ig_user_id } }),
-        ];
+        let pages: Vec<Value> = std::iter::once(
+            json!({ "id": format!("{}9", owned[0].page_id), "name": "Old shop page" }),
+        )
+        .chain(owned.iter().map(|a| {
+            json!({ "id": a.page_id, "name": a.name, "instagram_business_account": { "id": a.ig_user_id } })
+        }))
+        .collect();
         let limit = self.limit(25)?;
+        // Opaque to clients; here the position of the Page it follows.
+        let cursor = |i: usize| format!("QVFIUm{i:x}");
         let start = match self.param("after") {
-            Some("QVFIUmJ") => 1,
-            Some("QVFIUmx") => 2,
-            Some(_) => return Err(Reply::bad_parameter("(#100) The after cursor is invalid")),
+            Some(after) => after
+                .strip_prefix("QVFIUm")
+                .and_then(|i| usize::from_str_radix(i, 16).ok())
+                .filter(|i| *i < pages.len())
+                .map(|i| i + 1)
+                .ok_or_else(|| Reply::bad_parameter("(#100) The after cursor is invalid"))?,
             None => 0,
         };
         let shown: Vec<&Value> = pages.iter().skip(start).take(limit).collect();
-        let cursor = |i: usize| if i == 0 { "QVFIUmJ" } else { "QVFIUmx" };
-        let mut paging = json!({ "cursors": { "before": cursor(start), "after": cursor(start + shown.len() - 1) } });
+        let last = start + shown.len().max(1) - 1;
+        let mut paging = json!({ "cursors": { "before": cursor(start), "after": cursor(last) } });
         if start + shown.len() < pages.len() {
-            paging["next"] = json!(self.url_with(&[("after", cursor(start + shown.len() - 1))]));
+            paging["next"] = json!(self.url_with(&[("after", &cursor(last))]));
         }
         Ok(Reply::json(json!({ "data": shown, "paging": paging })))
     }

@@ -4,6 +4,7 @@ use serde_json::json;
 use time::Duration;
 
 use super::Call;
+use crate::dev::graph_sim::data::Account;
 use crate::dev::graph_sim::reply::{graph_time, Answer, Reply};
 use crate::dev::graph_sim::{lock, Flavour, Token, APP_ID, REFRESH_MIN_AGE, TOKEN_LIFETIME};
 
@@ -38,7 +39,14 @@ impl Call<'_> {
             }})));
         };
         let expires = self.state.expiry(input, &token);
-        let account = &self.state.accounts[token.account];
+        let accounts: Vec<_> = token
+            .accounts
+            .iter()
+            .map(|&i| &self.state.accounts[i])
+            .collect();
+        let ids = |id: fn(&Account) -> &String| {
+            accounts.iter().map(|a| id(a).clone()).collect::<Vec<_>>()
+        };
         let mut data = json!({
             "app_id": APP_ID, "type": "USER", "application": "Instalytics simulator",
             "data_access_expires_at": (token.issued + DATA_ACCESS_LIFETIME).unix_timestamp(),
@@ -47,10 +55,10 @@ impl Call<'_> {
             "issued_at": token.issued.unix_timestamp(),
             "scopes": ["instagram_basic", "instagram_manage_insights", "pages_show_list", "pages_read_engagement"],
             "granular_scopes": [
-                { "scope": "instagram_basic", "target_ids": [account.ig_user_id] },
-                { "scope": "pages_show_list", "target_ids": [account.page_id] },
+                { "scope": "instagram_basic", "target_ids": ids(|a| &a.ig_user_id) },
+                { "scope": "pages_show_list", "target_ids": ids(|a| &a.page_id) },
             ],
-            "user_id": format!("{}1", account.page_id),
+            "user_id": format!("{}1", accounts[0].page_id),
         });
         if self.now >= expires {
             data["error"] = json!({ "code": 190, "subcode": 463, "message": format!("Error validating access token: Session has expired on {}.", graph_time(expires)) });
@@ -77,7 +85,7 @@ impl Call<'_> {
         }
         Ok(self.grant(
             self.state
-                .issue_token(token.account, Flavour::InstagramLogin),
+                .issue_token(token.accounts.clone(), Flavour::InstagramLogin),
         ))
     }
 
@@ -92,11 +100,16 @@ impl Call<'_> {
         let (_, token) = self.authenticate()?;
         Ok(self.grant(
             self.state
-                .issue_token(token.account, Flavour::InstagramLogin),
+                .issue_token(token.accounts.clone(), Flavour::InstagramLogin),
         ))
     }
 
+    /// `/oauth/access_token`: Facebook Login's code exchange, or a short-lived user token
+    /// exchanged for a long-lived one.
     pub(super) fn facebook_exchange(&self) -> Answer {
+        if self.param("code").is_some() {
+            return self.facebook_code();
+        }
         let (Some("fb_exchange_token"), Some(_), Some(_), Some(short)) = (
             self.param("grant_type"),
             self.param("client_id"),
@@ -120,7 +133,40 @@ impl Call<'_> {
         };
         Ok(self.grant(
             self.state
-                .issue_token(token.account, Flavour::FacebookLogin),
+                .issue_token(token.accounts.clone(), Flavour::FacebookLogin),
+        ))
+    }
+
+    /// The dialog's code for a short-lived user token (facebook-login/guides/advanced/
+    /// manual-flow: `client_id`, `redirect_uri`, `client_secret`, `code`). Short-lived tokens
+    /// last about two hours (facebook-login/guides/access-tokens/get-long-lived).
+    fn facebook_code(&self) -> Answer {
+        let given = ["client_id", "redirect_uri", "client_secret", "code"]
+            .map(|name| self.param(name).filter(|v| !v.is_empty()));
+        let [Some(_), Some(_), Some(_), Some(code)] = given else {
+            return Err(Reply::bad_parameter(
+                "(#100) Missing client_id, redirect_uri, client_secret or code",
+            ));
+        };
+        let accounts = lock(&self.state.codes)
+            .remove(code)
+            .filter(|a| self.state.accounts[a[0]].flavour == Flavour::FacebookLogin);
+        // A used code: 400, code 100 (a recorded answer in laravel/socialite#385).
+        let Some(accounts) = accounts else {
+            return Err(Reply::error(
+                100,
+                None,
+                "OAuthException",
+                "This authorization code has been used.",
+            ));
+        };
+        let token = self.state.issue_token(accounts, Flavour::FacebookLogin);
+        let lifetime = Duration::hours(2);
+        self.state
+            .faults
+            .expire_token_at(&token, self.now + lifetime);
+        Ok(Reply::json(
+            json!({ "access_token": token, "token_type": "bearer", "expires_in": lifetime.whole_seconds() }),
         ))
     }
 }
