@@ -554,9 +554,9 @@ enum Who {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Transport {
     Http,
-    /// First `/oauth/instagram/start` on the OAuth admin's session, then this callback with the
+    /// First `/oauth/{login}/start` on the OAuth admin's session, then this callback with the
     /// state it issued appended.
-    WithOAuthState,
+    WithOAuthState(&'static str),
     /// Written to the socket by hand with a chunked body: no length for the body limit to
     /// refuse up front.
     RawChunked,
@@ -670,6 +670,8 @@ fn server_fns() -> Vec<ServerFn> {
                 ("accounts[1]", Code),
             ],
         ),
+        f("accounts/pending", &[]),
+        f("accounts/connect_pending", &[("accounts[0]", Text)]),
         f("accounts/sync", &[("id", Id(Ids::Account))]),
         f(
             "accounts/enabled",
@@ -1135,7 +1137,8 @@ fn meta_case(route: &str, phase: Phase, known: &Known) -> BoxedStrategy<Case> {
     case(route.to_owned(), phase, known, method(), path, body(pairs))
 }
 
-fn oauth_callback_case(phase: Phase, known: &Known) -> BoxedStrategy<Case> {
+/// `login`'s callback (`instagram` or `facebook`).
+fn oauth_callback_case(phase: Phase, known: &Known, login: &'static str) -> BoxedStrategy<Case> {
     use Field::*;
     let keys: Vec<(String, Field)> = [
         ("code", Code),
@@ -1147,16 +1150,19 @@ fn oauth_callback_case(phase: Phase, known: &Known) -> BoxedStrategy<Case> {
     .into_iter()
     .map(|(k, f)| (k.to_owned(), f))
     .collect();
-    let route = "/oauth/instagram/callback";
+    let route = format!("/oauth/{login}/callback");
     let pairs = form(keys, known)
         .prop_map(|mut p| {
             p.truncate(p.len() % 4);
             p
         })
         .boxed();
-    let path = pairs
-        .prop_map(move |p| capped(format!("{route}{}", query_string(&p))))
-        .boxed();
+    let path = {
+        let route = route.clone();
+        pairs
+            .prop_map(move |p| capped(format!("{route}{}", query_string(&p))))
+            .boxed()
+    };
     let method = weighted(vec![(8, Just(Method::GET).boxed()), (1, method())]);
     let with_state = match phase {
         Phase::Fresh => Just(false).boxed(),
@@ -1164,7 +1170,7 @@ fn oauth_callback_case(phase: Phase, known: &Known) -> BoxedStrategy<Case> {
     };
     (
         case(
-            route.into(),
+            route,
             phase,
             known,
             method,
@@ -1173,14 +1179,14 @@ fn oauth_callback_case(phase: Phase, known: &Known) -> BoxedStrategy<Case> {
         ),
         with_state,
     )
-        .prop_map(|(mut c, with_state)| {
+        .prop_map(move |(mut c, with_state)| {
             if with_state {
                 c.who = Who::Admin;
                 // A forged cookie would replace the OAuth admin's own, and the server's answer
                 // (a fresh session) would sign that client out for the rest of the run.
                 c.headers.retain(|(k, _)| *k != "cookie");
                 c.method = Method::GET;
-                c.send = Transport::WithOAuthState;
+                c.send = Transport::WithOAuthState(login);
                 c.path.push(if c.path.contains('?') { '&' } else { '?' });
             }
             c
@@ -1262,19 +1268,22 @@ fn cases(phase: Phase, known: &Known) -> BoxedStrategy<Case> {
     for route in ["/meta/data-deletion", "/meta/deauthorize"] {
         arms.push((8, meta_case(route, phase, known)));
     }
-    let start = weighted(vec![(4, Just(Method::GET).boxed()), (1, method())]);
-    arms.push((
-        3,
-        case(
-            "/oauth/instagram/start".into(),
-            phase,
-            known,
-            start,
-            Just("/oauth/instagram/start".to_owned()).boxed(),
-            Just((None, Vec::new())).boxed(),
-        ),
-    ));
-    arms.push((10, oauth_callback_case(phase, known)));
+    for login in ["instagram", "facebook"] {
+        let start = weighted(vec![(4, Just(Method::GET).boxed()), (1, method())]);
+        let route = format!("/oauth/{login}/start");
+        arms.push((
+            2,
+            case(
+                route.clone(),
+                phase,
+                known,
+                start,
+                Just(route).boxed(),
+                Just((None, Vec::new())).boxed(),
+            ),
+        ));
+        arms.push((5, oauth_callback_case(phase, known, login)));
+    }
     arms.push((6, chunked_case()));
     arms.push((
         2,
@@ -1390,14 +1399,14 @@ async fn send(t: &Target, case: &Case) -> Answer {
             };
             http_send(http, &t.base, case, &case.path).await
         }
-        Transport::WithOAuthState => {
+        Transport::WithOAuthState(login) => {
             let http = t
                 .oauth
                 .as_ref()
                 .expect("OAuth admin in this phase")
                 .lock()
                 .await;
-            let state = oauth_state(&http, &t.base).await?;
+            let state = oauth_state(&http, &t.base, login).await?;
             let path = format!("{}state={state}", case.path);
             http_send(&http, &t.base, case, &path).await
         }
@@ -1419,10 +1428,10 @@ async fn http_send(http: &Client, base: &str, case: &Case, path: &str) -> Answer
     Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
 }
 
-/// The `state` the server issued in its redirect to Instagram.
-async fn oauth_state(http: &Client, base: &str) -> Result<String, String> {
+/// The `state` the server issued in its redirect to `login`'s dialog.
+async fn oauth_state(http: &Client, base: &str, login: &str) -> Result<String, String> {
     let res = http
-        .get(format!("{base}/oauth/instagram/start"))
+        .get(format!("{base}/oauth/{login}/start"))
         .send()
         .await
         .map_err(|e| format!("OAuth start: {e:?}"))?;

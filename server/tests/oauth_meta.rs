@@ -7,7 +7,7 @@ use app::dto::{AccountSummary, LinkedAccount};
 use common::{sim_oauth_flags, Db, TestServer};
 use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
-use server::dev::graph_sim::{SimConfig, SimServer, Simulator, APP_ID, APP_SECRET as SIM_SECRET};
+use server::dev::graph_sim::{SimConfig, SimServer, Simulator};
 use server::graph::signed_request;
 use time::OffsetDateTime;
 
@@ -223,15 +223,7 @@ async fn facebook_oauth_lists_the_users_accounts_to_pick(db: Db) {
         ..SimConfig::default()
     });
     let sim_server = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let mut flags = common::sim_flags(&sim_server);
-    flags.extend([
-        "--facebook-app-id".into(),
-        APP_ID.into(),
-        "--facebook-app-secret".into(),
-        SIM_SECRET.into(),
-        "--facebook-oauth-url".into(),
-        format!("http://{}/dialog/oauth", sim_server.addr),
-    ]);
+    let flags = sim_oauth_flags(&sim_server, "990011", APP_SECRET);
     let Some(server) = TestServer::start_with(db, &flags).await else {
         return;
     };

@@ -52,6 +52,12 @@ fn oauth_scopes(login: Flavour) -> &'static str {
     }
 }
 
+/// A refusal by a login's token endpoints, logged; it names the `code` (see `http::oauth`).
+fn oauth_refusal(login: &str, what: &str, e: &dyn std::fmt::Display) -> AppError {
+    tracing::warn!(error = %e, "{what} failed");
+    AppError::invalid("code", format!("{login} refused the {what}: {e}"))
+}
+
 /// What a sealed Facebook login waiting for its accounts to be picked is sealed to.
 const PENDING_CONTEXT: &str = "facebook-login";
 
@@ -220,10 +226,7 @@ impl AccountService {
         let app = self
             .oauth_app(Flavour::FacebookLogin)
             .ok_or(AppError::NotFound)?;
-        let refused = |what: &str, e: &dyn std::fmt::Display| {
-            tracing::warn!(error = %e, "{what} failed");
-            AppError::invalid("code", format!("Facebook refused the {what}: {e}"))
-        };
+        let refused = |what: &str, e: &dyn std::fmt::Display| oauth_refusal("Facebook", what, e);
         let short = self
             .exchange(app)
             .exchange_facebook(&self.http, code)
@@ -268,10 +271,7 @@ impl AccountService {
         let app = self
             .oauth_app(Flavour::InstagramLogin)
             .ok_or(AppError::NotFound)?;
-        let refused = |what: &str, e: &dyn std::fmt::Display| {
-            tracing::warn!(error = %e, "{what} failed");
-            AppError::invalid("code", format!("Instagram refused the {what}: {e}"))
-        };
+        let refused = |what: &str, e: &dyn std::fmt::Display| oauth_refusal("Instagram", what, e);
         let grant = self
             .exchange(app)
             .exchange(&self.http, code)

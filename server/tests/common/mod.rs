@@ -142,7 +142,8 @@ pub fn sim_flags(sim: &server::dev::graph_sim::SimServer) -> Vec<String> {
 }
 
 /// [`sim_flags`] plus "Connect with Instagram" through the simulator's OAuth pages, with the
-/// app's id and secret (which also sign Meta's callbacks).
+/// app's id and secret (which also sign Meta's callbacks), and "Connect with Facebook" with the
+/// simulator's own Facebook app.
 pub fn sim_oauth_flags(
     sim: &server::dev::graph_sim::SimServer,
     app_id: &str,
@@ -158,6 +159,13 @@ pub fn sim_oauth_flags(
         format!("http://{}/oauth/authorize", sim.addr),
         "--instagram-token-url".into(),
         format!("http://{}/oauth/access_token", sim.addr),
+        // The simulator's own Facebook app: `debug_token` takes its id and secret.
+        "--facebook-app-id".into(),
+        server::dev::graph_sim::APP_ID.into(),
+        "--facebook-app-secret".into(),
+        server::dev::graph_sim::APP_SECRET.into(),
+        "--facebook-oauth-url".into(),
+        format!("http://{}/dialog/oauth", sim.addr),
     ]);
     flags
 }
