@@ -523,6 +523,9 @@ pub struct MediaDepth {
 pub struct Overview {
     pub period: PeriodView,
     pub kpis: Vec<Kpi>,
+    /// Where views and reach came from: Meta's daily breakdowns by format and by followers or
+    /// not, as cards (each title carries its share); empty until they are collected.
+    pub sources: Vec<Kpi>,
     pub days: Vec<DayPoint>,
     /// The period's five posts with the most interactions.
     pub top_posts: Vec<PostSummary>,

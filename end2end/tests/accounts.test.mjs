@@ -86,7 +86,7 @@ test('an admin connects, syncs, inspects, configures and deletes accounts', asyn
   // Connect with Facebook: the simulator's dialog, back to pick among the same user's
   // accounts (the one connected marked so), and both connected at once.
   await page.getByRole('link', { name: 'Connect with Facebook' }).click();
-  await page.waitForURL(/\/accounts\?pick=facebook$/);
+  await page.waitForURL(/\/accounts\?pick=facebook(#.*)?$/);
   await hydrated(page);
   linked = page.getByTestId('linked-account');
   await linked.first().waitFor();

@@ -154,9 +154,10 @@ test('viewers explore charts, posts, a post, hashtags and the best time; admin c
   // The simulator's own pictures (thumbnails of the top posts), not broken images.
   await picturesLoaded(page, 'Overview');
   await tablesFit(page, 'Overview at 1366 px', { fit: ['top-posts'] });
-  // Where views and reach came from: the daily breakdowns the poller captured, as cards whose
-  // shares (in their titles) of each whole add up to 100 %.
-  const shares = async (pattern) => (await page.locator('[data-kpi]').evaluateAll(
+  // Where views and reach came from: the daily breakdowns the poller captured, as cards below
+  // the charts whose shares (in their titles) of each whole add up to 100 %.
+  const sources = page.getByRole('list', { name: 'Where views and reach came from' });
+  const shares = async (pattern) => (await sources.locator('[data-kpi]').evaluateAll(
     (cards) => cards.map((c) => [c.dataset.kpi, c.querySelector('h2').textContent]),
   ))
     .filter(([key]) => pattern.test(key))

@@ -39,14 +39,13 @@ fn OverviewBody(o: Overview) -> impl IntoView {
     let Overview {
         period,
         kpis,
+        sources,
         days,
         top_posts,
     } = o;
     view! {
         <PeriodLine period />
-        <ul class="kpis">
-            {kpis.into_iter().map(|kpi| view! { <KpiCard kpi /> }).collect_view()}
-        </ul>
+        <KpiCards kpis label="Key figures" />
         <div class="charts">
             <LineChart
                 attr:data-testid="followers-chart"
@@ -63,6 +62,8 @@ fn OverviewBody(o: Overview) -> impl IntoView {
                 y_label=|v| figure(Some(v))
             />
         </div>
+        // Below the charts, which stay in the first screenful.
+        <KpiCards kpis=sources label="Where views and reach came from" />
         <TopPosts posts=top_posts />
         <DailyTable days />
     }
@@ -94,6 +95,18 @@ fn PeriodLine(period: PeriodView) -> impl IntoView {
             )}
         </p>
     }
+}
+
+/// A grid of cards, named for screen readers; nothing when there are none.
+#[component]
+fn KpiCards(kpis: Vec<Kpi>, label: &'static str) -> impl IntoView {
+    (!kpis.is_empty()).then(|| {
+        view! {
+            <ul class="kpis" aria-label=label>
+                {kpis.into_iter().map(|kpi| view! { <KpiCard kpi /> }).collect_view()}
+            </ul>
+        }
+    })
 }
 
 /// One figure with its change. "—" whenever a number is unknown or undefined.

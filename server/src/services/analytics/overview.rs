@@ -62,7 +62,7 @@ pub(super) async fn overview(reader: &Reader, query: &PeriodQuery) -> Result<Ove
         previous.from,
         metrics::data_start(accounts.iter().map(|a| first_sources.get(a).copied())),
     );
-    let mut kpis = kpis(
+    let kpis = kpis(
         &days,
         period,
         current,
@@ -70,20 +70,18 @@ pub(super) async fn overview(reader: &Reader, query: &PeriodQuery) -> Result<Ove
         starts,
         &Actions::new(&captures),
     );
-    // After the period's own figures, as cards of the same grid: a section of their own
-    // costs the first visit's WASM module 3.5 KB (brotli), measured.
-    kpis.extend(
-        Sources::new(&captures)
-            .cards(period)
-            .into_iter()
-            .map(|s| source_card(s, &sourced)),
-    );
+    let sources = Sources::new(&captures)
+        .cards(period)
+        .into_iter()
+        .map(|s| source_card(s, &sourced))
+        .collect();
     let top = store.top(&accounts, start, end, TOP_POSTS).await?;
     let mut top_posts = reader.summaries(top, start).await?;
     reader.annotate(&mut top_posts).await?;
     Ok(Overview {
         period: period.view(),
         kpis,
+        sources,
         days: period.dates().map(|d| days.point(d)).collect(),
         top_posts,
     })
