@@ -416,6 +416,30 @@ async fn rate_limits_stop_the_client_until_access_returns() {
     assert!(fresh.profile(&account.ig_user_id).await.is_ok());
 }
 
+/// Meta counts a multiple-id read as one call per id: three profiles spend three calls.
+#[tokio::test]
+async fn a_multiple_id_read_spends_a_call_per_id() {
+    let world = World::new(SimConfig {
+        accounts: 6,
+        media_per_account: 2,
+        facebook_user_accounts: 3,
+        call_budget: Some(3),
+        ..SimConfig::default()
+    })
+    .await;
+    let fb = world.account(Flavour::FacebookLogin);
+    let client = world.client_for(&fb);
+    let ids = client.account_ids().await.unwrap();
+    assert_eq!(ids.len(), 3);
+    let err = client.profiles(&ids).await.unwrap_err();
+    assert!(matches!(err, GraphError::RateLimited { .. }), "{err:?}");
+    assert_eq!(
+        client.requests(),
+        2,
+        "one request, refused as the fourth call"
+    );
+}
+
 #[tokio::test]
 async fn transient_failures_are_retried_with_backoff() {
     let world = World::default().await;

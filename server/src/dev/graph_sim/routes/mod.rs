@@ -140,7 +140,12 @@ impl Call<'_> {
             _ => {}
         }
         let (token_text, token) = self.authenticate()?;
-        let usage = self.spend_budget(&token_text, &token)?;
+        let mut usage = self.spend_budget(&token_text, &token)?;
+        // A multiple-id read counts one call per id (graph-api/overview/rate-limiting, FAQ).
+        let ids = self.param("ids").map_or(0, |ids| metric_list(ids).len());
+        for _ in 1..ids {
+            usage = self.spend_budget(&token_text, &token)?;
+        }
         let owned: Vec<&Account> = token
             .accounts
             .iter()
