@@ -342,12 +342,12 @@ impl AccountService {
         Links::new(&self.graph).keep("profile_picture_url", url, MetaUrl::Picture)
     }
 
-    /// The accounts `token` reaches, with their profiles (one multiple-id read per 50).
+    /// The accounts `token` reaches (their Instagram ids, in Meta's order) and a client on it.
     async fn linked(
         &self,
         flavour: Flavour,
         token: &str,
-    ) -> Result<(GraphClient, Vec<Profile>), AppError> {
+    ) -> Result<(GraphClient, Vec<String>), AppError> {
         let client = GraphClient::new(
             self.http.clone(),
             self.graph.clone(),
@@ -358,16 +358,23 @@ impl AccountService {
             .account_ids()
             .await
             .map_err(|e| refusal(flavour, e))?;
-        let profiles = client
-            .profiles(&ids)
-            .await
-            .map_err(|e| refusal(flavour, e))?;
-        Ok((client, profiles))
+        Ok((client, ids))
+    }
+
+    /// The profiles of `ids` (one multiple-id read per 50).
+    async fn profiles(
+        &self,
+        client: &GraphClient,
+        flavour: Flavour,
+        ids: &[String],
+    ) -> Result<Vec<Profile>, AppError> {
+        client.profiles(ids).await.map_err(|e| refusal(flavour, e))
     }
 
     /// The accounts `token` reaches, each with whether it is connected already.
     async fn listed(&self, flavour: Flavour, token: &str) -> Result<Vec<LinkedAccount>, AppError> {
-        let (_, profiles) = self.linked(flavour, token).await?;
+        let (client, ids) = self.linked(flavour, token).await?;
+        let profiles = self.profiles(&client, flavour, &ids).await?;
         let known: Vec<String> = self
             .accounts
             .list()
@@ -401,12 +408,9 @@ impl AccountService {
         at: i64,
         chosen: Option<&[String]>,
     ) -> Result<Vec<accounts::Model>, AppError> {
-        let (client, profiles) = self.linked(flavour, token).await?;
+        let (client, mut ids) = self.linked(flavour, token).await?;
         if let Some(chosen) = chosen {
-            if let Some(stranger) = chosen
-                .iter()
-                .find(|id| !profiles.iter().any(|p| &p.id == *id))
-            {
+            if let Some(stranger) = chosen.iter().find(|id| !ids.contains(id)) {
                 return Err(AppError::invalid(
                     "accounts",
                     format!(
@@ -414,7 +418,10 @@ impl AccountService {
                     ),
                 ));
             }
+            ids.retain(|id| chosen.contains(id));
         }
+        // Only the accounts picked are read.
+        let profiles = self.profiles(&client, flavour, &ids).await?;
         // A pasted token carries no user id; without one Meta's deletion callback could not
         // find these accounts. Best effort: the token already proved itself above.
         let app_user_id = match app_user_id {
@@ -425,10 +432,7 @@ impl AccountService {
             }),
         };
         let mut rows = Vec::new();
-        for profile in profiles
-            .into_iter()
-            .filter(|p| chosen.is_none_or(|c| c.contains(&p.id)))
-        {
+        for profile in profiles {
             let ig_user_id = profile.id;
             let row = self
                 .accounts
