@@ -16,7 +16,7 @@ use tower_sessions::cookie::Cookie;
 use tower_sessions::Session;
 
 use crate::backend::{backend, Backend};
-use crate::dto::{SessionUser, UserId};
+use crate::dto::{Reach, SessionUser, UserId};
 use crate::error::AppError;
 
 /// The session key holding the signed-in user's id (also read by the OAuth routes).
@@ -204,6 +204,19 @@ where
     F: Future<Output = Result<T, AppError>>,
 {
     checked(require_user(), call).await
+}
+
+/// Runs `call` for anyone signed in (401 signed out) with what they may see: the dashboard's
+/// reads, which must keep to the reader's workspaces.
+pub async fn as_reader<T, F>(call: impl FnOnce(Backend, Reach) -> F) -> Result<T, AppError>
+where
+    F: Future<Output = Result<T, AppError>>,
+{
+    checked(require_user(), |b, user| async move {
+        let reach = b.workspaces.reach(&user).await?;
+        call(b, reach).await
+    })
+    .await
 }
 
 /// Runs `call` for the user `check` lets through, and sets the answer's status.

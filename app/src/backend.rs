@@ -12,9 +12,9 @@ use leptos::prelude::use_context;
 use crate::dto::{
     AccountId, AccountSummary, Audience, AudienceQuery, BestTime, BestTimeQuery, ConnectionCheck,
     DeletionPreview, DeletionStatus, ExportView, Flavour, Hashtags, LinkedAccount, MediaId,
-    OAuthLogins, Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery, Role, SessionUser,
-    SettingField, SettingsView, StoriesPage, StoriesQuery, SyncOutcome, SyncRunView, UserId,
-    UserSummary,
+    OAuthLogins, Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery, Reach, Role,
+    SessionUser, SettingField, SettingsView, StoriesPage, StoriesQuery, SyncOutcome, SyncRunView,
+    UserId, UserSummary, WorkspaceChoice, WorkspaceId, WorkspaceSummary,
 };
 use crate::error::AppError;
 
@@ -59,11 +59,14 @@ pub trait AuthPort: Send + Sync {
 #[async_trait]
 pub trait UsersPort: Send + Sync {
     async fn list(&self) -> Result<Vec<UserSummary>, AppError>;
+    /// A viewer becomes a member of `workspace`; without one, of the only workspace there is
+    /// (a field error on `workspace` when there are several: the admin must choose).
     async fn add(
         &self,
         username: &str,
         password: &str,
         role: Role,
+        workspace: Option<WorkspaceId>,
     ) -> Result<UserSummary, AppError>;
     /// Refuses to demote the actor themselves or the last admin.
     async fn set_role(&self, actor: &SessionUser, id: UserId, role: Role) -> Result<(), AppError>;
@@ -82,18 +85,26 @@ pub trait UsersPort: Send + Sync {
 /// Connected Instagram accounts (mutations are admin only; the caller has checked the role).
 #[async_trait]
 pub trait AccountsPort: Send + Sync {
-    async fn list(&self) -> Result<Vec<AccountSummary>, AppError>;
+    /// The accounts `reach` admits, of the workspace `workspace` only when one is named
+    /// (`NotFound` when the reach does not admit it).
+    async fn list(
+        &self,
+        reach: &Reach,
+        workspace: Option<WorkspaceId>,
+    ) -> Result<Vec<AccountSummary>, AppError>;
     /// Every account the token reaches (a Facebook user's Pages may link several), with
     /// whether each is connected already.
     async fn find(&self, flavour: Flavour, token: &str) -> Result<Vec<LinkedAccount>, AppError>;
     /// Connects the accounts `chosen` among those the token reaches (all when `None`), after
     /// checking the token against the Graph API, each with the token sealed. Connecting an
-    /// account that exists already replaces its token and re-enables it.
+    /// account that exists already replaces its token and re-enables it, in its workspace;
+    /// a new one goes to `workspace` (the first workspace when `None`).
     async fn connect(
         &self,
         flavour: Flavour,
         token: &str,
         chosen: Option<Vec<String>>,
+        workspace: Option<WorkspaceId>,
     ) -> Result<Vec<AccountSummary>, AppError>;
     /// Queues a sync; the poller picks it up within seconds.
     async fn sync_now(&self, id: AccountId) -> Result<(), AppError>;
@@ -106,20 +117,24 @@ pub trait AccountsPort: Send + Sync {
     /// The accounts of a Facebook login made through OAuth and kept, sealed, in the admin's
     /// session (see `AccountService::facebook_oauth`).
     async fn find_pending(&self, sealed: &str) -> Result<Vec<LinkedAccount>, AppError>;
-    /// Connects the accounts `chosen` (all when `None`) of that login.
+    /// Connects the accounts `chosen` (all when `None`) of that login, as [`Self::connect`].
     async fn connect_pending(
         &self,
         sealed: &str,
         chosen: Option<Vec<String>>,
+        workspace: Option<WorkspaceId>,
     ) -> Result<Vec<AccountSummary>, AppError>;
 }
 
 /// The job log of the poller.
 #[async_trait]
 pub trait SyncLogPort: Send + Sync {
-    /// Newest first, at most `limit`.
+    /// Newest first, at most `limit`, of the accounts `reach` admits (of `workspace` only
+    /// when one is named).
     async fn runs(
         &self,
+        reach: &Reach,
+        workspace: Option<WorkspaceId>,
         account: Option<AccountId>,
         outcome: Option<SyncOutcome>,
         limit: u64,
@@ -154,22 +169,43 @@ pub trait ExportPort: Send + Sync {
     async fn test_connection(&self) -> Result<ConnectionCheck, AppError>;
 }
 
-/// The dashboard's figures, read by everyone signed in. Invalid periods are refused with a
-/// field error; an unknown account is `NotFound`.
+/// The dashboard's figures, read by everyone signed in, over the accounts their `reach`
+/// admits. Invalid periods are refused with a field error; an unknown account or workspace,
+/// or one outside the reach, is `NotFound`.
 #[async_trait]
 pub trait AnalyticsPort: Send + Sync {
-    async fn overview(&self, query: &PeriodQuery) -> Result<Overview, AppError>;
+    async fn overview(&self, reach: &Reach, query: &PeriodQuery) -> Result<Overview, AppError>;
     /// One page of the period's posts, filtered and sorted.
-    async fn posts(&self, query: &PostsQuery) -> Result<PostsPage, AppError>;
+    async fn posts(&self, reach: &Reach, query: &PostsQuery) -> Result<PostsPage, AppError>;
     /// One page of the period's stories, sorted.
-    async fn stories(&self, query: &StoriesQuery) -> Result<StoriesPage, AppError>;
+    async fn stories(&self, reach: &Reach, query: &StoriesQuery) -> Result<StoriesPage, AppError>;
     /// A post, reel or story; `NotFound` for an unknown id.
-    async fn post(&self, id: MediaId) -> Result<PostDetail, AppError>;
-    async fn hashtags(&self, query: &PeriodQuery) -> Result<Hashtags, AppError>;
+    async fn post(&self, reach: &Reach, id: MediaId) -> Result<PostDetail, AppError>;
+    async fn hashtags(&self, reach: &Reach, query: &PeriodQuery) -> Result<Hashtags, AppError>;
     /// An unknown time zone is a field error on `tz`.
-    async fn best_time(&self, query: &BestTimeQuery) -> Result<BestTime, AppError>;
+    async fn best_time(&self, reach: &Reach, query: &BestTimeQuery) -> Result<BestTime, AppError>;
     /// Both audiences' demographics on a captured day, compared with an earlier one.
-    async fn audience(&self, query: &AudienceQuery) -> Result<Audience, AppError>;
+    async fn audience(&self, reach: &Reach, query: &AudienceQuery) -> Result<Audience, AppError>;
+}
+
+/// Workspaces: groups of accounts, and which viewers see which. Managing them is admin only
+/// (the caller has checked the role).
+#[async_trait]
+pub trait WorkspacesPort: Send + Sync {
+    /// What `user` may see: everything for an admin, their workspaces' accounts for a viewer.
+    async fn reach(&self, user: &SessionUser) -> Result<Reach, AppError>;
+    /// The workspaces `reach` admits, by name: the top bar's switcher.
+    async fn choices(&self, reach: &Reach) -> Result<Vec<WorkspaceChoice>, AppError>;
+    async fn list(&self) -> Result<Vec<WorkspaceSummary>, AppError>;
+    /// A name is 1–80 characters and unique (case-insensitively).
+    async fn create(&self, name: &str) -> Result<WorkspaceChoice, AppError>;
+    async fn rename(&self, id: WorkspaceId, name: &str) -> Result<(), AppError>;
+    /// Refuses a workspace that still holds accounts (move them first) and the last one.
+    async fn delete(&self, id: WorkspaceId) -> Result<(), AppError>;
+    async fn move_account(&self, account: AccountId, to: WorkspaceId) -> Result<(), AppError>;
+    /// Adds or removes a member (a viewer; an admin sees everything already).
+    async fn set_member(&self, id: WorkspaceId, user: UserId, member: bool)
+        -> Result<(), AppError>;
 }
 
 /// Everything server functions can reach, provided once per request by the server.
@@ -182,6 +218,7 @@ pub struct Backend {
     pub settings: Arc<dyn SettingsPort>,
     pub analytics: Arc<dyn AnalyticsPort>,
     pub export: Arc<dyn ExportPort>,
+    pub workspaces: Arc<dyn WorkspacesPort>,
 }
 
 pub fn backend() -> Result<Backend, AppError> {

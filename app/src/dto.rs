@@ -7,7 +7,7 @@ use std::str::FromStr;
 use sea_orm::sea_query::StringLen;
 use serde::{Deserialize, Serialize};
 
-pub use crate::ids::{AccountId, MediaId, UserId};
+pub use crate::ids::{AccountId, MediaId, UserId, WorkspaceId};
 
 /// What a dashboard user may do. Admins manage users, accounts and settings; viewers read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -58,6 +58,50 @@ impl SessionUser {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
+}
+
+/// Which accounts a reader may see: every one (admins), or those of the workspaces a viewer
+/// is a member of. Computed on the server for each call, never taken from the client.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reach {
+    All,
+    Workspaces(Vec<WorkspaceId>),
+}
+
+impl Reach {
+    /// The workspaces a query covers: those `chosen` (one) or all the reader may see (`None`
+    /// for every workspace). A workspace outside the reach is `NotFound`, as an unknown one
+    /// would be, so its existence does not leak.
+    pub fn narrow(
+        &self,
+        chosen: Option<WorkspaceId>,
+    ) -> Result<Option<Vec<WorkspaceId>>, crate::error::AppError> {
+        match (self, chosen) {
+            (Reach::All, None) => Ok(None),
+            (Reach::All, Some(one)) => Ok(Some(vec![one])),
+            (Reach::Workspaces(all), None) => Ok(Some(all.clone())),
+            (Reach::Workspaces(all), Some(one)) if all.contains(&one) => Ok(Some(vec![one])),
+            (Reach::Workspaces(_), Some(_)) => Err(crate::error::AppError::NotFound),
+        }
+    }
+}
+
+/// A workspace as the top bar's switcher shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceChoice {
+    pub id: WorkspaceId,
+    pub name: String,
+}
+
+/// One row of the Workspaces page (admins).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceSummary {
+    pub id: WorkspaceId,
+    pub name: String,
+    /// Usernames of its accounts, alphabetical.
+    pub accounts: Vec<String>,
+    /// Its members (viewers; admins see every workspace anyway), alphabetical.
+    pub members: Vec<(UserId, String)>,
 }
 
 /// One row of the Users page.
@@ -193,6 +237,7 @@ pub struct AccountSummary {
     pub data_access_expires: Option<String>,
     /// The token or its data access ends within 7 days: reconnect before data stops.
     pub expires_soon: bool,
+    pub workspace: WorkspaceId,
 }
 
 /// Which logins' OAuth ("Connect with Instagram", "Connect with Facebook") is configured.
@@ -391,8 +436,10 @@ pub struct DeletionStatus {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PeriodQuery {
-    /// One account, or every account when `None`.
+    /// One account, or every account (of the workspace, when one is chosen) when `None`.
     pub account: Option<AccountId>,
+    /// The workspace chosen in the top bar; every workspace the reader may see when `None`.
+    pub workspace: Option<WorkspaceId>,
     pub days: Option<u16>,
     pub from: Option<String>,
     pub to: Option<String>,
@@ -858,6 +905,7 @@ pub struct OnlineCell {
 #[serde(default)]
 pub struct AudienceQuery {
     pub account: Option<AccountId>,
+    pub workspace: Option<WorkspaceId>,
     pub date: Option<String>,
     pub since: Option<String>,
 }
@@ -938,5 +986,20 @@ mod tests {
             assert_eq!(o.as_str().parse::<SyncOutcome>(), Ok(o));
         }
         assert!("graph".parse::<Flavour>().is_err());
+    }
+
+    #[test]
+    fn a_reach_narrows_to_a_workspace_it_admits_and_hides_the_others() {
+        let (a, b) = (WorkspaceId(1), WorkspaceId(2));
+        assert_eq!(Reach::All.narrow(None), Ok(None));
+        assert_eq!(Reach::All.narrow(Some(b)), Ok(Some(vec![b])));
+        let viewer = Reach::Workspaces(vec![a]);
+        assert_eq!(viewer.narrow(None), Ok(Some(vec![a])));
+        assert_eq!(viewer.narrow(Some(a)), Ok(Some(vec![a])));
+        assert_eq!(
+            viewer.narrow(Some(b)),
+            Err(crate::error::AppError::NotFound)
+        );
+        assert_eq!(Reach::Workspaces(vec![]).narrow(None), Ok(Some(vec![])));
     }
 }

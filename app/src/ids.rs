@@ -44,6 +44,10 @@ row_id!(
     /// A dashboard user (`users.id`).
     UserId
 );
+row_id!(
+    /// A workspace (`workspaces.id`): a group of accounts, say one client's.
+    WorkspaceId
+);
 
 #[cfg(test)]
 mod tests {

@@ -181,6 +181,28 @@ pub fn privacy_contact(raw: &str) -> Result<String, AppError> {
     }
 }
 
+/// The longest workspace name (the column's width).
+pub const WORKSPACE_NAME_MAX: usize = 80;
+
+/// A workspace name: trimmed, 1–80 characters, no control characters.
+pub fn workspace_name(raw: &str) -> Result<String, AppError> {
+    let name = raw.trim();
+    let len = name.chars().count();
+    if len == 0 || len > WORKSPACE_NAME_MAX {
+        return Err(AppError::invalid(
+            "name",
+            format!("A workspace name is 1–{WORKSPACE_NAME_MAX} characters long."),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "name",
+            "A workspace name cannot hold line breaks or control characters.",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
 pub const PROJECT_HINT: &str =
     "The Google Cloud project id: 6–30 lowercase letters, digits or '-', starting with a letter.";
 pub const DATASET_HINT: &str = "Letters, digits and '_', up to 1,024 characters.";
@@ -570,5 +592,15 @@ mod tests {
             let err = meta_url(url, kind).expect_err(url);
             assert!(err.is_field_error(), "{url}: {err:?}");
         }
+    }
+
+    #[test]
+    fn workspace_names_are_trimmed_and_bounded() {
+        assert_eq!(workspace_name("  Client A ").unwrap(), "Client A");
+        for bad in ["", "   ", "a\nb", &"x".repeat(81)] {
+            let err = workspace_name(bad).unwrap_err();
+            assert!(err.for_field("name").is_some(), "{bad:?} gave {err:?}");
+        }
+        assert!(workspace_name(&"é".repeat(80)).is_ok());
     }
 }

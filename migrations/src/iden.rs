@@ -47,6 +47,7 @@ pub enum Accounts {
     SyncRequested,
     LastSyncAt,
     CreatedAt,
+    WorkspaceId,
 }
 
 #[derive(DeriveIden)]
@@ -231,4 +232,19 @@ pub enum InsightBreakdowns {
     /// Why there are no values (Meta's 100-follower floor, a refusal); NULL when there are.
     Unavailable,
     CapturedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum Workspaces {
+    Table,
+    Id,
+    Name,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum WorkspaceMembers {
+    Table,
+    WorkspaceId,
+    UserId,
 }

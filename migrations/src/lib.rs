@@ -21,6 +21,7 @@ mod m20261206_000012_create_meta_callbacks;
 mod m20261207_000013_create_insight_breakdowns;
 mod m20261207_000014_add_media_depth;
 mod m20261207_000015_add_keep_old_media;
+mod m20261208_000016_create_workspaces;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000013_create_insight_breakdowns::Migration),
             Box::new(m20261207_000014_add_media_depth::Migration),
             Box::new(m20261207_000015_add_keep_old_media::Migration),
+            Box::new(m20261208_000016_create_workspaces::Migration),
         ]
     }
 }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::backend::AnalyticsPort;
-use app::dto::{PeriodQuery, PostSort, PostsQuery, POSTS_PAGE_SIZE};
+use app::dto::{PeriodQuery, PostSort, PostsQuery, Reach, POSTS_PAGE_SIZE};
 use sea_orm::{ConnectionTrait, Database};
 use server::crypto::{Cipher, MasterKey};
 use server::dev::generate::{generate, GenerateConfig};
@@ -87,12 +87,14 @@ async fn bench(backend: &str, url: &str, config: &GenerateConfig, runs: usize) {
         days: Some(30),
         from: None,
         to: None,
+        workspace: None,
     };
     let one_90 = PeriodQuery {
         account: Some(app::dto::AccountId(first_account)),
         days: Some(90),
         from: None,
         to: None,
+        workspace: None,
     };
     let by_reach = PostsQuery {
         period: all_30.clone(),
@@ -107,12 +109,12 @@ async fn bench(backend: &str, url: &str, config: &GenerateConfig, runs: usize) {
     };
 
     case("overview: all accounts, 30 days", runs, || async {
-        let o = port.overview(&all_30).await.unwrap();
+        let o = port.overview(&Reach::All, &all_30).await.unwrap();
         format!("{} days, {} top posts", o.days.len(), o.top_posts.len())
     })
     .await;
     case("overview: one account, 90 days", runs, || async {
-        let o = port.overview(&one_90).await.unwrap();
+        let o = port.overview(&Reach::All, &one_90).await.unwrap();
         format!("{} days, {} top posts", o.days.len(), o.top_posts.len())
     })
     .await;
@@ -120,13 +122,13 @@ async fn bench(backend: &str, url: &str, config: &GenerateConfig, runs: usize) {
         "posts: all accounts, 30 days, by reach, p1",
         runs,
         || async {
-            let p = port.posts(&by_reach).await.unwrap();
+            let p = port.posts(&Reach::All, &by_reach).await.unwrap();
             format!("{} of {} posts", p.posts.len(), p.total)
         },
     )
     .await;
     case("posts: same, #travel", runs, || async {
-        let p = port.posts(&tagged).await.unwrap();
+        let p = port.posts(&Reach::All, &tagged).await.unwrap();
         format!("{} of {} posts", p.posts.len(), p.total)
     })
     .await;
@@ -143,7 +145,7 @@ async fn bench(backend: &str, url: &str, config: &GenerateConfig, runs: usize) {
         "posts: all accounts, 90 days, by impact, p1",
         runs,
         || async {
-            let p = port.posts(&by_impact).await.unwrap();
+            let p = port.posts(&Reach::All, &by_impact).await.unwrap();
             format!("{} of {} posts", p.posts.len(), p.total)
         },
     )
@@ -154,7 +156,7 @@ async fn bench(backend: &str, url: &str, config: &GenerateConfig, runs: usize) {
     println!("  store queries inside those calls:");
     let store = AnalyticsStore::new(db.clone());
     let peers = PeerCache::default();
-    let ids = store.account_ids(None).await.unwrap();
+    let ids = store.account_ids(None, None).await.unwrap();
     let today = time::OffsetDateTime::now_utc().date();
     let midnight = today.midnight().assume_utc().unix_timestamp();
     let (day, end) = (86_400, midnight + 86_400);

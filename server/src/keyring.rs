@@ -168,7 +168,7 @@ pub async fn open(
     data_dir: &Path,
     now: i64,
 ) -> Result<Cipher, OpenError> {
-    let accounts = AccountStore::new(db.clone()).list().await?;
+    let accounts = AccountStore::new(db.clone()).list(None).await?;
     let bigquery_key = ExportStore::new(db.clone()).config().await?.sealed_key;
     let key = if accounts.is_empty() && bigquery_key.is_none() {
         MasterKey::load_or_create(from_env, data_dir)?

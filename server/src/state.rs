@@ -20,12 +20,14 @@ use crate::services::analytics::AnalyticsService;
 use crate::services::export::ExportService;
 use crate::services::settings::SettingsService;
 use crate::services::sync_log::SyncLogService;
+use crate::services::workspaces::WorkspaceService;
 use crate::store::analytics::AnalyticsStore;
 use crate::store::export::ExportStore;
 use crate::store::sessions::DbSessionStore;
 use crate::store::settings::SettingsStore;
 use crate::store::sync_runs::SyncRunStore;
 use crate::store::users::UserStore;
+use crate::store::workspaces::WorkspaceStore;
 use crate::sync::SyncContext;
 
 /// The parts of start-up configuration the state is built from.
@@ -82,6 +84,7 @@ impl AppState {
             auth: Arc::new(auth),
             users: Arc::new(UserAdmin {
                 users,
+                workspaces: WorkspaceStore::new(db.clone()),
                 sessions: DbSessionStore::new(db.clone()),
                 passwords,
             }),
@@ -97,6 +100,7 @@ impl AppState {
                 SettingsStore::new(db.clone()),
             )),
             export: Arc::new(export),
+            workspaces: Arc::new(WorkspaceService::new(WorkspaceStore::new(db.clone()))),
         };
         Ok(Self {
             leptos_options: parts.leptos_options,

@@ -485,7 +485,7 @@ async fn deleting_an_account_deletes_its_rows_or_waits_until_bigquery_is_back() 
         .await;
     exporter.cycle(&mut quiet).await.unwrap();
     let store = server::store::accounts::AccountStore::new(w.db.clone());
-    let gone = store.list().await.unwrap()[0].id;
+    let gone = store.list(None).await.unwrap()[0].id;
     assert!(
         w.bq_count("media_snapshots", &format!("WHERE account_id = {gone}"))
             .await

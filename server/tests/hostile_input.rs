@@ -191,6 +191,8 @@ enum Ids {
     /// Any user but the fuzzing admin: resetting their own password is a legitimate change
     /// that would only stop the final sign-in check from knowing the password.
     NotAdmin,
+    /// Workspace 1 ("Default", made by the migration) and ids near it.
+    Workspace,
 }
 
 /// What a field holds, for its near-valid values.
@@ -246,6 +248,7 @@ fn id_value(ids: Ids, known: &Known) -> BoxedStrategy<String> {
         Ids::NoAccount => vec![0, 9_999, i64::MAX],
         Ids::Media => known.media.clone(),
         Ids::User | Ids::NotAdmin => known.users.clone(),
+        Ids::Workspace => vec![1, 2, 3],
     };
     let pool = if pool.is_empty() { vec![1] } else { pool };
     weighted(vec![
@@ -625,6 +628,7 @@ fn server_fns() -> Vec<ServerFn> {
             (format!("{prefix}[days]"), Days),
             (format!("{prefix}[from]"), Date),
             (format!("{prefix}[to]"), Date),
+            (format!("{prefix}[workspace]"), Id(Ids::Workspace)),
         ]
     };
     let f = |endpoint: &'static str, fields: &[(&str, Field)]| ServerFn {
@@ -652,6 +656,7 @@ fn server_fns() -> Vec<ServerFn> {
             ],
         ),
         f("accounts/list", &[]),
+        f("accounts/list", &[("workspace", Id(Ids::Workspace))]),
         f("accounts/oauth", &[]),
         f(
             "accounts/find",
@@ -668,10 +673,14 @@ fn server_fns() -> Vec<ServerFn> {
                 ("token", AccessToken),
                 ("accounts[0]", Text),
                 ("accounts[1]", Code),
+                ("workspace", Id(Ids::Workspace)),
             ],
         ),
         f("accounts/pending", &[]),
-        f("accounts/connect_pending", &[("accounts[0]", Text)]),
+        f(
+            "accounts/connect_pending",
+            &[("accounts[0]", Text), ("workspace", Id(Ids::Workspace))],
+        ),
         f("accounts/sync", &[("id", Id(Ids::Account))]),
         f(
             "accounts/enabled",
@@ -708,13 +717,41 @@ fn server_fns() -> Vec<ServerFn> {
             "analytics/audience",
             &[
                 ("query[account]", Id(Ids::Account)),
+                ("query[workspace]", Id(Ids::Workspace)),
                 ("query[date]", Date),
                 ("query[since]", Date),
             ],
         ),
         f(
             "sync/runs",
-            &[("account", Id(Ids::Account)), ("outcome", Enum(OUTCOMES))],
+            &[
+                ("account", Id(Ids::Account)),
+                ("outcome", Enum(OUTCOMES)),
+                ("workspace", Id(Ids::Workspace)),
+            ],
+        ),
+        f("workspaces/choices", &[]),
+        f("workspaces/list", &[]),
+        f("workspaces/create", &[("name", Text)]),
+        f(
+            "workspaces/rename",
+            &[("id", Id(Ids::Workspace)), ("name", Text)],
+        ),
+        f("workspaces/delete", &[("id", Id(Ids::Workspace))]),
+        f(
+            "workspaces/move",
+            &[
+                ("account", Id(Ids::Account)),
+                ("workspace", Id(Ids::Workspace)),
+            ],
+        ),
+        f(
+            "workspaces/member",
+            &[
+                ("workspace", Id(Ids::Workspace)),
+                ("user", Id(Ids::User)),
+                ("member", Bool),
+            ],
         ),
         f("users/list", &[]),
         f(
@@ -756,13 +793,14 @@ fn server_fns() -> Vec<ServerFn> {
 #[rustfmt::skip]
 const PAGES: &[&str] = &[
     "/", "/posts", "/stories", "/hashtags", "/best-time", "/audience", "/accounts", "/sync-log",
-    "/users", "/settings", "/login", "/setup", "/privacy",
+    "/users", "/settings", "/login", "/setup", "/privacy", "/workspaces",
 ];
 
 fn page_keys() -> Vec<(String, Field)> {
     use Field::*;
     [
         ("account", Id(Ids::Account)),
+        ("ws", Id(Ids::Workspace)),
         ("range", Enum(RANGES)),
         ("from", Date),
         ("to", Date),

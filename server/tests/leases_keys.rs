@@ -54,6 +54,7 @@ async fn lease_claims_are_exclusive(db: Db) {
                 media_count: 0,
                 token: SealedToken("v1.x.y".into()),
                 token_expires_at: None,
+                workspace_id: None,
             },
             1_000,
         )
@@ -284,7 +285,7 @@ async fn bigquery_key_now(url: &str) -> Option<String> {
 async fn all_open_with(url: &str, key: &str) {
     let cipher = cipher_of(key);
     let db = server::db::open(url).await.unwrap();
-    for account in AccountStore::new(db.clone()).list().await.unwrap() {
+    for account in AccountStore::new(db.clone()).list(None).await.unwrap() {
         cipher
             .open(&account.token.0, &account.ig_user_id)
             .unwrap_or_else(|e| panic!("@{}: {e}", account.username));

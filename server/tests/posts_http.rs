@@ -6,7 +6,7 @@ mod common;
 use app::backend::AnalyticsPort;
 use app::dto::{
     BestTime, Hashtags, PeriodQuery, PostDetail, PostSort, PostSummary, PostsPage, PostsQuery,
-    SettingsView, StoriesPage, UserSummary,
+    Reach, SettingsView, StoriesPage, UserSummary,
 };
 use common::seed::{self, account, Media};
 use common::{invalid_field, Api, Db, TestServer};
@@ -417,6 +417,7 @@ async fn posts_pages(db: Db) {
             from: Some("2026-09-01".into()),
             to: Some("2026-09-30".into()),
             days: None,
+            workspace: None,
         },
         sort: PostSort::Likes,
         ascending: true,
@@ -431,7 +432,7 @@ async fn posts_pages(db: Db) {
         hashtag: Some("#travel".into()),
         ..PostsQuery::default()
     };
-    let all = service.posts(&travel).await.unwrap().posts;
+    let all = service.posts(&Reach::All, &travel).await.unwrap().posts;
     assert_eq!(
         all.iter().map(|p| p.id.0).collect::<Vec<_>>(),
         [s.a3, s.a5, s.a1]
@@ -444,7 +445,7 @@ async fn posts_pages(db: Db) {
         ascending: false,
         ..september_all.clone()
     };
-    let top = service.posts(&september_top).await.unwrap();
+    let top = service.posts(&Reach::All, &september_top).await.unwrap();
     assert_eq!(
         (top.posts[0].likes, top.posts[0].impact),
         (Some(51), Some(100))
@@ -461,7 +462,7 @@ async fn posts_pages(db: Db) {
         followers: Some(100),
     };
     seed::media(&conn, 999, &best).await;
-    let top = service.posts(&september_top).await.unwrap();
+    let top = service.posts(&Reach::All, &september_top).await.unwrap();
     assert_eq!(top.total, 53);
     assert_eq!(
         (top.posts[0].likes, top.posts[0].impact),

@@ -4,13 +4,18 @@
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::auth::{as_admin, as_user, forget_session_value, session_value};
-use crate::dto::{AccountId, AccountSummary, DeletionPreview, Flavour, LinkedAccount, OAuthLogins};
+use crate::auth::{as_admin, as_reader, as_user, forget_session_value, session_value};
+use crate::dto::{
+    AccountId, AccountSummary, DeletionPreview, Flavour, LinkedAccount, OAuthLogins, WorkspaceId,
+};
 use crate::error::AppError;
 
+/// The accounts the reader may see, of one workspace when `workspace` names it.
 #[server(endpoint = "accounts/list")]
-pub async fn list_accounts() -> Result<Vec<AccountSummary>, AppError> {
-    as_user(|b, _| async move { b.accounts.list().await }).await
+pub async fn list_accounts(
+    #[server(default)] workspace: Option<WorkspaceId>,
+) -> Result<Vec<AccountSummary>, AppError> {
+    as_reader(|b, reach| async move { b.accounts.list(&reach, workspace).await }).await
 }
 
 #[server(endpoint = "accounts/oauth")]
@@ -38,6 +43,7 @@ pub async fn pending_accounts() -> Result<Vec<LinkedAccount>, AppError> {
 #[server(endpoint = "accounts/connect_pending")]
 pub async fn connect_pending(
     #[server(default)] accounts: Option<Vec<String>>,
+    #[server(default)] workspace: Option<WorkspaceId>,
 ) -> Result<Vec<AccountSummary>, AppError> {
     as_admin(|b, _| async move {
         let sealed = session_value::<String>(PENDING_LOGIN_KEY)
@@ -48,7 +54,10 @@ pub async fn connect_pending(
                     "That Facebook login has ended: connect with Facebook again.",
                 )
             })?;
-        let connected = b.accounts.connect_pending(&sealed, accounts).await?;
+        let connected = b
+            .accounts
+            .connect_pending(&sealed, accounts, workspace)
+            .await?;
         forget_session_value(PENDING_LOGIN_KEY).await?;
         Ok(connected)
     })
@@ -64,14 +73,20 @@ pub async fn find_accounts(
 }
 
 /// Connects the accounts picked (`accounts[0]=…&accounts[1]=…`) among those the token
-/// reaches; every one of them when none is named.
+/// reaches; every one of them when none is named. New ones go to `workspace`.
 #[server(endpoint = "accounts/connect")]
 pub async fn connect_account(
     flavour: Flavour,
     token: String,
     #[server(default)] accounts: Option<Vec<String>>,
+    #[server(default)] workspace: Option<WorkspaceId>,
 ) -> Result<Vec<AccountSummary>, AppError> {
-    as_admin(|b, _| async move { b.accounts.connect(flavour, &token, accounts).await }).await
+    as_admin(|b, _| async move {
+        b.accounts
+            .connect(flavour, &token, accounts, workspace)
+            .await
+    })
+    .await
 }
 
 #[server(endpoint = "accounts/sync")]

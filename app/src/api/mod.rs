@@ -8,3 +8,4 @@ pub mod session;
 pub mod settings;
 pub mod sync_log;
 pub mod users;
+pub mod workspaces;

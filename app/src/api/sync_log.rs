@@ -1,10 +1,11 @@
-//! The Sync log page's server function, readable by everyone signed in.
+//! The Sync log page's server function, readable by everyone signed in (their workspaces'
+//! accounts).
 
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::auth::as_user;
-use crate::dto::{AccountId, SyncOutcome, SyncRunView};
+use crate::auth::as_reader;
+use crate::dto::{AccountId, SyncOutcome, SyncRunView, WorkspaceId};
 use crate::error::AppError;
 
 /// The newest runs the page shows at most.
@@ -14,6 +15,12 @@ pub const SYNC_LOG_LIMIT: u64 = 200;
 pub async fn sync_runs(
     account: Option<AccountId>,
     outcome: Option<SyncOutcome>,
+    #[server(default)] workspace: Option<WorkspaceId>,
 ) -> Result<Vec<SyncRunView>, AppError> {
-    as_user(|b, _| async move { b.sync_log.runs(account, outcome, SYNC_LOG_LIMIT).await }).await
+    as_reader(|b, reach| async move {
+        b.sync_log
+            .runs(&reach, workspace, account, outcome, SYNC_LOG_LIMIT)
+            .await
+    })
+    .await
 }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::auth::{as_admin, session_id};
-use crate::dto::{Role, UserId, UserSummary};
+use crate::dto::{Role, UserId, UserSummary, WorkspaceId};
 use crate::error::AppError;
 
 #[server(endpoint = "users/list")]
@@ -17,8 +17,11 @@ pub async fn add_user(
     username: String,
     password: String,
     role: Role,
+    /// The workspace a viewer sees (see `UsersPort::add`).
+    #[server(default)]
+    workspace: Option<WorkspaceId>,
 ) -> Result<UserSummary, AppError> {
-    as_admin(|b, _| async move { b.users.add(&username, &password, role).await }).await
+    as_admin(|b, _| async move { b.users.add(&username, &password, role, workspace).await }).await
 }
 
 #[server(endpoint = "users/role")]

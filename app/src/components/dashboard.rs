@@ -6,13 +6,24 @@ use leptos_router::hooks::use_query_map;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::api::accounts::list_accounts;
 use crate::components::error_view::ErrorView;
-use crate::components::url_state::RANGES;
+use crate::components::url_state::{workspace, RANGES, WORKSPACE_PARAM};
 use crate::dto::{AccountId, AccountSummary};
 use crate::error::AppError;
-use crate::resource::Res;
+use crate::resource::{resource, Res};
 
 pub type AccountsResource = Res<Result<Vec<AccountSummary>, AppError>>;
+
+/// The accounts of the workspace the URL names (all the reader may see without one): the
+/// account picker's choices, reloaded when the workspace changes.
+pub fn accounts_resource() -> AccountsResource {
+    let query = use_query_map();
+    resource(
+        move || workspace(&query.read()),
+        |ws| async move { list_accounts(ws?).await },
+    )
+}
 
 /// The page's figures below the pickers: nothing without accounts (the pickers' place says
 /// why), the error, or `render`'s view. A transition, so old figures stay while new ones load.
@@ -76,9 +87,9 @@ pub fn DashboardFilters(
 fn NoAccounts() -> impl IntoView {
     view! {
         <p class="empty-state">
-            "No Instagram account is connected yet. Once an admin connects one on the "
+            "No Instagram account to show yet. Once an admin connects one on the "
             <a href="/accounts">"Accounts"</a>
-            " page, followers, reach and engagement appear here."
+            " page (and, for a viewer, adds it to one of their workspaces), followers, reach and engagement appear here."
         </p>
     }
 }
@@ -114,6 +125,7 @@ fn PeriodForm(
             {extra.map(|extra| extra.run())}
             {keep
                 .iter()
+                .chain(&[WORKSPACE_PARAM])
                 .map(|name| view! { <input type="hidden" name=*name value=move || current(name) /> })
                 .collect_view()}
             <button type="submit">"Show"</button>

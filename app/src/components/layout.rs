@@ -3,11 +3,18 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::{Outlet, Redirect, A};
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
 use crate::api::session::Logout;
+use crate::api::workspaces::workspace_choices;
 use crate::components::error_view::ErrorView;
-use crate::dto::SessionUser;
+use crate::components::url_state::{with_params, WORKSPACE_PARAM};
+use crate::dto::{SessionUser, WorkspaceChoice};
+use crate::error::AppError;
+use crate::resource::{resource, Res};
 use crate::state::use_auth;
+
+type ChoicesResource = Res<Result<Vec<WorkspaceChoice>, AppError>>;
 
 /// Wraps every page that needs a signed-in user; anonymous visitors go to /login.
 ///
@@ -19,11 +26,13 @@ use crate::state::use_auth;
 #[component]
 pub fn SignedInLayout() -> impl IntoView {
     let auth = use_auth();
+    // Here, outside the suspense, for the reason above; reloaded with the session.
+    let workspaces = resource(move || auth.user.get().is_some(), |_| workspace_choices());
     view! {
         <Transition fallback=|| view! { <header class="topbar"></header> }>
             {move || Suspend::new(async move {
                 match auth.user.await {
-                    Ok(Some(user)) => view! { <TopNav user /> }.into_any(),
+                    Ok(Some(user)) => view! { <TopNav user workspaces /> }.into_any(),
                     Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
@@ -39,28 +48,43 @@ pub fn SignedInLayout() -> impl IntoView {
 }
 
 #[component]
-fn TopNav(user: SessionUser) -> impl IntoView {
+fn TopNav(user: SessionUser, workspaces: ChoicesResource) -> impl IntoView {
     let auth = use_auth();
     let admin = user.is_admin();
+    let query = use_query_map();
+    // The pages that show accounts keep the workspace chosen.
+    let link = move |path: &'static str| {
+        move || match query.read().get(WORKSPACE_PARAM).filter(|w| !w.is_empty()) {
+            Some(ws) => format!("{path}?{WORKSPACE_PARAM}={ws}"),
+            None => path.to_owned(),
+        }
+    };
     view! {
         <header class="topbar">
             <a class="brand" href="/">
                 "Instalytics"
             </a>
             <nav aria-label="Main">
-                <A href="/" exact=true>
+                <A href=link("/") exact=true>
                     "Overview"
                 </A>
-                <A href="/posts">"Posts"</A>
-                <A href="/stories">"Stories"</A>
-                <A href="/hashtags">"Hashtags"</A>
-                <A href="/best-time">"Best time"</A>
-                <A href="/audience">"Audience"</A>
-                <A href="/accounts">"Accounts"</A>
-                <A href="/sync-log">"Sync log"</A>
+                <A href=link("/posts")>"Posts"</A>
+                <A href=link("/stories")>"Stories"</A>
+                <A href=link("/hashtags")>"Hashtags"</A>
+                <A href=link("/best-time")>"Best time"</A>
+                <A href=link("/audience")>"Audience"</A>
+                <A href=link("/accounts")>"Accounts"</A>
+                <A href=link("/sync-log")>"Sync log"</A>
+                {admin.then(|| view! { <A href="/workspaces">"Workspaces"</A> })}
                 {admin.then(|| view! { <A href="/users">"Users"</A> })}
                 {admin.then(|| view! { <A href="/settings">"Settings"</A> })}
             </nav>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let choices = workspaces.await.unwrap_or_default();
+                    (choices.len() > 1).then(|| view! { <WorkspaceSwitcher choices /> })
+                })}
+            </Suspense>
             <div class="whoami">
                 <span class="user" data-role=user.role.as_str()>
                     {user.username.clone()}
@@ -82,6 +106,47 @@ fn TopNav(user: SessionUser) -> impl IntoView {
                 </form>
             </div>
         </header>
+    }
+}
+
+/// The workspace choice, kept in the URL (`?ws=`): choosing one reloads the page's figures
+/// for its accounts, and the account filter, which may name another's, is dropped.
+#[component]
+fn WorkspaceSwitcher(choices: Vec<WorkspaceChoice>) -> impl IntoView {
+    let query = use_query_map();
+    let location = use_location();
+    let current = move || query.read().get(WORKSPACE_PARAM).unwrap_or_default();
+    let switch = move |ev| {
+        let ws = event_target_value(&ev);
+        let to = with_params(
+            &location.pathname.get_untracked(),
+            &query.get_untracked(),
+            &[
+                (WORKSPACE_PARAM, Some(ws.as_str()).filter(|w| !w.is_empty())),
+                ("account", None),
+                ("page", None),
+            ],
+        );
+        use_navigate()(&to, Default::default());
+    };
+    view! {
+        <div class="workspace-switcher">
+            <label for="workspace-switcher" class="visually-hidden">"Workspace"</label>
+            <select id="workspace-switcher" on:change=switch>
+                <option value="">"All workspaces"</option>
+                {choices
+                    .into_iter()
+                    .map(|w| {
+                        let value = w.id.to_string();
+                        let selected = {
+                            let value = value.clone();
+                            move || current() == value
+                        };
+                        view! { <option value=value selected=selected>{w.name}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
     }
 }
 

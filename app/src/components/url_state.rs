@@ -1,6 +1,8 @@
 //! Page state kept in the URL's query string, so a link restores what its sender saw.
 
-use crate::dto::{AccountId, AudienceQuery, BestTimeQuery, PeriodQuery, PostsQuery, StoriesQuery};
+use crate::dto::{
+    AccountId, AudienceQuery, BestTimeQuery, PeriodQuery, PostsQuery, StoriesQuery, WorkspaceId,
+};
 use crate::error::AppError;
 use leptos_router::params::ParamsMap;
 
@@ -24,14 +26,24 @@ pub const RANGES: [(&str, &str); 4] = [
     ("custom", "Custom range"),
 ];
 
-/// `?account=…&range=7|30|90|custom&from=…&to=…` → what the server functions take. Dates
-/// are passed on as written; the server checks them.
+/// The query parameter of the workspace chosen in the top bar, kept by every link and form.
+pub const WORKSPACE_PARAM: &str = "ws";
+
+/// `?ws=…`: the workspace chosen in the top bar, if any.
+pub fn workspace(query: &ParamsMap) -> Result<Option<WorkspaceId>, AppError> {
+    param(query, WORKSPACE_PARAM)
+}
+
+/// `?ws=…&account=…&range=7|30|90|custom&from=…&to=…` → what the server functions take.
+/// Dates are passed on as written; the server checks them.
 pub fn period_query(query: &ParamsMap) -> Result<PeriodQuery, AppError> {
     let account = param::<AccountId>(query, "account")?;
+    let workspace = workspace(query)?;
     let range = query.get("range").unwrap_or_default();
     if range == "custom" {
         return Ok(PeriodQuery {
             account,
+            workspace,
             days: None,
             from: query.get("from"),
             to: query.get("to"),
@@ -39,6 +51,7 @@ pub fn period_query(query: &ParamsMap) -> Result<PeriodQuery, AppError> {
     }
     Ok(PeriodQuery {
         account,
+        workspace,
         days: param::<u16>(query, "range")?,
         from: None,
         to: None,
@@ -95,6 +108,7 @@ pub fn audience_query(query: &ParamsMap) -> Result<AudienceQuery, AppError> {
     let day = |name: &str| query.get(name).filter(|v| !v.is_empty());
     Ok(AudienceQuery {
         account: param::<AccountId>(query, "account")?,
+        workspace: workspace(query)?,
         date: day("date"),
         since: day("since"),
     })

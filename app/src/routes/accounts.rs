@@ -9,14 +9,17 @@ use crate::api::accounts::{
     list_accounts, oauth_logins, pending_accounts, AccountDeletionPreview, ConnectAccount,
     ConnectPending, DeleteAccount, FindAccounts, SetAccountEnabled, SyncAccount,
 };
+use crate::api::workspaces::{workspace_choices, MoveAccount};
 use crate::components::error_view::ErrorView;
 use crate::components::form::{clear_on_success, last_error, FormAlert, TextField};
 use crate::components::layout::ForAdmins;
 use crate::components::number::thousands;
 use crate::components::refresh::refresh_while;
 use crate::components::status_badge::StatusBadge;
+use crate::components::url_state::workspace;
 use crate::dto::{
     AccountId, AccountStatus, AccountSummary, DeletionPreview, Flavour, LinkedAccount, OAuthLogins,
+    WorkspaceChoice, WorkspaceId,
 };
 use crate::error::AppError;
 use crate::resource::{resource, Res};
@@ -33,6 +36,7 @@ struct RowActions {
     enable: ServerAction<SetAccountEnabled>,
     preview: ServerAction<AccountDeletionPreview>,
     delete: ServerAction<DeleteAccount>,
+    moving: ServerAction<MoveAccount>,
     /// The account whose deletion is being confirmed. Kept here rather than in its card
     /// because the cards are rebuilt on every refresh while a sync runs.
     confirming: RwSignal<Option<AccountId>>,
@@ -71,8 +75,12 @@ pub fn AccountsPage() -> impl IntoView {
         enable: ServerAction::new(),
         preview: ServerAction::new(),
         delete: ServerAction::new(),
+        moving: ServerAction::new(),
         confirming: RwSignal::new(None),
     };
+    let query = use_query_map();
+    let chosen = move || workspace(&query.read());
+    let workspaces = resource(|| (), |_| workspace_choices());
     // Created here, not in the form: what `ForAdmins` shows must not create resources.
     let oauth = resource(|| (), |_| oauth_logins());
     let tick = RwSignal::new(0u32);
@@ -84,10 +92,12 @@ pub fn AccountsPage() -> impl IntoView {
                 actions.sync.version().get(),
                 actions.enable.version().get(),
                 actions.delete.version().get(),
+                actions.moving.version().get(),
                 tick.get(),
+                chosen(),
             )
         },
-        |_| list_accounts(),
+        |(.., ws)| async move { list_accounts(ws?).await },
     );
     refresh_while(
         tick,
@@ -104,19 +114,21 @@ pub fn AccountsPage() -> impl IntoView {
         last_error(actions.enable),
         last_error(actions.preview),
         last_error(actions.delete),
+        last_error(actions.moving),
     ];
     view! {
         <Title text="Accounts" />
         <h1>"Accounts"</h1>
         <OAuthNotice />
         <ForAdmins>
-            <FacebookPick connect=connect_pending />
-            <ConnectForm connect oauth />
+            <FacebookPick connect=connect_pending workspaces />
+            <ConnectForm connect oauth workspaces />
         </ForAdmins>
         {errors.map(|error| view! { <FormAlert error /> }).collect_view()}
         <Transition fallback=|| view! { <p class="loading">"Loading accounts…"</p> }>
             {move || Suspend::new(async move {
                 let admin = auth.is_admin().await;
+                let places = workspaces.await.unwrap_or_default();
                 match accounts.await {
                     Ok(list) if list.is_empty() => {
                         let text = if admin {
@@ -132,7 +144,10 @@ pub fn AccountsPage() -> impl IntoView {
                             <ul class="accounts">
                                 {list
                                     .into_iter()
-                                    .map(|account| view! { <AccountCard account actions /> })
+                                    .map(|account| {
+                                        let places = places.clone();
+                                        view! { <AccountCard account actions places /> }
+                                    })
                                     .collect_view()}
                             </ul>
                         }
@@ -268,6 +283,7 @@ fn OAuthNotice() -> impl IntoView {
 fn ConnectForm(
     connect: ServerAction<ConnectAccount>,
     oauth: Res<Result<OAuthLogins, AppError>>,
+    workspaces: Res<Result<Vec<WorkspaceChoice>, AppError>>,
 ) -> impl IntoView {
     let find = ServerAction::<FindAccounts>::new();
     // The token leaves the field once its accounts are listed; what was asked is kept here
@@ -293,14 +309,15 @@ fn ConnectForm(
     };
     let found = move || match (find.value().get(), asked.get()) {
         (Some(Ok(linked)), Some(asked)) => {
-            let pick = Callback::new(move |accounts| {
+            let pick = Callback::new(move |(accounts, workspace)| {
                 connect.dispatch(ConnectAccount {
                     flavour: asked.flavour,
                     token: asked.token.clone(),
                     accounts: Some(accounts),
+                    workspace,
                 });
             });
-            Some(view! { <PickAccounts linked pick busy=connect.pending() /> })
+            Some(view! { <PickAccounts linked pick busy=connect.pending() workspaces /> })
         }
         _ => None,
     };
@@ -379,7 +396,10 @@ fn ConnectForm(
 /// After "Connect with Facebook" (`?pick=facebook`): the login's accounts to pick, kept on
 /// the server until connected.
 #[component]
-fn FacebookPick(connect: ServerAction<ConnectPending>) -> impl IntoView {
+fn FacebookPick(
+    connect: ServerAction<ConnectPending>,
+    workspaces: Res<Result<Vec<WorkspaceChoice>, AppError>>,
+) -> impl IntoView {
     let query = use_query_map();
     let picking = move || query.read().get("pick").as_deref() == Some("facebook");
     let linked = resource(
@@ -397,9 +417,10 @@ fn FacebookPick(connect: ServerAction<ConnectPending>) -> impl IntoView {
         Some(Ok(accounts)) => Some(connected_many(&accounts)),
         _ => None,
     };
-    let pick = Callback::new(move |accounts| {
+    let pick = Callback::new(move |(accounts, workspace)| {
         connect.dispatch(ConnectPending {
             accounts: Some(accounts),
+            workspace,
         });
     });
     view! {
@@ -409,7 +430,7 @@ fn FacebookPick(connect: ServerAction<ConnectPending>) -> impl IntoView {
                     Ok(linked) if linked.is_empty() => ().into_any(),
                     Ok(linked) => view! {
                         <section class="card" aria-label="Connect with Facebook">
-                            <PickAccounts linked pick busy=connect.pending() />
+                            <PickAccounts linked pick busy=connect.pending() workspaces />
                         </section>
                     }
                         .into_any(),
@@ -427,9 +448,15 @@ fn FacebookPick(connect: ServerAction<ConnectPending>) -> impl IntoView {
 #[component]
 fn PickAccounts(
     linked: Vec<LinkedAccount>,
-    pick: Callback<Vec<String>>,
+    /// The accounts ticked, and the workspace new ones go to.
+    pick: Callback<(Vec<String>, Option<WorkspaceId>)>,
     #[prop(into)] busy: Signal<bool>,
+    workspaces: Res<Result<Vec<WorkspaceChoice>, AppError>>,
 ) -> impl IntoView {
+    let query = use_query_map();
+    // The workspace chosen in the top bar, else the first listed.
+    let destination = RwSignal::new(workspace(&query.read_untracked()).ok().flatten());
+    let places = move || workspaces.get().and_then(Result::ok).unwrap_or_default();
     let chosen = RwSignal::new(
         linked
             .iter()
@@ -444,7 +471,10 @@ fn PickAccounts(
             None => c.push(id),
         })
     };
-    let submit = move |_| pick.run(chosen.get());
+    let submit = move |_| {
+        let to = destination.get().or_else(|| places().first().map(|w| w.id));
+        pick.run((chosen.get(), to))
+    };
     view! {
         <fieldset class="linked" data-testid="linked-accounts">
             <legend>"Accounts this token reaches"</legend>
@@ -473,6 +503,23 @@ fn PickAccounts(
                     })
                     .collect_view()}
             </ul>
+            <div class="field">
+                <label for="pick-workspace">"Workspace for accounts not connected yet"</label>
+                <select
+                    id="pick-workspace"
+                    on:change=move |ev| destination.set(event_target_value(&ev).parse().ok())
+                >
+                    {move || {
+                        places()
+                            .into_iter()
+                            .map(|w| {
+                                let selected = destination.get() == Some(w.id);
+                                view! { <option value=w.id.0 selected=selected>{w.name}</option> }
+                            })
+                            .collect_view()
+                    }}
+                </select>
+            </div>
             <button type="button" on:click=submit disabled=move || chosen.read().is_empty() || busy.get()>
                 {move || match chosen.read().len() {
                     1 => "Connect 1 account".to_owned(),
@@ -485,7 +532,16 @@ fn PickAccounts(
 
 /// One account. `actions` is `Some` for admins only: viewers see the status, nothing to press.
 #[component]
-fn AccountCard(account: AccountSummary, actions: Option<RowActions>) -> impl IntoView {
+fn AccountCard(
+    account: AccountSummary,
+    actions: Option<RowActions>,
+    places: Vec<WorkspaceChoice>,
+) -> impl IntoView {
+    let place = places
+        .iter()
+        .find(|w| w.id == account.workspace)
+        .map(|w| w.name.clone())
+        .unwrap_or_default();
     let controls = actions.map(|actions| {
         view! {
             <AccountActions
@@ -493,6 +549,8 @@ fn AccountCard(account: AccountSummary, actions: Option<RowActions>) -> impl Int
                 username=account.username.clone()
                 enabled=account.enabled
                 reauth=account.status == AccountStatus::NeedsReauth
+                workspace=account.workspace
+                places
                 actions
             />
         }
@@ -519,6 +577,8 @@ fn AccountCard(account: AccountSummary, actions: Option<RowActions>) -> impl Int
                     <dd>{thousands(account.followers)}</dd>
                     <dt>"Posts"</dt>
                     <dd>{thousands(account.media_count)}</dd>
+                    <dt>"Workspace"</dt>
+                    <dd data-testid="account-workspace">{place}</dd>
                     <dt>"Login"</dt>
                     <dd>{account.flavour.label()}</dd>
                     <dt>"Polling"</dt>
@@ -561,8 +621,11 @@ fn AccountActions(
     enabled: bool,
     /// The token is dead: a sync would be skipped, so "Sync now" is off until reconnected.
     reauth: bool,
+    workspace: WorkspaceId,
+    places: Vec<WorkspaceChoice>,
     actions: RowActions,
 ) -> impl IntoView {
+    let select_id = format!("move-{id}");
     let ask = move |_| {
         actions.confirming.set(Some(id));
         actions.preview.dispatch(AccountDeletionPreview { id });
@@ -606,6 +669,32 @@ fn AccountActions(
                 "Delete"
             </button>
             {move || preview().map(|preview| view! { <ConfirmDelete id preview actions /> })}
+            {(places.len() > 1)
+                .then(|| {
+                    view! {
+                        <label for=select_id.clone() class="visually-hidden">"Move to workspace"</label>
+                        <select
+                            id=select_id
+                            data-testid="move-account"
+                            on:change=move |ev| {
+                                if let Ok(to) = event_target_value(&ev).parse() {
+                                    actions.moving.dispatch(MoveAccount { account: id, workspace: to });
+                                }
+                            }
+                        >
+                            {places
+                                .into_iter()
+                                .map(|w| {
+                                    view! {
+                                        <option value=w.id.0 selected=w.id == workspace>
+                                            {format!("In {}", w.name)}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
+                        </select>
+                    }
+                })}
         </div>
     }
 }

@@ -6,10 +6,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::accounts::list_accounts;
 use crate::api::analytics::audience;
 use crate::components::chart::day_x;
-use crate::components::dashboard::{DashboardData, DashboardFilters, QueryInput};
+use crate::components::dashboard::{
+    accounts_resource, DashboardData, DashboardFilters, QueryInput,
+};
 use crate::components::number::{count, percent};
 use crate::components::table::{Column, DataTable};
 use crate::components::url_state::audience_query;
@@ -23,7 +24,7 @@ pub fn AudiencePage() -> impl IntoView {
         move || audience_query(&query.read()),
         |q| async move { audience(q?).await },
     );
-    let accounts = resource(|| (), |_| list_accounts());
+    let accounts = accounts_resource();
     view! {
         <Title text="Audience" />
         <h1>"Audience"</h1>

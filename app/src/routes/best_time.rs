@@ -6,10 +6,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
-use crate::api::accounts::list_accounts;
 use crate::api::analytics::best_time;
 use crate::components::chart::compact;
-use crate::components::dashboard::{DashboardData, DashboardFilters, QueryInput};
+use crate::components::dashboard::{
+    accounts_resource, DashboardData, DashboardFilters, QueryInput,
+};
 use crate::components::number::{figure, percent};
 use crate::components::table::{csv, Column, CsvLink, TableScroll};
 use crate::components::url_state::{best_time_query, with_params};
@@ -55,7 +56,7 @@ pub fn BestTimePage() -> impl IntoView {
         move || best_time_query(&query.read()),
         |q| async move { best_time(q?).await },
     );
-    let accounts = resource(|| (), |_| list_accounts());
+    let accounts = accounts_resource();
     // The server cannot know the viewer's zone: the browser adds it to the URL once.
     let navigate = use_navigate();
     Effect::new(move |_| {

@@ -4,9 +4,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::accounts::list_accounts;
 use crate::api::analytics::hashtags;
-use crate::components::dashboard::{DashboardData, DashboardFilters};
+use crate::components::dashboard::{accounts_resource, DashboardData, DashboardFilters};
 use crate::components::number::{figure, percent, thousands};
 use crate::components::posts_table::caption_start;
 use crate::components::table::{Column, DataTable};
@@ -50,7 +49,7 @@ pub fn HashtagsPage() -> impl IntoView {
         move || period_query(&query.read()),
         |q| async move { hashtags(q?).await },
     );
-    let accounts = resource(|| (), |_| list_accounts());
+    let accounts = accounts_resource();
     view! {
         <Title text="Hashtags" />
         <h1>"Hashtags"</h1>

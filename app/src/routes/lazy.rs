@@ -9,7 +9,7 @@ use leptos_router::{lazy_route, LazyRoute};
 
 use super::{
     accounts, audience, best_time, hashtags, login, post, posts, privacy, privacy_deletion,
-    settings, setup, stories, sync_log, users,
+    settings, setup, stories, sync_log, users, workspaces,
 };
 
 /// A route type whose view is the page component, split off.
@@ -40,6 +40,7 @@ lazy_page! {
     Accounts => accounts::AccountsPage;
     SyncLog => sync_log::SyncLogPage;
     Users => users::UsersPage;
+    Workspaces => workspaces::WorkspacesPage;
     Settings => settings::SettingsPage;
     Login => login::LoginPage;
     Setup => setup::SetupPage;

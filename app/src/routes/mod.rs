@@ -18,3 +18,4 @@ pub mod setup;
 pub mod stories;
 pub mod sync_log;
 pub mod users;
+pub mod workspaces;

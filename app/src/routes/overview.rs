@@ -5,10 +5,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::accounts::list_accounts;
 use crate::api::analytics::overview;
 use crate::components::chart::{day_label, day_x, LineChart, Series, XAxis};
-use crate::components::dashboard::{DashboardData, DashboardFilters};
+use crate::components::dashboard::{accounts_resource, DashboardData, DashboardFilters};
 use crate::components::number::{count, figure, percent, signed_percent};
 use crate::components::posts_table::PostsTable;
 use crate::components::table::{Column, DataTable};
@@ -23,7 +22,7 @@ pub fn OverviewPage() -> impl IntoView {
         move || period_query(&query.read()),
         |q| async move { overview(q?).await },
     );
-    let accounts = resource(|| (), |_| list_accounts());
+    let accounts = accounts_resource();
     view! {
         <Title text="Overview" />
         <h1>"Overview"</h1>

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::accounts::list_accounts;
 use crate::api::analytics::posts;
-use crate::components::dashboard::{DashboardData, DashboardFilters, QueryInput, QuerySelect};
+use crate::components::dashboard::{
+    accounts_resource, DashboardData, DashboardFilters, QueryInput, QuerySelect,
+};
 use crate::components::number::thousands;
 use crate::components::pager::Pager;
 use crate::components::posts_table::PostsTable;
@@ -22,7 +23,7 @@ pub fn PostsPage() -> impl IntoView {
         move || posts_query(&query.read()),
         |q| async move { posts(q?).await },
     );
-    let accounts = resource(|| (), |_| list_accounts());
+    let accounts = accounts_resource();
     let kinds = PostKind::ALL
         .iter()
         .map(|k| (k.as_str(), k.label()))

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::accounts::list_accounts;
 use crate::api::analytics::stories;
-use crate::components::dashboard::{DashboardData, DashboardFilters, QuerySelect};
+use crate::components::dashboard::{
+    accounts_resource, DashboardData, DashboardFilters, QuerySelect,
+};
 use crate::components::number::{count, percent, thousands};
 use crate::components::pager::Pager;
 use crate::components::posts_table::{heading, PostCell};
@@ -52,7 +53,7 @@ pub fn StoriesPage() -> impl IntoView {
         move || stories_query(&query.read()),
         |q| async move { stories(q?).await },
     );
-    let accounts = resource(|| (), |_| list_accounts());
+    let accounts = accounts_resource();
     let sorts: Vec<(&'static str, &'static str)> = StorySort::ALL[1..]
         .iter()
         .map(|s| (s.as_str(), s.label()))

@@ -5,13 +5,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::accounts::list_accounts;
 use crate::api::sync_log::{sync_runs, SYNC_LOG_LIMIT};
+use crate::components::dashboard::accounts_resource;
 use crate::components::error_view::ErrorView;
 use crate::components::number::thousands;
 use crate::components::refresh::refresh_while;
-use crate::components::url_state::param;
-use crate::dto::{AccountId, AccountSummary, SyncOutcome, SyncRunView};
+use crate::components::url_state::{param, workspace, WORKSPACE_PARAM};
+use crate::dto::{AccountId, AccountSummary, SyncOutcome, SyncRunView, WorkspaceId};
 use crate::error::AppError;
 use crate::resource::resource;
 
@@ -28,11 +28,12 @@ pub fn SyncLogPage() -> impl IntoView {
     let query = use_query_map();
     let account = move || param::<AccountId>(&query.read(), "account");
     let outcome = move || param::<SyncOutcome>(&query.read(), "outcome");
+    let chosen_workspace = move || workspace(&query.read());
     let tick = RwSignal::new(0u32);
     // A filter that makes no sense is reported by the page and never sent to the server.
     let runs = resource(
-        move || (account(), outcome(), tick.get()),
-        |(account, outcome, _)| async move { sync_runs(account?, outcome?).await },
+        move || (account(), outcome(), chosen_workspace(), tick.get()),
+        |(account, outcome, ws, _)| async move { sync_runs(account?, outcome?, ws?).await },
     );
     refresh_while(
         tick,
@@ -43,7 +44,7 @@ pub fn SyncLogPage() -> impl IntoView {
         },
         RUNNING_REFRESH,
     );
-    let accounts = resource(|| (), |_| list_accounts());
+    let accounts = accounts_resource();
     let chosen_account = move || account().ok().flatten();
     let chosen_outcome = move || outcome().ok().flatten();
     view! {
@@ -54,7 +55,8 @@ pub fn SyncLogPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading filters…"</p> }>
             {move || Suspend::new(async move {
                 let accounts = accounts.await;
-                view! { <Filters accounts chosen_account chosen_outcome /> }
+                let ws = chosen_workspace().ok().flatten();
+                view! { <Filters accounts chosen_account chosen_outcome ws /> }
             })}
         </Suspense>
         <Transition fallback=|| view! { <p class="loading">"Loading runs…"</p> }>
@@ -78,6 +80,7 @@ fn Filters(
     accounts: Result<Vec<AccountSummary>, AppError>,
     chosen_account: impl Fn() -> Option<AccountId> + Copy + Send + Sync + 'static,
     chosen_outcome: impl Fn() -> Option<SyncOutcome> + Copy + Send + Sync + 'static,
+    ws: Option<WorkspaceId>,
 ) -> impl IntoView {
     let account_options = match accounts {
         Ok(list) => list
@@ -126,6 +129,7 @@ fn Filters(
                         .collect_view()}
                 </select>
             </div>
+            {ws.map(|ws| view! { <input type="hidden" name=WORKSPACE_PARAM value=ws.0 /> })}
             <button type="submit">"Filter"</button>
         </form>
     }

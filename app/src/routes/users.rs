@@ -4,10 +4,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::users::{list_users, AddUser, ChangeRole, DeleteUser, ResetPassword};
+use crate::api::workspaces::workspace_choices;
 use crate::components::error_view::ErrorView;
 use crate::components::form::{clear_on_success, confirm, last_error, FormAlert, TextField};
 use crate::components::layout::ForAdmins;
-use crate::dto::{Role, UserId, UserSummary};
+use crate::dto::{Role, UserId, UserSummary, WorkspaceChoice};
+use crate::error::AppError;
 use crate::resource::resource;
 use crate::rules::{PASSWORD_HINT, USERNAME_HINT};
 use crate::state::use_auth;
@@ -44,6 +46,8 @@ fn UsersAdmin() -> impl IntoView {
         },
         |_| list_users(),
     );
+    // Here, not in the form: what `ForAdmins` shows must not create resources.
+    let workspaces = resource(|| (), |_| workspace_choices());
     let add_form = clear_on_success(add);
     let add_error = last_error(add);
     let role_error = last_error(row_actions.change_role);
@@ -74,6 +78,12 @@ fn UsersAdmin() -> impl IntoView {
                         <option value="admin">"admin"</option>
                     </select>
                 </div>
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        let choices = workspaces.await.unwrap_or_default();
+                        view! { <ViewerWorkspace choices error=add_error /> }
+                    })}
+                </Suspense>
                 <FormAlert error=add_error />
                 <button type="submit">"Add user"</button>
             </ActionForm>
@@ -92,6 +102,33 @@ fn UsersAdmin() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// Which workspace a new viewer sees. With one workspace it is that one; with several the
+/// admin must choose (the server refuses a viewer without one).
+#[component]
+fn ViewerWorkspace(
+    choices: Vec<WorkspaceChoice>,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let several = choices.len() > 1;
+    let message = move || error.get().and_then(|e| e.for_field("workspace"));
+    view! {
+        <div class="field">
+            <label for="add-workspace">"Workspace (viewers)"</label>
+            <select id="add-workspace" name="workspace">
+                {several
+                    .then(|| view! { <option value="" disabled=true selected=true>"Choose…"</option> })}
+                {choices
+                    .into_iter()
+                    .map(|w| view! { <option value=w.id.0>{w.name}</option> })
+                    .collect_view()}
+            </select>
+            <Show when=move || message().is_some()>
+                <p class="field-error" data-testid="add-workspace-error">{message}</p>
+            </Show>
+        </div>
     }
 }
 

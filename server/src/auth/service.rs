@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::backend::{AuthPort, SignedIn, UsersPort};
-use app::dto::{Role, SessionUser, UserId, UserSummary};
+use app::dto::{Role, SessionUser, UserId, UserSummary, WorkspaceId};
 use app::error::AppError;
 use app::rules;
 use async_trait::async_trait;
@@ -19,6 +19,8 @@ use super::throttle::{LoginThrottle, Subject};
 use crate::store::entities::users::{self, PasswordHash};
 use crate::store::sessions::DbSessionStore;
 use crate::store::users::UserStore;
+use crate::store::workspaces::WorkspaceStore;
+use crate::store::StoreError;
 
 /// What a sign-in refused for want of hashing capacity is told to wait: about a hash's time.
 const BUSY_RETRY: Duration = Duration::from_secs(1);
@@ -204,6 +206,8 @@ impl AuthPort for AuthService {
 
 pub struct UserAdmin {
     pub users: UserStore,
+    /// A new viewer joins a workspace.
+    pub workspaces: WorkspaceStore,
     /// To end a user's sessions when their password is reset or they are deleted.
     pub sessions: DbSessionStore,
     pub passwords: Passwords,
@@ -220,11 +224,33 @@ impl UsersPort for UserAdmin {
         username: &str,
         password: &str,
         role: Role,
+        workspace: Option<WorkspaceId>,
     ) -> Result<UserSummary, AppError> {
         let username = rules::username(username)?;
         rules::password(password)?;
+        // Checked before anything is written, so a refusal leaves no user behind.
+        let joins = match role {
+            Role::Admin => None,
+            Role::Viewer => Some(
+                self.workspaces
+                    .for_new_viewer(workspace.map(|w| w.0))
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::NotFound => {
+                            AppError::invalid("workspace", "That workspace does not exist.")
+                        }
+                        other => other.into(),
+                    })?
+                    .ok_or_else(|| {
+                        AppError::invalid("workspace", "Choose the workspace this viewer sees.")
+                    })?,
+            ),
+        };
         let hash = hashed(&self.passwords, password).await?;
         let row = self.users.insert(&username, hash, role.into()).await?;
+        if let Some(workspace) = joins {
+            self.workspaces.set_member(workspace, row.id, true).await?;
+        }
         tracing::info!(user = %row.username, role = %role, "user added");
         Ok(summary(row))
     }

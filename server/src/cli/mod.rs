@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use app::backend::UsersPort;
-use app::dto::Role;
+use app::dto::{Role, WorkspaceId};
 use clap::{Parser, Subcommand};
 
 use crate::auth::password::Passwords;
@@ -19,6 +19,7 @@ use crate::dev::generate::GenerateConfig;
 use crate::dev::graph_sim::{SimConfig, Simulator};
 use crate::store::sessions::DbSessionStore;
 use crate::store::users::UserStore;
+use crate::store::workspaces::WorkspaceStore;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -127,6 +128,9 @@ pub enum UserCommand {
         /// Give the admin role instead of viewer.
         #[arg(long)]
         admin: bool,
+        /// The workspace (its id) a viewer sees; needed once there is more than one.
+        #[arg(long)]
+        workspace: Option<i64>,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -142,11 +146,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::User(UserCommand::Add {
             name,
             admin,
+            workspace,
             database,
         })) => {
             add_user(
                 &name,
                 if admin { Role::Admin } else { Role::Viewer },
+                workspace.map(WorkspaceId),
                 &database,
             )
             .await
@@ -265,16 +271,22 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// The same port as the Users page, so the same rules and the same messages.
-async fn add_user(name: &str, role: Role, database: &DatabaseArgs) -> anyhow::Result<()> {
+async fn add_user(
+    name: &str,
+    role: Role,
+    workspace: Option<WorkspaceId>,
+    database: &DatabaseArgs,
+) -> anyhow::Result<()> {
     let password = read_password()?;
     let db = crate::db::open(&database.url()).await?;
     let users = UserAdmin {
         users: UserStore::new(db.clone()),
+        workspaces: WorkspaceStore::new(db.clone()),
         sessions: DbSessionStore::new(db),
         passwords: Passwords::new().await?,
     };
     let added = users
-        .add(name, &password, role)
+        .add(name, &password, role, workspace)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("added {role} {}", added.username);

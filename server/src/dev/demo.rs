@@ -19,7 +19,7 @@ use crate::clock::DAY;
 use crate::config::ServeArgs;
 use crate::crypto::{Cipher, MasterKey};
 use crate::dev::graph_sim::{SimConfig, SimServer, Simulator};
-use crate::services::accounts::AccountService;
+use crate::services::accounts::{AccountService, Pick};
 use crate::store::accounts::AccountStore;
 use crate::store::entities::users::DbRole;
 use crate::store::settings::SettingsStore;
@@ -78,7 +78,7 @@ pub async fn run(listen: SocketAddr, days: u32) -> anyhow::Result<()> {
     // From here on the third account's token (as renewed during the backfill) is dead: the
     // first live poll marks the account for re-authorisation.
     let store = AccountStore::new(db.clone());
-    let connected = store.list().await?;
+    let connected = store.list(None).await?;
     let third = connected
         .iter()
         .find(|a| a.ig_user_id == sim_accounts[2].ig_user_id)
@@ -150,7 +150,7 @@ async fn backfill(ctx: &SyncContext, sim: &Simulator, days: u32) -> anyhow::Resu
     let cancel = CancellationToken::new();
     for day in 1..=days {
         sim.advance(ONE_DAY);
-        for account in accounts.list().await? {
+        for account in accounts.list(None).await? {
             job::run(ctx, &account, "schedule", settings, sim.now(), &cancel).await?;
         }
         if day % 10 == 0 || day == days {
@@ -187,7 +187,10 @@ pub async fn connect_all(ctx: &SyncContext, sim: &Simulator, at: i64) -> anyhow:
                 None,
                 None,
                 at,
-                Some(std::slice::from_ref(&account.ig_user_id)),
+                Pick {
+                    accounts: Some(std::slice::from_ref(&account.ig_user_id)),
+                    workspace: None,
+                },
             )
             .await
             .map_err(|e| anyhow::anyhow!("connecting {}: {e}", account.username))?;

@@ -142,7 +142,7 @@ pub async fn generate(
     let accounts = AccountStore::new(db.clone());
     let series = SeriesStore::new(db.clone());
     // Generated rows mixed into a real instance could not be told apart afterwards.
-    let existing = accounts.list().await?.len() as u64;
+    let existing = accounts.list(None).await?.len() as u64;
     if existing > 0 {
         return Err(GenerateError::NotEmpty(existing));
     }
@@ -298,6 +298,7 @@ impl AccountPlan {
             media_count: self.posts.len() as i64,
             token: SealedToken(cipher.seal("generated-placeholder", &self.ig_user_id)),
             token_expires_at: Some(now + 60 * DAY),
+            workspace_id: None,
         }
     }
 

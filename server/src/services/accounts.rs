@@ -5,7 +5,10 @@
 use std::sync::Arc;
 
 use app::backend::AccountsPort;
-use app::dto::{AccountId, AccountSummary, DeletionPreview, Flavour, LinkedAccount, OAuthLogins};
+use app::dto::{
+    AccountId, AccountSummary, DeletionPreview, Flavour, LinkedAccount, OAuthLogins, Reach,
+    WorkspaceId,
+};
 use app::error::AppError;
 use app::rules::{self, MetaUrl};
 use async_trait::async_trait;
@@ -13,6 +16,7 @@ use rand::distributions::{Alphanumeric, DistString};
 use tokio::sync::Notify;
 
 use super::utc;
+use super::workspaces::store_ids;
 use crate::clock::{unix_now, DAY};
 use crate::config::{OAuthApp, OAuthApps};
 use crate::crypto::Cipher;
@@ -111,6 +115,14 @@ fn callback(digest: &str) -> Callback<'_> {
     }
 }
 
+/// Which of a token's accounts to connect (every one when `accounts` is `None`), and the
+/// workspace new ones go to (the oldest when `None`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pick<'a> {
+    pub accounts: Option<&'a [String]>,
+    pub workspace: Option<WorkspaceId>,
+}
+
 /// Warn this long before a token or its data access ends, so an admin can reconnect in time.
 const EXPIRY_WARNING: i64 = 7 * DAY;
 
@@ -140,6 +152,7 @@ fn summary(row: accounts::Model, syncing: bool) -> AccountSummary {
         token_expires: row.token_expires_at.map(utc),
         data_access_expires: row.data_access_expires_at.map(utc),
         expires_soon,
+        workspace: WorkspaceId(row.workspace_id),
     }
 }
 
@@ -294,7 +307,7 @@ impl AccountService {
                 Some(grant.user_id),
                 long.expires_in,
                 unix_now(),
-                None,
+                Pick::default(),
             )
             .await?;
         Ok(rows
@@ -377,7 +390,7 @@ impl AccountService {
         let profiles = self.profiles(&client, flavour, &ids).await?;
         let known: Vec<String> = self
             .accounts
-            .list()
+            .list(None)
             .await?
             .into_iter()
             .map(|a| a.ig_user_id)
@@ -406,10 +419,10 @@ impl AccountService {
         app_user_id: Option<String>,
         expires_in: Option<i64>,
         at: i64,
-        chosen: Option<&[String]>,
+        pick: Pick<'_>,
     ) -> Result<Vec<accounts::Model>, AppError> {
         let (client, mut ids) = self.linked(flavour, token).await?;
-        if let Some(chosen) = chosen {
+        if let Some(chosen) = pick.accounts {
             if let Some(stranger) = chosen.iter().find(|id| !ids.contains(id)) {
                 return Err(AppError::invalid(
                     "accounts",
@@ -449,6 +462,7 @@ impl AccountService {
                         follows_count: profile.follows_count.unwrap_or(0),
                         media_count: profile.media_count.unwrap_or(0),
                         token_expires_at: expires_in.map(|s| at.saturating_add(s)),
+                        workspace_id: pick.workspace.map(|w| w.0),
                     },
                     at,
                 )
@@ -467,11 +481,16 @@ impl AccountService {
 
 #[async_trait]
 impl AccountsPort for AccountService {
-    async fn list(&self) -> Result<Vec<AccountSummary>, AppError> {
+    async fn list(
+        &self,
+        reach: &Reach,
+        workspace: Option<WorkspaceId>,
+    ) -> Result<Vec<AccountSummary>, AppError> {
+        let workspaces = store_ids(reach.narrow(workspace)?);
         let syncing = self.syncing().await?;
         Ok(self
             .accounts
-            .list()
+            .list(workspaces.as_deref())
             .await?
             .into_iter()
             .map(|row| {
@@ -495,6 +514,7 @@ impl AccountsPort for AccountService {
         &self,
         sealed: &str,
         chosen: Option<Vec<String>>,
+        workspace: Option<WorkspaceId>,
     ) -> Result<Vec<AccountSummary>, AppError> {
         let pending = self.pending(sealed)?;
         let chosen = chosen.map(rules::chosen_accounts).transpose()?;
@@ -506,7 +526,10 @@ impl AccountsPort for AccountService {
                 None,
                 pending.expires_at.map(|at| at - now),
                 now,
-                chosen.as_deref(),
+                Pick {
+                    accounts: chosen.as_deref(),
+                    workspace,
+                },
             )
             .await?;
         Ok(rows.into_iter().map(|row| summary(row, false)).collect())
@@ -517,11 +540,16 @@ impl AccountsPort for AccountService {
         flavour: Flavour,
         token: &str,
         chosen: Option<Vec<String>>,
+        workspace: Option<WorkspaceId>,
     ) -> Result<Vec<AccountSummary>, AppError> {
         let token = rules::access_token(token)?;
         let chosen = chosen.map(rules::chosen_accounts).transpose()?;
+        let pick = Pick {
+            accounts: chosen.as_deref(),
+            workspace,
+        };
         let rows = self
-            .connect_token(flavour, &token, None, None, unix_now(), chosen.as_deref())
+            .connect_token(flavour, &token, None, None, unix_now(), pick)
             .await?;
         Ok(rows.into_iter().map(|row| summary(row, false)).collect())
     }

@@ -1,5 +1,5 @@
 //! The services behind `app::backend`'s ports for accounts, the dashboard's figures, the sync
-//! log, settings and the export. Store failures become `AppError` through the one `From`
+//! log, settings, the export and workspaces. Store failures become `AppError` through the one `From`
 //! below; Graph API failures are worded by the service that met them.
 
 pub mod accounts;
@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod export;
 pub mod settings;
 pub mod sync_log;
+pub mod workspaces;
 
 use app::error::AppError;
 use time::OffsetDateTime;
@@ -29,6 +30,11 @@ impl From<StoreError> for AppError {
             }
             StoreError::LastAdmin => AppError::Conflict(
                 "The last admin cannot be demoted or deleted; make someone else admin first."
+                    .into(),
+            ),
+            StoreError::WorkspaceInUse => AppError::Conflict(
+                "Only an empty workspace can be deleted, and never the last one: move its \
+                 accounts to another workspace first."
                     .into(),
             ),
             StoreError::Db(e) => {

@@ -1,11 +1,12 @@
 //! The sync log ([`SyncLogPort`]).
 
 use app::backend::SyncLogPort;
-use app::dto::{AccountId, SyncOutcome, SyncRunView};
+use app::dto::{AccountId, Reach, SyncOutcome, SyncRunView, WorkspaceId};
 use app::error::AppError;
 use async_trait::async_trait;
 
 use super::utc;
+use super::workspaces::store_ids;
 use crate::store::sync_runs::SyncRunStore;
 
 #[derive(Clone)]
@@ -17,13 +18,17 @@ pub struct SyncLogService {
 impl SyncLogPort for SyncLogService {
     async fn runs(
         &self,
+        reach: &Reach,
+        workspace: Option<WorkspaceId>,
         account: Option<AccountId>,
         outcome: Option<SyncOutcome>,
         limit: u64,
     ) -> Result<Vec<SyncRunView>, AppError> {
+        let workspaces = store_ids(reach.narrow(workspace)?);
         let rows = self
             .runs
             .list(
+                workspaces.as_deref(),
                 account.map(|a| a.0),
                 outcome.map(Into::into),
                 limit.min(1000),

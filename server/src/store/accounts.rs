@@ -13,6 +13,7 @@ use super::entities::accounts::{self, DbStatus, SealedToken};
 use super::entities::{
     account_insights, deletion_requests, media, media_snapshots, meta_callbacks, sync_runs,
 };
+use super::workspaces::{accounts_in, destination};
 use super::StoreError;
 
 /// What a successful profile check tells us about an account being connected.
@@ -29,6 +30,9 @@ pub struct NewAccount {
     pub media_count: i64,
     pub token: SealedToken,
     pub token_expires_at: Option<i64>,
+    /// Where a new account goes (the oldest workspace when `None`); an account connected
+    /// already stays where it is.
+    pub workspace_id: Option<i64>,
 }
 
 /// Row counts that deleting an account would remove.
@@ -61,9 +65,14 @@ impl AccountStore {
         Self { db }
     }
 
+    /// The accounts of `workspaces` (every account when `None`), by username.
     #[instrument(skip(self), err(level = "debug"))]
-    pub async fn list(&self) -> Result<Vec<accounts::Model>, StoreError> {
+    pub async fn list(
+        &self,
+        workspaces: Option<&[i64]>,
+    ) -> Result<Vec<accounts::Model>, StoreError> {
         Ok(accounts::Entity::find()
+            .filter(accounts_in(workspaces))
             .order_by_asc(accounts::Column::Username)
             .all(&self.db)
             .await?)
@@ -101,7 +110,8 @@ impl AccountStore {
     #[instrument(skip(self, new), fields(ig_user_id = %new.ig_user_id), err(level = "debug"))]
     pub async fn connect(&self, new: NewAccount, now: i64) -> Result<accounts::Model, StoreError> {
         let ig_user_id = new.ig_user_id.clone();
-        let row = connected_row(new, now);
+        let workspace = destination(&self.db, new.workspace_id).await?;
+        let row = connected_row(new, workspace, now);
         use accounts::Column as C;
         accounts::Entity::insert(row)
             .on_conflict(
@@ -146,7 +156,8 @@ impl AccountStore {
         created_at: i64,
         now: i64,
     ) -> Result<accounts::Model, StoreError> {
-        let mut row = connected_row(new, now);
+        let workspace = destination(&self.db, new.workspace_id).await?;
+        let mut row = connected_row(new, workspace, now);
         row.enabled = Set(false);
         row.status = Set(DbStatus::Ok);
         row.sync_requested = Set(false);
@@ -327,7 +338,7 @@ async fn update_on(
 }
 
 /// A newly connected account: enabled, pending, its first sync asked for at once.
-fn connected_row(new: NewAccount, now: i64) -> accounts::ActiveModel {
+fn connected_row(new: NewAccount, workspace: i64, now: i64) -> accounts::ActiveModel {
     accounts::ActiveModel {
         ig_user_id: Set(new.ig_user_id),
         app_user_id: Set(new.app_user_id),
@@ -350,6 +361,7 @@ fn connected_row(new: NewAccount, now: i64) -> accounts::ActiveModel {
         sync_requested: Set(true),
         last_sync_at: Set(None),
         created_at: Set(now),
+        workspace_id: Set(workspace),
         ..Default::default()
     }
 }

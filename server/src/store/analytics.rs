@@ -14,6 +14,7 @@ use time::Date;
 use tracing::instrument;
 
 use super::entities::{account_insights, accounts, media, media_hashtags, media_snapshots};
+use super::workspaces::visible_accounts;
 use super::StoreError;
 
 /// An account's first day of daily insights, and its first day with a follower count.
@@ -84,19 +85,13 @@ impl AnalyticsStore {
         Self { db }
     }
 
-    /// The ids of the accounts a page covers: one (if it exists) or all.
-    pub async fn account_ids(&self, account: Option<i64>) -> Result<Vec<i64>, StoreError> {
-        let mut find = accounts::Entity::find()
-            .select_only()
-            .column(accounts::Column::Id);
-        if let Some(id) = account {
-            find = find.filter(accounts::Column::Id.eq(id));
-        }
-        let ids: Vec<i64> = find.into_tuple().all(&self.db).await?;
-        if account.is_some() && ids.is_empty() {
-            return Err(StoreError::NotFound);
-        }
-        Ok(ids)
+    /// The ids of the accounts a page covers (see [`visible_accounts`]).
+    pub async fn account_ids(
+        &self,
+        workspaces: Option<&[i64]>,
+        account: Option<i64>,
+    ) -> Result<Vec<i64>, StoreError> {
+        visible_accounts(&self.db, workspaces, account).await
     }
 
     /// When the oldest stored post or reel of `accounts` was published.

@@ -16,6 +16,7 @@ pub mod sessions;
 pub mod settings;
 pub mod sync_runs;
 pub mod users;
+pub mod workspaces;
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqlErr,
@@ -47,6 +48,9 @@ pub enum StoreError {
     NotFound,
     #[error("the last admin cannot lose the admin role")]
     LastAdmin,
+    /// A workspace that still holds accounts, or the last one, cannot be deleted.
+    #[error("the workspace is in use")]
+    WorkspaceInUse,
     /// A signed request of Meta's that was carried out already.
     #[error("this request was carried out already")]
     Replayed,

@@ -6,6 +6,7 @@ use tracing::instrument;
 
 use super::entities::accounts;
 use super::entities::sync_runs::{self, DbOutcome};
+use super::workspaces::visible_accounts;
 use super::StoreError;
 
 /// How a run ended, for [`SyncRunStore::finish`].
@@ -69,10 +70,12 @@ impl SyncRunStore {
         finish_on(&self.db, id, end, now).await
     }
 
-    /// Newest first, with each run's account username.
+    /// Newest first, with each run's account username: the runs of `account`, or of every
+    /// account `workspaces` holds (see [`visible_accounts`]).
     #[instrument(skip(self), err(level = "debug"))]
     pub async fn list(
         &self,
+        workspaces: Option<&[i64]>,
         account: Option<i64>,
         outcome: Option<DbOutcome>,
         limit: u64,
@@ -81,8 +84,9 @@ impl SyncRunStore {
             .order_by_desc(sync_runs::Column::StartedAt)
             .order_by_desc(sync_runs::Column::Id)
             .limit(limit);
-        if let Some(id) = account {
-            query = query.filter(sync_runs::Column::AccountId.eq(id));
+        if workspaces.is_some() || account.is_some() {
+            let ids = visible_accounts(&self.db, workspaces, account).await?;
+            query = query.filter(sync_runs::Column::AccountId.is_in(ids));
         }
         if let Some(outcome) = outcome {
             query = query.filter(sync_runs::Column::Outcome.eq(outcome));

@@ -82,6 +82,17 @@ pub async fn database(db: Db, dir: &std::path::Path) -> Option<(String, Option<(
     }
 }
 
+/// Drops a test's PostgreSQL database (`database`'s second value); nothing for SQLite.
+pub async fn drop_database(pg: Option<(String, String)>) {
+    if let Some((admin_url, name)) = pg {
+        let admin = Database::connect(&admin_url).await.unwrap();
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await
+            .unwrap();
+    }
+}
+
 #[derive(clap::Parser)]
 struct Flags {
     #[command(flatten)]
@@ -248,10 +259,7 @@ impl TestServer {
     }
 
     pub fn client(&self) -> Api {
-        Api {
-            http: Client::builder().cookie_store(true).build().unwrap(),
-            base: self.base.clone(),
-        }
+        Api::new(&self.base)
     }
 
     pub fn setup_token(&self) -> String {
@@ -301,13 +309,7 @@ impl TestServer {
 
     pub async fn stop(self) {
         self.running.stop().await.unwrap();
-        if let Some((admin_url, name)) = self.pg {
-            let admin = Database::connect(&admin_url).await.unwrap();
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .await
-                .unwrap();
-        }
+        drop_database(self.pg).await;
     }
 }
 
@@ -319,6 +321,14 @@ pub struct Api {
 }
 
 impl Api {
+    /// A client of the server at `base`, signed out.
+    pub fn new(base: &str) -> Self {
+        Api {
+            http: Client::builder().cookie_store(true).build().unwrap(),
+            base: base.to_owned(),
+        }
+    }
+
     pub async fn call(&self, name: &str, form: &[(&str, &str)]) -> Response {
         self.http
             .post(format!("{}/api/{name}", self.base))

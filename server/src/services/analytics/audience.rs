@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use app::dto::{
-    Audience, AudienceBreakdown, AudienceQuery, AudienceShare, AudienceSide, ENGAGED_DEMOGRAPHICS,
-    FOLLOWER_DEMOGRAPHICS,
+    Audience, AudienceBreakdown, AudienceQuery, AudienceShare, AudienceSide, Reach,
+    ENGAGED_DEMOGRAPHICS, FOLLOWER_DEMOGRAPHICS,
 };
 use app::error::AppError;
 use time::Date;
@@ -14,7 +14,11 @@ use super::period;
 use super::reader::Reader;
 use crate::store::breakdowns::Capture;
 
-pub(super) async fn audience(reader: &Reader, query: &AudienceQuery) -> Result<Audience, AppError> {
+pub(super) async fn audience(
+    reader: &Reader,
+    reach: &Reach,
+    query: &AudienceQuery,
+) -> Result<Audience, AppError> {
     let asked = query
         .date
         .as_deref()
@@ -33,7 +37,9 @@ pub(super) async fn audience(reader: &Reader, query: &AudienceQuery) -> Result<A
             ));
         }
     }
-    let accounts = reader.store.account_ids(query.account.map(|a| a.0)).await?;
+    let accounts = reader
+        .accounts(reach, query.workspace, query.account)
+        .await?;
     let days = reader.breakdowns.days(&accounts).await?;
     // The newest capture on or before a day (the newest of all when none is asked).
     let captured = |day: Option<Date>| match day {

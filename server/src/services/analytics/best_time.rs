@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use app::dto::{BestTime, BestTimeQuery, HeatCell, OnlineCell};
+use app::dto::{BestTime, BestTimeQuery, HeatCell, OnlineCell, Reach};
 use app::error::AppError;
 use app::metrics;
 use jiff::tz::TimeZone;
@@ -89,10 +89,11 @@ pub(super) fn online_cells(hours: &BTreeMap<i64, i64>, tz: &TimeZone) -> Vec<Onl
 
 pub(super) async fn best_time(
     reader: &Reader,
+    reach: &Reach,
     query: &BestTimeQuery,
 ) -> Result<BestTime, AppError> {
     let (tz, name) = zone(query.tz.as_deref())?;
-    let found = reader.period_posts(&query.period).await?;
+    let found = reader.period_posts(reach, &query.period).await?;
     let posts = found.rows.iter().map(|(m, _)| {
         let interactions = counts(
             m.latest_likes,

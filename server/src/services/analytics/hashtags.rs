@@ -2,15 +2,19 @@
 
 use std::collections::BTreeMap;
 
-use app::dto::{HashtagRow, Hashtags, PeriodQuery, PostSummary};
+use app::dto::{HashtagRow, Hashtags, PeriodQuery, PostSummary, Reach};
 use app::error::AppError;
 use app::metrics;
 
 use super::reader::Reader;
 use super::summary::set_tags;
 
-pub(super) async fn hashtags(reader: &Reader, query: &PeriodQuery) -> Result<Hashtags, AppError> {
-    let found = reader.period_posts(query).await?;
+pub(super) async fn hashtags(
+    reader: &Reader,
+    reach: &Reach,
+    query: &PeriodQuery,
+) -> Result<Hashtags, AppError> {
+    let found = reader.period_posts(reach, query).await?;
     let (start, end) = found.bounds;
     let tags = reader
         .store

@@ -37,7 +37,7 @@ mod summary;
 use app::backend::AnalyticsPort;
 use app::dto::{
     Audience, AudienceQuery, BestTime, BestTimeQuery, Hashtags, MediaId, Overview, PeriodQuery,
-    PostDetail, PostsPage, PostsQuery, StoriesPage, StoriesQuery,
+    PostDetail, PostsPage, PostsQuery, Reach, StoriesPage, StoriesQuery,
 };
 use app::error::AppError;
 use async_trait::async_trait;
@@ -72,31 +72,31 @@ impl AnalyticsService {
 
 #[async_trait]
 impl AnalyticsPort for AnalyticsService {
-    async fn overview(&self, query: &PeriodQuery) -> Result<Overview, AppError> {
-        overview::overview(&self.reader, query).await
+    async fn overview(&self, reach: &Reach, query: &PeriodQuery) -> Result<Overview, AppError> {
+        overview::overview(&self.reader, reach, query).await
     }
 
-    async fn posts(&self, query: &PostsQuery) -> Result<PostsPage, AppError> {
-        posts::page(&self.reader, query).await
+    async fn posts(&self, reach: &Reach, query: &PostsQuery) -> Result<PostsPage, AppError> {
+        posts::page(&self.reader, reach, query).await
     }
 
-    async fn stories(&self, query: &StoriesQuery) -> Result<StoriesPage, AppError> {
-        stories::stories(&self.reader, query).await
+    async fn stories(&self, reach: &Reach, query: &StoriesQuery) -> Result<StoriesPage, AppError> {
+        stories::stories(&self.reader, reach, query).await
     }
 
-    async fn post(&self, id: MediaId) -> Result<PostDetail, AppError> {
-        post_detail::detail(&self.reader, id).await
+    async fn post(&self, reach: &Reach, id: MediaId) -> Result<PostDetail, AppError> {
+        post_detail::detail(&self.reader, reach, id).await
     }
 
-    async fn hashtags(&self, query: &PeriodQuery) -> Result<Hashtags, AppError> {
-        hashtags::hashtags(&self.reader, query).await
+    async fn hashtags(&self, reach: &Reach, query: &PeriodQuery) -> Result<Hashtags, AppError> {
+        hashtags::hashtags(&self.reader, reach, query).await
     }
 
-    async fn best_time(&self, query: &BestTimeQuery) -> Result<BestTime, AppError> {
-        best_time::best_time(&self.reader, query).await
+    async fn best_time(&self, reach: &Reach, query: &BestTimeQuery) -> Result<BestTime, AppError> {
+        best_time::best_time(&self.reader, reach, query).await
     }
 
-    async fn audience(&self, query: &AudienceQuery) -> Result<Audience, AppError> {
-        audience::audience(&self.reader, query).await
+    async fn audience(&self, reach: &Reach, query: &AudienceQuery) -> Result<Audience, AppError> {
+        audience::audience(&self.reader, reach, query).await
     }
 }

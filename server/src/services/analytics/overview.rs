@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use app::dto::{Coverage, DayPoint, Kpi, KpiUnit, Overview, PeriodQuery};
+use app::dto::{Coverage, DayPoint, Kpi, KpiUnit, Overview, PeriodQuery, Reach};
 use app::error::AppError;
 use app::metrics;
 use time::{Date, OffsetDateTime};
@@ -19,12 +19,16 @@ use crate::store::entities::account_insights;
 /// How many posts the Overview lists as the period's best.
 const TOP_POSTS: u64 = 5;
 
-pub(super) async fn overview(reader: &Reader, query: &PeriodQuery) -> Result<Overview, AppError> {
+pub(super) async fn overview(
+    reader: &Reader,
+    reach: &Reach,
+    query: &PeriodQuery,
+) -> Result<Overview, AppError> {
     let Scope {
         period,
         accounts,
         bounds: (start, end),
-    } = reader.scope(query).await?;
+    } = reader.scope(reach, query).await?;
     let store = &reader.store;
     let previous = period.previous();
     let base = store.followers_before(&accounts, previous.from).await?;

@@ -121,10 +121,10 @@ mod tests {
 
     fn query(days: Option<u16>, from: Option<&str>, to: Option<&str>) -> PeriodQuery {
         PeriodQuery {
-            account: None,
             days,
             from: from.map(Into::into),
             to: to.map(Into::into),
+            ..Default::default()
         }
     }
 

@@ -1,6 +1,6 @@
 //! The Post detail page: one post, its rank among its account's posts and its curves.
 
-use app::dto::{MediaId, PostDetail, SnapshotPoint};
+use app::dto::{AccountId, MediaId, PostDetail, Reach, SnapshotPoint};
 use app::error::AppError;
 
 use super::impact;
@@ -19,8 +19,16 @@ fn rank<T: PartialOrd>(value: T, all: &[T]) -> (u32, u32) {
     )
 }
 
-pub(super) async fn detail(reader: &Reader, id: MediaId) -> Result<PostDetail, AppError> {
+pub(super) async fn detail(
+    reader: &Reader,
+    reach: &Reach,
+    id: MediaId,
+) -> Result<PostDetail, AppError> {
     let (m, username) = reader.store.post(id.0).await?.ok_or(AppError::NotFound)?;
+    // A post of an account outside the reach is as unknown as one that never was.
+    reader
+        .accounts(reach, None, Some(AccountId(m.account_id)))
+        .await?;
     let published_at = m.published_at;
     let mut post = post_summary(m, username);
     let (rank, ranked_among) = if post.product_type == STORY {

@@ -9,7 +9,7 @@
 
 use std::cmp::Ordering;
 
-use app::dto::{PostKind, PostSort, PostSummary, PostsPage, PostsQuery, POSTS_PAGE_SIZE};
+use app::dto::{PostKind, PostSort, PostSummary, PostsPage, PostsQuery, Reach, POSTS_PAGE_SIZE};
 use app::error::AppError;
 use app::rules;
 
@@ -161,8 +161,12 @@ async fn by_impact(
 }
 
 /// One page of the Posts table.
-pub(super) async fn page(reader: &Reader, query: &PostsQuery) -> Result<PostsPage, AppError> {
-    let scope = reader.scope(&query.period).await?;
+pub(super) async fn page(
+    reader: &Reader,
+    reach: &Reach,
+    query: &PostsQuery,
+) -> Result<PostsPage, AppError> {
+    let scope = reader.scope(reach, &query.period).await?;
     let filter = Filter::parse(query)?;
     let size = u64::from(POSTS_PAGE_SIZE);
     let (total, page, pages, mut shown) =

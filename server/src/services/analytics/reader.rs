@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use app::dto::{PeriodQuery, PostSummary};
+use app::dto::{AccountId, PeriodQuery, PostSummary, Reach, WorkspaceId};
 use app::error::AppError;
 use time::OffsetDateTime;
 
@@ -13,6 +13,7 @@ use super::peers::PeerCache;
 use super::period::Period;
 use super::summary::{post_summary, set_depth, set_tags};
 use crate::clock::{unix_now, DAY};
+use crate::services::workspaces::store_ids;
 use crate::store::analytics::AnalyticsStore;
 use crate::store::breakdowns::BreakdownStore;
 use crate::store::entities::{media, settings};
@@ -45,11 +46,27 @@ pub(super) struct PeriodPosts {
 }
 
 impl Reader {
-    /// Parses the period (field errors; unknown account → `NotFound`).
-    pub async fn scope(&self, query: &PeriodQuery) -> Result<Scope, AppError> {
+    /// The accounts a reader asks for: `account`, or every account of `workspace` (of the
+    /// reach when `None`). An account or workspace outside the reach is `NotFound`, as an
+    /// unknown one is.
+    pub async fn accounts(
+        &self,
+        reach: &Reach,
+        workspace: Option<WorkspaceId>,
+        account: Option<AccountId>,
+    ) -> Result<Vec<i64>, AppError> {
+        let workspaces = store_ids(reach.narrow(workspace)?);
+        Ok(self
+            .store
+            .account_ids(workspaces.as_deref(), account.map(|a| a.0))
+            .await?)
+    }
+
+    /// Parses the period (field errors) and finds the accounts (see [`Self::accounts`]).
+    pub async fn scope(&self, reach: &Reach, query: &PeriodQuery) -> Result<Scope, AppError> {
         let today = OffsetDateTime::now_utc().date();
         let period = Period::parse(query, today)?;
-        let accounts = self.store.account_ids(query.account.map(|a| a.0)).await?;
+        let accounts = self.accounts(reach, query.workspace, query.account).await?;
         Ok(Scope {
             period,
             accounts,
@@ -58,12 +75,16 @@ impl Reader {
     }
 
     /// [`Self::scope`] and its posts.
-    pub async fn period_posts(&self, query: &PeriodQuery) -> Result<PeriodPosts, AppError> {
+    pub async fn period_posts(
+        &self,
+        reach: &Reach,
+        query: &PeriodQuery,
+    ) -> Result<PeriodPosts, AppError> {
         let Scope {
             period,
             accounts,
             bounds,
-        } = self.scope(query).await?;
+        } = self.scope(reach, query).await?;
         let rows = self.store.posts(&accounts, bounds.0, bounds.1).await?;
         Ok(PeriodPosts {
             period,

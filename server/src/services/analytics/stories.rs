@@ -2,7 +2,7 @@
 //! vanish 24 hours after it is posted; the poller's last capture before then is kept), sorted
 //! and paged.
 
-use app::dto::{PostSummary, StoriesPage, StoriesQuery, StorySort};
+use app::dto::{PostSummary, Reach, StoriesPage, StoriesQuery, StorySort};
 use app::error::AppError;
 use app::metrics;
 
@@ -25,13 +25,14 @@ fn key(s: &PostSummary, sort: StorySort) -> Option<f64> {
 
 pub(super) async fn stories(
     reader: &Reader,
+    reach: &Reach,
     query: &StoriesQuery,
 ) -> Result<StoriesPage, AppError> {
     let Scope {
         period,
         accounts,
         bounds: (start, end),
-    } = reader.scope(&query.period).await?;
+    } = reader.scope(reach, &query.period).await?;
     let rows = reader.store.stories(&accounts, start, end).await?;
     let mut stories: Vec<PostSummary> = rows
         .into_iter()

@@ -33,6 +33,7 @@ pub struct Model {
     pub sync_requested: bool,
     pub last_sync_at: Option<i64>,
     pub created_at: i64,
+    pub workspace_id: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,3 +16,5 @@ pub mod settings;
 pub mod sync_leases;
 pub mod sync_runs;
 pub mod users;
+pub mod workspace_members;
+pub mod workspaces;
