@@ -77,16 +77,27 @@ test('an admin puts a client in its own workspace and a viewer sees only that cl
   await users.getByLabel('Username').fill('clara');
   await users.getByLabel('Password').fill('clara-password-1');
   await users.getByLabel('Role').selectOption('viewer');
+  // With two workspaces, a viewer needs one chosen.
+  await users.getByRole('button', { name: 'Add user' }).click();
+  await users.getByTestId('add-workspace-error').filter({ hasText: 'Choose the workspace this viewer sees.' }).waitFor();
+  await users.getByLabel('Password').fill('clara-password-1');
+  await users.getByLabel('Workspace (viewers)').selectOption({ label: 'Client B' });
   await users.getByRole('button', { name: 'Add user' }).click();
   await page.locator(testId('user-row', '[data-username="clara"]')).waitFor();
+
+  // Members are added and removed on the Workspaces page.
   await nav(page, 'Workspaces').click();
   await page.waitForURL(`${server.base}/workspaces`);
   await hydrated(page);
   const clientCard = page.locator(testId('workspace-card', '[data-workspace="Client B"]'));
-  await clientCard.getByLabel('Add a viewer').selectOption({ label: 'clara' });
-  await clientCard.getByRole('button', { name: 'Add member' }).click();
+  const defaultCard = page.locator(testId('workspace-card', '[data-workspace="Default"]'));
   await clientCard.locator('[data-member="clara"]').waitFor();
   assert.match(await clientCard.getByTestId('workspace-accounts').textContent(), new RegExp(`@${client.username}`));
+  await defaultCard.getByLabel('Add a viewer').selectOption({ label: 'clara' });
+  await defaultCard.getByRole('button', { name: 'Add member' }).click();
+  await defaultCard.locator('[data-member="clara"]').waitFor();
+  await defaultCard.getByRole('button', { name: 'Remove clara' }).click();
+  await defaultCard.locator('[data-member="clara"]').waitFor({ state: 'detached' });
   await shot(page, '41-workspaces');
 
   // The switcher keeps its choice in the URL, and the navigation keeps it too.
@@ -107,6 +118,10 @@ test('an admin puts a client in its own workspace and a viewer sees only that cl
   );
   await nav(page, 'Posts').click();
   await page.waitForURL(new RegExp(`/posts\\?ws=${ws}$`));
+  // Loaded from scratch, the page hydrates with the switcher showing the choice.
+  await page.reload();
+  await hydrated(page);
+  assert.equal(await page.getByLabel('Workspace', { exact: true }).inputValue(), ws);
   await shot(page, '42-overview-client-workspace');
 
   // The viewer, in a fresh browser context: the client's account only, and the Default is

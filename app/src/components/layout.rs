@@ -10,11 +10,8 @@ use crate::api::workspaces::workspace_choices;
 use crate::components::error_view::ErrorView;
 use crate::components::url_state::{with_params, WORKSPACE_PARAM};
 use crate::dto::{SessionUser, WorkspaceChoice};
-use crate::error::AppError;
-use crate::resource::{resource, Res};
+use crate::resource::resource;
 use crate::state::use_auth;
-
-type ChoicesResource = Res<Result<Vec<WorkspaceChoice>, AppError>>;
 
 /// Wraps every page that needs a signed-in user; anonymous visitors go to /login.
 ///
@@ -26,13 +23,20 @@ type ChoicesResource = Res<Result<Vec<WorkspaceChoice>, AppError>>;
 #[component]
 pub fn SignedInLayout() -> impl IntoView {
     let auth = use_auth();
-    // Here, outside the suspense, for the reason above; reloaded with the session.
-    let workspaces = resource(move || auth.user.get().is_some(), |_| workspace_choices());
+    // Here, outside the suspense, for the reason above. Read again on each page change, so a
+    // workspace made or renamed on the Workspaces page is in the switcher on the next page.
+    let location = use_location();
+    let workspaces = resource(move || location.pathname.get(), |_| workspace_choices());
     view! {
         <Transition fallback=|| view! { <header class="topbar"></header> }>
             {move || Suspend::new(async move {
                 match auth.user.await {
-                    Ok(Some(user)) => view! { <TopNav user workspaces /> }.into_any(),
+                    Ok(Some(user)) => {
+                        // Awaited with the user, in this one suspense: a second one nested
+                        // in the bar broke hydration.
+                        let choices = workspaces.await.unwrap_or_default();
+                        view! { <TopNav user choices /> }.into_any()
+                    }
                     Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
@@ -48,7 +52,7 @@ pub fn SignedInLayout() -> impl IntoView {
 }
 
 #[component]
-fn TopNav(user: SessionUser, workspaces: ChoicesResource) -> impl IntoView {
+fn TopNav(user: SessionUser, choices: Vec<WorkspaceChoice>) -> impl IntoView {
     let auth = use_auth();
     let admin = user.is_admin();
     let query = use_query_map();
@@ -79,12 +83,7 @@ fn TopNav(user: SessionUser, workspaces: ChoicesResource) -> impl IntoView {
                 {admin.then(|| view! { <A href="/users">"Users"</A> })}
                 {admin.then(|| view! { <A href="/settings">"Settings"</A> })}
             </nav>
-            <Suspense>
-                {move || Suspend::new(async move {
-                    let choices = workspaces.await.unwrap_or_default();
-                    (choices.len() > 1).then(|| view! { <WorkspaceSwitcher choices /> })
-                })}
-            </Suspense>
+            {(choices.len() > 1).then(|| view! { <WorkspaceSwitcher choices /> })}
             <div class="whoami">
                 <span class="user" data-role=user.role.as_str()>
                     {user.username.clone()}
