@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
-import { artifacts, hydrated, launchBrowser, someOf, startServer, startSim, testId } from './server.mjs';
+import { artifacts, hydrated, launchBrowser, setUpAdmin, someOf, startServer, startSim, testId } from './server.mjs';
 
 const APP_SECRET = 'e2e-instagram-app-secret';
 let sim;
@@ -39,12 +39,7 @@ test('an admin connects, syncs, inspects, configures and deletes accounts', asyn
     sim.accounts.find((a) => a.flavour === 'FacebookLogin'),
   ];
   const page = await browser.newPage();
-  await page.goto(server.setupUrl);
-  await hydrated(page);
-  await page.getByLabel('Username').fill('olivia');
-  await page.getByLabel('Password').fill('olivia-password-1');
-  await page.getByRole('button', { name: 'Create admin' }).click();
-  await page.waitForURL(`${server.base}/`);
+  await setUpAdmin(page, server, 'olivia', 'olivia-password-1');
 
   await nav(page, 'Accounts').click();
   await page.waitForURL(`${server.base}/accounts`);

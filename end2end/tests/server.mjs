@@ -159,6 +159,16 @@ export async function launchBrowser() {
 /** The CSS selector of the elements with this `data-testid`, plus optional attribute filters. */
 export const testId = (id, filters = '') => `[data-testid="${id}"]${filters}`;
 
+/** Creates the first admin through the server's logged setup link; the page lands on the Overview. */
+export async function setUpAdmin(page, server, username, password) {
+  await page.goto(server.setupUrl);
+  await hydrated(page);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create admin' }).click();
+  await page.waitForURL(`${server.base}/`);
+}
+
 /**
  * Waits until at least one element matching `selector` is on the page, however many there
  * are (a locator's `waitFor` needs exactly one).

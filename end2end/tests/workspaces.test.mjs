@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { artifacts, hydrated, launchBrowser, startServer, startSim, testId } from './server.mjs';
+import { artifacts, hydrated, launchBrowser, setUpAdmin, startServer, startSim, testId } from './server.mjs';
 
 let sim;
 let server;
@@ -30,12 +30,7 @@ const card = (page, username) => page.locator(testId('account-card', `[data-acco
 test('an admin puts a client in its own workspace and a viewer sees only that client', async () => {
   const [client, ours] = sim.accounts.filter((a) => a.flavour === 'InstagramLogin');
   const page = await browser.newPage();
-  await page.goto(server.setupUrl);
-  await hydrated(page);
-  await page.getByLabel('Username').fill('olivia');
-  await page.getByLabel('Password').fill('olivia-password-1');
-  await page.getByRole('button', { name: 'Create admin' }).click();
-  await page.waitForURL(`${server.base}/`);
+  await setUpAdmin(page, server, 'olivia', 'olivia-password-1');
 
   // A workspace for the client; a name taken (in any case) is refused next to the field.
   await nav(page, 'Workspaces').click();

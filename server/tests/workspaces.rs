@@ -501,33 +501,24 @@ async fn workspaces_are_managed_by_admins_with_clear_refusals(db: Db) {
     }
     assert_eq!(w.server.count("SELECT COUNT(*) FROM workspaces").await, 2);
     // With two workspaces a new viewer needs one chosen; the refusal leaves no user behind.
-    let error = w
-        .admin
-        .fails(
-            "users/add",
-            &[
-                ("username", "nadia"),
-                ("password", PASSWORD),
-                ("role", "viewer"),
-            ],
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    assert_eq!(common::invalid_field(&error), Some("workspace"));
-    let error = w
-        .admin
-        .fails(
-            "users/add",
-            &[
-                ("username", "nadia"),
-                ("password", PASSWORD),
-                ("role", "viewer"),
-                ("workspace", "9999"),
-            ],
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    assert_eq!(common::invalid_field(&error), Some("workspace"));
+    let viewer = [
+        ("username", "nadia"),
+        ("password", PASSWORD),
+        ("role", "viewer"),
+    ];
+    for chosen in [None, Some("9999")] {
+        let mut form = viewer.to_vec();
+        form.extend(chosen.map(|id| ("workspace", id)));
+        let error = w
+            .admin
+            .fails("users/add", &form, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+        assert_eq!(
+            common::invalid_field(&error),
+            Some("workspace"),
+            "{chosen:?}"
+        );
+    }
     assert_eq!(w.server.count("SELECT COUNT(*) FROM users").await, 1);
     // A new account goes where it is told; an unknown workspace is not found.
     let connected: Vec<AccountSummary> = w

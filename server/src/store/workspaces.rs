@@ -179,9 +179,7 @@ impl WorkspaceStore {
             .filter(workspaces::Column::Id.eq(id))
             .exec(&txn)
             .await?;
-        if done.rows_affected == 0 {
-            return Err(StoreError::NotFound);
-        }
+        changed_one(done)?;
         txn.commit().await?;
         Ok(())
     }
@@ -191,13 +189,7 @@ impl WorkspaceStore {
     #[instrument(skip(self), err(level = "debug"))]
     pub async fn delete(&self, id: i64) -> Result<(), StoreError> {
         let txn = super::begin_write(&self.db).await?;
-        if workspaces::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .is_none()
-        {
-            return Err(StoreError::NotFound);
-        }
+        destination(&txn, Some(id)).await?;
         let holding = accounts::Entity::find()
             .filter(accounts::Column::WorkspaceId.eq(id))
             .count(&txn)
@@ -215,21 +207,13 @@ impl WorkspaceStore {
     #[instrument(skip(self), err(level = "debug"))]
     pub async fn move_account(&self, account: i64, to: i64) -> Result<(), StoreError> {
         let txn = super::begin_write(&self.db).await?;
-        if workspaces::Entity::find_by_id(to)
-            .one(&txn)
-            .await?
-            .is_none()
-        {
-            return Err(StoreError::NotFound);
-        }
+        destination(&txn, Some(to)).await?;
         let done = accounts::Entity::update_many()
             .col_expr(accounts::Column::WorkspaceId, Expr::value(to))
             .filter(accounts::Column::Id.eq(account))
             .exec(&txn)
             .await?;
-        if done.rows_affected == 0 {
-            return Err(StoreError::NotFound);
-        }
+        changed_one(done)?;
         txn.commit().await?;
         Ok(())
     }
@@ -238,12 +222,8 @@ impl WorkspaceStore {
     #[instrument(skip(self), err(level = "debug"))]
     pub async fn set_member(&self, id: i64, user: i64, member: bool) -> Result<(), StoreError> {
         let txn = super::begin_write(&self.db).await?;
-        let known = workspaces::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .is_some()
-            && users::Entity::find_by_id(user).one(&txn).await?.is_some();
-        if !known {
+        destination(&txn, Some(id)).await?;
+        if users::Entity::find_by_id(user).one(&txn).await?.is_none() {
             return Err(StoreError::NotFound);
         }
         if member {
@@ -267,6 +247,15 @@ impl WorkspaceStore {
                 .await?;
         }
         txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// `NotFound` when an update by id changed no row.
+fn changed_one(done: sea_orm::UpdateResult) -> Result<(), StoreError> {
+    if done.rows_affected == 0 {
+        Err(StoreError::NotFound)
+    } else {
         Ok(())
     }
 }
