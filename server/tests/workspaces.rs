@@ -553,6 +553,10 @@ async fn workspaces_are_managed_by_admins_with_clear_refusals(db: Db) {
                 ("member", "true"),
             ],
         ),
+        // An admin asking for a workspace that does not exist gets no empty dashboard either.
+        ("accounts/list", vec![("workspace", "9999")]),
+        ("sync/runs", vec![("workspace", "9999")]),
+        ("analytics/overview", vec![("query[workspace]", "9999")]),
     ] {
         w.admin.fails(name, &form, StatusCode::NOT_FOUND).await;
     }

@@ -13,7 +13,7 @@ use super::entities::accounts::{self, DbStatus, SealedToken};
 use super::entities::{
     account_insights, deletion_requests, media, media_snapshots, meta_callbacks, sync_runs,
 };
-use super::workspaces::{accounts_in, destination};
+use super::workspaces::{accounts_in, destination, named_one_exists};
 use super::StoreError;
 
 /// What a successful profile check tells us about an account being connected.
@@ -71,11 +71,15 @@ impl AccountStore {
         &self,
         workspaces: Option<&[i64]>,
     ) -> Result<Vec<accounts::Model>, StoreError> {
-        Ok(accounts::Entity::find()
+        let rows = accounts::Entity::find()
             .filter(accounts_in(workspaces))
             .order_by_asc(accounts::Column::Username)
             .all(&self.db)
-            .await?)
+            .await?;
+        if rows.is_empty() {
+            named_one_exists(&self.db, workspaces).await?;
+        }
+        Ok(rows)
     }
 
     /// The other accounts connected by the same Meta user with the same login: those a

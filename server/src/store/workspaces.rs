@@ -36,7 +36,8 @@ pub fn accounts_in(workspaces: Option<&[i64]>) -> sea_orm::Condition {
 }
 
 /// The ids of the accounts a reader asks for: `account` (`NotFound` unless it is among those
-/// `workspaces` holds) or every account `workspaces` holds (every account when `None`).
+/// `workspaces` holds) or every account `workspaces` holds (every account when `None`). One
+/// workspace named that does not exist is `NotFound` too, not an empty workspace.
 pub async fn visible_accounts(
     db: &impl ConnectionTrait,
     workspaces: Option<&[i64]>,
@@ -54,7 +55,22 @@ pub async fn visible_accounts(
     if account.is_some() && ids.is_empty() {
         return Err(StoreError::NotFound);
     }
+    if ids.is_empty() {
+        named_one_exists(db, workspaces).await?;
+    }
     Ok(ids)
+}
+
+/// `NotFound` when `workspaces` names one workspace and it does not exist: called when
+/// nothing was found, to tell an unknown workspace from an empty one.
+pub async fn named_one_exists(
+    db: &impl ConnectionTrait,
+    workspaces: Option<&[i64]>,
+) -> Result<(), StoreError> {
+    match workspaces {
+        Some(&[one]) => destination(db, Some(one)).await.map(drop),
+        _ => Ok(()),
+    }
 }
 
 /// The workspace a new account goes to: `chosen` (`NotFound` unless it exists), or the
