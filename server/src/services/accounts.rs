@@ -16,7 +16,7 @@ use rand::distributions::{Alphanumeric, DistString};
 use tokio::sync::Notify;
 
 use super::utc;
-use super::workspaces::store_ids;
+use super::workspaces::covered;
 use crate::clock::{unix_now, DAY};
 use crate::config::{OAuthApp, OAuthApps};
 use crate::crypto::Cipher;
@@ -486,7 +486,7 @@ impl AccountsPort for AccountService {
         reach: &Reach,
         workspace: Option<WorkspaceId>,
     ) -> Result<Vec<AccountSummary>, AppError> {
-        let workspaces = store_ids(reach.narrow(workspace)?);
+        let workspaces = covered(reach, workspace)?;
         let syncing = self.syncing().await?;
         Ok(self
             .accounts

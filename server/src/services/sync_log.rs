@@ -6,7 +6,7 @@ use app::error::AppError;
 use async_trait::async_trait;
 
 use super::utc;
-use super::workspaces::store_ids;
+use super::workspaces::covered;
 use crate::store::sync_runs::SyncRunStore;
 
 #[derive(Clone)]
@@ -24,7 +24,7 @@ impl SyncLogPort for SyncLogService {
         outcome: Option<SyncOutcome>,
         limit: u64,
     ) -> Result<Vec<SyncRunView>, AppError> {
-        let workspaces = store_ids(reach.narrow(workspace)?);
+        let workspaces = covered(reach, workspace)?;
         let rows = self
             .runs
             .list(

@@ -24,9 +24,12 @@ impl WorkspaceService {
     }
 }
 
-/// The workspace ids a reach names (every workspace when `None`), as the store takes them.
-pub fn store_ids(workspaces: Option<Vec<WorkspaceId>>) -> Option<Vec<i64>> {
-    workspaces.map(|ids| ids.into_iter().map(|w| w.0).collect())
+/// The workspaces a reader's query covers ([`Reach::narrow`]: `NotFound` outside the reach),
+/// as the stores take them: every workspace when `None`.
+pub fn covered(reach: &Reach, chosen: Option<WorkspaceId>) -> Result<Option<Vec<i64>>, AppError> {
+    Ok(reach
+        .narrow(chosen)?
+        .map(|ids| ids.into_iter().map(|w| w.0).collect()))
 }
 
 fn choice(row: workspaces::Model) -> WorkspaceChoice {
@@ -58,7 +61,7 @@ impl WorkspacesPort for WorkspaceService {
     }
 
     async fn choices(&self, reach: &Reach) -> Result<Vec<WorkspaceChoice>, AppError> {
-        let ids = store_ids(reach.narrow(None)?);
+        let ids = covered(reach, None)?;
         Ok(self
             .store
             .list(ids.as_deref())

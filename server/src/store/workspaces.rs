@@ -68,9 +68,14 @@ pub async fn named_one_exists(
     workspaces: Option<&[i64]>,
 ) -> Result<(), StoreError> {
     match workspaces {
-        Some(&[one]) => destination(db, Some(one)).await.map(drop),
+        Some(&[one]) => must_exist(db, one).await,
         _ => Ok(()),
     }
+}
+
+/// `NotFound` unless workspace `id` exists.
+async fn must_exist(db: &impl ConnectionTrait, id: i64) -> Result<(), StoreError> {
+    destination(db, Some(id)).await.map(drop)
 }
 
 /// The workspace a new account goes to: `chosen` (`NotFound` unless it exists), or the
@@ -151,7 +156,7 @@ impl WorkspaceStore {
     #[instrument(skip(self), err(level = "debug"))]
     pub async fn for_new_viewer(&self, chosen: Option<i64>) -> Result<Option<i64>, StoreError> {
         if let Some(id) = chosen {
-            return destination(&self.db, Some(id)).await.map(Some);
+            return must_exist(&self.db, id).await.map(|()| Some(id));
         }
         let ids: Vec<i64> = workspaces::Entity::find()
             .select_only()
@@ -205,7 +210,7 @@ impl WorkspaceStore {
     #[instrument(skip(self), err(level = "debug"))]
     pub async fn delete(&self, id: i64) -> Result<(), StoreError> {
         let txn = super::begin_write(&self.db).await?;
-        destination(&txn, Some(id)).await?;
+        must_exist(&txn, id).await?;
         let holding = accounts::Entity::find()
             .filter(accounts::Column::WorkspaceId.eq(id))
             .count(&txn)
@@ -223,7 +228,7 @@ impl WorkspaceStore {
     #[instrument(skip(self), err(level = "debug"))]
     pub async fn move_account(&self, account: i64, to: i64) -> Result<(), StoreError> {
         let txn = super::begin_write(&self.db).await?;
-        destination(&txn, Some(to)).await?;
+        must_exist(&txn, to).await?;
         let done = accounts::Entity::update_many()
             .col_expr(accounts::Column::WorkspaceId, Expr::value(to))
             .filter(accounts::Column::Id.eq(account))
@@ -238,7 +243,7 @@ impl WorkspaceStore {
     #[instrument(skip(self), err(level = "debug"))]
     pub async fn set_member(&self, id: i64, user: i64, member: bool) -> Result<(), StoreError> {
         let txn = super::begin_write(&self.db).await?;
-        destination(&txn, Some(id)).await?;
+        must_exist(&txn, id).await?;
         if users::Entity::find_by_id(user).one(&txn).await?.is_none() {
             return Err(StoreError::NotFound);
         }

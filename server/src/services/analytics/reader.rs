@@ -13,7 +13,7 @@ use super::peers::PeerCache;
 use super::period::Period;
 use super::summary::{post_summary, set_depth, set_tags};
 use crate::clock::{unix_now, DAY};
-use crate::services::workspaces::store_ids;
+use crate::services::workspaces::covered;
 use crate::store::analytics::AnalyticsStore;
 use crate::store::breakdowns::BreakdownStore;
 use crate::store::entities::{media, settings};
@@ -55,7 +55,7 @@ impl Reader {
         workspace: Option<WorkspaceId>,
         account: Option<AccountId>,
     ) -> Result<Vec<i64>, AppError> {
-        let workspaces = store_ids(reach.narrow(workspace)?);
+        let workspaces = covered(reach, workspace)?;
         Ok(self
             .store
             .account_ids(workspaces.as_deref(), account.map(|a| a.0))
