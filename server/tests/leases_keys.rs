@@ -359,8 +359,18 @@ async fn rotation_waits_for_live_leases_and_keeps_the_old_key_until_a_start(db: 
     );
     nothing_changed(&dir, &url, &old_key, &tokens, &bq_before).await;
 
-    // The lease ran out (its instance died): rotation goes ahead.
+    // The lease ran out (its instance died): rotation goes ahead. Written through a pool of
+    // its own and read back, so the rotation below is known to start from an expired lease
+    // (one CI run saw the rotation meet the live one; this tells a lost write from a
+    // rotation that misread).
+    drop((other, conn));
+    let other = LeaseStore::new(server::db::open(&url).await.unwrap(), "instance-b");
     assert!(other.claim(ids[0], now, now - 1).await.unwrap());
+    assert_eq!(
+        other.held(now).await.unwrap(),
+        Vec::<i64>::new(),
+        "the lease reads as expired"
+    );
     let out = rotate(&dir, &url);
     assert!(
         out.status.success(),
