@@ -16,11 +16,15 @@ use tower_sessions::cookie::Cookie;
 use tower_sessions::Session;
 
 use crate::backend::{backend, Backend};
-use crate::dto::{Reach, SessionUser, UserId};
+use crate::dto::{Reach, SessionUser, ShareLinkId, SharedView, UserId};
 use crate::error::AppError;
 
 /// The session key holding the signed-in user's id (also read by the OAuth routes).
 pub const USER_ID_KEY: &str = "user_id";
+
+/// The session key holding the share link a visitor opened (set by the server's `/s/`
+/// route).
+pub const SHARE_LINK_KEY: &str = "share_link";
 
 fn session_failure(e: impl std::fmt::Display) -> AppError {
     tracing::error!(error = %e, "session store failure");
@@ -179,6 +183,9 @@ pub fn set_status(error: &AppError) {
         let status = axum::http::StatusCode::from_u16(error.status())
             .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
         options.set_status(status);
+        if let Some(secs) = error.retry_after_secs() {
+            options.insert_header(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
     }
 }
 
@@ -217,6 +224,50 @@ where
         call(b, reach).await
     })
     .await
+}
+
+/// Runs `call` with what the caller may see of the dashboard pages: a signed-in user's
+/// workspaces, or else the share link the visitor opened (401 for anyone else; 404 once the
+/// link expired or was revoked).
+pub async fn as_dashboard_reader<T, F>(call: impl FnOnce(Backend, Reach) -> F) -> Result<T, AppError>
+where
+    F: Future<Output = Result<T, AppError>>,
+{
+    respond(
+        async {
+            let b = backend()?;
+            let session = session().await?;
+            let reach = match user_of(&session, &b).await? {
+                Some(user) => b.workspaces.reach(&user).await?,
+                None => shared(&session, &b).await?.ok_or(AppError::Unauthenticated)?.0,
+            };
+            call(b, reach).await
+        }
+        .await,
+    )
+}
+
+/// The share link `session` opened, if any: what it shows (`NotFound` once it expired or was
+/// revoked; the rate limit per link applies).
+async fn shared(session: &Session, b: &Backend) -> Result<Option<(Reach, SharedView)>, AppError> {
+    match session
+        .get::<i64>(SHARE_LINK_KEY)
+        .await
+        .map_err(session_failure)?
+    {
+        Some(id) => b.shares.visit(ShareLinkId(id)).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The share link the visitor is looking through; `None` when signed in or without one.
+pub async fn shared_view() -> Result<Option<SharedView>, AppError> {
+    let b = backend()?;
+    let session = session().await?;
+    if user_of(&session, &b).await?.is_some() {
+        return Ok(None);
+    }
+    Ok(shared(&session, &b).await?.map(|(_, view)| view))
 }
 
 /// Runs `call` for the user `check` lets through, and sets the answer's status.

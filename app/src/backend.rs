@@ -11,10 +11,11 @@ use leptos::prelude::use_context;
 
 use crate::dto::{
     AccountId, AccountSummary, Audience, AudienceQuery, BestTime, BestTimeQuery, ConnectionCheck,
-    DeletionPreview, DeletionStatus, ExportView, Flavour, Hashtags, LinkedAccount, MediaId,
-    OAuthLogins, Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery, Reach, Role,
-    SessionUser, SettingField, SettingsView, StoriesPage, StoriesQuery, SyncOutcome, SyncRunView,
-    UserId, UserSummary, WorkspaceChoice, WorkspaceId, WorkspaceSummary,
+    CreatedShareLink, DeletionPreview, DeletionStatus, ExportView, Flavour, Hashtags,
+    LinkedAccount, MediaId, NewShareLink, OAuthLogins, Overview, PeriodQuery, PostDetail,
+    PostsPage, PostsQuery, Reach, Role, SessionUser, SettingField, SettingsView, ShareLinkId,
+    ShareLinkSummary, SharedView, StoriesPage, StoriesQuery, SyncOutcome, SyncRunView, UserId,
+    UserSummary, WorkspaceChoice, WorkspaceId, WorkspaceSummary,
 };
 use crate::error::AppError;
 
@@ -208,6 +209,27 @@ pub trait WorkspacesPort: Send + Sync {
         -> Result<(), AppError>;
 }
 
+/// Share links: read-only links to one workspace's (or one account's) dashboard pages,
+/// opened without signing in. Making and revoking them is admin only (the caller has checked
+/// the role).
+#[async_trait]
+pub trait SharesPort: Send + Sync {
+    /// A new link made by `by`: field errors for the label, expiry and page; `NotFound` for
+    /// an unknown workspace or account. The answer holds the secret, shown this once.
+    async fn create(&self, by: UserId, new: NewShareLink) -> Result<CreatedShareLink, AppError>;
+    /// Every link, newest first, expired ones included (marked).
+    async fn list(&self) -> Result<Vec<ShareLinkSummary>, AppError>;
+    /// Deletes the link: its visitors are refused from their next request on.
+    async fn revoke(&self, id: ShareLinkId) -> Result<(), AppError>;
+    /// A visitor opening a link (`<id>.<secret>` from its URL), from `from`: the link's id and
+    /// the page to open. `NotFound` for a wrong, expired or revoked link; `RateLimited` past
+    /// the limits per address and per link.
+    async fn open(&self, token: &str, from: IpAddr) -> Result<(ShareLinkId, String), AppError>;
+    /// What a visitor of link `id` may see, for each of their requests: `NotFound` once it
+    /// expired or was revoked, `RateLimited` past the limit per link.
+    async fn visit(&self, id: ShareLinkId) -> Result<(Reach, SharedView), AppError>;
+}
+
 /// Everything server functions can reach, provided once per request by the server.
 #[derive(Clone)]
 pub struct Backend {
@@ -219,6 +241,7 @@ pub struct Backend {
     pub analytics: Arc<dyn AnalyticsPort>,
     pub export: Arc<dyn ExportPort>,
     pub workspaces: Arc<dyn WorkspacesPort>,
+    pub shares: Arc<dyn SharesPort>,
 }
 
 pub fn backend() -> Result<Backend, AppError> {

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use sea_orm::sea_query::StringLen;
 use serde::{Deserialize, Serialize};
 
-pub use crate::ids::{AccountId, MediaId, UserId, WorkspaceId};
+pub use crate::ids::{AccountId, MediaId, ShareLinkId, UserId, WorkspaceId};
 
 /// What a dashboard user may do. Admins manage users, accounts and settings; viewers read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -60,15 +60,27 @@ impl SessionUser {
     }
 }
 
-/// Which accounts a reader may see: every one (admins), or those of the workspaces a viewer
-/// is a member of. Computed on the server for each call, never taken from the client.
+/// Which accounts a reader may see: every one (admins), those of the workspaces a viewer is
+/// a member of, or a share link's workspace or one account. Computed on the server for each
+/// call, never taken from the client.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Reach {
     All,
     Workspaces(Vec<WorkspaceId>),
+    /// One account (a share link's), in its workspace.
+    Account(WorkspaceId, AccountId),
 }
 
 impl Reach {
+    /// Every workspace the reach covers; `None` for all of them.
+    fn workspaces(&self) -> Option<&[WorkspaceId]> {
+        match self {
+            Reach::All => None,
+            Reach::Workspaces(all) => Some(all),
+            Reach::Account(one, _) => Some(std::slice::from_ref(one)),
+        }
+    }
+
     /// The workspaces a query covers: those `chosen` (one) or all the reader may see (`None`
     /// for every workspace). A workspace outside the reach is `NotFound`, as an unknown one
     /// would be, so its existence does not leak.
@@ -76,12 +88,24 @@ impl Reach {
         &self,
         chosen: Option<WorkspaceId>,
     ) -> Result<Option<Vec<WorkspaceId>>, crate::error::AppError> {
+        match (self.workspaces(), chosen) {
+            (None, None) => Ok(None),
+            (None, Some(one)) => Ok(Some(vec![one])),
+            (Some(all), None) => Ok(Some(all.to_vec())),
+            (Some(all), Some(one)) if all.contains(&one) => Ok(Some(vec![one])),
+            (Some(_), Some(_)) => Err(crate::error::AppError::NotFound),
+        }
+    }
+
+    /// The account a query is limited to: the one `chosen`, or a one-account reach's own
+    /// (another account is `NotFound` there).
+    pub fn pin(&self, chosen: Option<AccountId>) -> Result<Option<AccountId>, crate::error::AppError> {
         match (self, chosen) {
-            (Reach::All, None) => Ok(None),
-            (Reach::All, Some(one)) => Ok(Some(vec![one])),
-            (Reach::Workspaces(all), None) => Ok(Some(all.clone())),
-            (Reach::Workspaces(all), Some(one)) if all.contains(&one) => Ok(Some(vec![one])),
-            (Reach::Workspaces(_), Some(_)) => Err(crate::error::AppError::NotFound),
+            (Reach::Account(_, only), None) => Ok(Some(*only)),
+            (Reach::Account(_, only), Some(one)) if one != *only => {
+                Err(crate::error::AppError::NotFound)
+            }
+            (_, chosen) => Ok(chosen),
         }
     }
 }
@@ -102,6 +126,57 @@ pub struct WorkspaceSummary {
     pub accounts: Vec<String>,
     /// Its members (viewers; admins see every workspace anyway), alphabetical.
     pub members: Vec<(UserId, String)>,
+}
+
+/// One row of the Share links page (admins).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareLinkSummary {
+    pub id: ShareLinkId,
+    pub label: String,
+    /// What it shows: the workspace's name, or `@username` of one account.
+    pub target: String,
+    /// The page it opens with its period and filters (`/posts?period=7d`).
+    pub opens: String,
+    pub created_by: String,
+    /// `YYYY-MM-DD`, in UTC.
+    pub created_on: String,
+    /// `YYYY-MM-DD HH:MM UTC`; `None` for a link that never expires.
+    pub expires: Option<String>,
+    pub expired: bool,
+    /// `YYYY-MM-DD HH:MM UTC` of the last page opened through it.
+    pub last_used: Option<String>,
+}
+
+/// A share link to make from a dashboard page: its label and expiry, the page (path and
+/// query string) and what it shows, one account or else one workspace.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewShareLink {
+    pub label: String,
+    pub path: String,
+    #[serde(default)]
+    pub query: String,
+    #[serde(default)]
+    pub workspace: Option<WorkspaceId>,
+    #[serde(default)]
+    pub account: Option<AccountId>,
+    /// 1–365 days, or 0 for a link that never expires.
+    #[serde(default)]
+    pub expires_in_days: u32,
+}
+
+/// A share link just made: the only time its secret is shown, inside `path` (`/s/…`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedShareLink {
+    pub link: ShareLinkSummary,
+    pub path: String,
+}
+
+/// What a visitor who opened a share link is looking at (the top bar says so).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedView {
+    pub label: String,
+    pub target: String,
+    pub expires: Option<String>,
 }
 
 /// One row of the Users page.
@@ -1001,5 +1076,19 @@ mod tests {
             Err(crate::error::AppError::NotFound)
         );
         assert_eq!(Reach::Workspaces(vec![]).narrow(None), Ok(Some(vec![])));
+    }
+
+    #[test]
+    fn a_one_account_reach_keeps_to_its_account_and_workspace() {
+        let (a, b) = (WorkspaceId(1), WorkspaceId(2));
+        let (mine, other) = (AccountId(7), AccountId(8));
+        let shared = Reach::Account(a, mine);
+        assert_eq!(shared.narrow(None), Ok(Some(vec![a])));
+        assert_eq!(shared.narrow(Some(b)), Err(crate::error::AppError::NotFound));
+        assert_eq!(shared.pin(None), Ok(Some(mine)));
+        assert_eq!(shared.pin(Some(mine)), Ok(Some(mine)));
+        assert_eq!(shared.pin(Some(other)), Err(crate::error::AppError::NotFound));
+        assert_eq!(Reach::All.pin(None), Ok(None));
+        assert_eq!(Reach::Workspaces(vec![a]).pin(Some(other)), Ok(Some(other)));
     }
 }

@@ -25,6 +25,9 @@ pub enum AppError {
     /// Too many failures, or every password-hashing slot busy (a flood): either way, wait.
     #[error("Too many sign-in attempts right now. Wait {retry_after_secs} s before trying again.")]
     Throttled { retry_after_secs: u64 },
+    /// Too many requests from one address or through one share link or token.
+    #[error("Too many requests right now. Wait {retry_after_secs} s before trying again.")]
+    RateLimited { retry_after_secs: u64 },
     #[error("{0}")]
     Conflict(String),
     #[error("Not found.")]
@@ -64,6 +67,16 @@ impl AppError {
         matches!(self, Self::Invalid { field: Some(_), .. })
     }
 
+    /// Seconds to wait before trying again, for the answer's `Retry-After`.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::Throttled { retry_after_secs } | Self::RateLimited { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
+        }
+    }
+
     pub fn status(&self) -> u16 {
         match self {
             Self::Malformed(_) => 400,
@@ -72,7 +85,7 @@ impl AppError {
             Self::NotFound => 404,
             Self::Conflict(_) => 409,
             Self::Invalid { .. } => 422,
-            Self::Throttled { .. } => 429,
+            Self::Throttled { .. } | Self::RateLimited { .. } => 429,
             Self::Internal | Self::Transport(_) => 500,
         }
     }

@@ -48,6 +48,10 @@ row_id!(
     /// A workspace (`workspaces.id`): a group of accounts, say one client's.
     WorkspaceId
 );
+row_id!(
+    /// A share link (`share_links.id`); its secret is another matter.
+    ShareLinkId
+);
 
 #[cfg(test)]
 mod tests {

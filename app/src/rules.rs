@@ -181,26 +181,97 @@ pub fn privacy_contact(raw: &str) -> Result<String, AppError> {
     }
 }
 
-/// The longest workspace name (the column's width).
+/// The longest workspace name or share link label (the columns' width).
 pub const WORKSPACE_NAME_MAX: usize = 80;
 
-/// A workspace name: trimmed, 1–80 characters, no control characters.
-pub fn workspace_name(raw: &str) -> Result<String, AppError> {
+/// A one-line name (`what`, for the messages): trimmed, 1–80 characters, no control
+/// characters.
+fn one_line(raw: &str, field: &str, what: &str) -> Result<String, AppError> {
     let name = raw.trim();
     let len = name.chars().count();
     if len == 0 || len > WORKSPACE_NAME_MAX {
         return Err(AppError::invalid(
-            "name",
-            format!("A workspace name is 1–{WORKSPACE_NAME_MAX} characters long."),
+            field,
+            format!("{what} is 1–{WORKSPACE_NAME_MAX} characters long."),
         ));
     }
     if name.chars().any(char::is_control) {
         return Err(AppError::invalid(
-            "name",
-            "A workspace name cannot hold line breaks or control characters.",
+            field,
+            format!("{what} cannot hold line breaks or control characters."),
         ));
     }
     Ok(name.to_owned())
+}
+
+/// A workspace name: trimmed, 1–80 characters, no control characters.
+pub fn workspace_name(raw: &str) -> Result<String, AppError> {
+    one_line(raw, "name", "A workspace name")
+}
+
+/// A share link's label, by the same rule as a workspace name.
+pub fn share_label(raw: &str) -> Result<String, AppError> {
+    one_line(raw, "label", "A label")
+}
+
+/// How long a share link may live, in days (or it never expires).
+pub const SHARE_DAYS: std::ops::RangeInclusive<u32> = 1..=365;
+
+/// A share link's lifetime in days (0: it never expires), as the store takes it.
+pub fn share_expiry(days: u32) -> Result<Option<u32>, AppError> {
+    match days {
+        0 => Ok(None),
+        d if SHARE_DAYS.contains(&d) => Ok(Some(d)),
+        _ => Err(AppError::invalid(
+            "expires_in_days",
+            "A link expires after 1 to 365 days, or never.",
+        )),
+    }
+}
+
+/// The dashboard pages: what a share link opens and all its visitor may see.
+pub const DASHBOARD_PAGES: [&str; 6] = ["/", "/posts", "/stories", "/hashtags", "/best-time", "/audience"];
+
+/// Whether `path` is a dashboard page, a post's own page included.
+pub fn is_dashboard_page(path: &str) -> bool {
+    DASHBOARD_PAGES.contains(&path)
+        || path
+            .strip_prefix("/posts/")
+            .is_some_and(|id| !id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The longest query string a share link keeps.
+pub const SHARE_QUERY_MAX: usize = 400;
+
+/// The page a share link opens: a dashboard page, and its query string (period, filters,
+/// sort) without the workspace or account, which the link fixes itself. Each parameter is a
+/// short lowercase name and a URL-safe value, so what is stored is what the page reads.
+pub fn share_page(path: &str, query: &str) -> Result<(String, String), AppError> {
+    if !is_dashboard_page(path) {
+        return Err(AppError::invalid("path", "Only the dashboard pages can be shared."));
+    }
+    let query = query.strip_prefix('?').unwrap_or(query);
+    let mut kept = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key_ok = (1..=20).contains(&key.len())
+            && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        let value_ok = value.len() <= 100
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~%+".contains(&b));
+        if !key_ok || !value_ok {
+            return Err(AppError::invalid("query", "This page's address cannot be shared."));
+        }
+        if key != "ws" && key != "account" {
+            kept.push(pair);
+        }
+    }
+    let kept = kept.join("&");
+    if kept.len() > SHARE_QUERY_MAX {
+        return Err(AppError::invalid("query", "This page's address cannot be shared."));
+    }
+    Ok((path.to_owned(), kept))
 }
 
 pub const PROJECT_HINT: &str =
@@ -602,5 +673,28 @@ mod tests {
             assert!(err.for_field("name").is_some(), "{bad:?} gave {err:?}");
         }
         assert!(workspace_name(&"é".repeat(80)).is_ok());
+        assert!(share_label("a\tb").unwrap_err().for_field("label").is_some());
+    }
+
+    #[test]
+    fn share_links_keep_to_dashboard_pages_and_their_period() {
+        assert_eq!(
+            share_page("/posts", "?period=7d&ws=2&account=5&sort=reach").unwrap(),
+            ("/posts".to_owned(), "period=7d&sort=reach".to_owned())
+        );
+        assert!(share_page("/posts/42", "").is_ok());
+        for path in ["/accounts", "/settings", "/posts/", "/posts/x", "//evil", "https://x"] {
+            let err = share_page(path, "").unwrap_err();
+            assert!(err.for_field("path").is_some(), "{path}");
+        }
+        for query in ["a=<script>", "Bad=1", "x=1&y=\"", &format!("a={}", "1".repeat(101))] {
+            let err = share_page("/", query).unwrap_err();
+            assert!(err.for_field("query").is_some(), "{query}");
+        }
+        let long = vec!["period=7d"; 45].join("&");
+        assert!(share_page("/", &long).is_err());
+        assert_eq!(share_expiry(0), Ok(None));
+        assert_eq!(share_expiry(365), Ok(Some(365)));
+        assert!(share_expiry(366).unwrap_err().for_field("expires_in_days").is_some());
     }
 }

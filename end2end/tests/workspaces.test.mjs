@@ -1,7 +1,8 @@
 // Workspaces as an agency uses them, in headless Chromium against the release build polling
 // the in-repo Graph API simulator: an admin makes a client's workspace, connects an account
 // into it, invites a viewer to it, and switches the dashboard between workspaces; the viewer,
-// in a fresh browser context, sees that client's account and nothing else.
+// in a fresh browser context, sees that client's account and nothing else; a share link to
+// the client's workspace opens its dashboards without signing in, until it is revoked.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
@@ -138,4 +139,57 @@ test('an admin puts a client in its own workspace and a viewer sees only that cl
   assert.equal(other.status(), 404);
   await shot(viewer, '43-viewer-one-workspace');
   await context.close();
+
+  // The admin shares the client's Posts page, its workspace still chosen; a fresh browser
+  // context opens the link without signing in and sees that client's dashboards only.
+  await page.getByTestId('share-this-page').click();
+  await page.waitForURL(/\/share-links\?/);
+  await hydrated(page);
+  assert.match(await page.getByTestId('share-page').textContent(), /Opens \/posts/);
+  const share = page.getByTestId('share-form');
+  assert.equal(await share.getByLabel('Shows the workspace').inputValue(), ws);
+  await share.getByLabel('Label').fill('Client B board');
+  await share.getByLabel('Expires after').selectOption({ label: '7 days' });
+  await share.getByRole('button', { name: 'Make link' }).click();
+  const url = await page.getByTestId('share-url').inputValue();
+  assert.match(url, new RegExp(`^${server.base}/s/\\d+\\.[A-Za-z0-9_-]{43}$`));
+  await page.locator(testId('share-link-row', '[data-label="Client B board"]')).waitFor();
+  await shot(page, '44-share-links');
+
+  const outside = await browser.newContext();
+  const visitor = await outside.newPage();
+  const opened = await visitor.goto(url);
+  assert.equal(opened.status(), 200);
+  await visitor.waitForURL(`${server.base}/posts`);
+  await hydrated(visitor);
+  assert.match(await visitor.getByTestId('shared-view').textContent(), /Client B board · Client B/);
+  const links = await visitor.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
+  assert.deepEqual(links, ['Overview', 'Posts', 'Stories', 'Hashtags', 'Best time', 'Audience']);
+  await nav(visitor, 'Overview').click();
+  await visitor.waitForURL(`${server.base}/`);
+  await visitor.waitForFunction(
+    (sel) => document.querySelectorAll(`${sel} option`).length === 2,
+    '#period-account',
+  );
+  assert.deepEqual(
+    await visitor.getByLabel('Account', { exact: true }).locator('option').allTextContents(),
+    ['All accounts', `@${client.username}`],
+  );
+  assert.equal((await visitor.goto(`${server.base}/accounts`)).status(), 404);
+  assert.equal((await visitor.goto(`${server.base}/?ws=1`)).status(), 404);
+  await visitor.goto(`${server.base}/`);
+  await hydrated(visitor);
+  await shot(visitor, '45-shared-overview');
+
+  // Revoked on the Share links page, the link stops at once: the open page says so and the
+  // link itself is a plain 404.
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Revoke' }).click();
+  await page.getByTestId('no-share-links').waitFor();
+  await visitor.reload();
+  await visitor.getByText('This shared link has expired or was revoked.').waitFor();
+  const gone = await visitor.goto(url);
+  assert.equal(gone.status(), 404);
+  assert.match(await visitor.content(), /This link does not work/);
+  await outside.close();
 });

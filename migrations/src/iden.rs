@@ -248,3 +248,19 @@ pub enum WorkspaceMembers {
     WorkspaceId,
     UserId,
 }
+
+#[derive(DeriveIden)]
+pub enum ShareLinks {
+    Table,
+    Id,
+    Label,
+    WorkspaceId,
+    AccountId,
+    Page,
+    Query,
+    SecretHash,
+    CreatedBy,
+    CreatedAt,
+    ExpiresAt,
+    LastUsedAt,
+}

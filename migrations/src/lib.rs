@@ -22,6 +22,7 @@ mod m20261207_000013_create_insight_breakdowns;
 mod m20261207_000014_add_media_depth;
 mod m20261207_000015_add_keep_old_media;
 mod m20261208_000016_create_workspaces;
+mod m20261209_000017_create_share_links;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000014_add_media_depth::Migration),
             Box::new(m20261207_000015_add_keep_old_media::Migration),
             Box::new(m20261208_000016_create_workspaces::Migration),
+            Box::new(m20261209_000017_create_share_links::Migration),
         ]
     }
 }

@@ -19,12 +19,14 @@ use crate::services::accounts::AccountService;
 use crate::services::analytics::AnalyticsService;
 use crate::services::export::ExportService;
 use crate::services::settings::SettingsService;
+use crate::services::shares::ShareService;
 use crate::services::sync_log::SyncLogService;
 use crate::services::workspaces::WorkspaceService;
 use crate::store::analytics::AnalyticsStore;
 use crate::store::export::ExportStore;
 use crate::store::sessions::DbSessionStore;
 use crate::store::settings::SettingsStore;
+use crate::store::share_links::ShareLinkStore;
 use crate::store::sync_runs::SyncRunStore;
 use crate::store::users::UserStore;
 use crate::store::workspaces::WorkspaceStore;
@@ -101,6 +103,10 @@ impl AppState {
             )),
             export: Arc::new(export),
             workspaces: Arc::new(WorkspaceService::new(WorkspaceStore::new(db.clone()))),
+            shares: Arc::new(ShareService::new(
+                ShareLinkStore::new(db.clone()),
+                WorkspaceStore::new(db.clone()),
+            )),
         };
         Ok(Self {
             leptos_options: parts.leptos_options,

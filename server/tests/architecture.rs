@@ -169,10 +169,10 @@ fn every_server_function_names_its_access_level_first() {
         for (name, body) in server_function_bodies(&std::fs::read_to_string(&path).unwrap()) {
             seen += 1;
             assert!(
-                ["as_admin(", "as_user(", "as_reader(", "public("]
+                ["as_admin(", "as_user(", "as_reader(", "as_dashboard_reader(", "public("]
                     .iter()
                     .any(|level| body.starts_with(level)),
-                "{}: `{name}` starts with {body:?}, not as_admin/as_user/as_reader/public",
+                "{}: `{name}` starts with {body:?}, not as_admin/as_user/as_reader/as_dashboard_reader/public",
                 path.display()
             );
         }

@@ -753,6 +753,20 @@ fn server_fns() -> Vec<ServerFn> {
                 ("member", Bool),
             ],
         ),
+        f("shares/current", &[]),
+        f("shares/list", &[]),
+        f(
+            "shares/create",
+            &[
+                ("label", Text),
+                ("path", Text),
+                ("query", Text),
+                ("workspace", Id(Ids::Workspace)),
+                ("account", Id(Ids::Account)),
+                ("expires_in_days", Days),
+            ],
+        ),
+        f("shares/revoke", &[("id", Id(Ids::Workspace))]),
         f("users/list", &[]),
         f(
             "users/add",
@@ -793,7 +807,7 @@ fn server_fns() -> Vec<ServerFn> {
 #[rustfmt::skip]
 const PAGES: &[&str] = &[
     "/", "/posts", "/stories", "/hashtags", "/best-time", "/audience", "/accounts", "/sync-log",
-    "/users", "/settings", "/login", "/setup", "/privacy", "/workspaces",
+    "/users", "/settings", "/login", "/setup", "/privacy", "/workspaces", "/share-links",
 ];
 
 fn page_keys() -> Vec<(String, Field)> {
@@ -1303,6 +1317,10 @@ fn cases(phase: Phase, known: &Known) -> BoxedStrategy<Case> {
         .prop_map(|code| format!("/privacy/deletion/{code}"))
         .boxed();
     arms.push((2, page_case(code, "/privacy/deletion/:code", phase, known)));
+    let token = segment(near(Field::Code, known))
+        .prop_map(|token| format!("/s/{token}"))
+        .boxed();
+    arms.push((2, page_case(token, "/s/:token", phase, known)));
     for route in ["/meta/data-deletion", "/meta/deauthorize"] {
         arms.push((8, meta_case(route, phase, known)));
     }

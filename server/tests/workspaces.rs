@@ -126,6 +126,7 @@ fn reader_calls(
         ("analytics/audience", vec![]),
         ("analytics/post", vec![pair("id", media)]),
         ("whoami", vec![]),
+        ("shares/current", vec![]),
         ("privacy/contact", vec![]),
     ];
     // The same asked for the other workspace's account, and for the other workspace.
@@ -223,6 +224,17 @@ fn admin_only<'a>(
             "workspaces/member",
             vec![("workspace", ws), ("user", user), ("member", "true")],
         ),
+        (
+            "shares/create",
+            vec![
+                ("label", "Mine"),
+                ("path", "/"),
+                ("workspace", ws),
+                ("expires_in_days", "0"),
+            ],
+        ),
+        ("shares/list", vec![]),
+        ("shares/revoke", vec![("id", "1")]),
     ]
 }
 
@@ -352,6 +364,7 @@ async fn a_viewer_of_one_workspace_never_receives_a_row_of_another(db: Db) {
     // Refused, they changed nothing: B and its account are where they were.
     assert_eq!(connected_workspace_of(&w, &b_account).await, b_ws);
     assert_eq!(w.server.count("SELECT COUNT(*) FROM workspaces").await, 2);
+    assert_eq!(w.server.count("SELECT COUNT(*) FROM share_links").await, 0);
     for (name, args) in &calls {
         let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let (status, body) = viewer.answer(name, &form).await;

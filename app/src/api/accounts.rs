@@ -4,18 +4,19 @@
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::auth::{as_admin, as_reader, as_user, forget_session_value, session_value};
+use crate::auth::{as_admin, as_dashboard_reader, as_user, forget_session_value, session_value};
 use crate::dto::{
     AccountId, AccountSummary, DeletionPreview, Flavour, LinkedAccount, OAuthLogins, WorkspaceId,
 };
 use crate::error::AppError;
 
-/// The accounts the reader may see, of one workspace when `workspace` names it.
+/// The accounts the reader may see, of one workspace when `workspace` names it: the Accounts
+/// page's cards and the dashboard's account picker (share link visitors too).
 #[server(endpoint = "accounts/list")]
 pub async fn list_accounts(
     #[server(default)] workspace: Option<WorkspaceId>,
 ) -> Result<Vec<AccountSummary>, AppError> {
-    as_reader(|b, reach| async move { b.accounts.list(&reach, workspace).await }).await
+    as_dashboard_reader(|b, reach| async move { b.accounts.list(&reach, workspace).await }).await
 }
 
 #[server(endpoint = "accounts/oauth")]

@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod export;
 pub mod session;
 pub mod settings;
+pub mod shares;
 pub mod sync_log;
 pub mod users;
 pub mod workspaces;

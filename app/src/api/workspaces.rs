@@ -1,17 +1,17 @@
-//! Workspaces: the switcher's choices (everyone signed in, their own workspaces) and their
+//! Workspaces: the switcher's choices (readers, their own workspaces) and their
 //! management (admins).
 
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::auth::{as_admin, as_reader};
+use crate::auth::{as_admin, as_dashboard_reader};
 use crate::dto::{AccountId, UserId, WorkspaceChoice, WorkspaceId, WorkspaceSummary};
 use crate::error::AppError;
 
-/// The workspaces the reader may see, by name.
+/// The workspaces the reader (or a share link's visitor) may see, by name.
 #[server(endpoint = "workspaces/choices")]
 pub async fn workspace_choices() -> Result<Vec<WorkspaceChoice>, AppError> {
-    as_reader(|b, reach| async move { b.workspaces.choices(&reach).await }).await
+    as_dashboard_reader(|b, reach| async move { b.workspaces.choices(&reach).await }).await
 }
 
 #[server(endpoint = "workspaces/list")]

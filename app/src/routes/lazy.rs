@@ -9,7 +9,7 @@ use leptos_router::{lazy_route, LazyRoute};
 
 use super::{
     accounts, audience, best_time, hashtags, login, post, posts, privacy, privacy_deletion,
-    settings, setup, stories, sync_log, users, workspaces,
+    settings, setup, share_links, stories, sync_log, users, workspaces,
 };
 
 /// A route type whose view is the page component, split off.
@@ -41,6 +41,7 @@ lazy_page! {
     SyncLog => sync_log::SyncLogPage;
     Users => users::UsersPage;
     Workspaces => workspaces::WorkspacesPage;
+    ShareLinks => share_links::ShareLinksPage;
     Settings => settings::SettingsPage;
     Login => login::LoginPage;
     Setup => setup::SetupPage;

@@ -14,6 +14,7 @@ pub mod privacy;
 pub mod privacy_deletion;
 pub mod settings;
 pub mod settings_export;
+pub mod share_links;
 pub mod setup;
 pub mod stories;
 pub mod sync_log;

@@ -5,6 +5,8 @@
 pub mod device;
 pub mod password;
 pub mod proxies;
+pub mod rate_limit;
+pub mod secret_token;
 pub mod service;
 pub mod setup_token;
 pub mod throttle;

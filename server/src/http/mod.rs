@@ -8,6 +8,7 @@ mod meta;
 mod middleware;
 mod oauth;
 mod session_touch;
+mod share;
 mod static_files;
 
 use std::time::Duration;
@@ -62,6 +63,7 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
         .route("/oauth/facebook/callback", get(oauth::facebook_callback))
         .route("/meta/data-deletion", post(meta::data_deletion))
         .route("/meta/deauthorize", post(meta::deauthorize))
+        .route("/s/{token}", get(share::open))
         .leptos_routes_with_context(&state, routes, provide_backend.clone(), move || {
             shell(options.clone())
         })
@@ -70,6 +72,7 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
             _,
         >(provide_backend, shell))
         .with_state(state)
+        .layer(axum::middleware::from_fn(share::dashboard_pages_only))
         .layer(axum::middleware::from_fn(session_touch::touch_signed_in))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(

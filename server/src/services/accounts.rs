@@ -486,13 +486,14 @@ impl AccountsPort for AccountService {
         reach: &Reach,
         workspace: Option<WorkspaceId>,
     ) -> Result<Vec<AccountSummary>, AppError> {
-        let workspaces = covered(reach, workspace)?;
+        let covered = covered(reach, workspace, None)?;
         let syncing = self.syncing().await?;
         Ok(self
             .accounts
-            .list(workspaces.as_deref())
+            .list(covered.workspaces.as_deref())
             .await?
             .into_iter()
+            .filter(|row| covered.account.is_none_or(|only| row.id == only))
             .map(|row| {
                 let busy = syncing.contains(&row.id);
                 summary(row, busy)

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod analytics;
 pub mod export;
 pub mod settings;
+pub mod shares;
 pub mod sync_log;
 pub mod workspaces;
 

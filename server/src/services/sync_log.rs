@@ -24,12 +24,12 @@ impl SyncLogPort for SyncLogService {
         outcome: Option<SyncOutcome>,
         limit: u64,
     ) -> Result<Vec<SyncRunView>, AppError> {
-        let workspaces = covered(reach, workspace)?;
+        let covered = covered(reach, workspace, account)?;
         let rows = self
             .runs
             .list(
-                workspaces.as_deref(),
-                account.map(|a| a.0),
+                covered.workspaces.as_deref(),
+                covered.account,
                 outcome.map(Into::into),
                 limit.min(1000),
             )

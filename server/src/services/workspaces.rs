@@ -24,12 +24,27 @@ impl WorkspaceService {
     }
 }
 
-/// The workspaces a reader's query covers ([`Reach::narrow`]: `NotFound` outside the reach),
-/// as the stores take them: every workspace when `None`.
-pub fn covered(reach: &Reach, chosen: Option<WorkspaceId>) -> Result<Option<Vec<i64>>, AppError> {
-    Ok(reach
-        .narrow(chosen)?
-        .map(|ids| ids.into_iter().map(|w| w.0).collect()))
+/// What a reader's query covers, as the stores take it.
+pub struct Covered {
+    /// Every workspace when `None`.
+    pub workspaces: Option<Vec<i64>>,
+    /// Every account of those workspaces when `None`.
+    pub account: Option<i64>,
+}
+
+/// What a reader's query for `workspace` and `account` covers ([`Reach::narrow`] and
+/// [`Reach::pin`]: `NotFound` outside the reach).
+pub fn covered(
+    reach: &Reach,
+    workspace: Option<WorkspaceId>,
+    account: Option<AccountId>,
+) -> Result<Covered, AppError> {
+    Ok(Covered {
+        workspaces: reach
+            .narrow(workspace)?
+            .map(|ids| ids.into_iter().map(|w| w.0).collect()),
+        account: reach.pin(account)?.map(|a| a.0),
+    })
 }
 
 fn choice(row: workspaces::Model) -> WorkspaceChoice {
@@ -61,7 +76,7 @@ impl WorkspacesPort for WorkspaceService {
     }
 
     async fn choices(&self, reach: &Reach) -> Result<Vec<WorkspaceChoice>, AppError> {
-        let ids = covered(reach, None)?;
+        let ids = covered(reach, None, None)?.workspaces;
         Ok(self
             .store
             .list(ids.as_deref())

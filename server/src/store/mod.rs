@@ -14,6 +14,7 @@ pub mod sealed;
 pub mod series;
 pub mod sessions;
 pub mod settings;
+pub mod share_links;
 pub mod sync_runs;
 pub mod users;
 pub mod workspaces;

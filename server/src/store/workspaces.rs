@@ -74,7 +74,7 @@ pub async fn named_one_exists(
 }
 
 /// `NotFound` unless workspace `id` exists.
-async fn must_exist(db: &impl ConnectionTrait, id: i64) -> Result<(), StoreError> {
+pub(crate) async fn must_exist(db: &impl ConnectionTrait, id: i64) -> Result<(), StoreError> {
     destination(db, Some(id)).await.map(drop)
 }
 

@@ -224,6 +224,12 @@ impl TestServer {
         self.scalar::<i64>(sql).await
     }
 
+    /// Runs `sql` on the server's database (a change no request can make, like time passing).
+    pub async fn execute(&self, sql: &str) {
+        let db = Database::connect(&self.database_url).await.unwrap();
+        db.execute_unprepared(sql).await.unwrap();
+    }
+
     /// Makes the database refuse `event` ("INSERT", "UPDATE") on `table` for rows where
     /// `when` holds (a condition on `NEW`), as a full disk or a failing database would;
     /// [`allow_writes`](Self::allow_writes) lifts it.
@@ -295,14 +301,7 @@ impl TestServer {
     /// redirects, to inspect each hop (OAuth).
     pub async fn admin_without_redirects(&self, name: &str, password: &str) -> Api {
         self.admin(name, password).await;
-        let api = Api {
-            http: Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: self.base.clone(),
-        };
+        let api = Api::without_redirects(&self.base);
         assert_eq!(api.login(name, password).await.status(), StatusCode::OK);
         api
     }
@@ -325,6 +324,18 @@ impl Api {
     pub fn new(base: &str) -> Self {
         Api {
             http: Client::builder().cookie_store(true).build().unwrap(),
+            base: base.to_owned(),
+        }
+    }
+
+    /// A client of the server at `base`, signed out, that does not follow redirects.
+    pub fn without_redirects(base: &str) -> Self {
+        Api {
+            http: Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
             base: base.to_owned(),
         }
     }

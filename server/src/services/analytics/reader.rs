@@ -55,10 +55,10 @@ impl Reader {
         workspace: Option<WorkspaceId>,
         account: Option<AccountId>,
     ) -> Result<Vec<i64>, AppError> {
-        let workspaces = covered(reach, workspace)?;
+        let covered = covered(reach, workspace, account)?;
         Ok(self
             .store
-            .account_ids(workspaces.as_deref(), account.map(|a| a.0))
+            .account_ids(covered.workspaces.as_deref(), covered.account)
             .await?)
     }
 

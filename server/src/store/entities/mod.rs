@@ -13,6 +13,7 @@ pub mod media_snapshots;
 pub mod meta_callbacks;
 pub mod sessions;
 pub mod settings;
+pub mod share_links;
 pub mod sync_leases;
 pub mod sync_runs;
 pub mod users;

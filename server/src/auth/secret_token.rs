@@ -1,0 +1,53 @@
+//! Secrets handed out once and kept only as digests: share links (and API tokens). 256
+//! random bits, unpadded base64url; SHA-256 hex in the database (a fast hash is enough for
+//! a random secret of that size: there is nothing to guess from a digest).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// The length of a secret: 32 bytes in unpadded base64url.
+pub const SECRET_LEN: usize = 43;
+
+/// A fresh secret and the digest to store.
+pub fn issue() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let secret = URL_SAFE_NO_PAD.encode(bytes);
+    let digest = digest(&secret);
+    (secret, digest)
+}
+
+/// The digest stored for `secret`: lowercase hex SHA-256.
+pub fn digest(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether `secret` is the one `stored` is the digest of, compared in constant time.
+pub fn matches(stored: &str, secret: &str) -> bool {
+    secret.len() == SECRET_LEN && bool::from(stored.as_bytes().ct_eq(digest(secret).as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_matches_its_digest_only() {
+        let (secret, stored) = issue();
+        assert_eq!(secret.len(), SECRET_LEN);
+        assert_eq!(stored.len(), 64);
+        assert!(!stored.contains(&secret));
+        assert!(matches(&stored, &secret));
+        let (other, _) = issue();
+        assert_ne!(other, secret);
+        assert!(!matches(&stored, &other));
+        assert!(!matches(&stored, &secret[1..]));
+        assert!(!matches(&stored, ""));
+    }
+}
