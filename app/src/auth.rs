@@ -229,7 +229,9 @@ where
 /// Runs `call` with what the caller may see of the dashboard pages: a signed-in user's
 /// workspaces, or else the share link the visitor opened (401 for anyone else; 404 once the
 /// link expired or was revoked).
-pub async fn as_dashboard_reader<T, F>(call: impl FnOnce(Backend, Reach) -> F) -> Result<T, AppError>
+pub async fn as_dashboard_reader<T, F>(
+    call: impl FnOnce(Backend, Reach) -> F,
+) -> Result<T, AppError>
 where
     F: Future<Output = Result<T, AppError>>,
 {
@@ -239,7 +241,12 @@ where
             let session = session().await?;
             let reach = match user_of(&session, &b).await? {
                 Some(user) => b.workspaces.reach(&user).await?,
-                None => shared(&session, &b).await?.ok_or(AppError::Unauthenticated)?.0,
+                None => {
+                    shared(&session, &b)
+                        .await?
+                        .ok_or(AppError::Unauthenticated)?
+                        .0
+                }
             };
             call(b, reach).await
         }

@@ -99,7 +99,10 @@ impl Reach {
 
     /// The account a query is limited to: the one `chosen`, or a one-account reach's own
     /// (another account is `NotFound` there).
-    pub fn pin(&self, chosen: Option<AccountId>) -> Result<Option<AccountId>, crate::error::AppError> {
+    pub fn pin(
+        &self,
+        chosen: Option<AccountId>,
+    ) -> Result<Option<AccountId>, crate::error::AppError> {
         match (self, chosen) {
             (Reach::Account(_, only), None) => Ok(Some(*only)),
             (Reach::Account(_, only), Some(one)) if one != *only => {
@@ -1084,10 +1087,16 @@ mod tests {
         let (mine, other) = (AccountId(7), AccountId(8));
         let shared = Reach::Account(a, mine);
         assert_eq!(shared.narrow(None), Ok(Some(vec![a])));
-        assert_eq!(shared.narrow(Some(b)), Err(crate::error::AppError::NotFound));
+        assert_eq!(
+            shared.narrow(Some(b)),
+            Err(crate::error::AppError::NotFound)
+        );
         assert_eq!(shared.pin(None), Ok(Some(mine)));
         assert_eq!(shared.pin(Some(mine)), Ok(Some(mine)));
-        assert_eq!(shared.pin(Some(other)), Err(crate::error::AppError::NotFound));
+        assert_eq!(
+            shared.pin(Some(other)),
+            Err(crate::error::AppError::NotFound)
+        );
         assert_eq!(Reach::All.pin(None), Ok(None));
         assert_eq!(Reach::Workspaces(vec![a]).pin(Some(other)), Ok(Some(other)));
     }

@@ -230,14 +230,21 @@ pub fn share_expiry(days: u32) -> Result<Option<u32>, AppError> {
 }
 
 /// The dashboard pages: what a share link opens and all its visitor may see.
-pub const DASHBOARD_PAGES: [&str; 6] = ["/", "/posts", "/stories", "/hashtags", "/best-time", "/audience"];
+pub const DASHBOARD_PAGES: [&str; 6] = [
+    "/",
+    "/posts",
+    "/stories",
+    "/hashtags",
+    "/best-time",
+    "/audience",
+];
 
 /// Whether `path` is a dashboard page, a post's own page included.
 pub fn is_dashboard_page(path: &str) -> bool {
     DASHBOARD_PAGES.contains(&path)
-        || path
-            .strip_prefix("/posts/")
-            .is_some_and(|id| !id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit()))
+        || path.strip_prefix("/posts/").is_some_and(|id| {
+            !id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit())
+        })
 }
 
 /// The longest query string a share link keeps.
@@ -248,7 +255,10 @@ pub const SHARE_QUERY_MAX: usize = 400;
 /// short lowercase name and a URL-safe value, so what is stored is what the page reads.
 pub fn share_page(path: &str, query: &str) -> Result<(String, String), AppError> {
     if !is_dashboard_page(path) {
-        return Err(AppError::invalid("path", "Only the dashboard pages can be shared."));
+        return Err(AppError::invalid(
+            "path",
+            "Only the dashboard pages can be shared.",
+        ));
     }
     let query = query.strip_prefix('?').unwrap_or(query);
     let mut kept = Vec::new();
@@ -261,7 +271,10 @@ pub fn share_page(path: &str, query: &str) -> Result<(String, String), AppError>
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-._~%+".contains(&b));
         if !key_ok || !value_ok {
-            return Err(AppError::invalid("query", "This page's address cannot be shared."));
+            return Err(AppError::invalid(
+                "query",
+                "This page's address cannot be shared.",
+            ));
         }
         if key != "ws" && key != "account" {
             kept.push(pair);
@@ -269,7 +282,10 @@ pub fn share_page(path: &str, query: &str) -> Result<(String, String), AppError>
     }
     let kept = kept.join("&");
     if kept.len() > SHARE_QUERY_MAX {
-        return Err(AppError::invalid("query", "This page's address cannot be shared."));
+        return Err(AppError::invalid(
+            "query",
+            "This page's address cannot be shared.",
+        ));
     }
     Ok((path.to_owned(), kept))
 }
@@ -673,7 +689,10 @@ mod tests {
             assert!(err.for_field("name").is_some(), "{bad:?} gave {err:?}");
         }
         assert!(workspace_name(&"é".repeat(80)).is_ok());
-        assert!(share_label("a\tb").unwrap_err().for_field("label").is_some());
+        assert!(share_label("a\tb")
+            .unwrap_err()
+            .for_field("label")
+            .is_some());
     }
 
     #[test]
@@ -683,11 +702,23 @@ mod tests {
             ("/posts".to_owned(), "period=7d&sort=reach".to_owned())
         );
         assert!(share_page("/posts/42", "").is_ok());
-        for path in ["/accounts", "/settings", "/posts/", "/posts/x", "//evil", "https://x"] {
+        for path in [
+            "/accounts",
+            "/settings",
+            "/posts/",
+            "/posts/x",
+            "//evil",
+            "https://x",
+        ] {
             let err = share_page(path, "").unwrap_err();
             assert!(err.for_field("path").is_some(), "{path}");
         }
-        for query in ["a=<script>", "Bad=1", "x=1&y=\"", &format!("a={}", "1".repeat(101))] {
+        for query in [
+            "a=<script>",
+            "Bad=1",
+            "x=1&y=\"",
+            &format!("a={}", "1".repeat(101)),
+        ] {
             let err = share_page("/", query).unwrap_err();
             assert!(err.for_field("query").is_some(), "{query}");
         }
@@ -695,6 +726,9 @@ mod tests {
         assert!(share_page("/", &long).is_err());
         assert_eq!(share_expiry(0), Ok(None));
         assert_eq!(share_expiry(365), Ok(Some(365)));
-        assert!(share_expiry(366).unwrap_err().for_field("expires_in_days").is_some());
+        assert!(share_expiry(366)
+            .unwrap_err()
+            .for_field("expires_in_days")
+            .is_some());
     }
 }

@@ -134,25 +134,47 @@ async fn a_share_link_shows_its_workspace_or_account_only_until_revoked_or_expir
     assert_eq!(choices.len(), 1);
     // The other workspace and its account are not found; nothing but the dashboards opens.
     for form in [
-        vec![("query[period][days]", "90"), ("query[period][workspace]", b_ws.as_str())],
-        vec![("query[period][days]", "90"), ("query[period][account]", b_account.as_str())],
+        vec![
+            ("query[period][days]", "90"),
+            ("query[period][workspace]", b_ws.as_str()),
+        ],
+        vec![
+            ("query[period][days]", "90"),
+            ("query[period][account]", b_account.as_str()),
+        ],
     ] {
         let (status, body) = visitor.answer("analytics/posts", &form).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{form:?}: {body}");
     }
     for name in ["sync/runs", "accounts/oauth", "whoami"] {
         let (status, body) = visitor.answer(name, &[]).await;
-        let expected = if name == "whoami" { StatusCode::OK } else { StatusCode::UNAUTHORIZED };
+        let expected = if name == "whoami" {
+            StatusCode::OK
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
         assert_eq!(status, expected, "{name}: {body}");
     }
-    for name in ["users/list", "shares/list", "settings/get", "workspaces/list"] {
+    for name in [
+        "users/list",
+        "shares/list",
+        "settings/get",
+        "workspaces/list",
+    ] {
         let (status, _) = visitor.answer(name, &[]).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{name}");
     }
     let (status, html) = visitor.page("/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Client A&#x27;s team") || html.contains("Client A's team"));
-    for page in ["/accounts", "/sync-log", "/users", "/workspaces", "/settings", "/share-links"] {
+    for page in [
+        "/accounts",
+        "/sync-log",
+        "/users",
+        "/workspaces",
+        "/settings",
+        "/share-links",
+    ] {
         let (status, _) = visitor.page(page).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{page}");
     }
@@ -176,7 +198,10 @@ async fn a_share_link_shows_its_workspace_or_account_only_until_revoked_or_expir
     let (status, _) = single
         .answer(
             "analytics/posts",
-            &[("query[period][days]", "90"), ("query[period][account]", &other)],
+            &[
+                ("query[period][days]", "90"),
+                ("query[period][account]", &other),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -192,7 +217,9 @@ async fn a_share_link_shows_its_workspace_or_account_only_until_revoked_or_expir
     w.admin
         .ok::<()>("shares/revoke", &[("id", &made.link.id.to_string())])
         .await;
-    let (status, _) = visitor.answer("analytics/posts", &[("query[period][days]", "90")]).await;
+    let (status, _) = visitor
+        .answer("analytics/posts", &[("query[period][days]", "90")])
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = visitor.answer("shares/current", &[]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -212,7 +239,9 @@ async fn a_share_link_shows_its_workspace_or_account_only_until_revoked_or_expir
             one.link.id
         ))
         .await;
-    let (status, _) = single.answer("analytics/posts", &[("query[period][days]", "90")]).await;
+    let (status, _) = single
+        .answer("analytics/posts", &[("query[period][days]", "90")])
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = Api::new(&base).page(&one.path).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -279,7 +308,12 @@ async fn share_links_refuse_bad_input_and_floods(db: Db) {
         format!("/s/{}", "9".repeat(5000)),
     ] {
         let (status, _) = anonymous.page(&bad).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{}", &bad[..bad.len().min(40)]);
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "{}",
+            &bad[..bad.len().min(40)]
+        );
     }
     // Opening from one address: past 30 a minute, 429 with Retry-After.
     let mut limited = None;
@@ -297,7 +331,11 @@ async fn share_links_refuse_bad_input_and_floods(db: Db) {
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
     }
     let limited = limited.expect("opening is rate-limited per address");
-    let wait: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let wait: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&wait), "{wait}");
     // The good link still works for its visitor: a flood of wrong secrets is not its use.
     let _: PostsPage = visitor.ok("analytics/posts", &[]).await;

@@ -78,7 +78,11 @@ fn NewLink(create: ServerAction<CreateShareLink>) -> impl IntoView {
         }
         .into_any();
     };
-    let opens = if page_query.is_empty() { path.clone() } else { format!("{path}?{page_query}") };
+    let opens = if page_query.is_empty() {
+        path.clone()
+    } else {
+        format!("{path}?{page_query}")
+    };
     view! {
         <section aria-labelledby="new-link-title" class="card">
             <h2 id="new-link-title">"Share this page"</h2>
@@ -173,7 +177,10 @@ fn Made(create: ServerAction<CreateShareLink>) -> impl IntoView {
 fn window_origin() -> String {
     #[cfg(feature = "hydrate")]
     {
-        leptos::prelude::window().location().origin().unwrap_or_default()
+        leptos::prelude::window()
+            .location()
+            .origin()
+            .unwrap_or_default()
     }
     #[cfg(not(feature = "hydrate"))]
     {

@@ -55,7 +55,12 @@ impl ShareService {
     /// link's rate without it.
     async fn use_link(&self, id: i64, secret: Option<&str>) -> Result<Listed, AppError> {
         let now = unix_now();
-        let listed = self.store.list(Some(id)).await?.pop().ok_or(AppError::NotFound)?;
+        let listed = self
+            .store
+            .list(Some(id))
+            .await?
+            .pop()
+            .ok_or(AppError::NotFound)?;
         if secret.is_some_and(|s| !secret_token::matches(&listed.link.secret_hash, s)) {
             return Err(AppError::NotFound);
         }
@@ -156,7 +161,12 @@ impl SharesPort for ShareService {
                 expires_at: days.map(|d| now + i64::from(d) * DAY_SECS),
             })
             .await?;
-        let listed = self.store.list(Some(id)).await?.pop().ok_or(AppError::NotFound)?;
+        let listed = self
+            .store
+            .list(Some(id))
+            .await?
+            .pop()
+            .ok_or(AppError::NotFound)?;
         Ok(CreatedShareLink {
             link: summary(listed, now),
             path: format!("/s/{id}.{secret}"),
@@ -184,7 +194,11 @@ impl SharesPort for ShareService {
         let listed = self.use_link(id, Some(secret)).await?;
         let mut to = opens(&listed);
         if let Some(account) = listed.link.account_id {
-            to.push(if listed.link.query.is_empty() { '?' } else { '&' });
+            to.push(if listed.link.query.is_empty() {
+                '?'
+            } else {
+                '&'
+            });
             to.push_str(&format!("account={account}"));
         }
         Ok((ShareLinkId(id), to))
@@ -213,7 +227,15 @@ mod tests {
     #[test]
     fn a_token_is_an_id_and_a_secret() {
         assert_eq!(parse_token("12.abc"), Some((12, "abc")));
-        for bad in ["", ".", "12", "x.abc", "-1.abc", "+1.abc", &format!("{}.a", "9".repeat(20))] {
+        for bad in [
+            "",
+            ".",
+            "12",
+            "x.abc",
+            "-1.abc",
+            "+1.abc",
+            &format!("{}.a", "9".repeat(20)),
+        ] {
             assert_eq!(parse_token(bad), None, "{bad}");
         }
     }

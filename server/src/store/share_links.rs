@@ -124,7 +124,10 @@ impl ShareLinkStore {
         Ok(links
             .into_iter()
             .map(|link| Listed {
-                workspace: workspaces.get(&link.workspace_id).cloned().unwrap_or_default(),
+                workspace: workspaces
+                    .get(&link.workspace_id)
+                    .cloned()
+                    .unwrap_or_default(),
                 account: link.account_id.and_then(|a| accounts.get(&a).cloned()),
                 creator: creators.get(&link.created_by).cloned().unwrap_or_default(),
                 link,
