@@ -5,9 +5,10 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::auth::{self, as_admin, public};
+#[cfg(feature = "ssr")]
+use crate::dto::NewShareLink;
 use crate::dto::{
-    AccountId, CreatedShareLink, NewShareLink, ShareLinkId, ShareLinkSummary, SharedView,
-    WorkspaceId,
+    AccountId, CreatedShareLink, ShareLinkId, ShareLinkSummary, SharedView, WorkspaceId,
 };
 use crate::error::AppError;
 
