@@ -10,12 +10,13 @@ use async_trait::async_trait;
 use leptos::prelude::use_context;
 
 use crate::dto::{
-    AccountId, AccountSummary, Audience, AudienceQuery, BestTime, BestTimeQuery, ConnectionCheck,
-    CreatedShareLink, DeletionPreview, DeletionStatus, ExportView, Flavour, Hashtags,
-    LinkedAccount, MediaId, NewShareLink, OAuthLogins, Overview, PeriodQuery, PostDetail,
-    PostsPage, PostsQuery, Reach, Role, SessionUser, SettingField, SettingsView, ShareLinkId,
-    ShareLinkSummary, SharedView, StoriesPage, StoriesQuery, SyncOutcome, SyncRunView, UserId,
-    UserSummary, WorkspaceChoice, WorkspaceId, WorkspaceSummary,
+    AccountId, AccountSummary, ApiTokenId, ApiTokenSummary, Audience, AudienceQuery, BestTime,
+    BestTimeQuery, ConnectionCheck, CreatedApiToken, CreatedShareLink, DeletionPreview,
+    DeletionStatus, ExportView, Flavour, Hashtags, LinkedAccount, MediaId, NewShareLink,
+    OAuthLogins, Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery, Reach, Role,
+    SessionUser, SettingField, SettingsView, ShareLinkId, ShareLinkSummary, SharedView,
+    StoriesPage, StoriesQuery, SyncOutcome, SyncRunView, UserId, UserSummary, WorkspaceChoice,
+    WorkspaceId, WorkspaceSummary,
 };
 use crate::error::AppError;
 
@@ -230,6 +231,30 @@ pub trait SharesPort: Send + Sync {
     async fn visit(&self, id: ShareLinkId) -> Result<(Reach, SharedView), AppError>;
 }
 
+/// Personal read-only API tokens for `/api/v1/`. Every user manages their own; admins see
+/// and revoke everyone's.
+#[async_trait]
+pub trait TokensPort: Send + Sync {
+    /// A new token of `user` reading `workspaces` (each within the user's reach, else
+    /// `NotFound`): field errors for the name, the expiry and an empty choice. The answer
+    /// holds the secret, shown this once.
+    async fn create(
+        &self,
+        user: &SessionUser,
+        name: &str,
+        expires_in_days: u32,
+        workspaces: Vec<WorkspaceId>,
+    ) -> Result<CreatedApiToken, AppError>;
+    /// The user's tokens, newest first (every user's for an admin).
+    async fn list(&self, user: &SessionUser) -> Result<Vec<ApiTokenSummary>, AppError>;
+    /// Deletes a token of the user's (any, for an admin); `NotFound` for another's.
+    async fn revoke(&self, user: &SessionUser, id: ApiTokenId) -> Result<(), AppError>;
+    /// What the bearer of `token` may read now: the token's workspaces that its owner still
+    /// sees. `Unauthenticated` for a wrong, expired or revoked token; `RateLimited` past the
+    /// limit per token.
+    async fn authenticate(&self, token: &str) -> Result<Reach, AppError>;
+}
+
 /// Everything server functions can reach, provided once per request by the server.
 #[derive(Clone)]
 pub struct Backend {
@@ -242,6 +267,7 @@ pub struct Backend {
     pub export: Arc<dyn ExportPort>,
     pub workspaces: Arc<dyn WorkspacesPort>,
     pub shares: Arc<dyn SharesPort>,
+    pub tokens: Arc<dyn TokensPort>,
 }
 
 pub fn backend() -> Result<Backend, AppError> {

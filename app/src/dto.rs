@@ -7,7 +7,7 @@ use std::str::FromStr;
 use sea_orm::sea_query::StringLen;
 use serde::{Deserialize, Serialize};
 
-pub use crate::ids::{AccountId, MediaId, ShareLinkId, UserId, WorkspaceId};
+pub use crate::ids::{AccountId, ApiTokenId, MediaId, ShareLinkId, UserId, WorkspaceId};
 
 /// What a dashboard user may do. Admins manage users, accounts and settings; viewers read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -180,6 +180,31 @@ pub struct SharedView {
     pub label: String,
     pub target: String,
     pub expires: Option<String>,
+}
+
+/// One row of the API tokens page: a user's own tokens (every user's, for admins).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokenSummary {
+    pub id: ApiTokenId,
+    pub name: String,
+    pub owner: String,
+    /// The names of the workspaces it may read.
+    pub workspaces: Vec<String>,
+    /// `YYYY-MM-DD`, in UTC.
+    pub created_on: String,
+    /// `YYYY-MM-DD HH:MM UTC`; `None` for a token that never expires.
+    pub expires: Option<String>,
+    pub expired: bool,
+    /// `YYYY-MM-DD HH:MM UTC` of its last request.
+    pub last_used: Option<String>,
+}
+
+/// A token just made: the only time its secret is shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedApiToken {
+    pub token: ApiTokenSummary,
+    /// What goes after `Authorization: Bearer `.
+    pub secret: String,
 }
 
 /// One row of the Users page.

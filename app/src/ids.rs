@@ -52,6 +52,10 @@ row_id!(
     /// A share link (`share_links.id`); its secret is another matter.
     ShareLinkId
 );
+row_id!(
+    /// A personal API token (`api_tokens.id`); its secret is another matter.
+    ApiTokenId
+);
 
 #[cfg(test)]
 mod tests {

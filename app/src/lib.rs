@@ -82,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users") view={Lazy::<lazy::Users>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/workspaces") view={Lazy::<lazy::Workspaces>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/share-links") view={Lazy::<lazy::ShareLinks>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/api-tokens") view={Lazy::<lazy::ApiTokens>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings") view={Lazy::<lazy::Settings>::new()} ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

@@ -214,17 +214,42 @@ pub fn share_label(raw: &str) -> Result<String, AppError> {
     one_line(raw, "label", "A label")
 }
 
-/// How long a share link may live, in days (or it never expires).
-pub const SHARE_DAYS: std::ops::RangeInclusive<u32> = 1..=365;
+/// An API token's name, by the same rule as a workspace name.
+pub fn token_name(raw: &str) -> Result<String, AppError> {
+    one_line(raw, "name", "A token name")
+}
 
-/// A share link's lifetime in days (0: it never expires), as the store takes it.
-pub fn share_expiry(days: u32) -> Result<Option<u32>, AppError> {
+/// The most workspaces one API token may name.
+pub const TOKEN_WORKSPACES_MAX: usize = 1000;
+
+/// The workspaces an API token may read: at least one, each once.
+pub fn token_workspaces(
+    chosen: Vec<crate::dto::WorkspaceId>,
+) -> Result<Vec<crate::dto::WorkspaceId>, AppError> {
+    let mut chosen = chosen;
+    chosen.sort();
+    chosen.dedup();
+    if chosen.is_empty() || chosen.len() > TOKEN_WORKSPACES_MAX {
+        return Err(AppError::invalid(
+            "workspaces",
+            "Choose at least one workspace this token may read.",
+        ));
+    }
+    Ok(chosen)
+}
+
+/// How long a share link or API token may live, in days (or it never expires).
+pub const EXPIRY_DAYS: std::ops::RangeInclusive<u32> = 1..=365;
+
+/// A share link's or API token's lifetime in days (0: it never expires), as the store takes
+/// it.
+pub fn expiry_days(days: u32) -> Result<Option<u32>, AppError> {
     match days {
         0 => Ok(None),
-        d if SHARE_DAYS.contains(&d) => Ok(Some(d)),
+        d if EXPIRY_DAYS.contains(&d) => Ok(Some(d)),
         _ => Err(AppError::invalid(
             "expires_in_days",
-            "A link expires after 1 to 365 days, or never.",
+            "Choose 1 to 365 days, or never.",
         )),
     }
 }
@@ -724,11 +749,25 @@ mod tests {
         }
         let long = vec!["period=7d"; 45].join("&");
         assert!(share_page("/", &long).is_err());
-        assert_eq!(share_expiry(0), Ok(None));
-        assert_eq!(share_expiry(365), Ok(Some(365)));
-        assert!(share_expiry(366)
+        assert_eq!(expiry_days(0), Ok(None));
+        assert_eq!(expiry_days(365), Ok(Some(365)));
+        assert!(expiry_days(366)
             .unwrap_err()
             .for_field("expires_in_days")
             .is_some());
+    }
+
+    #[test]
+    fn api_tokens_read_at_least_one_workspace_each_once() {
+        use crate::dto::WorkspaceId;
+        assert_eq!(
+            token_workspaces(vec![WorkspaceId(2), WorkspaceId(1), WorkspaceId(2)]),
+            Ok(vec![WorkspaceId(1), WorkspaceId(2)])
+        );
+        assert!(token_workspaces(vec![])
+            .unwrap_err()
+            .for_field("workspaces")
+            .is_some());
+        assert!(token_name(" ").unwrap_err().for_field("name").is_some());
     }
 }

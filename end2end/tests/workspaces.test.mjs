@@ -2,7 +2,8 @@
 // the in-repo Graph API simulator: an admin makes a client's workspace, connects an account
 // into it, invites a viewer to it, and switches the dashboard between workspaces; the viewer,
 // in a fresh browser context, sees that client's account and nothing else; a share link to
-// the client's workspace opens its dashboards without signing in, until it is revoked.
+// the client's workspace opens its dashboards without signing in, until it is revoked; an
+// API token made for that workspace reads its account only.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
@@ -192,4 +193,20 @@ test('an admin puts a client in its own workspace and a viewer sees only that cl
   assert.equal(gone.status(), 404);
   assert.match(await visitor.content(), /This link does not work/);
   await outside.close();
+
+  // An API token for the client's workspace only, made on its page and used by a script.
+  await nav(page, 'API tokens').click();
+  await page.waitForURL(`${server.base}/api-tokens`);
+  await hydrated(page);
+  const tokenForm = page.getByTestId('token-form');
+  await tokenForm.getByLabel('Name').fill('Client B sheet');
+  await tokenForm.getByLabel('Default').uncheck();
+  await tokenForm.getByRole('button', { name: 'Make token' }).click();
+  const secret = await page.getByTestId('token-secret').inputValue();
+  assert.match(secret, /^ila_\d+\.[A-Za-z0-9_-]{43}$/);
+  await page.locator(testId('token-row', '[data-name="Client B sheet"]')).waitFor();
+  const api = await fetch(`${server.base}/api/v1/accounts`, { headers: { authorization: `Bearer ${secret}` } });
+  assert.equal(api.status, 200);
+  assert.deepEqual((await api.json()).map((a) => a.username), [client.username]);
+  await shot(page, '46-api-tokens');
 });

@@ -264,3 +264,22 @@ pub enum ShareLinks {
     ExpiresAt,
     LastUsedAt,
 }
+
+#[derive(DeriveIden)]
+pub enum ApiTokens {
+    Table,
+    Id,
+    UserId,
+    Name,
+    SecretHash,
+    CreatedAt,
+    ExpiresAt,
+    LastUsedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum ApiTokenWorkspaces {
+    Table,
+    TokenId,
+    WorkspaceId,
+}

@@ -23,6 +23,7 @@ mod m20261207_000014_add_media_depth;
 mod m20261207_000015_add_keep_old_media;
 mod m20261208_000016_create_workspaces;
 mod m20261209_000017_create_share_links;
+mod m20261209_000018_create_api_tokens;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_add_keep_old_media::Migration),
             Box::new(m20261208_000016_create_workspaces::Migration),
             Box::new(m20261209_000017_create_share_links::Migration),
+            Box::new(m20261209_000018_create_api_tokens::Migration),
         ]
     }
 }

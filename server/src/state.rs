@@ -21,8 +21,10 @@ use crate::services::export::ExportService;
 use crate::services::settings::SettingsService;
 use crate::services::shares::ShareService;
 use crate::services::sync_log::SyncLogService;
+use crate::services::tokens::TokenService;
 use crate::services::workspaces::WorkspaceService;
 use crate::store::analytics::AnalyticsStore;
+use crate::store::api_tokens::TokenStore;
 use crate::store::export::ExportStore;
 use crate::store::sessions::DbSessionStore;
 use crate::store::settings::SettingsStore;
@@ -105,6 +107,10 @@ impl AppState {
             workspaces: Arc::new(WorkspaceService::new(WorkspaceStore::new(db.clone()))),
             shares: Arc::new(ShareService::new(
                 ShareLinkStore::new(db.clone()),
+                WorkspaceStore::new(db.clone()),
+            )),
+            tokens: Arc::new(TokenService::new(
+                TokenStore::new(db.clone()),
                 WorkspaceStore::new(db.clone()),
             )),
         };

@@ -767,6 +767,17 @@ fn server_fns() -> Vec<ServerFn> {
             ],
         ),
         f("shares/revoke", &[("id", Id(Ids::Workspace))]),
+        f("tokens/list", &[]),
+        f(
+            "tokens/create",
+            &[
+                ("name", Text),
+                ("expires_in_days", Days),
+                ("workspaces[0]", Id(Ids::Workspace)),
+                ("workspaces[1]", Id(Ids::Workspace)),
+            ],
+        ),
+        f("tokens/revoke", &[("id", Id(Ids::Workspace))]),
         f("users/list", &[]),
         f(
             "users/add",
@@ -808,6 +819,7 @@ fn server_fns() -> Vec<ServerFn> {
 const PAGES: &[&str] = &[
     "/", "/posts", "/stories", "/hashtags", "/best-time", "/audience", "/accounts", "/sync-log",
     "/users", "/settings", "/login", "/setup", "/privacy", "/workspaces", "/share-links",
+    "/api-tokens",
 ];
 
 fn page_keys() -> Vec<(String, Field)> {

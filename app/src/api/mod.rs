@@ -8,5 +8,6 @@ pub mod session;
 pub mod settings;
 pub mod shares;
 pub mod sync_log;
+pub mod tokens;
 pub mod users;
 pub mod workspaces;

@@ -9,6 +9,7 @@ pub mod number;
 pub mod pager;
 pub mod posts_table;
 pub mod refresh;
+pub mod revocable;
 pub mod status_badge;
 pub mod table;
 pub mod url_state;

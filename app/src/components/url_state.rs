@@ -114,6 +114,16 @@ pub fn audience_query(query: &ParamsMap) -> Result<AudienceQuery, AppError> {
     })
 }
 
+/// A query string's `(name, value)` pairs as the functions above read them (the JSON API
+/// reads its query with them, so its parameters are the pages').
+pub fn params(pairs: Vec<(String, String)>) -> ParamsMap {
+    let mut map = ParamsMap::new();
+    for (name, value) in pairs {
+        map.insert(name, value);
+    }
+    map
+}
+
 /// `path` with the current query changed: `Some` sets a parameter, `None` removes it.
 pub fn with_params(path: &str, query: &ParamsMap, changes: &[(&str, Option<&str>)]) -> String {
     let mut query = query.clone();

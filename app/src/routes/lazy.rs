@@ -8,8 +8,8 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::{
-    accounts, audience, best_time, hashtags, login, post, posts, privacy, privacy_deletion,
-    settings, setup, share_links, stories, sync_log, users, workspaces,
+    accounts, api_tokens, audience, best_time, hashtags, login, post, posts, privacy,
+    privacy_deletion, settings, setup, share_links, stories, sync_log, users, workspaces,
 };
 
 /// A route type whose view is the page component, split off.
@@ -42,6 +42,7 @@ lazy_page! {
     Users => users::UsersPage;
     Workspaces => workspaces::WorkspacesPage;
     ShareLinks => share_links::ShareLinksPage;
+    ApiTokens => api_tokens::ApiTokensPage;
     Settings => settings::SettingsPage;
     Login => login::LoginPage;
     Setup => setup::SetupPage;

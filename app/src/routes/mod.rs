@@ -1,6 +1,7 @@
 //! One page per file, named after its URL.
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod audience;
 pub mod best_time;
 pub mod hashtags;

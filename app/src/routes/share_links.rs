@@ -10,7 +10,8 @@ use leptos_router::hooks::use_query_map;
 use crate::api::shares::{list_share_links, CreateShareLink, RevokeShareLink};
 use crate::api::workspaces::workspace_choices;
 use crate::components::error_view::ErrorView;
-use crate::components::form::{confirm, last_error, FormAlert, TextField};
+use crate::components::form::{last_error, FormAlert, TextField};
+use crate::components::revocable::{expiry, last_use, RevokeButton};
 use crate::components::url_state::WORKSPACE_PARAM;
 use crate::dto::{ShareLinkSummary, WorkspaceChoice};
 use crate::error::AppError;
@@ -211,17 +212,12 @@ fn LinksTable(list: Vec<ShareLinkSummary>, revoke: ServerAction<RevokeShareLink>
                     .into_iter()
                     .map(|link| {
                         let id = link.id;
-                        let (label, key) = (link.label.clone(), link.label.clone());
-                        let on_revoke = move |_| {
-                            if confirm(&format!("Revoke the link {label}? It stops working at once.")) {
-                                revoke.dispatch(RevokeShareLink { id });
-                            }
-                        };
-                        let expires = match (&link.expires, link.expired) {
-                            (Some(at), true) => format!("expired {at}"),
-                            (Some(at), false) => at.clone(),
-                            (None, _) => "never".to_owned(),
-                        };
+                        let question = format!("Revoke the link {}? It stops working at once.", link.label);
+                        let revoke = Callback::new(move |()| {
+                            revoke.dispatch(RevokeShareLink { id });
+                        });
+                        let key = link.label.clone();
+                        let expires = expiry(&link.expires, link.expired);
                         view! {
                             <tr data-testid="share-link-row" data-label=key>
                                 <td>{link.label}</td>
@@ -229,12 +225,8 @@ fn LinksTable(list: Vec<ShareLinkSummary>, revoke: ServerAction<RevokeShareLink>
                                 <td><code>{link.opens}</code></td>
                                 <td>{format!("{} by {}", link.created_on, link.created_by)}</td>
                                 <td data-testid="share-link-expires">{expires}</td>
-                                <td data-testid="share-link-used">{link.last_used.unwrap_or_else(|| "never".to_owned())}</td>
-                                <td>
-                                    <button type="button" class="danger" on:click=on_revoke>
-                                        "Revoke"
-                                    </button>
-                                </td>
+                                <td data-testid="share-link-used">{last_use(link.last_used)}</td>
+                                <td><RevokeButton question revoke /></td>
                             </tr>
                         }
                     })

@@ -1,4 +1,5 @@
-//! Secrets handed out once and kept only as digests: share links (and API tokens). 256
+//! Secrets handed out once and kept only as digests: share links and API tokens, both
+//! `<id>.<secret>` so the row is found by id and the secret compared in constant time. 256
 //! random bits, unpadded base64url; SHA-256 hex in the database (a fast hash is enough for
 //! a random secret of that size: there is nothing to guess from a digest).
 
@@ -33,9 +34,35 @@ pub fn matches(stored: &str, secret: &str) -> bool {
     secret.len() == SECRET_LEN && bool::from(stored.as_bytes().ct_eq(digest(secret).as_bytes()))
 }
 
+/// `<id>.<secret>` as a link or token carries it: the row's id and the secret to compare;
+/// `None` for anything else.
+pub fn split(token: &str) -> Option<(i64, &str)> {
+    let (id, secret) = token.split_once('.')?;
+    if id.is_empty() || id.len() > 18 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((id.parse().ok()?, secret))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_is_an_id_and_a_secret() {
+        assert_eq!(split("12.abc"), Some((12, "abc")));
+        for bad in [
+            "",
+            ".",
+            "12",
+            "x.abc",
+            "-1.abc",
+            "+1.abc",
+            &format!("{}.a", "9".repeat(19)),
+        ] {
+            assert_eq!(split(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn a_secret_matches_its_digest_only() {

@@ -2,6 +2,7 @@
 //! every request passes (trace log, body limit, compression, cache lifetimes, security headers,
 //! origin check, session).
 
+mod api_v1;
 mod client_addr;
 mod health;
 mod meta;
@@ -64,6 +65,7 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
         .route("/meta/data-deletion", post(meta::data_deletion))
         .route("/meta/deauthorize", post(meta::deauthorize))
         .route("/s/{token}", get(share::open))
+        .merge(api_v1::routes())
         .leptos_routes_with_context(&state, routes, provide_backend.clone(), move || {
             shell(options.clone())
         })

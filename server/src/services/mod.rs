@@ -8,6 +8,7 @@ pub mod export;
 pub mod settings;
 pub mod shares;
 pub mod sync_log;
+pub mod tokens;
 pub mod workspaces;
 
 use app::error::AppError;

@@ -129,20 +129,11 @@ fn summary(listed: Listed, now: i64) -> ShareLinkSummary {
     }
 }
 
-/// `<id>.<secret>` as a link's URL carries it; `None` for anything else.
-fn parse_token(token: &str) -> Option<(i64, &str)> {
-    let (id, secret) = token.split_once('.')?;
-    if id.is_empty() || id.len() > 19 || !id.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some((id.parse().ok()?, secret))
-}
-
 #[async_trait]
 impl SharesPort for ShareService {
     async fn create(&self, by: UserId, new: NewShareLink) -> Result<CreatedShareLink, AppError> {
         let label = rules::share_label(&new.label)?;
-        let days = rules::share_expiry(new.expires_in_days)?;
+        let days = rules::expiry_days(new.expires_in_days)?;
         let (page, query) = rules::share_page(&new.path, &new.query)?;
         let (workspace_id, account_id) = self.target(&new).await?;
         let (secret, secret_hash) = secret_token::issue();
@@ -190,7 +181,7 @@ impl SharesPort for ShareService {
 
     async fn open(&self, token: &str, from: IpAddr) -> Result<(ShareLinkId, String), AppError> {
         self.per_address.check(&address_group(from))?;
-        let (id, secret) = parse_token(token).ok_or(AppError::NotFound)?;
+        let (id, secret) = secret_token::split(token).ok_or(AppError::NotFound)?;
         let listed = self.use_link(id, Some(secret)).await?;
         let mut to = opens(&listed);
         if let Some(account) = listed.link.account_id {
@@ -217,26 +208,5 @@ impl SharesPort for ShareService {
             expires: listed.link.expires_at.map(utc),
         };
         Ok((reach, view))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_token;
-
-    #[test]
-    fn a_token_is_an_id_and_a_secret() {
-        assert_eq!(parse_token("12.abc"), Some((12, "abc")));
-        for bad in [
-            "",
-            ".",
-            "12",
-            "x.abc",
-            "-1.abc",
-            "+1.abc",
-            &format!("{}.a", "9".repeat(20)),
-        ] {
-            assert_eq!(parse_token(bad), None, "{bad}");
-        }
     }
 }

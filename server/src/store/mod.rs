@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod analytics;
+pub mod api_tokens;
 pub mod breakdowns;
 pub mod entities;
 pub mod export;
@@ -23,6 +24,34 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqlErr,
     TransactionTrait,
 };
+
+/// How often a share link's or API token's last use is written, at most: a page load or a
+/// script makes many requests.
+const TOUCH_EVERY_SECS: i64 = 60;
+
+/// Records a use of row `id` of `entity` (a share link, an API token) at `now`, in its
+/// `last_used_at`, unless one was recorded in the last minute.
+pub(crate) async fn touch_last_used<E: sea_orm::EntityTrait>(
+    db: &DatabaseConnection,
+    entity: E,
+    id: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::{Alias, Expr, Query};
+    let last = Alias::new("last_used_at");
+    let stmt = Query::update()
+        .table(entity)
+        .value(last.clone(), now)
+        .and_where(Expr::col(Alias::new("id")).eq(id))
+        .and_where(
+            Expr::col(last.clone())
+                .is_null()
+                .or(Expr::col(last).lte(now - TOUCH_EVERY_SECS)),
+        )
+        .to_owned();
+    db.execute(db.get_database_backend().build(&stmt)).await?;
+    Ok(())
+}
 
 /// Every store transaction starts here. On SQLite a deferred transaction that has read fails
 /// at once with SQLITE_BUSY (the busy timeout is not honoured) when it then needs the write

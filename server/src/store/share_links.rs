@@ -11,9 +11,6 @@ use super::entities::{accounts, share_links, users, workspaces};
 use super::workspaces::must_exist;
 use super::StoreError;
 
-/// How often a link's last use is written, at most: a page load makes several requests.
-const TOUCH_EVERY_SECS: i64 = 60;
-
 #[derive(Clone, Debug)]
 pub struct ShareLinkStore {
     db: DatabaseConnection,
@@ -148,20 +145,9 @@ impl ShareLinkStore {
             .collect())
     }
 
-    /// Records a use of link `id` at `now`, at most once every minute.
-    #[instrument(skip(self), err(level = "debug"))]
+    /// Records a use of link `id` at `now` (at most once a minute).
     pub async fn touch(&self, id: i64, now: i64) -> Result<(), StoreError> {
-        share_links::Entity::update_many()
-            .col_expr(share_links::Column::LastUsedAt, Expr::value(now))
-            .filter(share_links::Column::Id.eq(id))
-            .filter(
-                share_links::Column::LastUsedAt
-                    .is_null()
-                    .or(share_links::Column::LastUsedAt.lte(now - TOUCH_EVERY_SECS)),
-            )
-            .exec(&self.db)
-            .await?;
-        Ok(())
+        super::touch_last_used(&self.db, share_links::Entity, id, now).await
     }
 
     /// Deletes link `id`; `NotFound` when there is none.

@@ -224,6 +224,26 @@ impl TestServer {
         self.scalar::<i64>(sql).await
     }
 
+    /// Whether `needle` is anywhere in what the database stores: its file and journal on
+    /// SQLite, the text of `table`'s rows on PostgreSQL (a secret that must be kept as a
+    /// digest only).
+    pub async fn stores(&self, table: &str, needle: &str) -> bool {
+        match self.database_url.strip_prefix("sqlite://") {
+            Some(rest) => {
+                let file = rest.split('?').next().unwrap();
+                let mut bytes = std::fs::read(file).unwrap();
+                bytes.extend(std::fs::read(format!("{file}-wal")).unwrap_or_default());
+                String::from_utf8_lossy(&bytes).contains(needle)
+            }
+            None => self
+                .scalar::<String>(&format!(
+                    "SELECT COALESCE(string_agg(t::text, ' '), '') FROM {table} t"
+                ))
+                .await
+                .contains(needle),
+        }
+    }
+
     /// Runs `sql` on the server's database (a change no request can make, like time passing).
     pub async fn execute(&self, sql: &str) {
         let db = Database::connect(&self.database_url).await.unwrap();

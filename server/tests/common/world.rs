@@ -6,9 +6,21 @@ use std::time::{Duration, Instant};
 use server::dev::graph_sim::{Flavour, SimAccount, SimConfig, SimServer, Simulator};
 use time::OffsetDateTime;
 
+use app::dto::{UserSummary, WorkspaceChoice};
+use reqwest::StatusCode;
+
 use super::{sim_flags, Api, Db, TestServer};
 
 pub const PASSWORD: &str = "correct horse battery";
+
+/// Every simulated account connected and synced once, in two workspaces: the Default holds
+/// all but the last, "Client B" the last. Ids as the forms take them.
+pub struct TwoClients {
+    pub ids: Vec<i64>,
+    pub default: String,
+    pub b_ws: String,
+    pub b_account: String,
+}
 
 pub struct SyncWorld {
     pub sim: Simulator,
@@ -77,6 +89,60 @@ impl SyncWorld {
         self.admin
             .ok::<()>("accounts/sync", &[("id", &account.to_string())])
             .await;
+    }
+
+    /// Connects every account and puts the last in a new workspace, "Client B".
+    pub async fn two_clients(&self) -> TwoClients {
+        let mut ids = Vec::new();
+        for account in &self.sim.accounts() {
+            let id = super::connect(&self.admin, account).await;
+            assert_eq!(self.finished_runs(id, 1).await, "ok");
+            ids.push(id);
+        }
+        let b: WorkspaceChoice = self
+            .admin
+            .ok("workspaces/create", &[("name", "Client B")])
+            .await;
+        let (b_ws, b_account) = (b.id.to_string(), ids.last().unwrap().to_string());
+        self.admin
+            .ok::<()>(
+                "workspaces/move",
+                &[("account", &b_account), ("workspace", &b_ws)],
+            )
+            .await;
+        let default = self
+            .server
+            .scalar::<i64>("SELECT MIN(id) FROM workspaces")
+            .await
+            .to_string();
+        TwoClients {
+            ids,
+            default,
+            b_ws,
+            b_account,
+        }
+    }
+
+    /// A viewer "vera" of workspace `ws`, signed in.
+    pub async fn viewer_of(&self, ws: &str) -> (Api, UserSummary) {
+        let vera: UserSummary = self
+            .admin
+            .ok(
+                "users/add",
+                &[
+                    ("username", "vera"),
+                    ("password", PASSWORD),
+                    ("role", "viewer"),
+                    ("workspace", ws),
+                ],
+            )
+            .await;
+        let viewer = self.server.client();
+        assert_eq!(
+            viewer.login("vera", PASSWORD).await.status(),
+            StatusCode::OK
+        );
+        (viewer, vera)
     }
 
     pub async fn stop(self) {

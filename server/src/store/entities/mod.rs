@@ -2,6 +2,8 @@
 
 pub mod account_insights;
 pub mod accounts;
+pub mod api_token_workspaces;
+pub mod api_tokens;
 pub mod deletion_requests;
 pub mod export_config;
 pub mod export_deletions;
