@@ -241,12 +241,10 @@ where
             let session = session().await?;
             let reach = match user_of(&session, &b).await? {
                 Some(user) => b.workspaces.reach(&user).await?,
-                None => {
-                    shared(&session, &b)
-                        .await?
-                        .ok_or(AppError::Unauthenticated)?
-                        .0
-                }
+                None => match share_link_of(&session).await? {
+                    Some(id) => b.shares.visit(id).await?,
+                    None => return Err(AppError::Unauthenticated),
+                },
             };
             call(b, reach).await
         }
@@ -254,27 +252,28 @@ where
     )
 }
 
-/// The share link `session` opened, if any: what it shows (`NotFound` once it expired or was
-/// revoked; the rate limit per link applies).
-async fn shared(session: &Session, b: &Backend) -> Result<Option<(Reach, SharedView)>, AppError> {
-    match session
+/// The share link `session` opened, if any (the session holds its id only).
+async fn share_link_of(session: &Session) -> Result<Option<ShareLinkId>, AppError> {
+    Ok(session
         .get::<i64>(SHARE_LINK_KEY)
         .await
         .map_err(session_failure)?
-    {
-        Some(id) => b.shares.visit(ShareLinkId(id)).await.map(Some),
-        None => Ok(None),
-    }
+        .map(ShareLinkId))
 }
 
-/// The share link the visitor is looking through; `None` when signed in or without one.
+/// What the share link this visitor opened shows (`NotFound` once it expired or was
+/// revoked); `None` without one, or when signed in. The session is read first: a signed-in
+/// page load, which has no link, costs no database read here.
 pub async fn shared_view() -> Result<Option<SharedView>, AppError> {
-    let b = backend()?;
     let session = session().await?;
+    let Some(id) = share_link_of(&session).await? else {
+        return Ok(None);
+    };
+    let b = backend()?;
     if user_of(&session, &b).await?.is_some() {
         return Ok(None);
     }
-    Ok(shared(&session, &b).await?.map(|(_, view)| view))
+    b.shares.view(id).await.map(Some)
 }
 
 /// Runs `call` for the user `check` lets through, and sets the answer's status.

@@ -226,9 +226,12 @@ pub trait SharesPort: Send + Sync {
     /// the page to open. `NotFound` for a wrong, expired or revoked link; `RateLimited` past
     /// the limits per address and per link.
     async fn open(&self, token: &str, from: IpAddr) -> Result<(ShareLinkId, String), AppError>;
-    /// What a visitor of link `id` may see, for each of their requests: `NotFound` once it
-    /// expired or was revoked, `RateLimited` past the limit per link.
-    async fn visit(&self, id: ShareLinkId) -> Result<(Reach, SharedView), AppError>;
+    /// What a visitor of link `id` may see, for each of their requests (the link alone is
+    /// read): `NotFound` once it expired or was revoked, `RateLimited` past the limit per
+    /// link.
+    async fn visit(&self, id: ShareLinkId) -> Result<Reach, AppError>;
+    /// What link `id` shows, in words, for its visitor's top bar; refused as [`Self::visit`].
+    async fn view(&self, id: ShareLinkId) -> Result<SharedView, AppError>;
 }
 
 /// Personal read-only API tokens for `/api/v1/`. Every user manages their own; admins see

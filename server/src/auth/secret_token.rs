@@ -9,6 +9,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::clock::DAY;
+
 /// The length of a secret: 32 bytes in unpadded base64url.
 pub const SECRET_LEN: usize = 43;
 
@@ -34,6 +36,16 @@ pub fn matches(stored: &str, secret: &str) -> bool {
     secret.len() == SECRET_LEN && bool::from(stored.as_bytes().ct_eq(digest(secret).as_bytes()))
 }
 
+/// When a link or token made at `now` to live `days` expires; `None`: never.
+pub fn expires_at(now: i64, days: Option<u32>) -> Option<i64> {
+    days.map(|d| now + i64::from(d) * DAY)
+}
+
+/// Whether a link or token that expires at `expires_at` has expired at `now`.
+pub fn expired(expires_at: Option<i64>, now: i64) -> bool {
+    expires_at.is_some_and(|at| at <= now)
+}
+
 /// `<id>.<secret>` as a link or token carries it: the row's id and the secret to compare;
 /// `None` for anything else.
 pub fn split(token: &str) -> Option<(i64, &str)> {
@@ -47,6 +59,15 @@ pub fn split(token: &str) -> Option<(i64, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_grant_expires_at_its_moment_or_never() {
+        assert_eq!(expires_at(1_000, None), None);
+        assert_eq!(expires_at(1_000, Some(2)), Some(1_000 + 2 * DAY));
+        assert!(!expired(None, i64::MAX));
+        assert!(!expired(Some(1_000), 999));
+        assert!(expired(Some(1_000), 1_000));
+    }
 
     #[test]
     fn a_token_is_an_id_and_a_secret() {

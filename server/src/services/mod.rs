@@ -62,11 +62,17 @@ pub(crate) fn utc(unix: i64) -> String {
     }
 }
 
+/// `YYYY-MM-DD` of a moment, in UTC: the day something was made.
+pub(crate) fn utc_date(unix: i64) -> String {
+    utc(unix).chars().take(10).collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn moments_show_in_utc_to_the_minute() {
         assert_eq!(super::utc(1_795_435_200), "2026-11-23 12:00 UTC");
         assert_eq!(super::utc(i64::MAX), "—");
+        assert_eq!(super::utc_date(1_795_435_200), "2026-11-23");
     }
 }

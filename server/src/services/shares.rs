@@ -15,15 +15,14 @@ use app::error::AppError;
 use app::rules;
 use async_trait::async_trait;
 
-use super::utc;
+use super::{utc, utc_date};
 use crate::auth::rate_limit::RateLimit;
 use crate::auth::secret_token;
 use crate::auth::throttle::address_group;
 use crate::clock::unix_now;
+use crate::store::entities::share_links;
 use crate::store::share_links::{Listed, NewLink, ShareLinkStore};
 use crate::store::workspaces::WorkspaceStore;
-
-const DAY_SECS: i64 = 24 * 60 * 60;
 
 /// Links opened from one address a minute: enough for a team opening a handful, while a
 /// script trying secrets gets nowhere (they are 256 bits anyway).
@@ -53,23 +52,22 @@ impl ShareService {
     /// secret is `secret`, when given. A use: it counts against the link's rate and is
     /// recorded. A wrong secret counts only against its address, so nobody can use up a
     /// link's rate without it.
-    async fn use_link(&self, id: i64, secret: Option<&str>) -> Result<Listed, AppError> {
+    async fn use_link(
+        &self,
+        id: i64,
+        secret: Option<&str>,
+    ) -> Result<share_links::Model, AppError> {
         let now = unix_now();
-        let listed = self
-            .store
-            .list(Some(id))
-            .await?
-            .pop()
-            .ok_or(AppError::NotFound)?;
-        if secret.is_some_and(|s| !secret_token::matches(&listed.link.secret_hash, s)) {
+        let link = self.store.find(id).await?.ok_or(AppError::NotFound)?;
+        if secret.is_some_and(|s| !secret_token::matches(&link.secret_hash, s)) {
             return Err(AppError::NotFound);
         }
         self.per_link.check(&id)?;
-        if expired(&listed, now) {
+        if secret_token::expired(link.expires_at, now) {
             return Err(AppError::NotFound);
         }
         self.store.touch(id, now).await?;
-        Ok(listed)
+        Ok(link)
     }
 
     /// The link's workspace and account: the account's own workspace, or the one chosen, or
@@ -96,10 +94,6 @@ impl ShareService {
     }
 }
 
-fn expired(listed: &Listed, now: i64) -> bool {
-    listed.link.expires_at.is_some_and(|at| at <= now)
-}
-
 /// What a link shows, in words: the account, or the workspace.
 fn target(listed: &Listed) -> String {
     match &listed.account {
@@ -108,10 +102,11 @@ fn target(listed: &Listed) -> String {
     }
 }
 
-fn opens(listed: &Listed) -> String {
-    match listed.link.query.as_str() {
-        "" => listed.link.page.clone(),
-        query => format!("{}?{query}", listed.link.page),
+/// The page a link opens, with its query.
+fn opens(link: &share_links::Model) -> String {
+    match link.query.as_str() {
+        "" => link.page.clone(),
+        query => format!("{}?{query}", link.page),
     }
 }
 
@@ -120,11 +115,11 @@ fn summary(listed: Listed, now: i64) -> ShareLinkSummary {
         id: ShareLinkId(listed.link.id),
         label: listed.link.label.clone(),
         target: target(&listed),
-        opens: opens(&listed),
+        opens: opens(&listed.link),
         created_by: listed.creator.clone(),
-        created_on: utc(listed.link.created_at).chars().take(10).collect(),
+        created_on: utc_date(listed.link.created_at),
         expires: listed.link.expires_at.map(utc),
-        expired: expired(&listed, now),
+        expired: secret_token::expired(listed.link.expires_at, now),
         last_used: listed.link.last_used_at.map(utc),
     }
 }
@@ -149,7 +144,7 @@ impl SharesPort for ShareService {
                 secret_hash,
                 created_by: by.0,
                 created_at: now,
-                expires_at: days.map(|d| now + i64::from(d) * DAY_SECS),
+                expires_at: secret_token::expires_at(now, days),
             })
             .await?;
         let listed = self
@@ -182,31 +177,36 @@ impl SharesPort for ShareService {
     async fn open(&self, token: &str, from: IpAddr) -> Result<(ShareLinkId, String), AppError> {
         self.per_address.check(&address_group(from))?;
         let (id, secret) = secret_token::split(token).ok_or(AppError::NotFound)?;
-        let listed = self.use_link(id, Some(secret)).await?;
-        let mut to = opens(&listed);
-        if let Some(account) = listed.link.account_id {
-            to.push(if listed.link.query.is_empty() {
-                '?'
-            } else {
-                '&'
-            });
+        let link = self.use_link(id, Some(secret)).await?;
+        let mut to = opens(&link);
+        if let Some(account) = link.account_id {
+            to.push(if link.query.is_empty() { '?' } else { '&' });
             to.push_str(&format!("account={account}"));
         }
         Ok((ShareLinkId(id), to))
     }
 
-    async fn visit(&self, id: ShareLinkId) -> Result<(Reach, SharedView), AppError> {
-        let listed = self.use_link(id.0, None).await?;
-        let workspace = WorkspaceId(listed.link.workspace_id);
-        let reach = match listed.link.account_id {
+    async fn visit(&self, id: ShareLinkId) -> Result<Reach, AppError> {
+        let link = self.use_link(id.0, None).await?;
+        let workspace = WorkspaceId(link.workspace_id);
+        Ok(match link.account_id {
             Some(account) => Reach::Account(workspace, AccountId(account)),
             None => Reach::Workspaces(vec![workspace]),
-        };
-        let view = SharedView {
-            label: listed.link.label.clone(),
+        })
+    }
+
+    async fn view(&self, id: ShareLinkId) -> Result<SharedView, AppError> {
+        let link = self.use_link(id.0, None).await?;
+        let listed = self
+            .store
+            .list(Some(id.0))
+            .await?
+            .pop()
+            .ok_or(AppError::NotFound)?;
+        Ok(SharedView {
+            label: link.label,
             target: target(&listed),
-            expires: listed.link.expires_at.map(utc),
-        };
-        Ok((reach, view))
+            expires: link.expires_at.map(utc),
+        })
     }
 }

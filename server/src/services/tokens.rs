@@ -13,7 +13,7 @@ use app::error::AppError;
 use app::rules;
 use async_trait::async_trait;
 
-use super::utc;
+use super::{utc, utc_date};
 use crate::auth::rate_limit::RateLimit;
 use crate::auth::secret_token;
 use crate::clock::unix_now;
@@ -23,8 +23,6 @@ use crate::store::workspaces::WorkspaceStore;
 
 /// What every token starts with.
 pub const TOKEN_PREFIX: &str = "ila_";
-
-const DAY_SECS: i64 = 24 * 60 * 60;
 
 /// Requests one token may make a minute: a script reading every account's series and posts
 /// every few minutes stays far below it.
@@ -55,14 +53,10 @@ impl TokenService {
     }
 }
 
-fn expired(token: &ListedToken, now: i64) -> bool {
-    token.token.expires_at.is_some_and(|at| at <= now)
-}
-
 fn summary(listed: ListedToken, now: i64) -> ApiTokenSummary {
     ApiTokenSummary {
         id: ApiTokenId(listed.token.id),
-        expired: expired(&listed, now),
+        expired: secret_token::expired(listed.token.expires_at, now),
         name: listed.token.name,
         owner: listed.owner,
         workspaces: listed
@@ -70,7 +64,7 @@ fn summary(listed: ListedToken, now: i64) -> ApiTokenSummary {
             .into_iter()
             .map(|(_, name)| name)
             .collect(),
-        created_on: utc(listed.token.created_at).chars().take(10).collect(),
+        created_on: utc_date(listed.token.created_at),
         expires: listed.token.expires_at.map(utc),
         last_used: listed.token.last_used_at.map(utc),
     }
@@ -116,7 +110,7 @@ impl TokensPort for TokenService {
                 name,
                 secret_hash,
                 created_at: now,
-                expires_at: days.map(|d| now + i64::from(d) * DAY_SECS),
+                expires_at: secret_token::expires_at(now, days),
                 workspaces: chosen,
             })
             .await?;
@@ -162,7 +156,7 @@ impl TokensPort for TokenService {
         }
         self.per_token.check(&id)?;
         let now = unix_now();
-        if presented.token.expires_at.is_some_and(|at| at <= now) {
+        if secret_token::expired(presented.token.expires_at, now) {
             return Err(AppError::Unauthenticated);
         }
         self.store.touch(id, now).await?;

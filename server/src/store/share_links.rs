@@ -80,6 +80,12 @@ impl ShareLinkStore {
         Ok(row.id)
     }
 
+    /// Link `id` alone, without names: what each request of its visitor needs.
+    #[instrument(skip(self), err(level = "debug"))]
+    pub async fn find(&self, id: i64) -> Result<Option<share_links::Model>, StoreError> {
+        Ok(share_links::Entity::find_by_id(id).one(&self.db).await?)
+    }
+
     /// Every link (or only link `id`), newest first, with its names.
     #[instrument(skip(self), err(level = "debug"))]
     pub async fn list(&self, id: Option<i64>) -> Result<Vec<Listed>, StoreError> {
