@@ -10,13 +10,14 @@ use async_trait::async_trait;
 use leptos::prelude::use_context;
 
 use crate::dto::{
-    AccountId, AccountSummary, ApiTokenId, ApiTokenSummary, Audience, AudienceQuery, BestTime,
-    BestTimeQuery, ConnectionCheck, CreatedApiToken, CreatedShareLink, DeletionPreview,
-    DeletionStatus, ExportView, Flavour, Hashtags, LinkedAccount, MediaId, NewShareLink,
-    OAuthLogins, Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery, Reach, Role,
-    SessionUser, SettingField, SettingsView, ShareLinkId, ShareLinkSummary, SharedView,
-    StoriesPage, StoriesQuery, SyncOutcome, SyncRunView, UserId, UserSummary, WorkspaceChoice,
-    WorkspaceId, WorkspaceSummary,
+    AccountId, AccountSummary, AlertRule, AlertRuleView, ApiTokenId, ApiTokenSummary, Audience,
+    AudienceQuery, BestTime, BestTimeQuery, ChannelId, ChannelKind, ConnectionCheck,
+    CreatedApiToken, CreatedChannel, CreatedShareLink, DeletionPreview, DeletionStatus,
+    DeliveryView, ExportView, Flavour, Hashtags, LinkedAccount, MediaId, NewShareLink,
+    NotificationsView, OAuthLogins, Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery,
+    Reach, Role, SessionUser, SettingField, SettingsView, ShareLinkId, ShareLinkSummary,
+    SharedView, SmtpSecurity, SmtpView, StoriesPage, StoriesQuery, SyncOutcome, SyncRunView,
+    UserId, UserSummary, WorkspaceChoice, WorkspaceId, WorkspaceSummary,
 };
 use crate::error::AppError;
 
@@ -258,6 +259,43 @@ pub trait TokensPort: Send + Sync {
     async fn authenticate(&self, token: &str) -> Result<Reach, AppError>;
 }
 
+/// Alerts and where they go (admin only; the caller has checked the role). Values are
+/// validated by the port; passwords, webhook URLs and secrets are sealed and never returned.
+#[async_trait]
+pub trait NotifyPort: Send + Sync {
+    async fn view(&self) -> Result<NotificationsView, AppError>;
+    /// An empty `password` keeps the stored one. Refused while `INSTALYTICS_SMTP_URL` sets
+    /// the server.
+    async fn set_smtp(
+        &self,
+        host: &str,
+        port: &str,
+        security: SmtpSecurity,
+        username: &str,
+        password: &str,
+        from: &str,
+    ) -> Result<SmtpView, AppError>;
+    /// A webhook gets a new signing secret, returned this once.
+    async fn add_channel(
+        &self,
+        kind: ChannelKind,
+        label: &str,
+        target: &str,
+    ) -> Result<CreatedChannel, AppError>;
+    /// Deletes the channel; its deliveries stay in the log.
+    async fn remove_channel(&self, id: ChannelId) -> Result<(), AppError>;
+    /// Queues a test message to the channel and makes its first attempt now.
+    async fn send_test(&self, id: ChannelId) -> Result<DeliveryView, AppError>;
+    async fn set_rule(
+        &self,
+        rule: AlertRule,
+        enabled: bool,
+        threshold: &str,
+    ) -> Result<AlertRuleView, AppError>;
+    /// The newest deliveries first, at most `limit`.
+    async fn log(&self, limit: u64) -> Result<Vec<DeliveryView>, AppError>;
+}
+
 /// Everything server functions can reach, provided once per request by the server.
 #[derive(Clone)]
 pub struct Backend {
@@ -271,6 +309,7 @@ pub struct Backend {
     pub workspaces: Arc<dyn WorkspacesPort>,
     pub shares: Arc<dyn SharesPort>,
     pub tokens: Arc<dyn TokensPort>,
+    pub notify: Arc<dyn NotifyPort>,
 }
 
 pub fn backend() -> Result<Backend, AppError> {

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::ids::{AccountId, ApiTokenId, MediaId, ShareLinkId, UserId, WorkspaceId};
 
+mod notify;
+pub use notify::*;
+
 /// What a dashboard user may do. Admins manage users, accounts and settings; viewers read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -57,6 +57,11 @@ row_id!(
     ApiTokenId
 );
 
+row_id!(
+    /// A notification channel (`notify_channels.id`): an e-mail list, Slack or a webhook.
+    ChannelId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

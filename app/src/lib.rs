@@ -84,6 +84,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/share-links") view={Lazy::<lazy::ShareLinks>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/api-tokens") view={Lazy::<lazy::ApiTokens>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings") view={Lazy::<lazy::Settings>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/notifications") view={Lazy::<lazy::Notifications>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/notifications") view={Lazy::<lazy::NotificationLog>::new()} ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

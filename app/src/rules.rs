@@ -5,6 +5,9 @@
 //! are parsed with the server's calendar libraries in `services::analytics::period` and
 //! `best_time`.
 
+mod notify;
+pub use notify::*;
+
 use crate::error::AppError;
 
 pub const USERNAME_MIN: usize = 3;

@@ -191,6 +191,8 @@ pub enum ExportConfig {
     LastSuccessAt,
     LastError,
     LastErrorAt,
+    /// When the exports started failing; cleared by a success.
+    FailingSince,
 }
 
 /// One row per exported table: the keyset cursor of the last row BigQuery confirmed.
@@ -282,4 +284,71 @@ pub enum ApiTokenWorkspaces {
     Table,
     TokenId,
     WorkspaceId,
+}
+
+#[derive(DeriveIden)]
+pub enum SmtpConfig {
+    Table,
+    Id,
+    Host,
+    Port,
+    Security,
+    Username,
+    /// Sealed like access tokens; never shown again.
+    SealedPassword,
+    FromAddress,
+}
+
+#[derive(DeriveIden)]
+pub enum NotifyChannels {
+    Table,
+    Id,
+    Kind,
+    Label,
+    /// What the list shows: the recipients, or the URL's host.
+    Target,
+    /// The channel's addresses and secrets (JSON), sealed.
+    SealedConfig,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum AlertRules {
+    Table,
+    Rule,
+    Enabled,
+    Threshold,
+}
+
+#[derive(DeriveIden)]
+pub enum Alerts {
+    Table,
+    Rule,
+    Subject,
+    Open,
+    /// How many times this alert has opened: each opening and its resolution are one event.
+    Episode,
+    OpenedAt,
+    ResolvedAt,
+    Title,
+    Link,
+}
+
+#[derive(DeriveIden)]
+pub enum NotifyDeliveries {
+    Table,
+    Id,
+    ChannelId,
+    ChannelLabel,
+    ChannelKind,
+    Event,
+    Title,
+    Body,
+    Status,
+    Attempts,
+    NextAttemptAt,
+    ClaimedUntil,
+    Error,
+    CreatedAt,
+    FinishedAt,
 }

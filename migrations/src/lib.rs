@@ -24,6 +24,7 @@ mod m20261207_000015_add_keep_old_media;
 mod m20261208_000016_create_workspaces;
 mod m20261209_000017_create_share_links;
 mod m20261209_000018_create_api_tokens;
+mod m20261210_000019_create_notifications;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000016_create_workspaces::Migration),
             Box::new(m20261209_000017_create_share_links::Migration),
             Box::new(m20261209_000018_create_api_tokens::Migration),
+            Box::new(m20261210_000019_create_notifications::Migration),
         ]
     }
 }

@@ -19,3 +19,33 @@ pub fn unix_now_ms() -> i64 {
 pub fn today() -> time::Date {
     OffsetDateTime::now_utc().date()
 }
+
+/// `YYYY-MM-DD HH:MM UTC`, the one way the dashboard shows a moment.
+pub fn utc(unix: i64) -> String {
+    match OffsetDateTime::from_unix_timestamp(unix) {
+        Ok(t) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute()
+        ),
+        Err(_) => "—".into(),
+    }
+}
+
+/// `YYYY-MM-DD` of a moment, in UTC: the day something was made.
+pub fn utc_date(unix: i64) -> String {
+    utc(unix).chars().take(10).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn moments_show_in_utc_to_the_minute() {
+        assert_eq!(super::utc(1_795_435_200), "2026-11-23 12:00 UTC");
+        assert_eq!(super::utc(i64::MAX), "—");
+        assert_eq!(super::utc_date(1_795_435_200), "2026-11-23");
+    }
+}

@@ -94,6 +94,28 @@ pub struct ServeArgs {
     pub graph: GraphArgs,
     #[command(flatten)]
     pub bigquery: BigQueryArgs,
+    /// The SMTP server alerts are mailed through, in lettre's URL form
+    /// (`smtps://user:password@host:465`, `smtp://user:password@host:587?tls=required`), with
+    /// INSTALYTICS_SMTP_FROM; Settings → Notifications then shows it read-only. Environment
+    /// only: a flag would show the password in `ps`.
+    #[arg(skip = std::env::var("INSTALYTICS_SMTP_URL").ok().map(Secret))]
+    pub smtp_url: Option<Secret>,
+    /// The From address of alert e-mail when INSTALYTICS_SMTP_URL sets the server.
+    #[arg(long, env = "INSTALYTICS_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+}
+
+impl ServeArgs {
+    /// The SMTP server the environment sets, if it sets one (with its From address).
+    pub fn smtp_env(&self) -> Option<crate::notify::smtp::SmtpEnv> {
+        Some(crate::notify::smtp::SmtpEnv {
+            url: self.smtp_url.as_ref()?.expose().to_owned(),
+            from: self
+                .smtp_from
+                .clone()
+                .unwrap_or_else(|| "instalytics@localhost".into()),
+        })
+    }
 }
 
 /// `instalytics doctor`: which token to check, and where the Graph API and the database are.

@@ -20,6 +20,7 @@ use sea_orm::DatabaseConnection;
 use crate::crypto::{self, Cipher, CryptoError, MasterKey, NEW_KEY_FILE, OLD_KEY_FILE};
 use crate::store::accounts::AccountStore;
 use crate::store::export::ExportStore;
+use crate::store::notify::NotifyStore;
 use crate::store::sealed::{ResealError, Resealed, SealedStore};
 use crate::store::StoreError;
 
@@ -71,6 +72,10 @@ fn refusal_hint(e: &ResealError<CryptoError>) -> &'static str {
         }
         ResealError::BigQueryKey(_) => {
             "Upload the BigQuery key again in Settings, then run rotate-key again."
+        }
+        ResealError::Notify(_) => {
+            "Remove that notification channel (or enter the SMTP password again) in Settings → \
+             Notifications, then run rotate-key again."
         }
         ResealError::Store(_) => "Run rotate-key again once the database is reachable.",
     }
@@ -148,6 +153,8 @@ pub enum OpenError {
         username: String,
         source: CryptoError,
     },
+    #[error("a notification channel's settings or the SMTP password cannot be opened: {0}. Restore the master key they were sealed with; nothing was changed")]
+    Notify(CryptoError),
     #[error("cannot read the sealed values: {0}")]
     Store(#[from] StoreError),
     #[error("cannot re-seal what is still under the previous master key: {0}")]
@@ -170,7 +177,8 @@ pub async fn open(
 ) -> Result<Cipher, OpenError> {
     let accounts = AccountStore::new(db.clone()).list(None).await?;
     let bigquery_key = ExportStore::new(db.clone()).config().await?.sealed_key;
-    let key = if accounts.is_empty() && bigquery_key.is_none() {
+    let notify = NotifyStore::new(db.clone()).sealed().await?;
+    let key = if accounts.is_empty() && bigquery_key.is_none() && notify.is_empty() {
         MasterKey::load_or_create(from_env, data_dir)?
     } else {
         // Values are sealed: never invent a new key for them.
@@ -180,7 +188,8 @@ pub async fn open(
     let current_id = current.key_id().to_owned();
     let under_another_key = |sealed: &str| crypto::key_id_of(sealed) != Some(current_id.as_str());
     let needs_spare = accounts.iter().any(|a| under_another_key(&a.token.0))
-        || bigquery_key.as_deref().is_some_and(under_another_key);
+        || bigquery_key.as_deref().is_some_and(under_another_key)
+        || notify.iter().any(|(sealed, _)| under_another_key(sealed));
     let spares = if needs_spare {
         spare_keys(data_dir, &current_id)?
     } else {
@@ -205,6 +214,13 @@ pub async fn open(
                 source,
             })?;
     }
+    for (sealed, context) in &notify {
+        if spare_for(sealed).is_some() {
+            stale = true;
+            continue;
+        }
+        current.open(sealed, context).map_err(OpenError::Notify)?;
+    }
     // A BigQuery key under no key we have is left for the exporter to report.
     stale |= bigquery_key.as_deref().and_then(spare_for).is_some();
     let mut done_with = vec![data_dir.join(OLD_KEY_FILE)];
@@ -226,6 +242,7 @@ pub async fn open(
         tracing::warn!(
             tokens = resealed.tokens,
             bigquery_key = resealed.bigquery_key,
+            notify = resealed.notify,
             key_id = %current_id,
             "re-sealed values still under the previous master key (sealed by a server that ran during rotate-key)"
         );

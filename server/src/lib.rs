@@ -13,6 +13,7 @@ pub mod export;
 pub mod graph;
 pub mod http;
 pub mod keyring;
+pub mod notify;
 pub mod secret;
 pub mod services;
 pub mod state;
@@ -36,7 +37,7 @@ use crate::store::sessions::DbSessionStore;
 use crate::store::users::UserStore;
 use crate::sync::{Poller, SyncContext};
 
-/// The pause before an exporter that panicked starts again.
+/// The pause before an exporter or notifier that panicked starts again.
 const EXPORTER_RESTART: Duration = Duration::from_secs(30);
 /// How often expired sessions are swept from the database.
 const SESSION_SWEEP: Duration = Duration::from_secs(60 * 60);
@@ -164,6 +165,17 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
         deps: export_deps.clone(),
         wake: export_wake.clone(),
     };
+    let notify = notify::NotifyDeps {
+        db: db.clone(),
+        cipher: cipher.clone(),
+        http: notify::NotifyDeps::http_client().map_err(|e| StartError::Http(e.to_string()))?,
+        smtp_env: args.smtp_env(),
+        public_url: public_url.clone(),
+    };
+    let notifier = notify::worker::Notifier {
+        deps: notify.clone(),
+        wake: Arc::new(tokio::sync::Notify::new()),
+    };
     let state = AppState::new(StateParts {
         db: db.clone(),
         leptos_options,
@@ -173,6 +185,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
         export_deps,
         oauth: args.graph.oauth_apps(&public_url),
         secure_cookies: args.secure_cookies,
+        notify,
         meta: MetaCallbacks {
             secrets: args.graph.app_secrets(),
             public_url,
@@ -197,6 +210,15 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
         {
             let shutdown = shutdown.clone();
             move || exporter.clone().run(shutdown.clone())
+        },
+    ));
+    tokio::spawn(supervise::restarting(
+        "notifier",
+        shutdown.clone(),
+        EXPORTER_RESTART,
+        {
+            let shutdown = shutdown.clone();
+            move || notifier.clone().run(shutdown.clone())
         },
     ));
     let app = http::router(state, &args).into_make_service_with_connect_info::<SocketAddr>();

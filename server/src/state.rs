@@ -15,9 +15,11 @@ use crate::auth::setup_token::SetupToken;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::{MetaCallbacks, OAuthApps};
 use crate::export::ExportDeps;
+use crate::notify::NotifyDeps;
 use crate::services::accounts::AccountService;
 use crate::services::analytics::AnalyticsService;
 use crate::services::export::ExportService;
+use crate::services::notify::NotifyService;
 use crate::services::settings::SettingsService;
 use crate::services::shares::ShareService;
 use crate::services::sync_log::SyncLogService;
@@ -48,6 +50,8 @@ pub struct StateParts {
     /// Mark cookies `Secure` (`--secure-cookies`): the device cookie, like the session's.
     pub secure_cookies: bool,
     pub meta: MetaCallbacks,
+    /// Alerts' channels and SMTP server.
+    pub notify: NotifyDeps,
 }
 
 #[derive(Clone, FromRef)]
@@ -113,6 +117,7 @@ impl AppState {
                 TokenStore::new(db.clone()),
                 WorkspaceStore::new(db.clone()),
             )),
+            notify: Arc::new(NotifyService::new(parts.notify)),
         };
         Ok(Self {
             leptos_options: parts.leptos_options,

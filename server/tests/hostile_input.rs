@@ -216,6 +216,15 @@ enum Field {
 
 const FLAVOURS: &[&str] = &["instagram_login", "facebook_login"];
 const ROLES: &[&str] = &["admin", "viewer"];
+const CHANNEL_KINDS: &[&str] = &["email", "slack", "webhook"];
+const SMTP_SECURITY: &[&str] = &["starttls", "tls", "none"];
+const ALERT_RULES: &[&str] = &[
+    "needs_reauth",
+    "token_expiring",
+    "syncs_failing",
+    "rate_limited",
+    "export_failing",
+];
 #[rustfmt::skip]
 const OUTCOMES: &[&str] = &[
     "running", "ok", "partial", "failed", "needs_reauth", "permission_missing", "rate_limited",
@@ -811,6 +820,39 @@ fn server_fns() -> Vec<ServerFn> {
         ),
         f("privacy/contact", &[]),
         f("privacy/deletion", &[("code", Code)]),
+        f("notify/view", &[]),
+        f("notify/log", &[]),
+        f(
+            "notify/smtp",
+            &[
+                ("host", Text),
+                ("port", Text),
+                ("security", Enum(SMTP_SECURITY)),
+                ("username", Text),
+                ("password", Password),
+                ("from", Text),
+            ],
+        ),
+        f(
+            "notify/add",
+            &[
+                ("kind", Enum(CHANNEL_KINDS)),
+                ("label", Text),
+                ("target", Text),
+            ],
+        ),
+        // Ids no channel has: a test to whatever a fuzzed channel names would wait on the
+        // network, and is covered by the notifications tests.
+        f("notify/remove", &[("id", Id(Ids::NoAccount))]),
+        f("notify/test", &[("id", Id(Ids::NoAccount))]),
+        f(
+            "notify/rule",
+            &[
+                ("rule", Enum(ALERT_RULES)),
+                ("enabled", Bool),
+                ("threshold", Text),
+            ],
+        ),
     ]
 }
 
@@ -819,7 +861,7 @@ fn server_fns() -> Vec<ServerFn> {
 const PAGES: &[&str] = &[
     "/", "/posts", "/stories", "/hashtags", "/best-time", "/audience", "/accounts", "/sync-log",
     "/users", "/settings", "/login", "/setup", "/privacy", "/workspaces", "/share-links",
-    "/api-tokens",
+    "/api-tokens", "/settings/notifications", "/notifications",
 ];
 
 fn page_keys() -> Vec<(String, Field)> {

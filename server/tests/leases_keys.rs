@@ -21,6 +21,7 @@ use server::store::entities::accounts::SealedToken;
 use server::store::entities::export_config::KEY_CONTEXT;
 use server::store::export::ExportStore;
 use server::store::leases::LeaseStore;
+use server::store::notify::NotifyStore;
 use time::OffsetDateTime;
 
 const PASSWORD: &str = "correct horse battery";
@@ -194,6 +195,30 @@ async fn rotation_and_wrong_keys(db: Db) {
     for account in sim.accounts() {
         common::connect(&admin, &account).await;
     }
+    // A webhook's settings and the SMTP password are sealed too.
+    let _: app::dto::CreatedChannel = admin
+        .ok(
+            "notify/add",
+            &[
+                ("kind", "webhook"),
+                ("label", "Ops"),
+                ("target", "https://example.com/hook"),
+            ],
+        )
+        .await;
+    let _: app::dto::SmtpView = admin
+        .ok(
+            "notify/smtp",
+            &[
+                ("host", "smtp.example.com"),
+                ("port", "587"),
+                ("security", "starttls"),
+                ("username", "mailer"),
+                ("password", "smtp-secret"),
+                ("from", "alerts@example.com"),
+            ],
+        )
+        .await;
     let dir = server.data_dir().to_path_buf();
     let url = server.database_url.clone();
     let before = tokens_now(&url).await;
@@ -212,8 +237,16 @@ async fn rotation_and_wrong_keys(db: Db) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("re-sealed 2 token(s)"), "{stdout}");
+    assert!(
+        stdout.contains("re-sealed 2 notification setting(s)"),
+        "{stdout}"
+    );
     let new_key = std::fs::read_to_string(dir.join("master.key")).unwrap();
     assert_ne!(old_key, new_key);
+    let notify = NotifyStore::new(server::db::open(&url).await.unwrap());
+    for (sealed, context) in notify.sealed().await.unwrap() {
+        cipher_of(&new_key).open(&sealed, context).unwrap();
+    }
     // The server starts with the new key: every token opens under it.
     let restarted = server::start(serve_args(&dir, &url, &flags))
         .await

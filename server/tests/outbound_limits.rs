@@ -125,6 +125,7 @@ impl Hostile {
             last_success_at: None,
             last_error: None,
             last_error_at: None,
+            failing_since: None,
         };
         let db = server::db::open("sqlite::memory:").await.unwrap();
         let config = server::export::BigQueryConfig {

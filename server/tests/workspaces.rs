@@ -216,6 +216,28 @@ fn admin_only<'a>(
         ("export/key", vec![("key", "{}")]),
         ("export/enabled", vec![("enabled", "true")]),
         ("export/test", vec![]),
+        ("notify/view", vec![]),
+        ("notify/log", vec![]),
+        (
+            "notify/add",
+            vec![
+                ("kind", "webhook"),
+                ("label", "Mine"),
+                ("target", "https://example.com/hook"),
+            ],
+        ),
+        ("notify/test", vec![("id", "1")]),
+        ("notify/remove", vec![("id", "1")]),
+        ("notify/rule", vec![("rule", "needs_reauth")]),
+        (
+            "notify/smtp",
+            vec![
+                ("host", "smtp.example.com"),
+                ("port", "587"),
+                ("security", "starttls"),
+                ("from", "a@example.com"),
+            ],
+        ),
         ("settings/get", vec![]),
         (
             "settings/update",

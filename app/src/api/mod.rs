@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod analytics;
 pub mod export;
+pub mod notifications;
 pub mod session;
 pub mod settings;
 pub mod shares;

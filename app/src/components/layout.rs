@@ -172,6 +172,7 @@ fn TopNav(user: SessionUser, choices: Vec<WorkspaceChoice>) -> impl IntoView {
                 {admin.then(|| view! { <A href="/share-links">"Share links"</A> })}
                 {admin.then(|| view! { <A href="/users">"Users"</A> })}
                 <A href="/api-tokens">"API tokens"</A>
+                {admin.then(|| view! { <A href="/notifications">"Notifications"</A> })}
                 {admin.then(|| view! { <A href="/settings">"Settings"</A> })}
             </nav>
             {(choices.len() > 1).then(|| view! { <WorkspaceSwitcher choices /> })}

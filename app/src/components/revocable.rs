@@ -1,5 +1,6 @@
-//! What the lists of access grants (share links, API tokens) show alike: when each expires,
-//! and the button that revokes it after asking.
+//! What the lists of access grants (share links, API tokens) and other lists with a button
+//! per row show alike: their heading row, when each expires, and the button that revokes it
+//! after asking.
 
 use leptos::prelude::*;
 
@@ -19,9 +20,29 @@ pub fn last_use(last_used: Option<String>) -> String {
     last_used.unwrap_or_else(|| "never".to_owned())
 }
 
-/// "Revoke": asks `question` first, then calls `revoke`.
+/// The heading row of a list whose last column holds each row's button (`action`, named for
+/// screen readers only).
 #[component]
-pub fn RevokeButton(question: String, revoke: Callback<()>) -> impl IntoView {
+pub fn ListHead(columns: &'static [&'static str], action: &'static str) -> impl IntoView {
+    view! {
+        <thead>
+            <tr>
+                {columns.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}
+                <th scope="col">
+                    <span class="visually-hidden">{action}</span>
+                </th>
+            </tr>
+        </thead>
+    }
+}
+
+/// "Revoke" (or `label`): asks `question` first, then calls `revoke`.
+#[component]
+pub fn RevokeButton(
+    question: String,
+    revoke: Callback<()>,
+    #[prop(default = "Revoke")] label: &'static str,
+) -> impl IntoView {
     view! {
         <button
             type="button"
@@ -32,7 +53,7 @@ pub fn RevokeButton(question: String, revoke: Callback<()>) -> impl IntoView {
                 }
             }
         >
-            "Revoke"
+            {label}
         </button>
     }
 }

@@ -9,7 +9,7 @@ use crate::api::tokens::{list_api_tokens, CreateApiToken, RevokeApiToken};
 use crate::api::workspaces::workspace_choices;
 use crate::components::error_view::ErrorView;
 use crate::components::form::{last_error, FormAlert, TextField};
-use crate::components::revocable::{expiry, last_use, RevokeButton};
+use crate::components::revocable::{expiry, last_use, ListHead, RevokeButton};
 use crate::dto::{ApiTokenSummary, WorkspaceChoice, WorkspaceId};
 use crate::resource::resource;
 
@@ -150,19 +150,7 @@ fn TokensTable(list: Vec<ApiTokenSummary>, revoke: ServerAction<RevokeApiToken>)
     view! {
         <table class="data-table" data-testid="api-tokens">
             <caption class="visually-hidden">"API tokens"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Owner"</th>
-                    <th scope="col">"Reads"</th>
-                    <th scope="col">"Made"</th>
-                    <th scope="col">"Expires"</th>
-                    <th scope="col">"Last used"</th>
-                    <th scope="col">
-                        <span class="visually-hidden">"Revoke"</span>
-                    </th>
-                </tr>
-            </thead>
+            <ListHead columns=&["Name", "Owner", "Reads", "Made", "Expires", "Last used"] action="Revoke" />
             <tbody>
                 {list
                     .into_iter()

@@ -8,8 +8,9 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::{
-    accounts, api_tokens, audience, best_time, hashtags, login, post, posts, privacy,
-    privacy_deletion, settings, setup, share_links, stories, sync_log, users, workspaces,
+    accounts, api_tokens, audience, best_time, hashtags, login, notification_log, notifications,
+    post, posts, privacy, privacy_deletion, settings, setup, share_links, stories, sync_log, users,
+    workspaces,
 };
 
 /// A route type whose view is the page component, split off.
@@ -44,6 +45,8 @@ lazy_page! {
     ShareLinks => share_links::ShareLinksPage;
     ApiTokens => api_tokens::ApiTokensPage;
     Settings => settings::SettingsPage;
+    Notifications => notifications::NotificationsPage;
+    NotificationLog => notification_log::NotificationLogPage;
     Login => login::LoginPage;
     Setup => setup::SetupPage;
     Privacy => privacy::PrivacyPage;

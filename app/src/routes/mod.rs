@@ -8,6 +8,8 @@ pub mod hashtags;
 pub mod lazy;
 pub mod login;
 pub mod not_found;
+pub mod notification_log;
+pub mod notifications;
 pub mod overview;
 pub mod post;
 pub mod posts;

@@ -26,6 +26,11 @@ fn SettingsAdmin() -> impl IntoView {
     let settings = resource(|| (), |_| get_settings());
     view! {
         <h1>"Settings"</h1>
+        <p class="hint">
+            "Alerts by e-mail, Slack or webhook: "
+            <a href="/settings/notifications">"notification channels and alert rules"</a>
+            "."
+        </p>
         <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
             {move || Suspend::new(async move {
                 match settings.await {

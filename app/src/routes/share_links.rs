@@ -11,7 +11,7 @@ use crate::api::shares::{list_share_links, CreateShareLink, RevokeShareLink};
 use crate::api::workspaces::workspace_choices;
 use crate::components::error_view::ErrorView;
 use crate::components::form::{last_error, FormAlert, TextField};
-use crate::components::revocable::{expiry, last_use, RevokeButton};
+use crate::components::revocable::{expiry, last_use, ListHead, RevokeButton};
 use crate::components::url_state::WORKSPACE_PARAM;
 use crate::dto::{ShareLinkSummary, WorkspaceChoice};
 use crate::error::AppError;
@@ -194,19 +194,7 @@ fn LinksTable(list: Vec<ShareLinkSummary>, revoke: ServerAction<RevokeShareLink>
     view! {
         <table class="data-table" data-testid="share-links">
             <caption class="visually-hidden">"Share links"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Label"</th>
-                    <th scope="col">"Shows"</th>
-                    <th scope="col">"Opens"</th>
-                    <th scope="col">"Made"</th>
-                    <th scope="col">"Expires"</th>
-                    <th scope="col">"Last used"</th>
-                    <th scope="col">
-                        <span class="visually-hidden">"Revoke"</span>
-                    </th>
-                </tr>
-            </thead>
+            <ListHead columns=&["Label", "Shows", "Opens", "Made", "Expires", "Last used"] action="Revoke" />
             <tbody>
                 {list
                     .into_iter()

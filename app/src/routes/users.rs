@@ -8,6 +8,7 @@ use crate::api::workspaces::workspace_choices;
 use crate::components::error_view::ErrorView;
 use crate::components::form::{clear_on_success, confirm, last_error, FormAlert, TextField};
 use crate::components::layout::ForAdmins;
+use crate::components::revocable::ListHead;
 use crate::dto::{Role, UserId, UserSummary, WorkspaceChoice};
 use crate::error::AppError;
 use crate::resource::resource;
@@ -137,17 +138,7 @@ fn UsersTable(list: Vec<UserSummary>, me: Option<UserId>, actions: RowActions) -
     view! {
         <table class="data-table">
             <caption class="visually-hidden">"Dashboard users"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Username"</th>
-                    <th scope="col">"Role"</th>
-                    <th scope="col">"Added"</th>
-                    <th scope="col">"Reset password"</th>
-                    <th scope="col">
-                        <span class="visually-hidden">"Delete"</span>
-                    </th>
-                </tr>
-            </thead>
+            <ListHead columns=&["Username", "Role", "Added", "Reset password"] action="Delete" />
             <tbody>
                 {list
                     .into_iter()

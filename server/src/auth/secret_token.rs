@@ -25,10 +25,12 @@ pub fn issue() -> (String, String) {
 
 /// The digest stored for `secret`: lowercase hex SHA-256.
 pub fn digest(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Whether `secret` is the one `stored` is the digest of, compared in constant time.

@@ -311,6 +311,12 @@ async fn rotate_key(database: &DatabaseArgs) -> anyhow::Result<()> {
     if done.resealed.bigquery_key {
         println!("re-sealed the BigQuery service-account key");
     }
+    if done.resealed.notify > 0 {
+        println!(
+            "re-sealed {} notification setting(s) (channels, SMTP password)",
+            done.resealed.notify
+        );
+    }
     println!(
         "re-sealed {} token(s): key {} replaced by key {}",
         done.resealed.tokens, done.old_id, done.new_id

@@ -18,13 +18,15 @@ use tower_sessions::Session;
 use crate::state::AppState;
 
 /// The signed-in pages that are not dashboard pages: a share link's visitor gets 404 there.
-const MEMBERS_ONLY: [&str; 7] = [
+const MEMBERS_ONLY: [&str; 9] = [
     "/accounts",
     "/api-tokens",
     "/sync-log",
     "/users",
     "/workspaces",
     "/settings",
+    "/settings/notifications",
+    "/notifications",
     "/share-links",
 ];
 

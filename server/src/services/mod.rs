@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod analytics;
 pub mod export;
+pub mod notify;
 pub mod settings;
 pub mod shares;
 pub mod sync_log;
@@ -12,7 +13,6 @@ pub mod tokens;
 pub mod workspaces;
 
 use app::error::AppError;
-use time::OffsetDateTime;
 
 use crate::store::StoreError;
 
@@ -47,32 +47,5 @@ impl From<StoreError> for AppError {
     }
 }
 
-/// `YYYY-MM-DD HH:MM UTC`, the one way the dashboard shows a moment.
-pub(crate) fn utc(unix: i64) -> String {
-    match OffsetDateTime::from_unix_timestamp(unix) {
-        Ok(t) => format!(
-            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute()
-        ),
-        Err(_) => "—".into(),
-    }
-}
-
-/// `YYYY-MM-DD` of a moment, in UTC: the day something was made.
-pub(crate) fn utc_date(unix: i64) -> String {
-    utc(unix).chars().take(10).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn moments_show_in_utc_to_the_minute() {
-        assert_eq!(super::utc(1_795_435_200), "2026-11-23 12:00 UTC");
-        assert_eq!(super::utc(i64::MAX), "—");
-        assert_eq!(super::utc_date(1_795_435_200), "2026-11-23");
-    }
-}
+// Moments as the dashboard shows them; in `clock` so that the notifier words them alike.
+pub(crate) use crate::clock::{utc, utc_date};

@@ -106,13 +106,18 @@ impl ExportStore {
                 last_success_at: Set(Some(now)),
                 last_error: Set(None),
                 last_error_at: Set(None),
+                failing_since: Set(None),
                 ..Default::default()
             },
-            Some(message) => export_config::ActiveModel {
-                last_error: Set(Some(message)),
-                last_error_at: Set(Some(now)),
-                ..Default::default()
-            },
+            Some(message) => {
+                let since = self.config().await?.failing_since.unwrap_or(now);
+                export_config::ActiveModel {
+                    last_error: Set(Some(message)),
+                    last_error_at: Set(Some(now)),
+                    failing_since: Set(Some(since)),
+                    ..Default::default()
+                }
+            }
         };
         self.update_config(row).await
     }

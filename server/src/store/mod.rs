@@ -4,13 +4,16 @@
 //! (`NotFound` is a 404, not a fault) and logs it (services log database failures at ERROR).
 
 pub mod accounts;
+pub mod alerts;
 pub mod analytics;
 pub mod api_tokens;
 pub mod breakdowns;
+pub mod deliveries;
 pub mod entities;
 pub mod export;
 pub mod export_rows;
 pub mod leases;
+pub mod notify;
 pub mod sealed;
 pub mod series;
 pub mod sessions;

@@ -1,5 +1,5 @@
-//! Every value sealed under the master key (the accounts' tokens and the BigQuery
-//! service-account key), re-sealed together in one transaction: by `rotate-key`, and by the
+//! Every value sealed under the master key (the accounts' tokens, the BigQuery
+//! service-account key, the notification channels' settings and the SMTP password), re-sealed together in one transaction: by `rotate-key`, and by the
 //! start that finishes a rotation. All values move to the new key or none does.
 //!
 //! A sync seals a refreshed token while it holds its account's lease, so the transaction
@@ -16,7 +16,9 @@ use sea_orm::{ActiveValue::Set, DatabaseConnection, QuerySelect};
 use tracing::instrument;
 
 use super::entities::export_config::KEY_CONTEXT;
-use super::entities::{accounts, export_config, sync_leases};
+use super::entities::notify_channels::CONFIG_CONTEXT;
+use super::entities::smtp_config::PASSWORD_CONTEXT;
+use super::entities::{accounts, export_config, notify_channels, smtp_config, sync_leases};
 use super::StoreError;
 
 /// The owner name of the leases the re-sealing transaction holds while it runs. They are
@@ -29,6 +31,8 @@ const RESEAL_LEASE_SECS: i64 = 60;
 pub struct Resealed {
     pub tokens: usize,
     pub bigquery_key: bool,
+    /// Notification channels' configurations and the SMTP password.
+    pub notify: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +47,8 @@ pub enum ResealError<E: std::fmt::Display> {
     Token { username: String, error: E },
     #[error("the BigQuery service-account key cannot be re-sealed: {0}")]
     BigQueryKey(E),
+    #[error("a notification channel's settings or the SMTP password cannot be re-sealed: {0}")]
+    Notify(E),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -148,6 +154,42 @@ impl SealedStore {
                 .update(&txn)
                 .await?;
                 done.bigquery_key = true;
+            }
+        }
+        for channel in notify_channels::Entity::find()
+            .lock_exclusive()
+            .all(&txn)
+            .await?
+        {
+            let config =
+                reseal(&channel.sealed_config, CONFIG_CONTEXT).map_err(ResealError::Notify)?;
+            if let Some(config) = config {
+                notify_channels::ActiveModel {
+                    id: Set(channel.id),
+                    sealed_config: Set(config),
+                    ..Default::default()
+                }
+                .update(&txn)
+                .await?;
+                done.notify += 1;
+            }
+        }
+        let smtp = smtp_config::Entity::find()
+            .lock_exclusive()
+            .one(&txn)
+            .await?;
+        if let Some((id, sealed)) = smtp.and_then(|c| Some((c.id, c.sealed_password?))) {
+            if let Some(password) =
+                reseal(&sealed, PASSWORD_CONTEXT).map_err(ResealError::Notify)?
+            {
+                smtp_config::ActiveModel {
+                    id: Set(id),
+                    sealed_password: Set(Some(password)),
+                    ..Default::default()
+                }
+                .update(&txn)
+                .await?;
+                done.notify += 1;
             }
         }
 

@@ -110,6 +110,31 @@ impl SyncRunStore {
     }
 }
 
+impl SyncRunStore {
+    /// The outcomes and start times of the account's newest `limit` finished runs, newest
+    /// first; runs cancelled by a shutdown are left out, as they say nothing of the account.
+    #[instrument(skip(self), err(level = "debug"))]
+    pub async fn recent_outcomes(
+        &self,
+        account: i64,
+        limit: u64,
+    ) -> Result<Vec<(DbOutcome, i64)>, StoreError> {
+        Ok(sync_runs::Entity::find()
+            .select_only()
+            .columns([sync_runs::Column::Outcome, sync_runs::Column::StartedAt])
+            .filter(sync_runs::Column::AccountId.eq(account))
+            .filter(
+                sync_runs::Column::Outcome.is_not_in([DbOutcome::Running, DbOutcome::Cancelled]),
+            )
+            .order_by_desc(sync_runs::Column::StartedAt)
+            .order_by_desc(sync_runs::Column::Id)
+            .limit(limit)
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+}
+
 /// [`SyncRunStore::finish`] on a connection or transaction: a successful sync closes its run
 /// in the transaction that writes its data.
 pub(super) async fn finish_on(

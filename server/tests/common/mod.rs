@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 pub mod bq;
+pub mod notify;
 pub mod seed;
 pub mod world;
 

@@ -17,6 +17,8 @@ pub struct Model {
     pub last_success_at: Option<i64>,
     pub last_error: Option<String>,
     pub last_error_at: Option<i64>,
+    /// When the exports started failing; cleared by a success (the export alert's clock).
+    pub failing_since: Option<i64>,
 }
 
 /// Associated data of the sealed key: a sealed access token pasted here does not open.

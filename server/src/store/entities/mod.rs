@@ -2,6 +2,8 @@
 
 pub mod account_insights;
 pub mod accounts;
+pub mod alert_rules;
+pub mod alerts;
 pub mod api_token_workspaces;
 pub mod api_tokens;
 pub mod deletion_requests;
@@ -13,9 +15,12 @@ pub mod media;
 pub mod media_hashtags;
 pub mod media_snapshots;
 pub mod meta_callbacks;
+pub mod notify_channels;
+pub mod notify_deliveries;
 pub mod sessions;
 pub mod settings;
 pub mod share_links;
+pub mod smtp_config;
 pub mod sync_leases;
 pub mod sync_runs;
 pub mod users;
