@@ -69,18 +69,33 @@ pub async fn deliver_due(deps: &NotifyDeps, now: i64) -> Result<usize, StoreErro
     if due.is_empty() {
         return Ok(0);
     }
+    send_claimed(deps, &store, &due, now).await?;
+    Ok(due.len())
+}
+
+/// Makes one attempt of each delivery in `rows`, which this instance has claimed, and records
+/// it: through the SMTP server as it is set now.
+pub async fn send_claimed(
+    deps: &NotifyDeps,
+    store: &DeliveryStore,
+    rows: &[notify_deliveries::Model],
+    now: i64,
+) -> Result<(), StoreError> {
     let mailer = deps.mailer().await;
-    for row in &due {
+    for row in rows {
         let outcome = attempt(deps, mailer.as_ref().map_err(ToString::to_string), row).await;
+        if let Err(error) = &outcome {
+            tracing::info!(delivery = row.id, %error, "notification not delivered");
+        }
         store
             .attempted(row.id, after(row.attempts, outcome, now), now)
             .await?;
     }
-    Ok(due.len())
+    Ok(())
 }
 
 /// One attempt of a claimed delivery; `mailer` is the SMTP server or why there is none.
-pub async fn attempt(
+async fn attempt(
     deps: &NotifyDeps,
     mailer: Result<&Mailer, String>,
     row: &notify_deliveries::Model,
@@ -105,7 +120,7 @@ pub async fn attempt(
 }
 
 /// What to record after attempt number `done + 1` ended in `outcome`.
-pub fn after(done: i32, outcome: Result<(), String>, now: i64) -> Attempted {
+fn after(done: i32, outcome: Result<(), String>, now: i64) -> Attempted {
     match outcome {
         Ok(()) => Attempted::Sent,
         Err(error) => match usize::try_from(done).ok().and_then(|i| BACKOFF.get(i)) {

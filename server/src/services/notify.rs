@@ -18,7 +18,7 @@ use crate::notify::channel::ChannelConfig;
 use crate::notify::conditions::effective;
 use crate::notify::engine::queue;
 use crate::notify::message::{rfc3339, Event, Message};
-use crate::notify::worker::{after, attempt, HOLD_SECS};
+use crate::notify::worker::{send_claimed, HOLD_SECS};
 use crate::notify::NotifyDeps;
 use crate::store::deliveries::DeliveryStore;
 use crate::store::entities::smtp_config::PASSWORD_CONTEXT;
@@ -183,22 +183,21 @@ impl NotifyPort for NotifyService {
     ) -> Result<CreatedChannel, AppError> {
         let label = rules::channel_label(label)?;
         let mut secret = None;
-        let (config, shown) = match (kind, rules::channel_target(kind, target)?) {
-            (ChannelKind::Email, ChannelTarget::Email(to)) => {
+        let (config, shown) = match rules::channel_target(kind, target)? {
+            ChannelTarget::Email(to) => {
                 let shown = to.join(", ");
                 (ChannelConfig::Email { to }, shown)
             }
-            (ChannelKind::Slack, ChannelTarget::Url(url)) => {
+            ChannelTarget::Url(url) if kind == ChannelKind::Slack => {
                 let shown = url_target(&url);
                 (ChannelConfig::Slack { url }, shown)
             }
-            (_, ChannelTarget::Url(url)) => {
+            ChannelTarget::Url(url) => {
                 let made = format!("{WEBHOOK_SECRET_PREFIX}{}", secret_token::issue().0);
                 secret = Some(made.clone());
                 let shown = url_target(&url);
                 (ChannelConfig::Webhook { url, secret: made }, shown)
             }
-            (_, ChannelTarget::Email(_)) => return Err(AppError::Internal),
         };
         let row = self
             .store
@@ -239,19 +238,13 @@ impl NotifyPort for NotifyService {
             .await?;
         let row = self.deliveries.find(&event, channel.id).await?;
         if self.deliveries.claim(row.id, now, HOLD_SECS).await? {
-            let mailer = self.deps.mailer().await;
-            let outcome = attempt(
+            send_claimed(
                 &self.deps,
-                mailer.as_ref().map_err(ToString::to_string),
-                &row,
+                &self.deliveries,
+                std::slice::from_ref(&row),
+                now,
             )
-            .await;
-            if let Err(error) = &outcome {
-                tracing::info!(channel = channel.id, %error, "test notification failed");
-            }
-            self.deliveries
-                .attempted(row.id, after(row.attempts, outcome, now), now)
-                .await?;
+            .await?;
         }
         Ok(delivery_view(
             self.deliveries.find(&event, channel.id).await?,
