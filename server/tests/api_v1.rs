@@ -357,12 +357,7 @@ async fn a_token_reads_its_workspaces_only_as_the_document_describes(db: Db) {
 }
 
 async fn tokens_are_rate_limited_and_refuse_bad_input(db: Db) {
-    let config = SimConfig {
-        accounts: 1,
-        media_per_account: 2,
-        ..SimConfig::default()
-    };
-    let Some(w) = SyncWorld::start(db, config, &[]).await else {
+    let Some(w) = SyncWorld::one_account(db).await else {
         return;
     };
     let base = w.server.client().base;

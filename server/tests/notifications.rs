@@ -19,7 +19,6 @@ use common::{Db, TestServer};
 use reqwest::StatusCode;
 use server::clock::{unix_now, DAY};
 use server::crypto::{Cipher, MasterKey};
-use server::dev::graph_sim::SimConfig;
 use server::notify::channel::signature;
 use server::notify::engine::evaluate;
 use server::notify::worker::{deliver_due, BACKOFF};
@@ -239,12 +238,7 @@ async fn each_channel_kind_sends_its_test_and_keeps_its_secrets_sealed(db: Db) {
 }
 
 async fn an_alert_is_sent_once_resolved_once_and_retried_where_a_channel_fails(db: Db) {
-    let config = SimConfig {
-        accounts: 1,
-        media_per_account: 2,
-        ..SimConfig::default()
-    };
-    let Some(w) = SyncWorld::start(db, config, &[]).await else {
+    let Some(w) = SyncWorld::one_account(db).await else {
         return;
     };
     let Some(sink) = SmtpSink::start(None) else {

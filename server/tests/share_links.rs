@@ -218,12 +218,7 @@ async fn a_share_link_shows_its_workspace_or_account_only_until_revoked_or_expir
 }
 
 async fn share_links_refuse_bad_input_and_floods(db: Db) {
-    let config = SimConfig {
-        accounts: 1,
-        media_per_account: 2,
-        ..SimConfig::default()
-    };
-    let Some(w) = SyncWorld::start(db, config, &[]).await else {
+    let Some(w) = SyncWorld::one_account(db).await else {
         return;
     };
     let base = w.server.client().base;

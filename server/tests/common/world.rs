@@ -50,6 +50,17 @@ impl SyncWorld {
         })
     }
 
+    /// A world of one simulated account with two media: enough for tests of what surrounds
+    /// the data.
+    pub async fn one_account(db: Db) -> Option<Self> {
+        let config = SimConfig {
+            accounts: 1,
+            media_per_account: 2,
+            ..SimConfig::default()
+        };
+        Self::start(db, config, &[]).await
+    }
+
     pub fn account(&self, flavour: Flavour) -> SimAccount {
         self.sim
             .accounts()
