@@ -238,18 +238,23 @@ where
     respond(
         async {
             let b = backend()?;
-            let session = session().await?;
-            let reach = match user_of(&session, &b).await? {
-                Some(user) => b.workspaces.reach(&user).await?,
-                None => match share_link_of(&session).await? {
-                    Some(id) => b.shares.visit(id).await?,
-                    None => return Err(AppError::Unauthenticated),
-                },
-            };
+            let reach = reach_of(&session().await?, &b).await?;
             call(b, reach).await
         }
         .await,
     )
+}
+
+/// What the session may read of the dashboard: its user's reach, or its share link's;
+/// `Unauthenticated` for neither.
+pub async fn reach_of(session: &Session, b: &Backend) -> Result<Reach, AppError> {
+    match user_of(session, b).await? {
+        Some(user) => b.workspaces.reach(&user).await,
+        None => match share_link_of(session).await? {
+            Some(id) => b.shares.visit(id).await,
+            None => Err(AppError::Unauthenticated),
+        },
+    }
 }
 
 /// The share link `session` opened, if any (the session holds its id only).

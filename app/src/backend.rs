@@ -13,11 +13,11 @@ use crate::dto::{
     AccountId, AccountSummary, AlertRule, AlertRuleView, ApiTokenId, ApiTokenSummary, Audience,
     AudienceQuery, BestTime, BestTimeQuery, ChannelId, ChannelKind, ConnectionCheck,
     CreatedApiToken, CreatedChannel, CreatedShareLink, DeletionPreview, DeletionStatus,
-    DeliveryView, ExportView, Flavour, Hashtags, LinkedAccount, MediaId, NewShareLink,
-    NotificationsView, OAuthLogins, Overview, PeriodQuery, PostDetail, PostsPage, PostsQuery,
-    Reach, Role, SessionUser, SettingField, SettingsView, ShareLinkId, ShareLinkSummary,
-    SharedView, SmtpSecurity, SmtpView, StoriesPage, StoriesQuery, SyncOutcome, SyncRunView,
-    UserId, UserSummary, WorkspaceChoice, WorkspaceId, WorkspaceSummary,
+    DeliveryView, ExportView, Flavour, Hashtags, KindRow, LinkedAccount, MediaId, NewReport,
+    NewShareLink, NotificationsView, OAuthLogins, Overview, PeriodQuery, PostDetail, PostsPage,
+    PostsQuery, Reach, ReportId, ReportView, Role, SessionUser, SettingField, SettingsView,
+    ShareLinkId, ShareLinkSummary, SharedView, SmtpSecurity, SmtpView, StoriesPage, StoriesQuery,
+    SyncOutcome, SyncRunView, UserId, UserSummary, WorkspaceChoice, WorkspaceId, WorkspaceSummary,
 };
 use crate::error::AppError;
 
@@ -189,6 +189,9 @@ pub trait AnalyticsPort: Send + Sync {
     async fn best_time(&self, reach: &Reach, query: &BestTimeQuery) -> Result<BestTime, AppError>;
     /// Both audiences' demographics on a captured day, compared with an earlier one.
     async fn audience(&self, reach: &Reach, query: &AudienceQuery) -> Result<Audience, AppError>;
+    /// The period's posts by type, best first (highest engagement by reach, then most
+    /// interactions per post); types without posts left out.
+    async fn kinds(&self, reach: &Reach, query: &PeriodQuery) -> Result<Vec<KindRow>, AppError>;
 }
 
 /// Workspaces: groups of accounts, and which viewers see which. Managing them is admin only
@@ -292,6 +295,12 @@ pub trait NotifyPort: Send + Sync {
         enabled: bool,
         threshold: &str,
     ) -> Result<AlertRuleView, AppError>;
+    /// Checks every field (an error names it) and adds the schedule.
+    async fn add_report(&self, report: &NewReport) -> Result<ReportView, AppError>;
+    async fn remove_report(&self, id: ReportId) -> Result<(), AppError>;
+    /// Sends the report of its latest whole period now, as it would go on schedule (the
+    /// schedule itself is unchanged), and answers how the first attempt went.
+    async fn send_report(&self, id: ReportId) -> Result<DeliveryView, AppError>;
     /// The newest deliveries first, at most `limit`.
     async fn log(&self, limit: u64) -> Result<Vec<DeliveryView>, AppError>;
 }

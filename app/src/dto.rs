@@ -938,6 +938,16 @@ pub struct PostDetail {
     pub snapshots: Vec<SnapshotPoint>,
 }
 
+/// How one type of post did in a period: the report's "best-performing type".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KindRow {
+    pub kind: PostKind,
+    pub posts: u32,
+    pub average_interactions: f64,
+    /// Over the posts with a reach; `None` when none has one.
+    pub average_engagement: Option<f64>,
+}
+
 /// One row of the Hashtags page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HashtagRow {

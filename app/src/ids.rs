@@ -62,6 +62,11 @@ row_id!(
     ChannelId
 );
 
+row_id!(
+    /// A scheduled report (`report_schedules.id`).
+    ReportId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,10 +2,16 @@
 // Notifications, is told what is wrong with a bad webhook address, adds a webhook, copies
 // its signing secret, presses "Send test", and a receiver here gets the message with a
 // signature that checks out; the Notifications log shows it sent; a rule's threshold is
-// refused out of range and saved in range.
+// refused out of range and saved in range. Then reports: the Overview's "Download PDF
+// report" downloads a PDF; a report is scheduled (a bad time zone refused by its field), and
+// "Send now" mails it through a real SMTP server (aiosmtpd) with the PDF attached.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createInterface } from 'node:readline';
+import { tmpdir } from 'node:os';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { artifacts, hydrated, launchBrowser, setUpAdmin, startServer, startSim, testId } from './server.mjs';
@@ -15,6 +21,22 @@ let server;
 let browser;
 let receiver;
 const received = [];
+let smtp;
+const mailDir = mkdtempSync(join(tmpdir(), 'instalytics-mail-'));
+
+/// scripts/smtp_sink.py in the test virtualenv (scripts/test exports its Python); resolves
+/// to its port.
+function startSmtpSink() {
+  const python = process.env.INSTALYTICS_TEST_PYTHON
+    ?? join(process.env.HOME, '.cache/instalytics/bqemu/bin/python');
+  smtp = spawn(python, [join(import.meta.dirname, '../../scripts/smtp_sink.py'), '--dir', mailDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    smtp.once('error', reject);
+    createInterface({ input: smtp.stdout }).once('line', (line) => resolve(Number(line)));
+  });
+}
 
 before(async () => {
   receiver = createServer((req, res) => {
@@ -36,6 +58,7 @@ after(async () => {
   await server?.stop();
   await sim?.stop();
   receiver?.close();
+  smtp?.kill();
 });
 
 const nav = (page, name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
@@ -101,4 +124,57 @@ test('an admin adds a webhook, sends a test, and sees it in the log', async () =
   await page.goto(`${server.base}/settings/notifications`);
   await hydrated(page);
   assert.equal(await page.getByTestId('rule-syncs_failing').locator('input[name="threshold"]').inputValue(), '5');
+});
+
+test('the Overview downloads its PDF report, and a scheduled report is sent now with it', async () => {
+  const smtpPort = await startSmtpSink();
+  const page = await browser.newPage();
+  await page.goto(`${server.base}/login`);
+  await page.getByLabel('User name').fill('nora');
+  await page.getByLabel('Password').fill('nora-password-1');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${server.base}/`);
+  await hydrated(page);
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download PDF report' }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^instalytics-report-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.pdf$/);
+  const pdf = readFileSync(await download.path());
+  assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+
+  await page.goto(`${server.base}/settings/notifications`);
+  await hydrated(page);
+  const smtpForm = page.getByTestId('smtp-form');
+  await smtpForm.getByLabel('Server').fill('127.0.0.1');
+  await smtpForm.getByLabel('Port').fill(String(smtpPort));
+  await smtpForm.getByLabel('Security').selectOption('none');
+  await smtpForm.getByLabel('From address').fill('reports@instalytics.test');
+  await smtpForm.getByRole('button', { name: 'Save' }).click();
+  await smtpForm.getByText('Saved.').waitFor();
+
+  await page.getByTestId('no-reports').waitFor();
+  const form = page.getByTestId('report-form');
+  await form.getByLabel('Every').selectOption('weekly');
+  await form.getByLabel('Time zone').fill('Mars/Olympus');
+  await form.getByLabel('To').fill('boss@example.com');
+  await form.getByRole('button', { name: 'Schedule report' }).click();
+  await form.getByText('Unknown time zone "Mars/Olympus": use an IANA name such as Europe/Paris.').waitFor();
+  await form.getByLabel('Time zone').fill('Europe/Paris');
+  await form.getByRole('button', { name: 'Schedule report' }).click();
+  const row = page.getByTestId('report-row');
+  await row.waitFor();
+  assert.match(await row.textContent(), /All accounts.*Weekly.*boss@example\.com.*09:00 \(Europe\/Paris\)/);
+  await row.getByRole('button', { name: 'Send now' }).click();
+  await row.getByTestId('test-outcome').filter({ hasText: 'Sent.' }).waitFor();
+  await shot(page, '52-scheduled-report');
+
+  const mails = readdirSync(mailDir).filter((f) => f.endsWith('.eml'));
+  assert.equal(mails.length, 1);
+  const mail = readFileSync(join(mailDir, mails[0]), 'utf8');
+  assert.match(mail, /^X-Envelope-To: boss@example\.com/);
+  assert.match(mail, /Subject: Instalytics report: /);
+  assert.match(mail, /Content-Type: application\/pdf/);
+  assert.match(mail, /Content-Type: image\/png/);
 });

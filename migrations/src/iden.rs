@@ -352,3 +352,17 @@ pub enum NotifyDeliveries {
     CreatedAt,
     FinishedAt,
 }
+
+#[derive(DeriveIden)]
+pub enum ReportSchedules {
+    Table,
+    Id,
+    WorkspaceId,
+    Cadence,
+    Day,
+    Hour,
+    TimeZone,
+    Recipients,
+    LastPeriod,
+    CreatedAt,
+}

@@ -25,6 +25,7 @@ mod m20261208_000016_create_workspaces;
 mod m20261209_000017_create_share_links;
 mod m20261209_000018_create_api_tokens;
 mod m20261210_000019_create_notifications;
+mod m20261211_000020_create_report_schedules;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000017_create_share_links::Migration),
             Box::new(m20261209_000018_create_api_tokens::Migration),
             Box::new(m20261210_000019_create_notifications::Migration),
+            Box::new(m20261211_000020_create_report_schedules::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ pub mod graph;
 pub mod http;
 pub mod keyring;
 pub mod notify;
+pub mod report;
 pub mod secret;
 pub mod services;
 pub mod state;
@@ -32,8 +33,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{MetaCallbacks, ServeArgs};
 use crate::db::DbOpenError;
+use crate::services::analytics::AnalyticsService;
 use crate::state::{AppState, StateParts};
+use crate::store::analytics::AnalyticsStore;
 use crate::store::sessions::DbSessionStore;
+use crate::store::settings::SettingsStore;
 use crate::store::users::UserStore;
 use crate::sync::{Poller, SyncContext};
 
@@ -171,6 +175,10 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
         http: notify::NotifyDeps::http_client().map_err(|e| StartError::Http(e.to_string()))?,
         smtp_env: args.smtp_env(),
         public_url: public_url.clone(),
+        analytics: Arc::new(AnalyticsService::new(
+            AnalyticsStore::new(db.clone()),
+            SettingsStore::new(db.clone()),
+        )),
     };
     let notifier = notify::worker::Notifier {
         deps: notify.clone(),

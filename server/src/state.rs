@@ -17,7 +17,6 @@ use crate::config::{MetaCallbacks, OAuthApps};
 use crate::export::ExportDeps;
 use crate::notify::NotifyDeps;
 use crate::services::accounts::AccountService;
-use crate::services::analytics::AnalyticsService;
 use crate::services::export::ExportService;
 use crate::services::notify::NotifyService;
 use crate::services::settings::SettingsService;
@@ -25,7 +24,6 @@ use crate::services::shares::ShareService;
 use crate::services::sync_log::SyncLogService;
 use crate::services::tokens::TokenService;
 use crate::services::workspaces::WorkspaceService;
-use crate::store::analytics::AnalyticsStore;
 use crate::store::api_tokens::TokenStore;
 use crate::store::export::ExportStore;
 use crate::store::sessions::DbSessionStore;
@@ -103,10 +101,8 @@ impl AppState {
             settings: Arc::new(SettingsService {
                 settings: SettingsStore::new(db.clone()),
             }),
-            analytics: Arc::new(AnalyticsService::new(
-                AnalyticsStore::new(db.clone()),
-                SettingsStore::new(db.clone()),
-            )),
+            // One service (one peer cache) for the pages and the scheduled reports.
+            analytics: parts.notify.analytics.clone(),
             export: Arc::new(export),
             workspaces: Arc::new(WorkspaceService::new(WorkspaceStore::new(db.clone()))),
             shares: Arc::new(ShareService::new(

@@ -4,42 +4,17 @@
 mod common;
 
 use app::dto::{Audience, AudienceBreakdown, Coverage, Kpi, Overview};
-use common::seed::account;
+use common::seed::{account, day, Day};
 use common::{invalid_field, Api, Db, TestServer};
 use reqwest::StatusCode;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, Database, DatabaseConnection,
 };
-use server::store::entities::{account_insights, insight_breakdowns, media};
+use server::store::entities::{insight_breakdowns, media};
 use time::macros::{date, datetime};
 use time::{Date, OffsetDateTime};
 
 const PASSWORD: &str = "correct horse battery";
-
-#[derive(Default)]
-struct Day {
-    followers: Option<i64>,
-    reach: Option<i64>,
-    views: Option<i64>,
-}
-
-async fn day(db: &DatabaseConnection, account_id: i64, date: Date, d: Day) {
-    account_insights::ActiveModel {
-        account_id: Set(account_id),
-        date: Set(date),
-        followers: Set(d.followers),
-        follower_delta: Set(None),
-        reach: Set(d.reach),
-        views: Set(d.views),
-        profile_views: Set(None),
-        accounts_engaged: Set(None),
-        total_interactions: Set(None),
-        updated_at: Set(0),
-    }
-    .insert(db)
-    .await
-    .unwrap();
-}
 
 /// A post with its latest metrics:
 /// (account, product type, published, [likes, comments, saves, shares], reach, followers).

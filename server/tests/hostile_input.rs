@@ -224,7 +224,12 @@ const ALERT_RULES: &[&str] = &[
     "syncs_failing",
     "rate_limited",
     "export_failing",
+    "export_backlog",
+    "post_above",
+    "post_below",
+    "followers_drop",
 ];
+const CADENCES: &[&str] = &["weekly", "monthly"];
 #[rustfmt::skip]
 const OUTCOMES: &[&str] = &[
     "running", "ok", "partial", "failed", "needs_reauth", "permission_missing", "rate_limited",
@@ -853,6 +858,20 @@ fn server_fns() -> Vec<ServerFn> {
                 ("threshold", Text),
             ],
         ),
+        f(
+            "notify/report_add",
+            &[
+                ("workspace", Id(Ids::Workspace)),
+                ("cadence", Enum(CADENCES)),
+                ("day", Text),
+                ("hour", Text),
+                ("tz", Tz),
+                ("recipients", Text),
+            ],
+        ),
+        // Ids no schedule has, as for channels: sending waits on an SMTP server.
+        f("notify/report_remove", &[("id", Id(Ids::NoAccount))]),
+        f("notify/report_send", &[("id", Id(Ids::NoAccount))]),
     ]
 }
 
@@ -861,7 +880,7 @@ fn server_fns() -> Vec<ServerFn> {
 const PAGES: &[&str] = &[
     "/", "/posts", "/stories", "/hashtags", "/best-time", "/audience", "/accounts", "/sync-log",
     "/users", "/settings", "/login", "/setup", "/privacy", "/workspaces", "/share-links",
-    "/api-tokens", "/settings/notifications", "/notifications",
+    "/api-tokens", "/settings/notifications", "/notifications", "/report.pdf",
 ];
 
 fn page_keys() -> Vec<(String, Field)> {

@@ -7,22 +7,18 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use app::dto::{
     AlertRuleView, ChannelSummary, CreatedChannel, DeliveryStatus, DeliveryView, NotificationsView,
     SmtpView,
 };
-use common::notify::{eventually, Receiver, SmtpSink};
+use common::notify::{eventually, instance, is_open, Receiver, SmtpSink};
 use common::world::SyncWorld;
 use common::{Db, TestServer};
 use reqwest::StatusCode;
 use server::clock::{unix_now, DAY};
-use server::crypto::{Cipher, MasterKey};
 use server::notify::channel::signature;
 use server::notify::engine::evaluate;
 use server::notify::worker::{deliver_due, BACKOFF};
-use server::notify::NotifyDeps;
 
 per_database!(
     each_channel_kind_sends_its_test_and_keeps_its_secrets_sealed,
@@ -31,18 +27,6 @@ per_database!(
     several_instances_send_each_alert_once,
     bad_input_is_refused_with_the_field_named,
 );
-
-/// What another instance on the same database would have: its own pool, the same key.
-async fn instance(server: &TestServer) -> NotifyDeps {
-    let key = MasterKey::load(None, server.data_dir()).unwrap();
-    NotifyDeps {
-        db: server::db::open(&server.database_url).await.unwrap(),
-        cipher: Arc::new(Cipher::new(key)),
-        http: NotifyDeps::http_client().unwrap(),
-        smtp_env: None,
-        public_url: server.base.clone(),
-    }
-}
 
 async fn add(admin: &common::Api, kind: &str, label: &str, target: &str) -> CreatedChannel {
     admin
@@ -375,16 +359,6 @@ async fn an_alert_is_sent_once_resolved_once_and_retried_where_a_channel_fails(d
     w.stop().await;
 }
 
-/// Whether the alert of `rule` about `subject` is open.
-async fn is_open(server: &TestServer, rule: &str, subject: &str) -> bool {
-    server
-        .count(&format!(
-            "SELECT COUNT(*) FROM alerts WHERE rule = '{rule}' AND subject = '{subject}' AND open = TRUE"
-        ))
-        .await
-        == 1
-}
-
 async fn each_rule_finds_its_condition_and_honours_its_threshold(db: Db) {
     let Some(server) = TestServer::start(db).await else {
         return;
@@ -521,7 +495,7 @@ async fn each_rule_finds_its_condition_and_honours_its_threshold(db: Db) {
         "failing since 4,000 s ago"
     );
     let title: String = server
-        .scalar("SELECT title FROM alerts WHERE subject = 'export'")
+        .scalar("SELECT title FROM alerts WHERE rule = 'export_failing'")
         .await;
     assert!(
         title.starts_with("The BigQuery export has been failing since"),

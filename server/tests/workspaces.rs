@@ -230,6 +230,17 @@ fn admin_only<'a>(
         ("notify/remove", vec![("id", "1")]),
         ("notify/rule", vec![("rule", "needs_reauth")]),
         (
+            "notify/report_add",
+            vec![
+                ("cadence", "weekly"),
+                ("day", "1"),
+                ("hour", "9"),
+                ("recipients", "a@example.com"),
+            ],
+        ),
+        ("notify/report_remove", vec![("id", "1")]),
+        ("notify/report_send", vec![("id", "1")]),
+        (
             "notify/smtp",
             vec![
                 ("host", "smtp.example.com"),

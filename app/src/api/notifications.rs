@@ -6,9 +6,11 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::auth::as_admin;
 use crate::dto::{
-    AlertRule, AlertRuleView, ChannelId, ChannelKind, CreatedChannel, DeliveryView,
-    NotificationsView, SmtpSecurity, SmtpView,
+    AlertRule, AlertRuleView, Cadence, ChannelId, ChannelKind, CreatedChannel, DeliveryView,
+    NotificationsView, ReportId, ReportView, SmtpSecurity, SmtpView,
 };
+#[cfg(feature = "ssr")]
+use crate::dto::{NewReport, WorkspaceId};
 use crate::error::AppError;
 
 /// The newest deliveries the log shows at most.
@@ -70,4 +72,45 @@ pub async fn set_alert_rule(
 #[server(endpoint = "notify/log")]
 pub async fn delivery_log() -> Result<Vec<DeliveryView>, AppError> {
     as_admin(|b, _| async move { b.notify.log(DELIVERY_LOG_LIMIT).await }).await
+}
+
+/// Schedules a report; `workspace` is blank for every account.
+#[server(endpoint = "notify/report_add")]
+pub async fn add_report(
+    #[server(default)] workspace: String,
+    cadence: Cadence,
+    day: String,
+    hour: String,
+    #[server(default)] tz: String,
+    recipients: String,
+) -> Result<ReportView, AppError> {
+    as_admin(|b, _| async move {
+        let workspace = match workspace.trim() {
+            "" => None,
+            id => Some(id.parse::<WorkspaceId>().map_err(|_| {
+                AppError::invalid("workspace", "Choose a workspace from the list.")
+            })?),
+        };
+        let report = NewReport {
+            workspace,
+            cadence,
+            day,
+            hour,
+            tz,
+            recipients,
+        };
+        b.notify.add_report(&report).await
+    })
+    .await
+}
+
+#[server(endpoint = "notify/report_remove")]
+pub async fn remove_report(id: ReportId) -> Result<(), AppError> {
+    as_admin(|b, _| async move { b.notify.remove_report(id).await }).await
+}
+
+/// Sends the report of its latest whole period now; the answer (and the log) says how.
+#[server(endpoint = "notify/report_send")]
+pub async fn send_report(id: ReportId) -> Result<DeliveryView, AppError> {
+    as_admin(|b, _| async move { b.notify.send_report(id).await }).await
 }

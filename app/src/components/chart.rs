@@ -6,6 +6,7 @@
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
+use crate::dto::DayPoint;
 use crate::metrics::lttb;
 
 /// One line: its legend name and `(x, y)` points sorted by x (unix seconds). Unknown values
@@ -153,6 +154,18 @@ pub fn compact(v: f64) -> String {
         format!("{:.1}k", v / 1e3)
     } else {
         format!("{v:.0}")
+    }
+}
+
+/// One daily figure as a chart line; days without it leave a gap.
+pub fn daily(name: &str, days: &[DayPoint], value: fn(&DayPoint) -> Option<i64>) -> Series {
+    let points = days
+        .iter()
+        .filter_map(|d| Some((day_x(&d.date)?, value(d)? as f64)))
+        .collect();
+    Series {
+        name: name.into(),
+        points,
     }
 }
 
@@ -346,8 +359,12 @@ pub fn LineChart(
 mod axis;
 #[cfg(feature = "hydrate")]
 mod canvas_draw;
+#[cfg(feature = "ssr")]
+mod font;
 #[cfg(any(feature = "ssr", feature = "hydrate"))]
 mod plot;
+#[cfg(feature = "ssr")]
+pub mod png;
 #[cfg(feature = "ssr")]
 mod svg;
 

@@ -1,5 +1,7 @@
 //! Numbers as people read them.
 
+use crate::dto::KpiUnit;
+
 /// `12345678` → `12,345,678`. Takes any integer the DTOs use (`i32`, `i64`, `u64`): `i128`
 /// holds them all, so no caller needs a lossy cast.
 pub fn thousands(n: impl Into<i128>) -> String {
@@ -27,6 +29,14 @@ pub fn count(value: Option<i64>) -> String {
 pub fn figure(value: Option<f64>) -> String {
     // KPI counts are integers or daily averages; a fraction of a follower means nothing.
     value.map_or_else(|| "—".into(), |v| thousands(v.round() as i64))
+}
+
+/// A KPI's value as its card shows it: a count or a rate.
+pub fn kpi_value(unit: KpiUnit, value: Option<f64>) -> String {
+    match unit {
+        KpiUnit::Count => figure(value),
+        KpiUnit::Rate => percent(value),
+    }
 }
 
 /// A fraction as a percentage with one decimal: `0.0423` → `4.2 %`; "—" when undefined.

@@ -5,7 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::ids::ChannelId;
+use crate::dto::{WorkspaceChoice, WorkspaceId};
+pub use crate::ids::{ChannelId, ReportId};
 
 /// Where alerts go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -132,15 +133,23 @@ pub enum AlertRule {
     SyncsFailing,
     RateLimited,
     ExportFailing,
+    ExportBacklog,
+    PostAbove,
+    PostBelow,
+    FollowersDrop,
 }
 
 impl AlertRule {
-    pub const ALL: [AlertRule; 5] = [
+    pub const ALL: [AlertRule; 9] = [
         AlertRule::NeedsReauth,
         AlertRule::TokenExpiring,
         AlertRule::SyncsFailing,
         AlertRule::RateLimited,
         AlertRule::ExportFailing,
+        AlertRule::ExportBacklog,
+        AlertRule::PostAbove,
+        AlertRule::PostBelow,
+        AlertRule::FollowersDrop,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -150,6 +159,10 @@ impl AlertRule {
             AlertRule::SyncsFailing => "syncs_failing",
             AlertRule::RateLimited => "rate_limited",
             AlertRule::ExportFailing => "export_failing",
+            AlertRule::ExportBacklog => "export_backlog",
+            AlertRule::PostAbove => "post_above",
+            AlertRule::PostBelow => "post_below",
+            AlertRule::FollowersDrop => "followers_drop",
         }
     }
 
@@ -161,6 +174,10 @@ impl AlertRule {
             AlertRule::SyncsFailing => Some((3.0, "syncs in a row")),
             AlertRule::RateLimited => Some((1.0, "hours")),
             AlertRule::ExportFailing => Some((1.0, "hours")),
+            AlertRule::ExportBacklog => Some((6.0, "hours")),
+            AlertRule::PostAbove => Some((2.0, "times the median")),
+            AlertRule::PostBelow => Some((0.5, "times the median")),
+            AlertRule::FollowersDrop => Some((5.0, "%")),
         }
     }
 
@@ -172,7 +189,17 @@ impl AlertRule {
             AlertRule::SyncsFailing => "X syncs of an account in a row failed",
             AlertRule::RateLimited => "An account has been rate limited for over X hours",
             AlertRule::ExportFailing => "The BigQuery export has been failing for over X hours",
+            AlertRule::ExportBacklog => "Rows have waited for the BigQuery export for over X hours",
+            AlertRule::PostAbove => "A post or reel has over X times its account's median interactions at 24 hours, for its type",
+            AlertRule::PostBelow => "A post or reel has under X times its account's median interactions at 24 hours, for its type",
+            AlertRule::FollowersDrop => "An account's followers fell by more than X % in a day",
         }
+    }
+
+    /// A rule that reports news rather than a fault: its alert ends without a "Resolved"
+    /// message (a post's first day is over, not fixed).
+    pub fn is_news(self) -> bool {
+        matches!(self, AlertRule::PostAbove | AlertRule::PostBelow)
     }
 }
 
@@ -192,6 +219,71 @@ pub struct AlertRuleView {
     pub threshold: Option<f64>,
 }
 
+/// How often a report is mailed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cadence {
+    /// On a weekday, covering the seven days before.
+    Weekly,
+    /// On a day of the month (1–28), covering the calendar month before.
+    Monthly,
+}
+
+impl Cadence {
+    pub const ALL: [Cadence; 2] = [Cadence::Weekly, Cadence::Monthly];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cadence::Weekly => "weekly",
+            Cadence::Monthly => "monthly",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Cadence::Weekly => "Weekly",
+            Cadence::Monthly => "Monthly",
+        }
+    }
+}
+
+impl FromStr for Cadence {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or(())
+    }
+}
+
+/// A scheduled report as the list shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReportView {
+    pub id: ReportId,
+    /// `None`: every account.
+    pub workspace: Option<WorkspaceId>,
+    /// The workspace's name, or "All accounts".
+    pub covers: String,
+    pub cadence: Cadence,
+    pub day: u8,
+    pub hour: u8,
+    pub time_zone: String,
+    pub recipients: Vec<String>,
+    /// When it is next sent, in its zone: `2026-12-14 09:00 (Europe/Paris)`.
+    pub next: String,
+}
+
+/// A schedule as the form sends it; the service checks each field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewReport {
+    /// `None`: every account.
+    pub workspace: Option<WorkspaceId>,
+    pub cadence: Cadence,
+    pub day: String,
+    pub hour: String,
+    pub tz: String,
+    pub recipients: String,
+}
+
 /// Everything Settings → Notifications shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NotificationsView {
@@ -199,6 +291,9 @@ pub struct NotificationsView {
     pub smtp: Option<SmtpView>,
     pub channels: Vec<ChannelSummary>,
     pub rules: Vec<AlertRuleView>,
+    pub reports: Vec<ReportView>,
+    /// What a report may cover, besides every account.
+    pub workspaces: Vec<WorkspaceChoice>,
 }
 
 /// Where a delivery stands.

@@ -1,17 +1,22 @@
 //! `/settings/notifications` (admin): where alerts go (e-mail, Slack, webhooks, each with
-//! "Send test"), the SMTP server e-mail goes through, and the alert rules with their
-//! switches and thresholds.
+//! "Send test"), the SMTP server e-mail goes through, the alert rules with their switches
+//! and thresholds, and the scheduled reports (each with "Send now").
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::notifications::{
-    notifications, AddChannel, RemoveChannel, SendTest, SetAlertRule, SetSmtp,
+    notifications, AddChannel, AddReport, RemoveChannel, RemoveReport, SendReport, SendTest,
+    SetAlertRule, SetSmtp,
 };
 use crate::components::error_view::ErrorView;
 use crate::components::form::{last_error, FormAlert, TextField};
 use crate::components::revocable::{ListHead, RevokeButton};
-use crate::dto::{AlertRuleView, ChannelSummary, DeliveryStatus, SmtpView};
+use crate::dto::{
+    AlertRuleView, ChannelSummary, DeliveryStatus, DeliveryView, ReportView, SmtpView,
+    WorkspaceChoice,
+};
+use crate::error::AppError;
 use crate::resource::resource;
 use crate::rules::CHANNEL_TARGET_HINT;
 
@@ -32,17 +37,22 @@ pub fn NotificationsPage() -> impl IntoView {
     let add = ServerAction::<AddChannel>::new();
     let remove = ServerAction::<RemoveChannel>::new();
     let smtp = ServerAction::<SetSmtp>::new();
+    let add_report = ServerAction::<AddReport>::new();
+    let remove_report = ServerAction::<RemoveReport>::new();
     let current = resource(
         move || {
             (
                 add.version().get(),
                 remove.version().get(),
                 smtp.version().get(),
+                add_report.version().get(),
+                remove_report.version().get(),
             )
         },
         |_| notifications(),
     );
     let remove_error = last_error(remove);
+    let remove_report_error = last_error(remove_report);
     view! {
         <Title text="Notifications" />
         <h1>"Notifications"</h1>
@@ -53,6 +63,7 @@ pub fn NotificationsPage() -> impl IntoView {
             "."
         </p>
         <FormAlert error=remove_error />
+        <FormAlert error=remove_report_error />
         <Transition fallback=|| view! { <p class="loading">"Loading notifications…"</p> }>
             {move || Suspend::new(async move {
                 match current.await {
@@ -61,6 +72,7 @@ pub fn NotificationsPage() -> impl IntoView {
                             <Channels list=view.channels add remove />
                             <SmtpServer current=view.smtp save=smtp />
                             <Rules list=view.rules />
+                            <Reports list=view.reports workspaces=view.workspaces add=add_report remove=remove_report />
                         }
                             .into_any()
                     }
@@ -149,12 +161,32 @@ fn ChannelsTable(list: Vec<ChannelSummary>, remove: ServerAction<RemoveChannel>)
     }
 }
 
-/// "Send test", and how the test went.
+/// "Send test" of a channel.
 #[component]
 fn TestButton(id: crate::dto::ChannelId) -> impl IntoView {
     let test = ServerAction::<SendTest>::new();
+    view! {
+        <SendButton
+            label="Send test"
+            pending=test.pending()
+            answer=test.value()
+            send=Callback::new(move |()| {
+                test.dispatch(SendTest { id });
+            })
+        />
+    }
+}
+
+/// A button that sends something now, and how the first attempt went.
+#[component]
+fn SendButton(
+    label: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(into)] answer: Signal<Option<Result<DeliveryView, AppError>>>,
+    send: Callback<()>,
+) -> impl IntoView {
     let outcome = move || {
-        test.value().get().map(|answer| match answer {
+        answer.get().map(|answer| match answer {
             Ok(d) if d.status == DeliveryStatus::Sent => ("ok", "Sent.".to_owned()),
             Ok(d) => (
                 "field-error",
@@ -167,10 +199,8 @@ fn TestButton(id: crate::dto::ChannelId) -> impl IntoView {
         })
     };
     view! {
-        <button type="button" disabled=move || test.pending().get() on:click=move |_| {
-            test.dispatch(SendTest { id });
-        }>
-            {move || if test.pending().get() { "Sending…" } else { "Send test" }}
+        <button type="button" disabled=move || pending.get() on:click=move |_| send.run(())>
+            {move || if pending.get() { "Sending…" } else { label }}
         </button>
         {move || {
             outcome()
@@ -297,5 +327,105 @@ fn RuleForm(rule: AlertRuleView) -> impl IntoView {
                 </Show>
             </ActionForm>
         </li>
+    }
+}
+
+const CADENCES: [(&str, &str); 2] = [("weekly", "Weekly"), ("monthly", "Monthly")];
+
+/// Scheduled reports: the list, and the form that adds one.
+#[component]
+fn Reports(
+    list: Vec<ReportView>,
+    workspaces: Vec<WorkspaceChoice>,
+    add: ServerAction<AddReport>,
+    remove: ServerAction<RemoveReport>,
+) -> impl IntoView {
+    let error = last_error(add);
+    let message = move || {
+        error
+            .get()
+            .map(|e| e.for_field("workspace").unwrap_or_default())
+            .filter(|m| !m.is_empty())
+    };
+    view! {
+        <section class="card" aria-labelledby="reports-title">
+            <h2 id="reports-title">"Scheduled reports"</h2>
+            <p class="hint">
+                "The Overview's figures, charts and top posts by e-mail, with the same report as a PDF \
+                 attached. A weekly report covers the seven days before its day; a monthly one, the \
+                 month before. It goes through the SMTP server above."
+            </p>
+            {if list.is_empty() {
+                view! { <p data-testid="no-reports">"No reports scheduled."</p> }.into_any()
+            } else {
+                view! { <ReportsTable list remove /> }.into_any()
+            }}
+            <ActionForm action=add attr:class="inline-form" attr:data-testid="report-form">
+                <label for="report-workspace">"Covers"</label>
+                <select id="report-workspace" name="workspace">
+                    <option value="">"All accounts"</option>
+                    {workspaces
+                        .into_iter()
+                        .map(|w| view! { <option value=w.id.to_string()>{w.name}</option> })
+                        .collect_view()}
+                </select>
+                <Show when=move || message().is_some()>
+                    <p class="field-error" role="alert">{message}</p>
+                </Show>
+                <TextField form="report" name="cadence" label="Every" kind="select" choices=&CADENCES error />
+                <TextField form="report" name="day" label="Day" error value="1" hint="Weekly: 1 (Monday) to 7. Monthly: 1 to 28." />
+                <TextField form="report" name="hour" label="Hour" error value="9" hint="0 to 23." />
+                <TextField form="report" name="tz" label="Time zone" error value="UTC" hint="An IANA name, such as Europe/Paris." />
+                <TextField form="report" name="recipients" label="To" error hint="E-mail addresses, separated by commas." />
+                <FormAlert error />
+                <button type="submit">"Schedule report"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn ReportsTable(list: Vec<ReportView>, remove: ServerAction<RemoveReport>) -> impl IntoView {
+    view! {
+        <table class="data-table" data-testid="reports">
+            <caption class="visually-hidden">"Scheduled reports"</caption>
+            <ListHead columns=&["Covers", "Every", "To", "Next", "Send now"] action="Remove" />
+            <tbody>
+                {list
+                    .into_iter()
+                    .map(|report| {
+                        let id = report.id;
+                        let question = format!(
+                            "Stop the {} report of {}? Reports already sent stay in the log.",
+                            report.cadence.label().to_lowercase(),
+                            report.covers,
+                        );
+                        let remove = Callback::new(move |()| {
+                            remove.dispatch(RemoveReport { id });
+                        });
+                        let send = ServerAction::<SendReport>::new();
+                        view! {
+                            <tr data-testid="report-row">
+                                <td>{report.covers}</td>
+                                <td>{report.cadence.label()}</td>
+                                <td>{report.recipients.join(", ")}</td>
+                                <td>{report.next}</td>
+                                <td>
+                                    <SendButton
+                                        label="Send now"
+                                        pending=send.pending()
+                                        answer=send.value()
+                                        send=Callback::new(move |()| {
+                                            send.dispatch(SendReport { id });
+                                        })
+                                    />
+                                </td>
+                                <td><RevokeButton question revoke=remove label="Remove" /></td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
     }
 }

@@ -3,21 +3,22 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_location, use_query_map};
 
 use crate::api::analytics::overview;
-use crate::components::chart::{day_label, day_x, LineChart, Series, XAxis};
+use crate::components::chart::{daily, day_label, day_x, LineChart, XAxis};
 use crate::components::dashboard::{accounts_resource, DashboardData, DashboardFilters};
-use crate::components::number::{count, figure, percent, signed_percent};
+use crate::components::number::{count, figure, kpi_value, signed_percent};
 use crate::components::posts_table::PostsTable;
 use crate::components::table::{Column, DataTable};
 use crate::components::url_state::period_query;
-use crate::dto::{Coverage, DayPoint, Kpi, KpiUnit, Overview, PeriodView, PostSummary};
+use crate::dto::{Coverage, DayPoint, Kpi, Overview, PeriodView, PostSummary};
 use crate::resource::resource;
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let query = use_query_map();
+    let location = use_location();
     let data = resource(
         move || period_query(&query.read()),
         |q| async move { overview(q?).await },
@@ -26,10 +27,26 @@ pub fn OverviewPage() -> impl IntoView {
     view! {
         <Title text="Overview" />
         <h1>"Overview"</h1>
+        // The same document the scheduled reports attach, for this selection (a plain
+        // download, past the router).
+        <p class="report-link">
+            <a href=move || report_href(&location.search.get()) download rel="external">
+                "Download PDF report"
+            </a>
+        </p>
         // The pickers and the figures are siblings, not nested: each boundary waits for its
         // own data, and the figures' transition keeps the old numbers while new ones load.
         <DashboardFilters accounts />
         <DashboardData accounts data render=|o| view! { <OverviewBody o /> } />
+    }
+}
+
+/// `/report.pdf` with the page's query (`search` has no `?`).
+fn report_href(search: &str) -> String {
+    if search.is_empty() {
+        "/report.pdf".into()
+    } else {
+        format!("/report.pdf?{search}")
     }
 }
 
@@ -68,18 +85,6 @@ fn OverviewBody(o: Overview) -> impl IntoView {
     }
 }
 
-/// One daily figure as a chart line; days without it leave a gap.
-fn daily(name: &str, days: &[DayPoint], value: fn(&DayPoint) -> Option<i64>) -> Series {
-    let points = days
-        .iter()
-        .filter_map(|d| Some((day_x(&d.date)?, value(d)? as f64)))
-        .collect();
-    Series {
-        name: name.into(),
-        points,
-    }
-}
-
 #[component]
 fn PeriodLine(period: PeriodView) -> impl IntoView {
     view! {
@@ -111,10 +116,7 @@ fn KpiCards(kpis: Vec<Kpi>, label: &'static str) -> impl IntoView {
 /// One figure with its change. "—" whenever a number is unknown or undefined.
 #[component]
 fn KpiCard(kpi: Kpi) -> impl IntoView {
-    let show = |v: Option<f64>| match kpi.unit {
-        KpiUnit::Count => figure(v),
-        KpiUnit::Rate => percent(v),
-    };
+    let show = |v: Option<f64>| kpi_value(kpi.unit, v);
     let direction = match kpi.change {
         Some(c) if c > 0.0 => "up",
         Some(c) if c < 0.0 => "down",
@@ -153,7 +155,7 @@ fn KpiCard(kpi: Kpi) -> impl IntoView {
 
 /// Why a card shows no change, in a few words and (its tooltip) a sentence; `None` when the
 /// previous period is covered.
-fn uncovered(coverage: &Coverage) -> Option<(String, &'static str)> {
+pub fn uncovered(coverage: &Coverage) -> Option<(String, &'static str)> {
     const WHY: &str = "The previous period starts before the data collected for this figure, \
         so a change would compare with days that were never collected.";
     match coverage {

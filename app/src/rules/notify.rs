@@ -1,6 +1,6 @@
 //! Rules for Settings → Notifications: channels, the SMTP server and alert thresholds.
 
-use crate::dto::{AlertRule, ChannelKind};
+use crate::dto::{AlertRule, Cadence, ChannelKind};
 use crate::error::AppError;
 
 use super::one_line;
@@ -68,13 +68,13 @@ fn shorten(s: &str) -> String {
 
 /// An e-mail channel's recipients: 1–20 addresses separated by commas (or spaces, or new
 /// lines), each once.
-pub fn recipients(raw: &str) -> Result<Vec<String>, AppError> {
+pub fn recipients(raw: &str, field: &str) -> Result<Vec<String>, AppError> {
     let mut list = Vec::new();
     for part in raw
         .split([',', ';', '\n', ' '])
         .filter(|p| !p.trim().is_empty())
     {
-        let address = email_address(part, "target")?;
+        let address = email_address(part, field)?;
         if !list
             .iter()
             .any(|a: &String| a.eq_ignore_ascii_case(&address))
@@ -84,7 +84,7 @@ pub fn recipients(raw: &str) -> Result<Vec<String>, AppError> {
     }
     if list.is_empty() || list.len() > RECIPIENTS_MAX {
         return Err(AppError::invalid(
-            "target",
+            field,
             format!("Give 1 to {RECIPIENTS_MAX} e-mail addresses, separated by commas."),
         ));
     }
@@ -118,7 +118,7 @@ pub fn webhook_url(raw: &str) -> Result<String, AppError> {
 /// What a channel of `kind` sends to, checked: its recipients or its URL.
 pub fn channel_target(kind: ChannelKind, raw: &str) -> Result<ChannelTarget, AppError> {
     Ok(match kind {
-        ChannelKind::Email => ChannelTarget::Email(recipients(raw)?),
+        ChannelKind::Email => ChannelTarget::Email(recipients(raw, "target")?),
         ChannelKind::Slack | ChannelKind::Webhook => ChannelTarget::Url(webhook_url(raw)?),
     })
 }
@@ -167,7 +167,33 @@ pub fn threshold_range(rule: AlertRule) -> Option<(f64, f64, bool)> {
         AlertRule::NeedsReauth => None,
         AlertRule::TokenExpiring => Some((1.0, 60.0, true)),
         AlertRule::SyncsFailing => Some((1.0, 50.0, true)),
-        AlertRule::RateLimited | AlertRule::ExportFailing => Some((0.25, 168.0, false)),
+        AlertRule::RateLimited | AlertRule::ExportFailing | AlertRule::ExportBacklog => {
+            Some((0.25, 168.0, false))
+        }
+        AlertRule::PostAbove => Some((1.1, 100.0, false)),
+        AlertRule::PostBelow => Some((0.01, 0.95, false)),
+        AlertRule::FollowersDrop => Some((0.1, 100.0, false)),
+    }
+}
+
+/// A report's day: a weekday 1 (Monday) to 7, or a day of the month 1 to 28 (every month
+/// has it).
+pub fn report_day(cadence: Cadence, raw: &str) -> Result<u8, AppError> {
+    let (high, what) = match cadence {
+        Cadence::Weekly => (7, "a weekday from 1 (Monday) to 7 (Sunday)"),
+        Cadence::Monthly => (28, "a day of the month from 1 to 28"),
+    };
+    match raw.trim().parse::<u8>() {
+        Ok(day) if (1..=high).contains(&day) => Ok(day),
+        _ => Err(AppError::invalid("day", format!("Give {what}."))),
+    }
+}
+
+/// A report's hour, 0 to 23.
+pub fn report_hour(raw: &str) -> Result<u8, AppError> {
+    match raw.trim().parse::<u8>() {
+        Ok(hour) if hour < 24 => Ok(hour),
+        _ => Err(AppError::invalid("hour", "Give an hour from 0 to 23.")),
     }
 }
 
@@ -200,7 +226,7 @@ mod tests {
     #[test]
     fn recipients_are_split_checked_and_deduplicated() {
         assert_eq!(
-            recipients(" a@x.org, B@y.com;\nb@y.com ").unwrap(),
+            recipients(" a@x.org, B@y.com;\nb@y.com ", "target").unwrap(),
             vec!["a@x.org".to_owned(), "B@y.com".to_owned()]
         );
         for bad in [
@@ -211,11 +237,11 @@ mod tests {
             "@x.org",
             "a@.org",
         ] {
-            let err = recipients(bad).unwrap_err();
+            let err = recipients(bad, "target").unwrap_err();
             assert!(err.for_field("target").is_some(), "{bad:?} gave {err:?}");
         }
         let many: Vec<String> = (0..21).map(|i| format!("u{i}@x.org")).collect();
-        assert!(recipients(&many.join(",")).is_err());
+        assert!(recipients(&many.join(","), "target").is_err());
     }
 
     #[test]

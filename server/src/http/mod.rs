@@ -8,6 +8,7 @@ mod health;
 mod meta;
 mod middleware;
 mod oauth;
+mod report;
 mod session_touch;
 mod share;
 mod static_files;
@@ -65,6 +66,7 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
         .route("/meta/data-deletion", post(meta::data_deletion))
         .route("/meta/deauthorize", post(meta::deauthorize))
         .route("/s/{token}", get(share::open))
+        .route("/report.pdf", get(report::download))
         .merge(api_v1::routes())
         .leptos_routes_with_context(&state, routes, provide_backend.clone(), move || {
             shell(options.clone())

@@ -30,7 +30,7 @@ const MEMBERS_ONLY: [&str; 9] = [
     "/share-links",
 ];
 
-fn plain_page(status: StatusCode, title: &str, text: &str) -> Response {
+pub(super) fn plain_page(status: StatusCode, title: &str, text: &str) -> Response {
     let body = format!(
         "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title>\

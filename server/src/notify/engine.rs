@@ -51,9 +51,10 @@ pub async fn evaluate(deps: &NotifyDeps, now: i64) -> Result<Evaluated, StoreErr
             continue;
         }
         // A rule switched off closes its alerts without a word: nobody is waiting for them.
+        // Nor does news (an outlier post) send a "Resolved": its moment has passed.
         let quiet = !rules
             .iter()
-            .any(|r| r.enabled && r.rule.as_str() == open.rule);
+            .any(|r| r.enabled && r.rule.as_str() == open.rule && !r.rule.is_news());
         let key = AlertKey {
             rule: &open.rule,
             subject: &open.subject,
@@ -103,7 +104,7 @@ pub fn queue(channels: &[notify_channels::Model], message: Message) -> Vec<NewDe
     channels
         .iter()
         .map(|c| NewDelivery {
-            channel_id: c.id,
+            channel_id: Some(c.id),
             channel_label: c.label.clone(),
             channel_kind: c.kind.clone(),
             event: message.id.clone(),

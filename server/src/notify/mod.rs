@@ -2,11 +2,12 @@
 //! ([`conditions`]), opens the alerts that start and resolves those that clear, queueing a
 //! message per channel in the same transaction; [`worker`] sends the queue ([`channel`]:
 //! e-mail through [`smtp`], Slack, signed webhooks), retrying with backoff, and its rows are
-//! the Notifications log.
+//! the Notifications log. [`reports`] queues the scheduled reports on the same queue.
 //!
 //! ```text
-//! worker ─► engine ─► conditions ─► store (accounts, sync_runs, export)
+//! worker ─► engine ─► conditions ─► store (accounts, sync_runs, export, signals)
 //!   │          └────► store::alerts ─► store::deliveries
+//!   ├─► reports ─► report (build, pdf, email), store::reports
 //!   └─► channel ─► smtp, message
 //! ```
 
@@ -14,11 +15,13 @@ pub mod channel;
 pub mod conditions;
 pub mod engine;
 pub mod message;
+pub mod reports;
 pub mod smtp;
 pub mod worker;
 
 use std::sync::Arc;
 
+use app::backend::AnalyticsPort;
 use sea_orm::DatabaseConnection;
 
 use crate::crypto::Cipher;
@@ -40,6 +43,8 @@ pub struct NotifyDeps {
     pub smtp_env: Option<SmtpEnv>,
     /// The site's public root, without a trailing slash.
     pub public_url: String,
+    /// The dashboard's figures, for the scheduled reports.
+    pub analytics: Arc<dyn AnalyticsPort>,
 }
 
 #[derive(Debug, thiserror::Error)]

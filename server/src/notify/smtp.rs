@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use app::dto::SmtpSecurity;
 use lettre::message::header::ContentType;
-use lettre::message::Mailbox;
+use lettre::message::{Mailbox, MessageBuilder, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -98,16 +98,37 @@ impl Mailer {
 
     /// One plain-text message to every address in `to`.
     pub async fn send(&self, to: &[String], subject: &str, text: &str) -> Result<(), SmtpError> {
-        let mut builder = Message::builder()
-            .from(self.from.clone())
-            .subject(subject)
-            .header(ContentType::TEXT_PLAIN);
+        let message = self
+            .envelope(to, subject)?
+            .header(ContentType::TEXT_PLAIN)
+            .body(text.to_owned())
+            .map_err(|e| SmtpError::Config(e.to_string()))?;
+        self.deliver(message).await
+    }
+
+    /// One message of several parts (a report: HTML, images, a PDF) to every address in `to`.
+    pub async fn send_parts(
+        &self,
+        to: &[String],
+        subject: &str,
+        body: MultiPart,
+    ) -> Result<(), SmtpError> {
+        let message = self
+            .envelope(to, subject)?
+            .multipart(body)
+            .map_err(|e| SmtpError::Config(e.to_string()))?;
+        self.deliver(message).await
+    }
+
+    fn envelope(&self, to: &[String], subject: &str) -> Result<MessageBuilder, SmtpError> {
+        let mut builder = Message::builder().from(self.from.clone()).subject(subject);
         for address in to {
             builder = builder.to(mailbox(address)?);
         }
-        let message = builder
-            .body(text.to_owned())
-            .map_err(|e| SmtpError::Config(e.to_string()))?;
+        Ok(builder)
+    }
+
+    async fn deliver(&self, message: Message) -> Result<(), SmtpError> {
         self.transport
             .send(message)
             .await

@@ -1,4 +1,5 @@
-//! The notifier task: every minute it evaluates the alert rules; every few seconds (and when
+//! The notifier task: every minute it evaluates the alert rules and queues the scheduled
+//! reports that are due; every few seconds (and when
 //! woken) it sends the deliveries that are due, each claimed so that one instance sends it,
 //! retried with backoff until it is sent or its attempts are spent.
 
@@ -18,6 +19,7 @@ use crate::store::StoreError;
 use super::channel;
 use super::engine::evaluate;
 use super::message::Message;
+use super::reports;
 use super::smtp::Mailer;
 use super::NotifyDeps;
 
@@ -47,6 +49,9 @@ impl Notifier {
             if now >= next_evaluation {
                 if let Err(e) = evaluate(&self.deps, now).await {
                     tracing::warn!(error = %e, "alert evaluation failed");
+                }
+                if let Err(e) = reports::queue_due(&self.deps, now).await {
+                    tracing::warn!(error = %e, "queueing scheduled reports failed");
                 }
                 next_evaluation = now + EVALUATE_EVERY;
             }
@@ -100,6 +105,9 @@ async fn attempt(
     mailer: Result<&Mailer, String>,
     row: &notify_deliveries::Model,
 ) -> Result<(), String> {
+    if let Some(job) = reports::job_of(row) {
+        return reports::send(deps, mailer?, &job?).await;
+    }
     let Some(channel_id) = row.channel_id else {
         return Err("the channel was deleted".into());
     };

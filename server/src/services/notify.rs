@@ -4,8 +4,9 @@
 
 use app::backend::NotifyPort;
 use app::dto::{
-    AlertRule, AlertRuleView, ChannelId, ChannelKind, ChannelSummary, CreatedChannel,
-    DeliveryStatus, DeliveryView, NotificationsView, SmtpSecurity, SmtpView,
+    AlertRule, AlertRuleView, Cadence, ChannelId, ChannelKind, ChannelSummary, CreatedChannel,
+    DeliveryStatus, DeliveryView, NewReport, NotificationsView, ReportId, ReportView, SmtpSecurity,
+    SmtpView, WorkspaceChoice, WorkspaceId,
 };
 use app::error::AppError;
 use app::rules::{self, ChannelTarget};
@@ -18,12 +19,18 @@ use crate::notify::channel::ChannelConfig;
 use crate::notify::conditions::effective;
 use crate::notify::engine::queue;
 use crate::notify::message::{rfc3339, Event, Message};
+use crate::notify::reports;
 use crate::notify::worker::{send_claimed, HOLD_SECS};
 use crate::notify::NotifyDeps;
+use crate::services::analytics::zone;
 use crate::store::deliveries::DeliveryStore;
 use crate::store::entities::smtp_config::PASSWORD_CONTEXT;
-use crate::store::entities::{alert_rules, notify_channels, notify_deliveries, smtp_config};
+use crate::store::entities::{
+    alert_rules, notify_channels, notify_deliveries, report_schedules, smtp_config, workspaces,
+};
 use crate::store::notify::{NewChannel, NotifyStore};
+use crate::store::reports::{recipients as report_recipients, NewSchedule, ReportStore};
+use crate::store::workspaces::WorkspaceStore;
 
 /// What a webhook's signing secret starts with, so one found in a log or a file says what
 /// it is.
@@ -34,6 +41,7 @@ pub struct NotifyService {
     pub deps: NotifyDeps,
     store: NotifyStore,
     deliveries: DeliveryStore,
+    reports: ReportStore,
 }
 
 impl NotifyService {
@@ -41,6 +49,7 @@ impl NotifyService {
         Self {
             store: NotifyStore::new(deps.db.clone()),
             deliveries: DeliveryStore::new(deps.db.clone()),
+            reports: ReportStore::new(deps.db.clone()),
             deps,
         }
     }
@@ -71,6 +80,80 @@ impl NotifyService {
             }));
         }
         Ok(self.store.smtp().await?.map(|row| smtp_view(&row)))
+    }
+}
+
+impl NotifyService {
+    async fn workspaces(&self) -> Result<Vec<workspaces::Model>, AppError> {
+        Ok(WorkspaceStore::new(self.deps.db.clone()).list(None).await?)
+    }
+
+    async fn report_views(&self) -> Result<Vec<ReportView>, AppError> {
+        let names = self.workspaces().await?;
+        let now = unix_now();
+        Ok(self
+            .reports
+            .list()
+            .await?
+            .iter()
+            .map(|row| report_view(row, &names, now))
+            .collect())
+    }
+
+    /// Makes the first attempt of the delivery just queued, now, and answers how it went.
+    async fn attempt_now(
+        &self,
+        event: &str,
+        channel: Option<i64>,
+        now: i64,
+    ) -> Result<DeliveryView, AppError> {
+        let row = self.deliveries.find(event, channel).await?;
+        if self.deliveries.claim(row.id, now, HOLD_SECS).await? {
+            send_claimed(
+                &self.deps,
+                &self.deliveries,
+                std::slice::from_ref(&row),
+                now,
+            )
+            .await?;
+        }
+        Ok(delivery_view(self.deliveries.find(event, channel).await?))
+    }
+}
+
+fn report_view(
+    row: &report_schedules::Model,
+    workspaces: &[workspaces::Model],
+    now: i64,
+) -> ReportView {
+    let timing = reports::timing(row);
+    let next = timing
+        .as_ref()
+        .and_then(|t| Some((t.next(now)?, t)))
+        .and_then(|(s, t)| {
+            let local = t.tz.to_datetime(jiff::Timestamp::from_second(s.at).ok()?);
+            Some(format!(
+                "{} {:02}:{:02} ({})",
+                local.date(),
+                local.hour(),
+                local.minute(),
+                row.time_zone
+            ))
+        })
+        .unwrap_or_else(|| "never: its time zone is unknown".into());
+    ReportView {
+        id: ReportId(row.id),
+        workspace: row.workspace_id.map(WorkspaceId),
+        covers: row
+            .workspace_id
+            .and_then(|id| workspaces.iter().find(|w| w.id == id))
+            .map_or_else(|| "All accounts".to_owned(), |w| w.name.clone()),
+        cadence: timing.map_or(Cadence::Weekly, |t| t.cadence),
+        day: u8::try_from(row.day).unwrap_or_default(),
+        hour: u8::try_from(row.hour).unwrap_or_default(),
+        time_zone: row.time_zone.clone(),
+        recipients: report_recipients(row),
+        next,
     }
 }
 
@@ -129,6 +212,16 @@ impl NotifyPort for NotifyService {
                 .map(channel_summary)
                 .collect(),
             rules: effective(&self.store.rules().await?),
+            reports: self.report_views().await?,
+            workspaces: self
+                .workspaces()
+                .await?
+                .into_iter()
+                .map(|w| WorkspaceChoice {
+                    id: WorkspaceId(w.id),
+                    name: w.name,
+                })
+                .collect(),
         })
     }
 
@@ -236,19 +329,7 @@ impl NotifyPort for NotifyService {
         self.deliveries
             .enqueue(queue(std::slice::from_ref(&channel), message), now)
             .await?;
-        let row = self.deliveries.find(&event, channel.id).await?;
-        if self.deliveries.claim(row.id, now, HOLD_SECS).await? {
-            send_claimed(
-                &self.deps,
-                &self.deliveries,
-                std::slice::from_ref(&row),
-                now,
-            )
-            .await?;
-        }
-        Ok(delivery_view(
-            self.deliveries.find(&event, channel.id).await?,
-        ))
+        self.attempt_now(&event, Some(channel.id), now).await
     }
 
     async fn set_rule(
@@ -270,6 +351,56 @@ impl NotifyPort for NotifyService {
             enabled,
             threshold,
         })
+    }
+
+    async fn add_report(&self, new: &NewReport) -> Result<ReportView, AppError> {
+        let day = rules::report_day(new.cadence, &new.day)?;
+        let hour = rules::report_hour(&new.hour)?;
+        let (_, time_zone) = zone(Some(&new.tz))?;
+        let recipients = rules::recipients(&new.recipients, "recipients")?;
+        if let Some(id) = new.workspace {
+            let known = self.workspaces().await?.iter().any(|w| w.id == id.0);
+            if !known {
+                return Err(AppError::invalid(
+                    "workspace",
+                    "Choose a workspace from the list.",
+                ));
+            }
+        }
+        let row = self
+            .reports
+            .create(
+                NewSchedule {
+                    workspace_id: new.workspace.map(|w| w.0),
+                    cadence: new.cadence.as_str().to_owned(),
+                    day: i32::from(day),
+                    hour: i32::from(hour),
+                    time_zone,
+                    recipients,
+                },
+                unix_now(),
+            )
+            .await?;
+        let names = self.workspaces().await?;
+        Ok(report_view(&row, &names, unix_now()))
+    }
+
+    async fn remove_report(&self, id: ReportId) -> Result<(), AppError> {
+        Ok(self.reports.delete(id.0).await?)
+    }
+
+    async fn send_report(&self, id: ReportId) -> Result<DeliveryView, AppError> {
+        let row = self.reports.get(id.0).await?;
+        let now = unix_now();
+        let sending = reports::timing(&row)
+            .and_then(|t| t.latest(now))
+            .ok_or(AppError::Internal)?;
+        // Its own event, so it neither counts as the period's scheduled report nor waits on it.
+        let event = reports::event(row.id, &format!("now-{}", unix_now_ms()));
+        self.deliveries
+            .enqueue(vec![reports::delivery(&row, &sending, &event)], now)
+            .await?;
+        self.attempt_now(&event, None, now).await
     }
 
     async fn log(&self, limit: u64) -> Result<Vec<DeliveryView>, AppError> {

@@ -18,7 +18,8 @@ use super::StoreError;
 /// A message to queue for one channel.
 #[derive(Clone, Debug)]
 pub struct NewDelivery {
-    pub channel_id: i64,
+    /// `None` for a scheduled report, which goes to its own recipients.
+    pub channel_id: Option<i64>,
     pub channel_label: String,
     pub channel_kind: String,
     pub event: String,
@@ -52,7 +53,7 @@ pub async fn enqueue(
         return Ok(0);
     }
     let models = rows.into_iter().map(|r| notify_deliveries::ActiveModel {
-        channel_id: Set(Some(r.channel_id)),
+        channel_id: Set(r.channel_id),
         channel_label: Set(r.channel_label),
         channel_kind: Set(r.channel_kind),
         event: Set(r.event),
@@ -94,16 +95,20 @@ impl DeliveryStore {
         enqueue(&self.db, rows, now).await
     }
 
-    /// The delivery of `event` to `channel`.
+    /// The delivery of `event` to `channel` (`None`: a report's, to its own recipients).
     #[instrument(skip(self), err(level = "debug"))]
     pub async fn find(
         &self,
         event: &str,
-        channel: i64,
+        channel: Option<i64>,
     ) -> Result<notify_deliveries::Model, StoreError> {
+        let to = match channel {
+            Some(id) => C::ChannelId.eq(id),
+            None => C::ChannelId.is_null(),
+        };
         notify_deliveries::Entity::find()
             .filter(C::Event.eq(event))
-            .filter(C::ChannelId.eq(channel))
+            .filter(to)
             .one(&self.db)
             .await?
             .ok_or(StoreError::NotFound)

@@ -5,6 +5,7 @@
 
 pub mod bq;
 pub mod notify;
+pub mod pdf;
 pub mod seed;
 pub mod world;
 

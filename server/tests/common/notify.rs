@@ -7,6 +7,40 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
+use server::crypto::{Cipher, MasterKey};
+use server::notify::NotifyDeps;
+use server::services::analytics::AnalyticsService;
+use server::store::analytics::AnalyticsStore;
+use server::store::settings::SettingsStore;
+
+use super::TestServer;
+
+/// What another instance on the same database would have: its own pool, the same key.
+pub async fn instance(server: &TestServer) -> NotifyDeps {
+    let key = MasterKey::load(None, server.data_dir()).unwrap();
+    let db = server::db::open(&server.database_url).await.unwrap();
+    NotifyDeps {
+        db: db.clone(),
+        cipher: Arc::new(Cipher::new(key)),
+        http: NotifyDeps::http_client().unwrap(),
+        smtp_env: None,
+        public_url: server.base.clone(),
+        analytics: Arc::new(AnalyticsService::new(
+            AnalyticsStore::new(db.clone()),
+            SettingsStore::new(db.clone()),
+        )),
+    }
+}
+
+/// Whether the alert of `rule` about `subject` is open.
+pub async fn is_open(server: &TestServer, rule: &str, subject: &str) -> bool {
+    server
+        .count(&format!(
+            "SELECT COUNT(*) FROM alerts WHERE rule = '{rule}' AND subject = '{subject}' AND open = TRUE"
+        ))
+        .await
+        == 1
+}
 
 /// The Python that has aiosmtpd (the test virtualenv `scripts/tools --test` makes), or
 /// `None` (after saying why) when SMTP tests are skipped.

@@ -3,8 +3,8 @@
 use app::dto::Flavour;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait};
 use server::store::entities::accounts::{self, DbStatus, SealedToken};
-use server::store::entities::{media, media_hashtags, media_snapshots};
-use time::OffsetDateTime;
+use server::store::entities::{account_insights, media, media_hashtags, media_snapshots};
+use time::{Date, OffsetDateTime};
 
 /// A disabled account (the poller leaves it alone; its data still counts).
 pub async fn account(db: &DatabaseConnection, name: &str) -> i64 {
@@ -120,6 +120,32 @@ pub async fn snapshot(
         plays: Set(None),
         total_interactions: Set(None),
         ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+}
+
+/// One day's account insights.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Day {
+    pub followers: Option<i64>,
+    pub reach: Option<i64>,
+    pub views: Option<i64>,
+}
+
+pub async fn day(db: &DatabaseConnection, account_id: i64, date: Date, d: Day) {
+    account_insights::ActiveModel {
+        account_id: Set(account_id),
+        date: Set(date),
+        followers: Set(d.followers),
+        follower_delta: Set(None),
+        reach: Set(d.reach),
+        views: Set(d.views),
+        profile_views: Set(None),
+        accounts_engaged: Set(None),
+        total_interactions: Set(None),
+        updated_at: Set(0),
     }
     .insert(db)
     .await

@@ -29,6 +29,7 @@ fn drawing(
     class: &str,
     width: u32,
 ) -> Option<String> {
+    super::font::register();
     let mut svg = String::new();
     let plot = Plot {
         series,

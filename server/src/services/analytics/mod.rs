@@ -6,7 +6,8 @@
 //! ```text
 //! mod.rs    AnalyticsService and its AnalyticsPort impl: one call per page
 //!   ↓
-//! pages     overview, posts, stories, post_detail, hashtags, best_time, audience: one each
+//! pages     overview, posts, stories, post_detail, hashtags, best_time, audience, kinds:
+//!           one each
 //!   ↓
 //! reader    Reader: the stores and the peer cache; what several pages read alike (a
 //!   ↓       query's scope and posts, summaries with impact scores, hashtags)
@@ -23,6 +24,7 @@ mod audience;
 mod best_time;
 mod hashtags;
 mod impact;
+mod kinds;
 mod overview;
 mod paging;
 mod peers;
@@ -36,12 +38,14 @@ mod summary;
 
 use app::backend::AnalyticsPort;
 use app::dto::{
-    Audience, AudienceQuery, BestTime, BestTimeQuery, Hashtags, MediaId, Overview, PeriodQuery,
-    PostDetail, PostsPage, PostsQuery, Reach, StoriesPage, StoriesQuery,
+    Audience, AudienceQuery, BestTime, BestTimeQuery, Hashtags, KindRow, MediaId, Overview,
+    PeriodQuery, PostDetail, PostsPage, PostsQuery, Reach, StoriesPage, StoriesQuery,
 };
 use app::error::AppError;
 use async_trait::async_trait;
 
+/// Time zones by IANA name, as Best time and the report schedules read them.
+pub use best_time::zone;
 /// Public for the dashboard benchmark, which times the cached peer read on its own.
 pub use peers::PeerCache;
 use reader::Reader;
@@ -98,5 +102,9 @@ impl AnalyticsPort for AnalyticsService {
 
     async fn audience(&self, reach: &Reach, query: &AudienceQuery) -> Result<Audience, AppError> {
         audience::audience(&self.reader, reach, query).await
+    }
+
+    async fn kinds(&self, reach: &Reach, query: &PeriodQuery) -> Result<Vec<KindRow>, AppError> {
+        kinds::kinds(&self.reader, reach, query).await
     }
 }
