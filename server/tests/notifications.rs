@@ -11,7 +11,7 @@ use app::dto::{
     AlertRuleView, ChannelSummary, CreatedChannel, DeliveryStatus, DeliveryView, NotificationsView,
     SmtpView,
 };
-use common::notify::{eventually, instance, is_open, Receiver, SmtpSink};
+use common::notify::{eventually, instance, is_open, watched_account, Receiver, SmtpSink};
 use common::world::SyncWorld;
 use common::{Db, TestServer};
 use reqwest::StatusCode;
@@ -365,16 +365,9 @@ async fn each_rule_finds_its_condition_and_honours_its_threshold(db: Db) {
     };
     let admin = server.admin("admin", common::world::PASSWORD).await;
     let deps = instance(&server).await;
-    let account = common::seed::account(&deps.db, "watched").await;
+    let account = watched_account(&server, &deps, "watched").await;
     let subject = format!("account:{account}");
     let now = unix_now();
-    // Enabled, but never due: the poller leaves it to the test.
-    server
-        .execute(&format!(
-            "UPDATE accounts SET enabled = TRUE, next_sync_at = {} WHERE id = {account}",
-            now + 365 * DAY
-        ))
-        .await;
     let check = |at: i64| {
         let deps = deps.clone();
         async move { evaluate(&deps, at).await.unwrap() }

@@ -10,7 +10,7 @@ mod common;
 use app::components::number::kpi_value;
 use app::dto::{DeliveryStatus, DeliveryView, Overview, ReportView};
 use base64::Engine;
-use common::notify::{eventually, instance, is_open, Receiver, SmtpSink};
+use common::notify::{eventually, instance, is_open, watched_account, Receiver, SmtpSink};
 use common::seed::{self, day, Day, Media};
 use common::{invalid_field, Api, Db, TestServer};
 use reqwest::StatusCode;
@@ -452,15 +452,8 @@ async fn data_alerts_open_and_clear(db: Db) {
     let receiver = Receiver::start().await;
     let deps = instance(&server).await;
     let db = &deps.db;
-    let account = seed::account(db, "creator").await;
+    let account = watched_account(&server, &deps, "creator").await;
     let now = unix_now();
-    // Enabled (alerts watch enabled accounts), but never due: the poller leaves it alone.
-    server
-        .execute(&format!(
-            "UPDATE accounts SET enabled = TRUE, next_sync_at = {} WHERE id = {account}",
-            now + 365 * DAY
-        ))
-        .await;
     let _: app::dto::CreatedChannel = admin
         .ok(
             "notify/add",

@@ -1,8 +1,7 @@
 //! The report as an e-mail: HTML with the charts as inline PNG images (`cid:`), a plain-text
 //! alternative, and the PDF attached.
 
-use app::components::number::{kpi_value, signed_percent, thousands};
-use app::routes::overview::uncovered;
+use app::components::number::thousands;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, MultiPart, SinglePart};
 
@@ -50,30 +49,13 @@ pub fn body(report: &Report, pdf: Vec<u8>) -> MultiPart {
         ))
 }
 
-/// Each KPI's label, value, previous value and change.
-fn kpi_rows(report: &Report) -> Vec<[String; 4]> {
-    report
-        .overview
-        .kpis
-        .iter()
-        .map(|k| {
-            [
-                k.label.clone(),
-                kpi_value(k.unit, k.value),
-                kpi_value(k.unit, k.previous),
-                uncovered(&k.coverage).map_or_else(|| signed_percent(k.change), |(t, _)| t),
-            ]
-        })
-        .collect()
-}
-
 fn text(report: &Report) -> String {
     let p = &report.overview.period;
     let mut out = format!(
         "Instalytics report\n{}\n{} to {} ({} days, UTC), compared with {} to {}.\n\nKey figures\n",
         report.scope, p.from, p.to, p.days, p.previous_from, p.previous_to
     );
-    for [label, value, previous, change] in kpi_rows(report) {
+    for [label, value, previous, change] in report.kpi_rows() {
         out.push_str(&format!(
             "- {label}: {value} (previous {previous}, {change})\n"
         ));
@@ -104,7 +86,7 @@ fn html(report: &Report) -> String {
     let p = &report.overview.period;
     let cell = "padding:4px 12px 4px 0;border-bottom:1px solid #e6e9ee";
     let mut kpis = String::new();
-    for [label, value, previous, change] in kpi_rows(report) {
+    for [label, value, previous, change] in report.kpi_rows() {
         kpis.push_str(&format!(
             "<tr><td style=\"{cell}\">{}</td><td style=\"{cell};text-align:right\"><b>{}</b></td>\
              <td style=\"{cell};text-align:right;color:#5b6470\">{}</td>\
@@ -129,10 +111,16 @@ fn html(report: &Report) -> String {
     );
     let mut posts = String::new();
     for post in &report.overview.top_posts {
-        let link = post.permalink.as_deref().unwrap_or_default();
+        let link = esc(post.permalink.as_deref().unwrap_or_default());
+        // Instagram's thumbnail, linked to the post (mail clients load it when allowed).
+        let thumbnail = post.thumbnail_url.as_deref().map_or_else(String::new, |src| {
+            format!(
+                "<a href=\"{link}\"><img src=\"{}\" width=\"64\" height=\"64\" alt=\"\" style=\"object-fit:cover;vertical-align:middle;margin-right:8px\"></a>",
+                esc(src)
+            )
+        });
         posts.push_str(&format!(
-            "<li><a href=\"{}\">@{}</a>, {}: <b>{}</b> interactions</li>",
-            esc(link),
+            "<li>{thumbnail}<a href=\"{link}\">@{}</a>, {}: <b>{}</b> interactions</li>",
             esc(&post.username),
             esc(&post.published),
             thousands(post.interactions)

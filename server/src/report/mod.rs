@@ -16,8 +16,10 @@ pub mod schedule;
 use app::backend::AnalyticsPort;
 use app::components::chart::png::png;
 use app::components::chart::{daily, XAxis};
+use app::components::number::{kpi_value, signed_percent};
 use app::dto::{KindRow, Overview, PeriodQuery, Reach};
 use app::error::AppError;
+use app::routes::overview::uncovered;
 use sea_orm::DatabaseConnection;
 
 use crate::store::accounts::AccountStore;
@@ -89,6 +91,23 @@ impl Report {
     pub fn title(&self) -> String {
         let p = &self.overview.period;
         format!("Instalytics report: {}, {} to {}", self.scope, p.from, p.to)
+    }
+
+    /// Each KPI as the Overview's cards show it: label, value, previous value, change (or
+    /// why there is none).
+    pub fn kpi_rows(&self) -> Vec<[String; 4]> {
+        self.overview
+            .kpis
+            .iter()
+            .map(|k| {
+                [
+                    k.label.clone(),
+                    kpi_value(k.unit, k.value),
+                    kpi_value(k.unit, k.previous),
+                    uncovered(&k.coverage).map_or_else(|| signed_percent(k.change), |(t, _)| t),
+                ]
+            })
+            .collect()
     }
 
     /// The file name of its PDF.

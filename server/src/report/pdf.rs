@@ -1,8 +1,7 @@
 //! The report as a PDF (krilla): A4 pages of text in Noto Sans, embedded and subset so any
 //! reader shows it the same, and the charts as their PNG images.
 
-use app::components::number::{kpi_value, signed_percent, thousands};
-use app::routes::overview::uncovered;
+use app::components::number::thousands;
 use krilla::color::rgb;
 use krilla::geom::{Point, Size, Transform};
 use krilla::image::Image;
@@ -87,6 +86,20 @@ impl Layout {
         }
     }
 
+    /// A grey header row, then a row per item, in columns starting at `columns`.
+    fn table(
+        &mut self,
+        columns: [f32; 4],
+        header: [&str; 4],
+        rows: impl Iterator<Item = [String; 4]>,
+    ) {
+        let cells = |row: [String; 4]| columns.iter().copied().zip(row).collect::<Vec<_>>();
+        self.row(&cells(header.map(String::from)), 9.0, false, GREY);
+        for row in rows {
+            self.row(&cells(row), TABLE, false, INK);
+        }
+    }
+
     fn line(&mut self, text: impl Into<String>, size: f32, bold: bool, colour: (u8, u8, u8)) {
         self.row(&[(0.0, text.into())], size, bold, colour);
     }
@@ -98,14 +111,19 @@ impl Layout {
         self.line(text, 13.0, true, INK);
     }
 
-    fn image(&mut self, png: Option<&Vec<u8>>) {
+    /// A chart under its heading (and note), kept on one page with them.
+    fn chart(&mut self, title: &str, note: Option<&str>, png: Option<&Vec<u8>>) {
+        let width = PAGE.0 - 2.0 * MARGIN;
+        let height = width * CHART.1 as f32 / CHART.0 as f32;
+        self.room(8.0 + 13.0 * 1.55 + 9.0 * 1.55 + 6.0 + height);
+        self.heading(title);
+        if let Some(note) = note {
+            self.line(note, 9.0, false, GREY);
+        }
         let Some(png) = png else {
             self.line("No data for this range.", BODY, false, GREY);
             return;
         };
-        let width = PAGE.0 - 2.0 * MARGIN;
-        let height = width * CHART.1 as f32 / CHART.0 as f32;
-        self.room(height + 6.0);
         self.y += 6.0;
         self.push(Op::Image {
             at: (MARGIN, self.y),
@@ -197,79 +215,42 @@ fn lay_out(report: &Report) -> Layout {
 
     l.heading("Key figures");
     // Room for the longest change text ("no comparison: no data collected yet").
-    const COLUMNS: [f32; 4] = [0.0, 150.0, 225.0, 300.0];
-    let header = ["", "This period", "Previous", "Change"];
-    l.row(
-        &COLUMNS
-            .iter()
-            .copied()
-            .zip(header.map(String::from))
-            .collect::<Vec<_>>(),
-        9.0,
-        false,
-        GREY,
+    l.table(
+        [0.0, 150.0, 225.0, 300.0],
+        ["", "This period", "Previous", "Change"],
+        report.kpi_rows().into_iter(),
     );
-    for kpi in &o.kpis {
-        let change = match uncovered(&kpi.coverage) {
-            Some((text, _)) => text,
-            None => signed_percent(kpi.change),
-        };
-        let cells = [
-            kpi.label.clone(),
-            kpi_value(kpi.unit, kpi.value),
-            kpi_value(kpi.unit, kpi.previous),
-            change,
-        ];
-        l.row(
-            &COLUMNS.iter().copied().zip(cells).collect::<Vec<_>>(),
-            TABLE,
-            false,
-            INK,
-        );
-    }
 
-    l.heading("Followers");
-    l.image(report.followers_png.as_ref());
-    l.heading("Daily reach and views");
-    l.line("Reach in purple, views in orange.", 9.0, false, GREY);
-    l.image(report.reach_views_png.as_ref());
+    l.chart("Followers", None, report.followers_png.as_ref());
+    l.chart(
+        "Daily reach and views",
+        Some("Reach in purple, views in orange."),
+        report.reach_views_png.as_ref(),
+    );
 
     l.heading("Best-performing type");
     match report.kinds.first() {
         None => l.line("No posts were published in this period.", BODY, false, GREY),
         Some(best) => {
             l.line(kind_sentence(best), BODY, false, INK);
-            const KINDS: [f32; 4] = [0.0, 110.0, 170.0, 300.0];
-            let header = [
-                "Type",
-                "Posts",
-                "Interactions per post",
-                "Engagement by reach",
-            ];
-            l.row(
-                &KINDS
-                    .iter()
-                    .copied()
-                    .zip(header.map(String::from))
-                    .collect::<Vec<_>>(),
-                9.0,
-                false,
-                GREY,
-            );
-            for k in &report.kinds {
-                let cells = [
+            let rows = report.kinds.iter().map(|k| {
+                [
                     k.kind.label().to_owned(),
                     thousands(k.posts),
                     thousands(k.average_interactions.round() as i64),
                     app::components::number::percent(k.average_engagement),
-                ];
-                l.row(
-                    &KINDS.iter().copied().zip(cells).collect::<Vec<_>>(),
-                    BODY,
-                    false,
-                    INK,
-                );
-            }
+                ]
+            });
+            l.table(
+                [0.0, 110.0, 170.0, 300.0],
+                [
+                    "Type",
+                    "Posts",
+                    "Interactions per post",
+                    "Engagement by reach",
+                ],
+                rows,
+            );
         }
     }
 

@@ -32,6 +32,18 @@ pub async fn instance(server: &TestServer) -> NotifyDeps {
     }
 }
 
+/// A new account the alerts watch (enabled) that the poller never syncs (due in a year).
+pub async fn watched_account(server: &TestServer, deps: &NotifyDeps, name: &str) -> i64 {
+    let account = super::seed::account(&deps.db, name).await;
+    server
+        .execute(&format!(
+            "UPDATE accounts SET enabled = TRUE, next_sync_at = {} WHERE id = {account}",
+            server::clock::unix_now() + 365 * server::clock::DAY
+        ))
+        .await;
+    account
+}
+
 /// Whether the alert of `rule` about `subject` is open.
 pub async fn is_open(server: &TestServer, rule: &str, subject: &str) -> bool {
     server

@@ -71,6 +71,29 @@ pub struct Plot<'a> {
     pub font: f64,
 }
 
+#[cfg(feature = "ssr")]
+impl<'a> Plot<'a> {
+    /// Every series shown, as the server draws a chart (SVG, PNG): nothing hidden.
+    pub fn all(
+        series: &'a [Series],
+        range: (f64, f64),
+        x_axis: XAxis,
+        width: f64,
+        ratio: f64,
+        font: f64,
+    ) -> Self {
+        Plot {
+            series,
+            hidden: &[],
+            range,
+            x_axis,
+            width,
+            ratio,
+            font,
+        }
+    }
+}
+
 /// Draws the visible series over the range onto `root` (already cleared) and says where the
 /// plot landed, in CSS pixels.
 pub fn draw<DB>(

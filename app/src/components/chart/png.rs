@@ -21,15 +21,8 @@ pub fn png(
     let drawn = {
         let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string()).and_then(|()| {
-            let plot = Plot {
-                series,
-                hidden: &[],
-                range,
-                x_axis,
-                width: f64::from(width),
-                ratio: f64::from(ratio),
-                font: 12.0 * f64::from(ratio),
-            };
+            let ratio = f64::from(ratio);
+            let plot = Plot::all(series, range, x_axis, f64::from(width), ratio, 12.0 * ratio);
             plot::draw(&root, &plot, &LIGHT)
                 .map(drop)
                 .map_err(|e| e.to_string())

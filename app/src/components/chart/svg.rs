@@ -31,16 +31,8 @@ fn drawing(
 ) -> Option<String> {
     super::font::register();
     let mut svg = String::new();
-    let plot = Plot {
-        series,
-        hidden: &[],
-        range,
-        x_axis,
-        width: f64::from(width),
-        ratio: 1.0,
-        // 12 CSS pixels, as on the canvas: plotters' SVG writes sizes divided by 1.24.
-        font: 12.0 * 1.24,
-    };
+    // 12 CSS pixels, as on the canvas: plotters' SVG writes sizes divided by 1.24.
+    let plot = Plot::all(series, range, x_axis, f64::from(width), 1.0, 12.0 * 1.24);
     let drawn = {
         let root = SVGBackend::with_string(&mut svg, (width, HEIGHT)).into_drawing_area();
         plot::draw(&root, &plot, &LIGHT).map(drop)
