@@ -84,7 +84,7 @@ pub fn delivery(row: &report_schedules::Model, sending: &Sending, event: &str) -
         channel_id: None,
         channel_label: format!(
             "{} report to {}",
-            capitalised(&row.cadence),
+            row.cadence.parse().map_or("Scheduled", Cadence::label),
             job.recipients.join(", ")
         ),
         channel_kind: app::dto::ChannelKind::Email.as_str().to_owned(),
@@ -92,14 +92,6 @@ pub fn delivery(row: &report_schedules::Model, sending: &Sending, event: &str) -
         title: format!("Report for {} to {}", job.from, job.to),
         body: serde_json::to_string(&job).expect("a job serialises"),
     }
-}
-
-fn capitalised(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// The report job a delivery carries, if it is a report's.
