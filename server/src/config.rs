@@ -58,6 +58,11 @@ pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, env = "INSTALYTICS_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
+    /// Serve `/metrics` (Prometheus / OpenMetrics text) on this address, e.g.
+    /// `127.0.0.1:9100`; off when unset. Never on the dashboard's own address: a scraper
+    /// reaches it on a port the public does not.
+    #[arg(long, env = "INSTALYTICS_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     /// The site `cargo leptos build` wrote (`target/site`): the WebAssembly, scripts and
     /// stylesheet under `pkg/`. Without it, Leptos' default `target/site` of the working directory.
     #[arg(long, env = "LEPTOS_SITE_ROOT")]

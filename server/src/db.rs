@@ -28,7 +28,7 @@ pub enum DbOpenError {
 }
 
 /// The innermost cause only: SeaORM and sqlx repeat the message at every layer.
-fn root_cause(err: &DbErr) -> String {
+pub fn root_cause(err: &DbErr) -> String {
     let mut cause: &dyn std::error::Error = err;
     while let Some(next) = cause.source() {
         cause = next;
@@ -38,6 +38,18 @@ fn root_cause(err: &DbErr) -> String {
 
 /// Connects, enables SQLite's WAL journal, and runs pending migrations.
 pub async fn open(url: &str) -> Result<DatabaseConnection, DbOpenError> {
+    let db = connect(url).await?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(|e| DbOpenError::Migrate {
+            url: redact_url(url),
+            reason: root_cause(&e),
+        })?;
+    Ok(db)
+}
+
+/// Connects and enables SQLite's WAL journal; the schema is left as it is.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbOpenError> {
     let shown = redact_url(url);
     let url = match sqlite_file(url) {
         Some(file) => {
@@ -77,13 +89,44 @@ pub async fn open(url: &str) -> Result<DatabaseConnection, DbOpenError> {
             .await
             .map_err(connect)?;
     }
-    Migrator::up(&db, None)
-        .await
-        .map_err(|e| DbOpenError::Migrate {
-            url: shown.clone(),
-            reason: root_cause(&e),
-        })?;
     Ok(db)
+}
+
+/// How a database's schema compares with this binary's migrations.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Schema {
+    /// Every migration applied; the newest one's name.
+    Current(String),
+    /// This many migrations still to run.
+    Pending(usize),
+    /// Migrated by a newer release: a migration this binary does not know.
+    Newer(String),
+}
+
+/// Reads the applied migrations (a plain query: nothing is created or written).
+pub async fn schema(db: &DatabaseConnection) -> Result<Schema, DbErr> {
+    let rows = db
+        .query_all(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT version FROM seaql_migrations ORDER BY version",
+        ))
+        .await?;
+    let applied = rows
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(0))
+        .collect::<Result<Vec<_>, _>>()?;
+    let known: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    if let Some(unknown) = applied.iter().find(|m| !known.contains(m)) {
+        return Ok(Schema::Newer(unknown.clone()));
+    }
+    let pending = known.iter().filter(|m| !applied.contains(m)).count();
+    Ok(match (pending, known.last()) {
+        (0, Some(newest)) => Schema::Current(newest.clone()),
+        (n, _) => Schema::Pending(n),
+    })
 }
 
 /// SQLite's pool as SeaORM builds it, except that a connection handed back still inside a
@@ -111,7 +154,7 @@ async fn sqlite_pool(options: ConnectOptions) -> Result<DatabaseConnection, DbEr
 }
 
 /// The file of a SQLite URL; `None` for in-memory databases and other backends.
-fn sqlite_file(url: &str) -> Option<&Path> {
+pub fn sqlite_file(url: &str) -> Option<&Path> {
     let path = url.strip_prefix("sqlite://")?.split('?').next()?;
     if path.is_empty() || path.starts_with(':') {
         return None;

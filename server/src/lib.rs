@@ -2,6 +2,7 @@
 //! host for the Leptos app. `main.rs` is only the command line around [`start`].
 
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -65,17 +66,24 @@ pub enum StartError {
     Keys(#[from] keyring::OpenError),
     #[error("cannot build the HTTP client: {0}")]
     Http(String),
+    #[error(transparent)]
+    Lock(#[from] backup::BackupError),
 }
 
 /// A server that is listening. Dropping it does not stop it; call [`Running::stop`].
 pub struct Running {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served, when `--metrics-listen` asked for it.
+    pub metrics_addr: Option<SocketAddr>,
     /// Set when no admin exists: the secret of the one-time `/setup?token=…` link.
     pub setup_token: Option<String>,
     shutdown: CancellationToken,
     task: JoinHandle<std::io::Result<()>>,
+    metrics: Option<JoinHandle<std::io::Result<()>>>,
     poller: JoinHandle<()>,
     exporter: JoinHandle<()>,
+    /// Keeps `restore` off the SQLite database while this server runs.
+    _lock: Option<backup::ServeLock>,
 }
 
 impl Running {
@@ -98,6 +106,13 @@ impl Running {
             .task
             .await
             .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        if let Some(metrics) = self.metrics {
+            match metrics.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "metrics listener failed"),
+                Err(e) => tracing::error!(error = %e, "metrics task failed"),
+            }
+        }
         if let Err(e) = self.poller.await {
             tracing::error!(error = %e, "poller task failed");
         }
@@ -110,7 +125,11 @@ impl Running {
 
 /// Opens the database, migrates it, binds the listener and starts serving in the background.
 pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
-    let db = db::open(&args.database.url()).await?;
+    let url = args.database.url();
+    let lock = db::sqlite_file(&url)
+        .map(backup::ServeLock::serving)
+        .transpose()?;
+    let db = db::open(&url).await?;
     let mut leptos_options = leptos::config::get_configuration(None)
         .map_err(|e| StartError::Site(e.to_string()))?
         .leptos_options;
@@ -209,6 +228,16 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
     };
 
     let shutdown = CancellationToken::new();
+    let (metrics_addr, metrics) = match args.metrics_listen {
+        Some(addr) => {
+            let (bound, task) = http::metrics::serve(addr, db.clone(), shutdown.clone())
+                .await
+                .map_err(|source| StartError::Bind { addr, source })?;
+            tracing::info!("metrics on http://{bound}/metrics");
+            (Some(bound), Some(task))
+        }
+        None => (None, None),
+    };
     tokio::spawn(sweep_sessions(DbSessionStore::new(db), shutdown.clone()));
     let poller = tokio::spawn(poller.run(shutdown.clone()));
     let exporter = tokio::spawn(supervise::restarting(
@@ -239,11 +268,14 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartError> {
     tracing::info!("listening on http://{addr}");
     Ok(Running {
         addr,
+        metrics_addr,
         setup_token,
         shutdown,
         task,
+        metrics,
         poller,
         exporter,
+        _lock: lock,
     })
 }
 

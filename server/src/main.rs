@@ -8,7 +8,7 @@ use server::cli::{self, Cli};
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    server::telemetry::init(&cli.log_level);
+    server::telemetry::init(&cli.log_level, cli.log_format);
     match cli::run(cli).await {
         Ok(code) => code,
         Err(e) => {

@@ -20,6 +20,7 @@ use crate::dev::graph_sim::{SimConfig, Simulator};
 use crate::store::sessions::DbSessionStore;
 use crate::store::users::UserStore;
 use crate::store::workspaces::WorkspaceStore;
+use crate::telemetry::LogFormat;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -32,6 +33,15 @@ pub struct Cli {
     /// Log filter, e.g. `info` or `info,server=debug`.
     #[arg(long, env = "INSTALYTICS_LOG", default_value = "info", global = true)]
     pub log_level: String,
+    /// `text` (the default) or `json`, one object per line for log shippers.
+    #[arg(
+        long,
+        env = "INSTALYTICS_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text,
+        global = true
+    )]
+    pub log_format: LogFormat,
     #[command(flatten)]
     pub serve: ServeArgs,
     #[command(subcommand)]
@@ -51,6 +61,24 @@ pub enum Command {
     /// start; with INSTALYTICS_MASTER_KEY, give the new key in INSTALYTICS_NEW_MASTER_KEY and
     /// switch the variable afterwards. Restart every server afterwards.
     RotateKey {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Write a consistent copy of the SQLite database to FILE while servers run (SQLite's
+    /// VACUUM INTO). The master key is not in it: keep the key as well, apart from the
+    /// backup. For PostgreSQL, use pg_dump (the command says how).
+    Backup {
+        /// Where the copy goes; must not exist yet.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Put a backup made by `backup` in place of the SQLite database, with every server on
+    /// it stopped. The database there is kept beside it (`.before-restore-<time>`), the
+    /// backup is checked and migrated to this version's schema, and the master key is tried
+    /// on it as a server's start would.
+    Restore {
+        file: std::path::PathBuf,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -158,6 +186,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
         }
         Some(Command::RotateKey { database }) => rotate_key(&database).await,
+        Some(Command::Backup { file, database }) => backup(&file, &database).await,
+        Some(Command::Restore { file, database }) => restore(&file, &database).await,
         Some(Command::Demo { listen, days }) => crate::dev::demo::run(listen, days).await,
         Some(Command::Generate {
             accounts,
@@ -333,6 +363,45 @@ async fn rotate_key(database: &DatabaseArgs) -> anyhow::Result<()> {
              restart every server using this database"
         );
     }
+    Ok(())
+}
+
+async fn backup(file: &std::path::Path, database: &DatabaseArgs) -> anyhow::Result<()> {
+    let done = crate::backup::backup(database, file).await?;
+    println!(
+        "backed up to {} ({} bytes, schema {})",
+        file.display(),
+        done.bytes,
+        done.schema
+    );
+    println!(
+        "the master key is not in the backup: it is {}. Keep a copy of it apart from the \
+         backup; the tokens and secrets in the backup open only with it",
+        crate::backup::key_location(database)
+    );
+    Ok(())
+}
+
+async fn restore(file: &std::path::Path, database: &DatabaseArgs) -> anyhow::Result<()> {
+    let done = crate::backup::restore(database, file, unix_now()).await?;
+    for aside in &done.set_aside {
+        println!("kept the previous database file as {}", aside.display());
+    }
+    if done.from_schema == done.to_schema {
+        println!("schema {}", done.to_schema);
+    } else {
+        println!(
+            "migrated from schema {} to {}",
+            done.from_schema, done.to_schema
+        );
+    }
+    println!(
+        "restored {} into {} ({} account(s)); the master key {} opens it: start the server",
+        file.display(),
+        done.database.display(),
+        done.accounts,
+        crate::backup::key_location(database)
+    );
     Ok(())
 }
 

@@ -23,6 +23,7 @@ use super::retry::{jitter_unit, RetryPolicy};
 use super::transport::{self, PageCap};
 use super::usage::Usage;
 use super::Flavour;
+use crate::telemetry::metrics;
 
 const PROFILE_FIELDS: &str =
     "id,username,name,profile_picture_url,followers_count,follows_count,media_count";
@@ -127,6 +128,11 @@ impl GraphClient {
         self.requests.load(Ordering::Relaxed)
     }
 
+    /// The usage percentage Meta's last answer reported (0 before any).
+    pub fn usage_percent(&self) -> f64 {
+        self.pace().usage.percent
+    }
+
     /// Total time spent waiting because usage was high.
     pub fn paused(&self) -> Duration {
         self.pace().paused
@@ -189,7 +195,12 @@ impl GraphClient {
         loop {
             self.wait_for_quota().await?;
             self.requests.fetch_add(1, Ordering::Relaxed);
+            metrics::graph_request();
             let outcome = self.attempt(url.clone()).await;
+            if let Err(e) = &outcome {
+                let (kind, code) = e.metric();
+                metrics::graph_error(kind, code);
+            }
             match outcome {
                 Err(e) if e.is_transient() && retry < self.config.retry.max_retries => {
                     let delay = self.config.retry.delay(retry, jitter_unit());

@@ -96,6 +96,22 @@ impl GraphError {
         matches!(self, GraphError::Transient(_))
     }
 
+    /// Its kind and Meta's code where it has one, as `/metrics` counts it.
+    pub fn metric(&self) -> (&'static str, Option<i64>) {
+        match self {
+            GraphError::TokenInvalid { .. } => ("token_invalid", Some(190)),
+            GraphError::Permission { code, .. } => ("permission", Some(*code)),
+            GraphError::RateLimited { code, .. } => ("rate_limited", Some(*code)),
+            GraphError::BadRequest { .. } => ("bad_request", Some(100)),
+            GraphError::TooMuchData(_) => ("too_much_data", Some(1)),
+            GraphError::Transient(_) => ("transient", None),
+            GraphError::Decode(_) => ("decode", None),
+            GraphError::Other { code, .. } => ("other", Some(*code)),
+            GraphError::TooLarge { .. } => ("too_large", None),
+            GraphError::EndlessPaging { .. } => ("endless_paging", None),
+        }
+    }
+
     /// Maps an error answer. `regain_access` comes from the same answer's usage headers.
     pub fn classify(status: u16, body: ErrorBody, regain_access: Option<Duration>) -> Self {
         let message = redact::url(&body.message);

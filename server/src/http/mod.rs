@@ -1,11 +1,12 @@
 //! The axum router: Leptos pages and server functions, static files, health, and the layers
-//! every request passes (trace log, body limit, compression, cache lifetimes, security headers,
-//! origin check, session).
+//! every request passes (trace log, body limit, compression, cache lifetimes, request metrics,
+//! security headers, origin check, session).
 
 mod api_v1;
 mod client_addr;
 mod health;
 mod meta;
+pub mod metrics;
 mod middleware;
 mod oauth;
 mod report;
@@ -59,6 +60,7 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
     let pkg = static_files::PkgPrefix::new(&options.site_pkg_dir);
     let router = Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route("/oauth/instagram/start", get(oauth::instagram_start))
         .route("/oauth/instagram/callback", get(oauth::instagram_callback))
         .route("/oauth/facebook/start", get(oauth::facebook_start))
@@ -91,6 +93,7 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
             middleware::same_origin_writes,
         ));
     middleware::with_security_headers(router, &policy)
+        .layer(axum::middleware::from_fn(metrics::count))
         .layer(axum::middleware::from_fn_with_state(
             pkg,
             static_files::cache_control,

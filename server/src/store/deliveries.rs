@@ -174,6 +174,17 @@ impl DeliveryStore {
         Ok(())
     }
 
+    /// Deletes deliveries that ended (sent or failed for good) before `cutoff`; queued ones
+    /// stay whatever their age. Answers how many went.
+    #[instrument(skip(self), err(level = "debug"))]
+    pub async fn prune(&self, cutoff: i64) -> Result<u64, StoreError> {
+        Ok(notify_deliveries::Entity::delete_many()
+            .filter(C::FinishedAt.lt(cutoff))
+            .exec(&self.db)
+            .await?
+            .rows_affected)
+    }
+
     /// The newest first, at most `limit`.
     #[instrument(skip(self), err(level = "debug"))]
     pub async fn newest(&self, limit: u64) -> Result<Vec<notify_deliveries::Model>, StoreError> {

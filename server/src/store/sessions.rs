@@ -52,6 +52,16 @@ impl DbSessionStore {
         Ok(res.rows_affected)
     }
 
+    /// Signed-in sessions not yet expired at `now`.
+    pub async fn live(&self, now: i64) -> Result<i64, StoreError> {
+        let n = sessions::Entity::find()
+            .filter(sessions::Column::ExpiresAt.gt(now))
+            .filter(sessions::Column::UserId.is_not_null())
+            .count(&self.db)
+            .await?;
+        Ok(n as i64)
+    }
+
     /// Ends every session of `user_id` but `keep` (the caller's own, when they reset their
     /// own password); returns how many ended.
     pub async fn end_for_user(&self, user_id: i64, keep: Option<&str>) -> Result<u64, StoreError> {

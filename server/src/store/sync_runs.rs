@@ -28,6 +28,19 @@ impl SyncRunStore {
         Self { db }
     }
 
+    /// Deletes runs that finished before `cutoff` and, when the export is on, that it has
+    /// shipped (finished before `exported_until`): BigQuery keeps the history, the sync log
+    /// the recent past. Answers how many went.
+    #[instrument(skip(self), err(level = "debug"))]
+    pub async fn prune(&self, cutoff: i64, exported_until: Option<i64>) -> Result<u64, StoreError> {
+        let before = exported_until.map_or(cutoff, |shipped| shipped.min(cutoff));
+        Ok(sync_runs::Entity::delete_many()
+            .filter(sync_runs::Column::FinishedAt.lt(before))
+            .exec(&self.db)
+            .await?
+            .rows_affected)
+    }
+
     /// Opens a run. Runs left `running` for this account are closed as interrupted first: the
     /// caller holds the lease, so nobody else can still be running them.
     #[instrument(skip(self), err(level = "debug"))]

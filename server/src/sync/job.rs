@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use app::rules::MetaUrl;
+use sea_orm::ActiveEnum;
 use time::{Date, OffsetDateTime};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument, warn};
@@ -29,6 +30,7 @@ use crate::store::series::{
 };
 use crate::store::sync_runs::{RunEnd, SyncRunStore};
 use crate::store::StoreError;
+use crate::telemetry::metrics;
 
 /// Meta revises the last few days of account insights, so each poll reads them again.
 const INSIGHT_DAYS: i64 = 3;
@@ -130,6 +132,7 @@ pub async fn run(
             match SeriesStore::new(ctx.db.clone()).write(batch, close).await {
                 Ok(rows) => {
                     info!(requests, rows, ?skipped, "sync done");
+                    metrics::sync_finished(&outcome.to_value(), clock.elapsed());
                     return Ok(());
                 }
                 Err(e) => Failure::from(e),
@@ -164,6 +167,7 @@ pub async fn run(
         }
     };
     warn!(%failure, ?outcome, "sync did not complete");
+    metrics::sync_finished(&outcome.to_value(), clock.elapsed());
     let end = RunEnd {
         outcome,
         requests,
@@ -221,6 +225,7 @@ async fn collect(
         _ = cancel.cancelled() => Err(Failure::Cancelled),
         r = fetch(ctx, &client, account, settings, now) => r,
     };
+    metrics::graph_usage(account.id, client.usage_percent());
     (client.requests(), result)
 }
 

@@ -17,11 +17,16 @@ use tracing::{error, info, warn};
 
 use super::job::{self, SyncContext, SyncSettings};
 use crate::clock::{unix_now, DAY};
+use crate::export::tables::SYNC_RUNS;
 use crate::store::accounts::AccountStore;
+use crate::store::deliveries::DeliveryStore;
 use crate::store::entities::accounts;
+use crate::store::export::ExportStore;
 use crate::store::leases::LeaseStore;
 use crate::store::settings::SettingsStore;
+use crate::store::sync_runs::SyncRunStore;
 use crate::store::StoreError;
+use sea_orm::DatabaseConnection;
 
 /// How often the database is asked for due accounts when nothing wakes the poller.
 const TICK: Duration = Duration::from_secs(2);
@@ -30,6 +35,9 @@ const TICK: Duration = Duration::from_secs(2);
 const LEASE: Duration = Duration::from_secs(60);
 const HEARTBEAT: Duration = Duration::from_secs(20);
 const PRUNE_EVERY: Duration = Duration::from_secs(DAY as u64);
+/// How long the sync log and the Notifications log keep a row: a quarter's history to look
+/// back on, and at 200 accounts synced hourly under a million sync runs.
+pub const LOG_RETENTION_DAYS: i64 = 90;
 /// Running syncs get this long to finish after shutdown is asked; then they are dropped.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 
@@ -68,7 +76,7 @@ impl Poller {
         while !cancel.is_cancelled() {
             if tokio::time::Instant::now() >= next_prune {
                 next_prune += PRUNE_EVERY;
-                prune(&settings).await;
+                prune(&self.ctx.db, &settings).await;
             }
             if running.len() < self.concurrency {
                 if let Err(e) = self
@@ -243,12 +251,51 @@ async fn leased_sync(
     }
 }
 
-async fn prune(settings: &SettingsStore) {
-    match settings.prune(unix_now()).await {
+/// Once a day: media past the lookback window, and the logs' old rows.
+async fn prune(db: &DatabaseConnection, settings: &SettingsStore) {
+    let now = unix_now();
+    match settings.prune(now).await {
         Ok(0) => {}
         Ok(n) => info!(media = n, "pruned media older than the lookback window"),
-        Err(e) => warn!(error = %e, "pruning failed"),
+        Err(e) => warn!(error = %e, "pruning media failed"),
     }
+    match prune_logs(db, now).await {
+        Ok(Pruned {
+            runs: 0,
+            deliveries: 0,
+        }) => {}
+        Ok(Pruned { runs, deliveries }) => {
+            info!(
+                runs,
+                deliveries, "pruned the sync log and the Notifications log"
+            )
+        }
+        Err(e) => warn!(error = %e, "pruning the logs failed"),
+    }
+}
+
+/// Rows [`prune_logs`] deleted.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Pruned {
+    pub runs: u64,
+    pub deliveries: u64,
+}
+
+/// Deletes sync runs and finished deliveries older than [`LOG_RETENTION_DAYS`] at `now`;
+/// sync runs the BigQuery export has not shipped yet stay until it has.
+pub async fn prune_logs(db: &DatabaseConnection, now: i64) -> Result<Pruned, StoreError> {
+    let cutoff = now - LOG_RETENTION_DAYS * DAY;
+    let export = ExportStore::new(db.clone());
+    let exported_until = match export.config().await?.enabled {
+        true => Some(export.state(SYNC_RUNS.name).await?.cursor_at),
+        false => None,
+    };
+    Ok(Pruned {
+        runs: SyncRunStore::new(db.clone())
+            .prune(cutoff, exported_until)
+            .await?,
+        deliveries: DeliveryStore::new(db.clone()).prune(cutoff).await?,
+    })
 }
 
 #[cfg(test)]
