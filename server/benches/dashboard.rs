@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{env_or, percentile, scalar};
+use common::{create_database, drop_database, env_or, percentile, scalar};
 
 use std::future::Future;
 use std::sync::Arc;
@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 
 use app::backend::AnalyticsPort;
 use app::dto::{PeriodQuery, PostSort, PostsQuery, Reach, POSTS_PAGE_SIZE};
-use sea_orm::{ConnectionTrait, Database};
 use server::crypto::{Cipher, MasterKey};
 use server::dev::generate::{generate, GenerateConfig};
 use server::services::analytics::{AnalyticsService, PeerCache};
@@ -244,25 +243,13 @@ async fn main() {
     match std::env::var("INSTALYTICS_TEST_PG") {
         Ok(admin_url) if !admin_url.is_empty() => {
             let name = format!("ig_bench_{}", std::process::id());
-            let admin = Database::connect(&admin_url).await.unwrap();
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-                .await
-                .unwrap();
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .unwrap();
-            let (base, _) = admin_url.rsplit_once('/').expect("URL ends in /database");
-            bench("PostgreSQL", &format!("{base}/{name}"), &config, runs).await;
+            let (admin, url) = create_database(&admin_url, &name).await;
+            bench("PostgreSQL", &url, &config, runs).await;
             if keep {
                 println!("  kept: database {name}");
                 return;
             }
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .await
-                .unwrap();
+            drop_database(&admin, &name).await;
         }
         _ => println!("PostgreSQL: skipped (set INSTALYTICS_TEST_PG to run it)"),
     }

@@ -19,8 +19,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::server_process::{free_port, ServerProcess};
-use common::{env_or, scalar};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use common::{create_database, drop_database, env_or, scalar};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use server::crypto::{Cipher, MasterKey};
 use server::dev::demo::connect_all;
 use server::dev::graph_sim::{SimConfig, Simulator};
@@ -67,7 +67,12 @@ fn cpu_secs(pid: u32) -> f64 {
         .map_or("", |(_, rest)| rest)
         .split_whitespace()
         .collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // USER_HZ is 100 on Linux.
     (ticks(11) + ticks(12)) / 100.0
 }
@@ -96,13 +101,7 @@ async fn main() {
     let concurrency: u32 = env_or("BENCH_CONCURRENCY", 4);
 
     let name = format!("ig_bench_instances_{}", std::process::id());
-    let admin = Database::connect(&admin_url).await.unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    let url = format!("{base}/{name}");
+    let (admin, url) = create_database(&admin_url, &name).await;
 
     let sim = Simulator::new(SimConfig {
         accounts,
@@ -258,13 +257,6 @@ async fn main() {
     );
     db.close().await.unwrap();
     drop_database(&admin, &name).await;
-}
-
-async fn drop_database(admin: &DatabaseConnection, name: &str) {
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-        .unwrap();
 }
 
 /// Each account's next due time, as the accounts table had it when the instance died.

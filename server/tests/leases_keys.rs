@@ -75,6 +75,32 @@ async fn lease_claims_are_exclusive(db: Db) {
     assert!(!a.claim(id, 1_090, 1_150).await.unwrap());
     b.release(id).await.unwrap();
 
+    // The poller's view: an account one instance holds is listed as due to nobody, and one
+    // another instance synced and let go after it was listed is not due once claimed.
+    let accounts = AccountStore::new(conn.clone());
+    let listed = |due: Vec<server::store::entities::accounts::Model>| {
+        due.into_iter().map(|a| a.id).collect::<Vec<_>>()
+    };
+    assert_eq!(listed(accounts.due(1_200, 10).await.unwrap()), [id]);
+    assert!(a.claim(id, 1_200, 1_260).await.unwrap());
+    assert!(
+        accounts.due(1_201, 10).await.unwrap().is_empty(),
+        "held by a"
+    );
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &conn,
+        &format!("UPDATE accounts SET next_sync_at = 4800, sync_requested = FALSE WHERE id = {id}"),
+    )
+    .await
+    .unwrap();
+    a.release(id).await.unwrap();
+    assert!(b.claim(id, 1_202, 1_262).await.unwrap());
+    assert!(!accounts.still_due(id, 1_202).await.unwrap());
+    assert!(
+        accounts.still_due(id, 4_800).await.unwrap(),
+        "due again, its lease held by the asker"
+    );
+
     // Many instances racing for a free account: exactly one wins.
     let racers: Vec<_> = (0..8)
         .map(|i| {

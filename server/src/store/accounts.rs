@@ -3,15 +3,17 @@
 
 use app::dto::Flavour;
 use sea_orm::prelude::*;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{OnConflict, Query, SimpleExpr};
 use sea_orm::{
-    ActiveValue::Set, DatabaseConnection, DatabaseTransaction, QueryOrder, QuerySelect, QueryTrait,
+    ActiveValue::Set, Condition, DatabaseConnection, DatabaseTransaction, QueryOrder, QuerySelect,
+    QueryTrait,
 };
 use tracing::instrument;
 
 use super::entities::accounts::{self, DbStatus, SealedToken};
 use super::entities::{
-    account_insights, deletion_requests, media, media_snapshots, meta_callbacks, sync_runs,
+    account_insights, deletion_requests, media, media_snapshots, meta_callbacks, sync_leases,
+    sync_runs,
 };
 use super::workspaces::{accounts_in, destination, named_one_exists};
 use super::StoreError;
@@ -284,16 +286,14 @@ impl AccountStore {
         Ok(disabled)
     }
 
-    /// Accounts the poller should sync now: enabled, not waiting for re-authorisation or a
-    /// rate limit, and either due or asked for.
+    /// Accounts the poller should sync now ([`due_at`]) that no instance holds, asked-for and
+    /// most overdue first.
     #[instrument(skip(self), err(level = "debug"))]
     pub async fn due(&self, now: i64, limit: u64) -> Result<Vec<accounts::Model>, StoreError> {
         use accounts::Column as C;
         Ok(accounts::Entity::find()
-            .filter(C::Enabled.eq(true))
-            .filter(C::Status.ne(DbStatus::NeedsReauth))
-            .filter(C::RetryAfter.is_null().or(C::RetryAfter.lte(now)))
-            .filter(C::NextSyncAt.lte(now).or(C::SyncRequested.eq(true)))
+            .filter(due_at(now))
+            .filter(unleased(now))
             .order_by_desc(C::SyncRequested)
             .order_by_asc(C::NextSyncAt)
             .limit(limit)
@@ -301,11 +301,43 @@ impl AccountStore {
             .await?)
     }
 
+    /// Whether `id` is still due at `now`, read once the caller holds its lease: another
+    /// instance may have synced it and let go since [`Self::due`] listed it.
+    #[instrument(skip(self), err(level = "debug"))]
+    pub async fn still_due(&self, id: i64, now: i64) -> Result<bool, StoreError> {
+        Ok(accounts::Entity::find_by_id(id)
+            .filter(due_at(now))
+            .count(&self.db)
+            .await?
+            > 0)
+    }
+
     /// Records how a sync ended and when the next one is due.
     #[instrument(skip(self, change), err(level = "debug"))]
     pub async fn record(&self, id: i64, change: StatusChange) -> Result<(), StoreError> {
         record_on(&self.db, id, change).await
     }
+}
+
+/// Enabled, not waiting for re-authorisation or a rate limit, and due (or asked for).
+fn due_at(now: i64) -> Condition {
+    use accounts::Column as C;
+    Condition::all()
+        .add(C::Enabled.eq(true))
+        .add(C::Status.ne(DbStatus::NeedsReauth))
+        .add(C::RetryAfter.is_null().or(C::RetryAfter.lte(now)))
+        .add(C::NextSyncAt.lte(now).or(C::SyncRequested.eq(true)))
+}
+
+/// No instance is syncing it (no live lease): several instances asking at once each see the
+/// accounts nobody holds, rather than the same few at the head of the queue.
+fn unleased(now: i64) -> SimpleExpr {
+    let leased = Query::select()
+        .column(sync_leases::Column::AccountId)
+        .from(sync_leases::Entity)
+        .and_where(sync_leases::Column::ExpiresAt.gte(now))
+        .to_owned();
+    accounts::Column::Id.not_in_subquery(leased)
 }
 
 /// [`AccountStore::record`] on a connection or transaction: a successful sync records it in

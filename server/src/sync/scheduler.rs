@@ -153,6 +153,11 @@ impl Poller {
             {
                 continue;
             }
+            // Listed before another instance synced it and let go: not due any more.
+            if !accounts.still_due(account.id, now).await? {
+                leases.release(account.id).await?;
+                continue;
+            }
             let id = account.id;
             let ctx = self.ctx.clone();
             let leases = leases.clone();

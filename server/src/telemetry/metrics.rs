@@ -16,7 +16,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Metric, Registry};
 
 /// What `/metrics` answers with.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -86,92 +86,88 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
 impl Metrics {
     fn new() -> Self {
         let mut root = Registry::with_prefix("instalytics");
-        let registry = &mut root;
-        let requests = Family::<Request, Counter>::default();
-        registry.register(
-            "http_requests",
-            "HTTP requests answered, by route pattern, method and status",
-            requests.clone(),
-        );
+        let r = &mut root;
         // 1 ms to 8 s: a dashboard call takes milliseconds, the request timeout is 30 s.
         let latency = Family::<Route, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.001, 2.0, 14))
         });
-        registry.register(
-            "http_request_duration_seconds",
-            "Time to answer an HTTP request, by route pattern and method",
-            latency.clone(),
-        );
-        let syncs = Family::<Outcome, Counter>::default();
-        registry.register(
-            "syncs",
-            "Account syncs finished by this process, by outcome",
-            syncs.clone(),
-        );
-        // 50 ms to about 7 min.
-        let sync_seconds = Histogram::new(exponential_buckets(0.05, 2.0, 14));
-        registry.register(
-            "sync_duration_seconds",
-            "Time an account sync took, Graph requests and the write together",
-            sync_seconds.clone(),
-        );
-        let graph_requests = Counter::default();
-        registry.register(
-            "graph_requests",
-            "Graph API requests sent, retries included",
-            graph_requests.clone(),
-        );
-        let graph_errors = Family::<GraphFailure, Counter>::default();
-        registry.register(
-            "graph_errors",
-            "Graph API requests that failed, by kind and Meta's error code",
-            graph_errors.clone(),
-        );
-        let usage = Family::<Account, FloatGauge>::default();
-        registry.register(
-            "graph_usage_percent",
-            "Highest usage percentage Meta reported (X-App-Usage, X-Business-Use-Case-Usage) at the account's last sync by this process",
-            usage.clone(),
-        );
-        let sessions = Gauge::default();
-        registry.register(
-            "sessions",
-            "Signed-in sessions not yet expired (all instances)",
-            sessions.clone(),
-        );
-        let pool = Family::<Pool, Gauge>::default();
-        registry.register(
-            "db_connections",
-            "This process's database connections: in_use, idle and max (the pool's size limit)",
-            pool.clone(),
-        );
-        let backlog = Family::<Table, Gauge>::default();
-        registry.register(
-            "export_backlog_rows",
-            "Rows waiting for the BigQuery export, by table (counted up to 10,000; only while the export is on)",
-            backlog.clone(),
-        );
-        let export_success = Gauge::default();
-        registry.register(
-            "export_last_success_timestamp_seconds",
-            "When the BigQuery export last succeeded (Unix time; 0 for never)",
-            export_success.clone(),
-        );
         Self {
+            requests: registered(
+                r,
+                "http_requests",
+                "HTTP requests answered, by route pattern, method and status",
+                Family::default(),
+            ),
+            latency: registered(
+                r,
+                "http_request_duration_seconds",
+                "Time to answer an HTTP request, by route pattern and method",
+                latency,
+            ),
+            syncs: registered(
+                r,
+                "syncs",
+                "Account syncs finished by this process, by outcome",
+                Family::default(),
+            ),
+            // 50 ms to about 7 min.
+            sync_seconds: registered(
+                r,
+                "sync_duration_seconds",
+                "Time an account sync took, Graph requests and the write together",
+                Histogram::new(exponential_buckets(0.05, 2.0, 14)),
+            ),
+            graph_requests: registered(
+                r,
+                "graph_requests",
+                "Graph API requests sent, retries included",
+                Counter::default(),
+            ),
+            graph_errors: registered(
+                r,
+                "graph_errors",
+                "Graph API requests that failed, by kind and Meta's error code",
+                Family::default(),
+            ),
+            usage: registered(
+                r,
+                "graph_usage_percent",
+                "Highest usage percentage Meta reported at the account's last sync by this process",
+                Family::default(),
+            ),
+            sessions: registered(
+                r,
+                "sessions",
+                "Signed-in sessions not yet expired (all instances)",
+                Gauge::default(),
+            ),
+            pool: registered(
+                r,
+                "db_connections",
+                "This process's database connections: in_use, idle and max (the pool's size limit)",
+                Family::default(),
+            ),
+            backlog: registered(
+                r,
+                "export_backlog_rows",
+                "Rows waiting for the BigQuery export, by table (up to 10,000; while the export is on)",
+                Family::default(),
+            ),
+            export_success: registered(
+                r,
+                "export_last_success_timestamp_seconds",
+                "When the BigQuery export last succeeded (Unix time; 0 for never)",
+                Gauge::default(),
+            ),
             registry: root,
-            requests,
-            latency,
-            syncs,
-            sync_seconds,
-            graph_requests,
-            graph_errors,
-            usage,
-            sessions,
-            pool,
-            backlog,
-            export_success,
         }
     }
+}
+
+/// Registers `metric` under `name` and hands it back (a clone shares its values).
+fn registered<M: Metric + Clone>(registry: &mut Registry, name: &str, help: &str, metric: M) -> M {
+    registry.register(name, help, metric.clone());
+    metric
 }
 
 /// One answered HTTP request.
