@@ -154,7 +154,7 @@ pub async fn backup(database: &DatabaseArgs, to: &Path) -> Result<Backup, Backup
         .await
         .map_err(sql)?;
         // The copy is of one moment, and migrations run only at a server's start.
-        let schema = newest_applied(&db).await?.unwrap_or_default();
+        let schema = current_schema(&db).await?;
         db.close().await.map_err(sql)?;
         let bytes = std::fs::metadata(to)
             .map_err(|source| BackupError::File {
@@ -230,7 +230,7 @@ pub async fn restore(
     })?;
 
     let db = db::open(&database.url()).await?;
-    let to_schema = newest_applied(&db).await?.unwrap_or_default();
+    let to_schema = current_schema(&db).await?;
     let accounts = count(&db, "SELECT COUNT(*) FROM accounts").await?;
     let master_key = database.master_key.as_ref().map(|k| k.expose());
     keyring::open(&db, master_key, &database.data_dir, now)
@@ -292,9 +292,9 @@ async fn check(path: &Path, shown: &Path) -> Result<String, BackupError> {
                 migration,
             }),
             Ok(db::Schema::Current(newest)) => Ok(newest),
-            Ok(db::Schema::Pending(_)) => newest_applied(&db)
-                .await?
-                .ok_or_else(|| not_ours("it has no Instalytics schema".into())),
+            Ok(db::Schema::Pending { newest, .. }) => {
+                newest.ok_or_else(|| not_ours("it has no Instalytics schema".into()))
+            }
             Err(_) => Err(not_ours("it has no Instalytics schema".into())),
         }
     }
@@ -303,16 +303,13 @@ async fn check(path: &Path, shown: &Path) -> Result<String, BackupError> {
     checked
 }
 
-/// The newest migration applied to `db`, if any.
-async fn newest_applied(db: &DatabaseConnection) -> Result<Option<String>, BackupError> {
-    let row = db
-        .query_one(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT MAX(version) FROM seaql_migrations",
-        ))
-        .await
-        .map_err(sql)?;
-    Ok(row.and_then(|r| r.try_get_by_index::<Option<String>>(0).ok().flatten()))
+/// The newest migration applied to `db` (a database this binary has migrated, or is backing
+/// up under a running server).
+async fn current_schema(db: &DatabaseConnection) -> Result<String, BackupError> {
+    Ok(match db::schema(db).await.map_err(sql)? {
+        db::Schema::Current(newest) | db::Schema::Newer(newest) => newest,
+        db::Schema::Pending { newest, .. } => newest.unwrap_or_default(),
+    })
 }
 
 async fn count(db: &DatabaseConnection, query: &str) -> Result<u64, BackupError> {

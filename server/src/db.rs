@@ -97,8 +97,11 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbOpenError> {
 pub enum Schema {
     /// Every migration applied; the newest one's name.
     Current(String),
-    /// This many migrations still to run.
-    Pending(usize),
+    /// `count` migrations still to run; the newest applied, if any.
+    Pending {
+        count: usize,
+        newest: Option<String>,
+    },
     /// Migrated by a newer release: a migration this binary does not know.
     Newer(String),
 }
@@ -125,7 +128,10 @@ pub async fn schema(db: &DatabaseConnection) -> Result<Schema, DbErr> {
     let pending = known.iter().filter(|m| !applied.contains(m)).count();
     Ok(match (pending, known.last()) {
         (0, Some(newest)) => Schema::Current(newest.clone()),
-        (n, _) => Schema::Pending(n),
+        (count, _) => Schema::Pending {
+            count,
+            newest: applied.last().cloned(),
+        },
     })
 }
 

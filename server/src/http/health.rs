@@ -26,7 +26,7 @@ pub async fn readyz(State(db): State<DatabaseConnection>) -> (StatusCode, String
             StatusCode::OK,
             "ready: database migrated, master key opened".into(),
         ),
-        Ok(Schema::Pending(n)) => not_ready(format!("{n} migration(s) pending")),
+        Ok(Schema::Pending { count, .. }) => not_ready(format!("{count} migration(s) pending")),
         Ok(Schema::Newer(_)) => not_ready("a newer release migrated the database".into()),
         Err(e) => {
             tracing::error!(error = %e, "readiness check: database unreachable");
