@@ -44,11 +44,26 @@ pub enum BackupError {
     Open(#[from] DbOpenError),
     #[error("the database refused: {0}")]
     Sql(String),
-    #[error("the backup is restored at {path}, but a server could not start on it: {source}")]
-    Key {
+    #[error("a server could not start on it: {0}")]
+    Key(#[from] keyring::OpenError),
+    #[error("the backup is in place at {path}, but {source}; {}", kept(.set_aside))]
+    Placed {
         path: PathBuf,
-        source: keyring::OpenError,
+        set_aside: Vec<PathBuf>,
+        source: Box<BackupError>,
     },
+}
+
+/// Where a restore put the files it replaced, for a message.
+fn kept(set_aside: &[PathBuf]) -> String {
+    if set_aside.is_empty() {
+        return "there was no database before it".into();
+    }
+    let files: Vec<String> = set_aside.iter().map(|p| p.display().to_string()).collect();
+    format!(
+        "the files it replaced are kept as {} (rename them back to undo)",
+        files.join(", ")
+    )
 }
 
 fn sql(e: sea_orm::DbErr) -> BackupError {
@@ -229,24 +244,29 @@ pub async fn restore(
         source,
     })?;
 
-    let db = db::open(&database.url()).await?;
-    let to_schema = current_schema(&db).await?;
-    let accounts = count(&db, "SELECT COUNT(*) FROM accounts").await?;
-    let master_key = database.master_key.as_ref().map(|k| k.expose());
-    keyring::open(&db, master_key, &database.data_dir, now)
-        .await
-        .map_err(|source| BackupError::Key {
-            path: file.clone(),
-            source,
-        })?;
-    db.close().await.map_err(sql)?;
-    Ok(Restored {
-        database: file,
-        set_aside,
-        from_schema,
-        to_schema,
-        accounts,
-    })
+    let opened = async {
+        let db = db::open(&database.url()).await?;
+        let to_schema = current_schema(&db).await?;
+        let accounts = count(&db, "SELECT COUNT(*) FROM accounts").await?;
+        let master_key = database.master_key.as_ref().map(|k| k.expose());
+        keyring::open(&db, master_key, &database.data_dir, now).await?;
+        db.close().await.map_err(sql)?;
+        Ok::<_, BackupError>((to_schema, accounts))
+    };
+    match opened.await {
+        Ok((to_schema, accounts)) => Ok(Restored {
+            database: file,
+            set_aside,
+            from_schema,
+            to_schema,
+            accounts,
+        }),
+        Err(source) => Err(BackupError::Placed {
+            path: file,
+            set_aside,
+            source: Box::new(source),
+        }),
+    }
 }
 
 fn copy_private(from: &Path, to: &Path) -> Result<(), BackupError> {

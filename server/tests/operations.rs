@@ -4,7 +4,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
@@ -362,6 +362,22 @@ async fn backup_while_the_poller_writes_and_restore_into_a_fresh_data_dir() {
         "{said}"
     );
     assert!(said.contains("master.key"), "{said}");
+    assert!(said.contains("there was no database before it"), "{said}");
+    // Again, over the database that left: the message says where it went.
+    let out = instalytics(&["restore", &last, "--data-dir", fresh_dir]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = text(&out.stderr);
+    assert!(said.contains("the files it replaced are kept as"), "{said}");
+    let aside: Vec<PathBuf> = std::fs::read_dir(fresh.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".before-restore-"))
+        .collect();
+    assert!(!aside.is_empty());
+    for file in &aside {
+        assert!(said.contains(&file.display().to_string()), "{said}");
+        std::fs::remove_file(file).unwrap();
+    }
     std::fs::remove_file(fresh.path().join("instalytics.db")).unwrap();
     let key = fresh.path().join("master.key");
     std::fs::copy(data_dir.join("master.key"), &key).unwrap();
