@@ -7,7 +7,9 @@
 //! (e.g. `postgres://root@127.0.0.1:5432/test`): a fresh database is created and dropped.
 //! Smaller runs: `BENCH_ACCOUNTS`, `BENCH_POSTS` (per account), `BENCH_DAYS`; `BENCH_RUNS`
 //! sets the timed calls per case (default 50, after 3 warm-ups). `BENCH_KEEP=1` keeps both
-//! databases afterwards and prints where they are, to look at query plans.
+//! databases afterwards and prints where they are, to look at query plans; `BENCH_DB=<url>`
+//! then times the cases again on one of them without generating anything (same day only: the
+//! periods end today).
 
 mod common;
 
@@ -65,17 +67,27 @@ where
 
 async fn bench(backend: &str, url: &str, config: &GenerateConfig, runs: usize) {
     let db = server::db::open(url).await.unwrap();
-    let now = server::clock::unix_now();
-    let report = generate(&db, config, &Cipher::new(MasterKey::generate()), now)
-        .await
-        .unwrap();
+    let report = generate(
+        &db,
+        config,
+        &Cipher::new(MasterKey::generate()),
+        server::clock::unix_now(),
+    )
+    .await
+    .unwrap();
     println!("{backend}:");
     println!("  generated {report}");
     println!(
         "  ({:.0} rows/s)",
         report.rows() as f64 / report.elapsed.as_secs_f64()
     );
-    let first_account = scalar(&db, "SELECT MIN(id) FROM accounts").await;
+    cases(&db, runs).await;
+}
+
+/// Times every case on `db`, generated or kept from an earlier run.
+async fn cases(db: &sea_orm::DatabaseConnection, runs: usize) {
+    let now = server::clock::unix_now();
+    let first_account = scalar(db, "SELECT MIN(id) FROM accounts").await;
     let port: Arc<dyn AnalyticsPort> = Arc::new(AnalyticsService::new(
         AnalyticsStore::new(db.clone()),
         SettingsStore::new(db.clone()),
@@ -182,12 +194,18 @@ async fn bench(backend: &str, url: &str, config: &GenerateConfig, runs: usize) {
     })
     .await;
     case("totals(), all accounts, 30 days", runs, || async {
-        let t = store.totals(&ids, start, end).await.unwrap();
+        let t = store
+            .totals(&ids, today - time::Duration::days(29), today)
+            .await
+            .unwrap();
         format!("{} posts", t.posts)
     })
     .await;
     case("top(), all accounts, 30 days", runs, || async {
-        let rows = store.top(&ids, start, end, 5).await.unwrap();
+        let rows = store
+            .top(&ids, today - time::Duration::days(29), today, 5)
+            .await
+            .unwrap();
         format!("{} rows", rows.len())
     })
     .await;
@@ -215,7 +233,6 @@ async fn bench(backend: &str, url: &str, config: &GenerateConfig, runs: usize) {
         format!("{} of {total} rows", rows.len())
     })
     .await;
-    db.close().await.unwrap();
 }
 
 #[tokio::main]
@@ -227,6 +244,12 @@ async fn main() {
         seed: 42,
     };
     let runs: usize = env_or("BENCH_RUNS", 50).max(1);
+    if let Ok(url) = std::env::var("BENCH_DB") {
+        println!("{url} (kept); {runs} timed calls per case after {WARM_UPS} warm-ups:");
+        let db = server::db::open(&url).await.unwrap();
+        cases(&db, runs).await;
+        return;
+    }
     println!(
         "dashboard: {} accounts x {} posts over {} days (seed {}); {runs} timed calls per case after {WARM_UPS} warm-ups; goal p95 < 50 ms",
         config.accounts, config.posts, config.days, config.seed
