@@ -366,3 +366,15 @@ pub enum ReportSchedules {
     LastPeriod,
     CreatedAt,
 }
+
+#[derive(DeriveIden)]
+pub enum PostDays {
+    Table,
+    AccountId,
+    Day,
+    Posts,
+    Interactions,
+    ReachedInteractions,
+    Reach,
+    Best,
+}

@@ -26,6 +26,7 @@ mod m20261209_000017_create_share_links;
 mod m20261209_000018_create_api_tokens;
 mod m20261210_000019_create_notifications;
 mod m20261211_000020_create_report_schedules;
+mod m20261212_000021_create_post_days;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000018_create_api_tokens::Migration),
             Box::new(m20261210_000019_create_notifications::Migration),
             Box::new(m20261211_000020_create_report_schedules::Migration),
+            Box::new(m20261212_000021_create_post_days::Migration),
         ]
     }
 }

@@ -51,6 +51,9 @@ async fn post(db: &DatabaseConnection, n: usize, row: PostRow) {
     .insert(db)
     .await
     .unwrap();
+    server::store::post_days::refresh_on(db, &[account])
+        .await
+        .unwrap();
 }
 
 /// Two accounts. The period is 2026-03-08 … 03-14; the previous one 03-01 … 03-07.
@@ -631,8 +634,42 @@ async fn audience_figures(db: Db) {
     server.stop().await;
 }
 
+/// The best posts when more days tie on their best post than the Overview looks at one by one:
+/// the period's posts are then sorted whole, and the order is the same.
+async fn overview_top_posts_among_ties(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = server.admin("admin", PASSWORD).await;
+    let conn = Database::connect(&server.database_url).await.unwrap();
+    let a = account(&conn, "alpha").await;
+    let first = datetime!(2026-01-01 09:00 UTC);
+    // One post a day for 80 days, one interaction each, but 3 on the first day's.
+    for n in 0..80 {
+        let likes = if n == 0 { 3 } else { 1 };
+        let at = first + time::Duration::days(n as i64);
+        post(&conn, n, (a, "FEED", at, [likes, 0, 0, 0], Some(10), 100)).await;
+    }
+    let range = [("query[from]", "2026-01-01"), ("query[to]", "2026-03-31")];
+    let o = overview(&admin, &range).await;
+    close(kpi(&o, "posts").value, 80.0);
+    let published: Vec<&str> = o.top_posts.iter().map(|p| p.published.as_str()).collect();
+    assert_eq!(
+        published,
+        [
+            "2026-01-01 09:00 UTC",
+            "2026-03-21 09:00 UTC",
+            "2026-03-20 09:00 UTC",
+            "2026-03-19 09:00 UTC",
+            "2026-03-18 09:00 UTC",
+        ]
+    );
+    server.stop().await;
+}
+
 per_database!(
     overview_figures,
+    overview_top_posts_among_ties,
     overview_refuses_bad_input,
     audience_figures
 );

@@ -295,6 +295,41 @@ async fn shutdown_mid_sync_writes_nothing(db: Db) {
     w.sim_server.stop().await;
 }
 
+/// `post_days` (what the Overview sums) says what the media say: the sync, the prune and an
+/// account's deletion rewrite it with them.
+async fn post_days_agree(w: &World) {
+    let posts = "FROM media WHERE product_type <> 'STORY'";
+    let interactions = "COALESCE(latest_likes, 0) + COALESCE(latest_comments, 0) \
+        + COALESCE(latest_saves, 0) + COALESCE(latest_shares, 0)";
+    let pairs = [
+        (
+            "SELECT CAST(COALESCE(SUM(posts), 0) AS BIGINT) FROM post_days".to_owned(),
+            format!("SELECT COUNT(*) {posts}"),
+        ),
+        (
+            "SELECT CAST(COALESCE(SUM(interactions), 0) AS BIGINT) FROM post_days".to_owned(),
+            format!("SELECT CAST(COALESCE(SUM({interactions}), 0) AS BIGINT) {posts}"),
+        ),
+        (
+            "SELECT CAST(COALESCE(SUM(reach), 0) AS BIGINT) FROM post_days".to_owned(),
+            format!("SELECT CAST(COALESCE(SUM(latest_reach), 0) AS BIGINT) {posts}"),
+        ),
+        (
+            "SELECT COUNT(*) FROM post_days".to_owned(),
+            format!(
+                "SELECT COUNT(*) FROM (SELECT DISTINCT account_id, published_at / 86400 {posts}) d"
+            ),
+        ),
+    ];
+    for (summed, counted) in pairs {
+        assert_eq!(
+            w.server.count(&summed).await,
+            w.server.count(&counted).await,
+            "{summed}"
+        );
+    }
+}
+
 async fn prune_and_cascade(db: Db) {
     let Some(w) = World::new(db, 150, &[]).await else {
         return;
@@ -304,6 +339,7 @@ async fn prune_and_cascade(db: Db) {
     let (a, b) = (w.connect(&ig).await, w.connect(&fb).await);
     assert_eq!(w.finished_runs(a, 1).await, "ok");
     assert_eq!(w.finished_runs(b, 1).await, "ok");
+    post_days_agree(&w).await;
 
     // Pruning honours the window: nothing older than 30 days survives, the rest stays.
     w.admin
@@ -358,6 +394,7 @@ async fn prune_and_cascade(db: Db) {
         .count("SELECT COUNT(*) FROM media_snapshots WHERE media_id NOT IN (SELECT id FROM media)")
         .await;
     assert_eq!(orphans, 0, "snapshots went with their media");
+    post_days_agree(&w).await;
 
     // Delete names what goes, then takes exactly that and nothing of the other account.
     let preview: DeletionPreview = w
@@ -371,7 +408,7 @@ async fn prune_and_cascade(db: Db) {
     w.admin
         .ok::<()>("accounts/delete", &[("id", &a.to_string())])
         .await;
-    for table in ["media", "account_insights", "sync_runs"] {
+    for table in ["media", "account_insights", "sync_runs", "post_days"] {
         assert_eq!(
             w.server
                 .count(&format!(

@@ -13,9 +13,12 @@ use sea_orm::{
 use time::Date;
 use tracing::instrument;
 
-use super::entities::{account_insights, accounts, media, media_hashtags, media_snapshots};
+use super::entities::{
+    account_insights, accounts, media, media_hashtags, media_snapshots, post_days,
+};
 use super::workspaces::visible_accounts;
 use super::StoreError;
+use crate::clock::DAY;
 
 /// An account's first day of daily insights, and its first day with a follower count.
 #[derive(Clone, Copy, Debug)]
@@ -29,7 +32,7 @@ pub const STORY: &str = "STORY";
 
 /// A post's interactions in SQL, as `app::metrics::Counts::interactions` computes them: a
 /// metric Meta did not report adds nothing.
-const INTERACTIONS: &str = "(COALESCE(latest_likes, 0) + COALESCE(latest_comments, 0) \
+pub(super) const INTERACTIONS: &str = "(COALESCE(latest_likes, 0) + COALESCE(latest_comments, 0) \
      + COALESCE(latest_saves, 0) + COALESCE(latest_shares, 0))";
 
 /// `interactions / denominator` as a double, NULL unless the denominator is positive: the
@@ -211,27 +214,23 @@ impl AnalyticsStore {
             .await
     }
 
-    /// The figures of the Overview's posts KPIs for `[from, until)`, in one aggregate query.
+    /// The figures of the Overview's posts KPIs for the posts published from `from` to `to`
+    /// (UTC days, both included), summed from `post_days`: one row per account and day.
     #[instrument(skip(self, accounts), err(level = "debug"))]
     pub async fn totals(
         &self,
         accounts: &[i64],
-        from: i64,
-        until: i64,
+        from: Date,
+        to: Date,
     ) -> Result<Totals, StoreError> {
         // SUM of BIGINT is NUMERIC in PostgreSQL, hence the casts; SUM of nothing is NULL.
-        let sum = |e: String| Expr::cust(format!("CAST(COALESCE(SUM({e}), 0) AS BIGINT)"));
-        let row: Option<(i64, i64, i64, i64)> = in_period(accounts, from, until)
+        let sum = |column: &str| Expr::cust(format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT)"));
+        let row: Option<(i64, i64, i64, i64)> = days_of(accounts, from, to)
             .select_only()
-            .expr_as(Expr::cust("COUNT(*)"), "posts")
-            .expr_as(sum(INTERACTIONS.into()), "interactions")
-            .expr_as(
-                sum(format!(
-                    "CASE WHEN latest_reach IS NOT NULL THEN {INTERACTIONS} END"
-                )),
-                "reached_interactions",
-            )
-            .expr_as(sum("latest_reach".into()), "reach")
+            .expr_as(sum("posts"), "posts")
+            .expr_as(sum("interactions"), "interactions")
+            .expr_as(sum("reached_interactions"), "reached_interactions")
+            .expr_as(sum("reach"), "reach")
             .into_tuple()
             .one(&self.db)
             .await?;
@@ -247,19 +246,62 @@ impl AnalyticsStore {
             .unwrap_or_default())
     }
 
-    /// The `limit` posts of `[from, until)` with the most interactions (then newest first,
-    /// then highest id).
+    /// The `limit` posts published from `from` to `to` (UTC days, both included) with the
+    /// most interactions (then newest first, then highest id).
+    ///
+    /// Only the account-days that can hold one are read: the `limit`-th highest of the
+    /// days' best posts is a floor every winner reaches (that many posts reach it), so the
+    /// days whose best is under it are skipped, and each kept day is one index range.
     #[instrument(skip(self, accounts), err(level = "debug"))]
     pub async fn top(
         &self,
         accounts: &[i64],
-        from: i64,
-        until: i64,
+        from: Date,
+        to: Date,
         limit: u64,
     ) -> Result<Vec<(media::Model, String)>, StoreError> {
+        use post_days::Column as D;
+        // Past this many days with the same best (ties, or posts without metrics) the
+        // period's posts are sorted as they are.
+        const MOST_DAYS: u64 = 64;
+        let bests: Vec<i64> = days_of(accounts, from, to)
+            .select_only()
+            .column(D::Best)
+            .order_by_desc(D::Best)
+            .limit(limit)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let Some(&floor) = bests.last() else {
+            return Ok(Vec::new());
+        };
+        let days: Vec<(i64, i64)> = days_of(accounts, from, to)
+            .select_only()
+            .columns([D::AccountId, D::Day])
+            .filter(D::Best.gte(floor))
+            .limit(MOST_DAYS + 1)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let candidates = if days.len() as u64 <= MOST_DAYS {
+            use media::Column as C;
+            let any = days.iter().fold(Condition::any(), |any, &(account, day)| {
+                any.add(
+                    Condition::all()
+                        .add(C::AccountId.eq(account))
+                        .add(C::PublishedAt.gte(day * DAY))
+                        .add(C::PublishedAt.lt((day + 1) * DAY)),
+                )
+            });
+            media::Entity::find()
+                .filter(any)
+                .filter(C::ProductType.ne(STORY))
+        } else {
+            in_period(accounts, unix_day(from) * DAY, (unix_day(to) + 1) * DAY)
+        };
         // The sort carries ids only and the full rows of the winners are read after: on
         // PostgreSQL, sorting 13,000 whole rows for 5 cost about twice the scan.
-        let best = most_interactions(in_period(accounts, from, until))
+        let best = most_interactions(candidates)
             .select_only()
             .column(media::Column::Id)
             .limit(limit)
@@ -662,6 +704,22 @@ fn in_period(accounts: &[i64], from: i64, until: i64) -> Select<media::Entity> {
         .filter(C::PublishedAt.gte(from))
         .filter(C::PublishedAt.lt(until))
         .filter(C::ProductType.ne(STORY))
+}
+
+/// Days since 1970-01-01 (UTC), as `post_days` counts them.
+fn unix_day(date: Date) -> i64 {
+    date.midnight()
+        .assume_utc()
+        .unix_timestamp()
+        .div_euclid(DAY)
+}
+
+/// The `post_days` rows of `accounts` from `from` to `to`, both included.
+fn days_of(accounts: &[i64], from: Date, to: Date) -> Select<post_days::Entity> {
+    use post_days::Column as D;
+    post_days::Entity::find()
+        .filter(D::AccountId.is_in(accounts.iter().copied()))
+        .filter(D::Day.between(unix_day(from), unix_day(to)))
 }
 
 /// Most interactions first, then newest, then highest id.

@@ -14,6 +14,7 @@ pub mod export;
 pub mod export_rows;
 pub mod leases;
 pub mod notify;
+pub mod post_days;
 pub mod reports;
 pub mod sealed;
 pub mod series;

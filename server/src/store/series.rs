@@ -285,7 +285,8 @@ impl SeriesStore {
 }
 
 /// Inserts new media and refreshes known ones, one statement per chunk, each row's `latest_*`
-/// columns from its capture; re-reads the hashtags of new and edited captions. Returns the
+/// columns from its capture; re-reads the hashtags of new and edited captions, and the
+/// account's `post_days`. Returns the
 /// account's media by Instagram id, and the media (new or edited) and hashtag rows written.
 async fn write_media(
     txn: &impl ConnectionTrait,
@@ -343,6 +344,7 @@ async fn write_media(
         })
         .collect();
     let hashtags = insert_chunks(txn, tags).await?;
+    super::post_days::refresh_on(txn, &[account_id]).await?;
     Ok((
         ids,
         RowsWritten {

@@ -2,7 +2,7 @@
 //! records (written with the deletion itself, in `accounts`).
 
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, DatabaseConnection};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, QuerySelect};
 use tracing::instrument;
 
 use super::entities::{deletion_requests, media, settings};
@@ -62,11 +62,24 @@ impl SettingsStore {
             return Ok(0);
         }
         let cutoff = now - i64::from(settings.lookback_days) * DAY;
-        Ok(media::Entity::delete_many()
+        // Their `post_days` are rewritten in the same transaction.
+        let txn = super::begin_write(&self.db).await?;
+        let accounts: Vec<i64> = media::Entity::find()
             .filter(media::Column::PublishedAt.lt(cutoff))
-            .exec(&self.db)
+            .select_only()
+            .column(media::Column::AccountId)
+            .distinct()
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        let pruned = media::Entity::delete_many()
+            .filter(media::Column::PublishedAt.lt(cutoff))
+            .exec(&txn)
             .await?
-            .rows_affected)
+            .rows_affected;
+        super::post_days::refresh_on(&txn, &accounts).await?;
+        txn.commit().await?;
+        Ok(pruned)
     }
 
     #[instrument(skip(self), err(level = "debug"))]

@@ -95,6 +95,9 @@ pub async fn media(db: &DatabaseConnection, n: usize, m: &Media) -> i64 {
             .await
             .unwrap();
     }
+    server::store::post_days::refresh_on(db, &[m.account])
+        .await
+        .unwrap();
     id
 }
 

@@ -27,7 +27,7 @@ pub(super) async fn overview(
     let Scope {
         period,
         accounts,
-        bounds: (start, end),
+        bounds: (start, _),
     } = reader.scope(reach, query).await?;
     let store = &reader.store;
     let previous = period.previous();
@@ -41,9 +41,8 @@ pub(super) async fn overview(
             to: period.to,
         },
     );
-    let (previous_start, _) = previous.unix_bounds();
-    let current = store.totals(&accounts, start, end).await?;
-    let earlier = store.totals(&accounts, previous_start, start).await?;
+    let current = store.totals(&accounts, period.from, period.to).await?;
+    let earlier = store.totals(&accounts, previous.from, previous.to).await?;
     let firsts = store.first_days(&accounts).await?;
     let both = [ACTIONS.as_slice(), SOURCES.as_slice()].concat();
     let captures = reader
@@ -79,7 +78,9 @@ pub(super) async fn overview(
         .into_iter()
         .map(|s| source_card(s, &sourced))
         .collect();
-    let top = store.top(&accounts, start, end, TOP_POSTS).await?;
+    let top = store
+        .top(&accounts, period.from, period.to, TOP_POSTS)
+        .await?;
     let mut top_posts = reader.summaries(top, start).await?;
     reader.annotate(&mut top_posts).await?;
     Ok(Overview {

@@ -17,6 +17,7 @@ pub mod media_snapshots;
 pub mod meta_callbacks;
 pub mod notify_channels;
 pub mod notify_deliveries;
+pub mod post_days;
 pub mod report_schedules;
 pub mod sessions;
 pub mod settings;
