@@ -223,8 +223,6 @@ impl AnalyticsStore {
         from: Date,
         to: Date,
     ) -> Result<Totals, StoreError> {
-        // SUM of BIGINT is NUMERIC in PostgreSQL, hence the casts; SUM of nothing is NULL.
-        let sum = |column: &str| Expr::cust(format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT)"));
         let row: Option<(i64, i64, i64, i64)> = days_of(accounts, from, to)
             .select_only()
             .expr_as(sum("posts"), "posts")
@@ -704,6 +702,12 @@ fn in_period(accounts: &[i64], from: i64, until: i64) -> Select<media::Entity> {
         .filter(C::PublishedAt.gte(from))
         .filter(C::PublishedAt.lt(until))
         .filter(C::ProductType.ne(STORY))
+}
+
+/// `SUM(expression)` as a BIGINT, 0 over no rows: SUM of BIGINT is NUMERIC in PostgreSQL,
+/// and SUM of nothing is NULL.
+pub(super) fn sum(expression: &str) -> SimpleExpr {
+    Expr::cust(format!("CAST(COALESCE(SUM({expression}), 0) AS BIGINT)"))
 }
 
 /// Days since 1970-01-01 (UTC), as `post_days` counts them.

@@ -6,7 +6,7 @@
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::analytics::{INTERACTIONS, STORY};
+use super::analytics::{sum, INTERACTIONS, STORY};
 use super::entities::{media, post_days};
 use super::StoreError;
 use crate::clock::DAY;
@@ -24,17 +24,15 @@ pub async fn refresh_on(conn: &impl ConnectionTrait, accounts: &[i64]) -> Result
         .exec(conn)
         .await?;
     let day = format!("published_at / {DAY}");
-    // SUM of BIGINT is NUMERIC in PostgreSQL, hence the casts; SUM of nothing is NULL.
-    let sum = |e: String| Expr::cust(format!("CAST(COALESCE(SUM({e}), 0) AS BIGINT)"));
     let days = Query::select()
         .column(M::AccountId)
         .expr(Expr::cust(day.clone()))
         .expr(Expr::cust("COUNT(*)"))
-        .expr(sum(INTERACTIONS.into()))
-        .expr(sum(format!(
+        .expr(sum(INTERACTIONS))
+        .expr(sum(&format!(
             "CASE WHEN latest_reach IS NOT NULL THEN {INTERACTIONS} END"
         )))
-        .expr(sum("latest_reach".into()))
+        .expr(sum("latest_reach"))
         .expr(Expr::cust(format!("MAX({INTERACTIONS})")))
         .from(media::Entity)
         .and_where(Expr::col(M::AccountId).is_in(accounts.iter().copied()))
