@@ -12,8 +12,12 @@
 //! periods end today).
 
 mod common;
+// Throwaway PostgreSQL databases, as the tests make them.
+#[path = "../tests/common/pg.rs"]
+mod pg;
 
-use common::{create_database, drop_database, env_or, percentile, scalar};
+use common::{env_or, percentile, scalar};
+use pg::{create_database, drop_database};
 
 use std::future::Future;
 use std::sync::Arc;

@@ -13,13 +13,17 @@
 //! `BENCH_CONCURRENCY` is each server's `--sync-concurrency` (4, the default).
 
 mod common;
+// Throwaway PostgreSQL databases, as the tests make them.
+#[path = "../tests/common/pg.rs"]
+mod pg;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::server_process::{free_port, ServerProcess};
-use common::{create_database, drop_database, env_or, scalar};
+use common::{env_or, scalar};
+use pg::{create_database, drop_database};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use server::crypto::{Cipher, MasterKey};
 use server::dev::demo::connect_all;

@@ -27,29 +27,6 @@ pub async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
         .unwrap()
 }
 
-/// Creates the empty database `name` on the PostgreSQL server of `admin_url`; returns the
-/// admin connection (to drop it afterwards with [`drop_database`]) and the new database's URL.
-pub async fn create_database(admin_url: &str, name: &str) -> (DatabaseConnection, String) {
-    let admin = sea_orm::Database::connect(admin_url).await.unwrap();
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await
-        .unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let (base, _) = admin_url.rsplit_once('/').expect("URL ends in /database");
-    (admin, format!("{base}/{name}"))
-}
-
-pub async fn drop_database(admin: &DatabaseConnection, name: &str) {
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-        .unwrap();
-}
-
 /// Nearest-rank percentile of sorted samples.
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());

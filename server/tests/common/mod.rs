@@ -6,6 +6,7 @@
 pub mod bq;
 pub mod notify;
 pub mod pdf;
+pub mod pg;
 pub mod seed;
 pub mod world;
 
@@ -57,19 +58,8 @@ async fn fresh_pg_database(admin_url: &str) -> (String, String) {
         std::process::id(),
         NEXT_DB.fetch_add(1, Ordering::Relaxed)
     );
-    let admin = Database::connect(admin_url)
-        .await
-        .expect("PostgreSQL reachable");
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await
-        .unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let (base, _) = admin_url.rsplit_once('/').expect("URL ends in /database");
-    (name.clone(), format!("{base}/{name}"))
+    let (_admin, url) = pg::create_database(admin_url, &name).await;
+    (name, url)
 }
 
 /// A database URL for `db`; `None` when PostgreSQL is not configured here.
@@ -88,10 +78,7 @@ pub async fn database(db: Db, dir: &std::path::Path) -> Option<(String, Option<(
 pub async fn drop_database(pg: Option<(String, String)>) {
     if let Some((admin_url, name)) = pg {
         let admin = Database::connect(&admin_url).await.unwrap();
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await
-            .unwrap();
+        pg::drop_database(&admin, &name).await;
     }
 }
 
