@@ -285,9 +285,9 @@ impl SeriesStore {
 }
 
 /// Inserts new media and refreshes known ones, one statement per chunk, each row's `latest_*`
-/// columns from its capture; re-reads the hashtags of new and edited captions, and the
-/// account's `post_days`. Returns the
-/// account's media by Instagram id, and the media (new or edited) and hashtag rows written.
+/// columns from its capture; re-reads the hashtags of new and edited captions, and rewrites
+/// the account's `post_days`. Returns the account's media by Instagram id, and the media (new
+/// or edited) and hashtag rows written.
 async fn write_media(
     txn: &impl ConnectionTrait,
     account_id: i64,

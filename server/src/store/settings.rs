@@ -63,9 +63,10 @@ impl SettingsStore {
         }
         let cutoff = now - i64::from(settings.lookback_days) * DAY;
         // Their `post_days` are rewritten in the same transaction.
+        let old = media::Column::PublishedAt.lt(cutoff);
         let txn = super::begin_write(&self.db).await?;
         let accounts: Vec<i64> = media::Entity::find()
-            .filter(media::Column::PublishedAt.lt(cutoff))
+            .filter(old.clone())
             .select_only()
             .column(media::Column::AccountId)
             .distinct()
@@ -73,7 +74,7 @@ impl SettingsStore {
             .all(&txn)
             .await?;
         let pruned = media::Entity::delete_many()
-            .filter(media::Column::PublishedAt.lt(cutoff))
+            .filter(old)
             .exec(&txn)
             .await?
             .rows_affected;
