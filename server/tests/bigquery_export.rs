@@ -71,6 +71,7 @@ struct World {
     token_url: String,
     google: server::dev::token_sim::TokenSim,
     _dir: tempfile::TempDir,
+    _pg: Option<common::PgDatabase>,
 }
 
 impl World {
@@ -78,7 +79,7 @@ impl World {
     async fn new(db: Db, accounts: usize, posts: usize, days: u32) -> Option<Self> {
         let emulator = bq::emulator()?;
         let dir = tempfile::tempdir().unwrap();
-        let (url, _) = common::database(db, dir.path()).await?;
+        let (url, pg) = common::database(db, dir.path()).await?;
         let conn = server::db::open(&url).await.unwrap();
         let cipher = Cipher::new(MasterKey::generate());
         let now = server::clock::unix_now() - 3_600;
@@ -99,6 +100,7 @@ impl World {
             token_url,
             google,
             _dir: dir,
+            _pg: pg,
         })
     }
 

@@ -126,7 +126,7 @@ async fn kill_suite(config: &Config) -> u32 {
         return 0;
     };
     let (clean_census, clean_settled) = kills::clean_run(&mut clean).await;
-    clean.drop_database().await;
+    drop(clean);
 
     let dir = tempfile::tempdir().unwrap();
     let mut world = World::new("kills", &setup, dir.path(), &config.logs)
@@ -143,7 +143,7 @@ async fn kill_suite(config: &Config) -> u32 {
     let same = report::compare(&clean_census, &figures.census);
     figures.tally.record("final figures = clean run", same);
     figures.print();
-    world.drop_database().await;
+    drop(world);
     figures.tally.failures()
 }
 
@@ -190,7 +190,7 @@ async fn outage_suite(config: &Config) -> u32 {
         let figures = outages::run(&mut world, fault, config.hold).await;
         figures.print();
         failures += figures.failures();
-        world.drop_database().await;
+        drop(world);
     }
     failures
 }

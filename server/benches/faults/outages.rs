@@ -280,7 +280,7 @@ async fn begin(world: &World, fault: Fault) -> Option<PathBuf> {
     match fault {
         Fault::PgTerminated => pg_admin(world, &terminate_sql(world)).await,
         Fault::PgRefused => {
-            let name = &world.pg.as_ref().unwrap().1;
+            let name = world.pg.as_ref().unwrap().name();
             pg_admin(
                 world,
                 &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"),
@@ -301,7 +301,7 @@ async fn end(world: &World, fault: Fault, filler: Option<PathBuf>) {
     match fault {
         Fault::PgTerminated => {}
         Fault::PgRefused => {
-            let name = &world.pg.as_ref().unwrap().1;
+            let name = world.pg.as_ref().unwrap().name();
             pg_admin(
                 world,
                 &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"),
@@ -317,7 +317,7 @@ async fn end(world: &World, fault: Fault, filler: Option<PathBuf>) {
 }
 
 fn terminate_sql(world: &World) -> String {
-    let name = &world.pg.as_ref().unwrap().1;
+    let name = world.pg.as_ref().unwrap().name();
     format!(
         "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
          WHERE datname = '{name}' AND pid <> pg_backend_pid()"
@@ -326,7 +326,7 @@ fn terminate_sql(world: &World) -> String {
 
 /// Runs `sql` on the PostgreSQL server's admin database (not the world's own).
 async fn pg_admin(world: &World, sql: &str) {
-    let admin = Database::connect(&world.pg.as_ref().unwrap().0)
+    let admin = Database::connect(world.pg.as_ref().unwrap().admin_url())
         .await
         .unwrap();
     admin.execute_unprepared(sql).await.unwrap();

@@ -59,7 +59,8 @@ pub struct World {
     pub dataset: String,
     pub data_dir: PathBuf,
     pub url: String,
-    pub pg: Option<(String, String)>,
+    /// Dropped with the world.
+    pub pg: Option<fixtures::PgDatabase>,
     /// The harness's own connection, for the checks.
     pub db: DatabaseConnection,
     bin: PathBuf,
@@ -177,19 +178,6 @@ impl World {
             .set(SettingChange::PollIntervalSecs(secs))
             .await
             .unwrap();
-    }
-
-    /// Drops this world's PostgreSQL database (SQLite files go with their directory).
-    pub async fn drop_database(&self) {
-        if let Some((admin, name)) = &self.pg {
-            let admin = Database::connect(admin).await.unwrap();
-            sea_orm::ConnectionTrait::execute_unprepared(
-                &admin,
-                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            )
-            .await
-            .unwrap();
-        }
     }
 }
 

@@ -31,7 +31,7 @@ pub struct TestServer {
     pub base: String,
     pub database_url: String,
     _dir: tempfile::TempDir,
-    pg: Option<(String, String)>,
+    _pg: Option<PgDatabase>,
 }
 
 /// The PostgreSQL admin URL, or `None` (after printing why) when PostgreSQL tests are skipped.
@@ -49,36 +49,75 @@ pub fn pg_admin_url() -> Option<String> {
     }
 }
 
+/// A test's PostgreSQL database, dropped when the test lets go of it, panicking tests
+/// included (before, a failed test or one that forgot left its `ig_test_*` database behind).
+pub struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl PgDatabase {
+    /// The URL of the server's admin database the test database was made from.
+    pub fn admin_url(&self) -> &str {
+        &self.admin_url
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // `drop` cannot await, and the runtime dropping it may be a test's current-thread
+        // one: the drop runs on a thread and runtime of its own.
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime")
+                .block_on(async {
+                    let admin = Database::connect(&admin_url)
+                        .await
+                        .expect("PostgreSQL reachable");
+                    pg::drop_database(&admin, &name).await;
+                })
+        })
+        .join();
+        if dropped.is_err() {
+            eprintln!("the test database {} could not be dropped", self.name);
+        }
+    }
+}
+
 static NEXT_DB: AtomicU32 = AtomicU32::new(0);
 
-/// Creates an empty database for one test and returns (admin url, name, url of the new db).
-async fn fresh_pg_database(admin_url: &str) -> (String, String) {
+/// Creates an empty database for one test: its URL and the guard that drops it.
+async fn fresh_pg_database(admin_url: &str) -> (String, PgDatabase) {
     let name = format!(
         "ig_test_{}_{}",
         std::process::id(),
         NEXT_DB.fetch_add(1, Ordering::Relaxed)
     );
     let (_admin, url) = pg::create_database(admin_url, &name).await;
-    (name, url)
+    let guard = PgDatabase {
+        admin_url: admin_url.to_owned(),
+        name,
+    };
+    (url, guard)
 }
 
-/// A database URL for `db`; `None` when PostgreSQL is not configured here.
-pub async fn database(db: Db, dir: &std::path::Path) -> Option<(String, Option<(String, String)>)> {
+/// A database URL for `db`, and for PostgreSQL the guard that drops the database (keep it
+/// as long as the database is used); `None` when PostgreSQL is not configured here.
+pub async fn database(db: Db, dir: &std::path::Path) -> Option<(String, Option<PgDatabase>)> {
     match db {
         Db::Sqlite => Some((format!("sqlite://{}/test.db?mode=rwc", dir.display()), None)),
         Db::Postgres => {
             let admin = pg_admin_url()?;
-            let (name, url) = fresh_pg_database(&admin).await;
-            Some((url, Some((admin, name))))
+            let (url, guard) = fresh_pg_database(&admin).await;
+            Some((url, Some(guard)))
         }
-    }
-}
-
-/// Drops a test's PostgreSQL database (`database`'s second value); nothing for SQLite.
-pub async fn drop_database(pg: Option<(String, String)>) {
-    if let Some((admin_url, name)) = pg {
-        let admin = Database::connect(&admin_url).await.unwrap();
-        pg::drop_database(&admin, &name).await;
     }
 }
 
@@ -177,7 +216,7 @@ impl TestServer {
 
     pub async fn start_with(db: Db, extra: &[String]) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
-        let (database_url, pg) = database(db, dir.path()).await?;
+        let (database_url, _pg) = database(db, dir.path()).await?;
         let running = server::start(serve_args(dir.path(), &database_url, extra))
             .await
             .expect("server starts");
@@ -187,7 +226,7 @@ impl TestServer {
             base,
             database_url,
             _dir: dir,
-            pg,
+            _pg,
         })
     }
 
@@ -315,9 +354,9 @@ impl TestServer {
         api
     }
 
+    /// Stops the server; its PostgreSQL database is dropped with `self`.
     pub async fn stop(self) {
         self.running.stop().await.unwrap();
-        drop_database(self.pg).await;
     }
 }
 
