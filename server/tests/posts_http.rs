@@ -309,6 +309,21 @@ async fn posts_figures_sorting_and_filters(db: Db) {
     .await;
     assert_eq!(ids(&sunset_images), [s.b1, s.a1]);
     assert_eq!(sunset_images.total, 2);
+    // By impact with a filter (the ids then come from SQL, the scores from the peers):
+    // #sunset a2 and b1 100 (a2 newer), a1 50; images b1 100, a5 and a1 50, a4 without.
+    let by_impact = |extra: &[(&'static str, &'static str)]| {
+        let mut extra = extra.to_vec();
+        extra.push(("query[sort]", "impact"));
+        filtered(extra)
+    };
+    assert_eq!(
+        ids(&by_impact(&[("query[hashtag]", "sunset")]).await),
+        [s.a2, s.b1, s.a1]
+    );
+    assert_eq!(
+        ids(&by_impact(&[("query[kind]", "image")]).await),
+        [s.b1, s.a5, s.a1, s.a4]
+    );
     // Exact tags only: "sun" is not "sunset".
     assert_eq!(filtered(vec![("query[hashtag]", "sun")]).await.total, 0);
     // Every word, anywhere, any case: "lake" is in a1 and a4, "winter" only in a1.
@@ -389,6 +404,23 @@ async fn posts_pages(db: Db) {
     let likes: Vec<i64> = p.posts.iter().map(|p| p.likes.unwrap()).collect();
     assert_eq!(likes, [1, 0]);
     assert_eq!(p.page, 2);
+    // By impact (equal reach: likes rank them), lowest first: page 2 holds the two highest.
+    let p: PostsPage = admin
+        .ok(
+            "analytics/posts",
+            &[
+                ("query[period][account]", gamma.as_str()),
+                ("query[period][from]", "2026-09-01"),
+                ("query[period][to]", "2026-09-30"),
+                ("query[sort]", "impact"),
+                ("query[ascending]", "true"),
+                ("query[page]", "2"),
+            ],
+        )
+        .await;
+    let likes: Vec<i64> = p.posts.iter().map(|p| p.likes.unwrap()).collect();
+    assert_eq!((likes, p.total, p.pages), (vec![50, 51], 52, 2));
+    assert_eq!(p.posts[1].impact, Some(100));
     // Past the end: nothing, with the right totals.
     let p = september("3").await;
     assert_eq!(p.posts.len(), 0);
@@ -470,6 +502,16 @@ async fn posts_pages(db: Db) {
     );
     assert_eq!(top.posts[1].likes, Some(51));
     assert!(top.posts[1].impact < Some(100), "{:?}", top.posts[1].impact);
+    // Sorted by impact, the period's posts are listed from the cached peers: the new one too.
+    let by_impact = PostsQuery {
+        sort: PostSort::Impact,
+        ..september_top.clone()
+    };
+    let ranked = service.posts(&Reach::All, &by_impact).await.unwrap();
+    assert_eq!(
+        (ranked.total, ranked.posts[0].likes, ranked.posts[0].impact),
+        (53, Some(1000), Some(100))
+    );
     assert_eq!(all[2].hashtags, ["sunset", "travel"]);
     assert_eq!((all[1].impact, all[0].impact), (Some(50), None));
     server.stop().await;

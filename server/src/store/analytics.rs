@@ -68,13 +68,15 @@ pub struct AnalyticsStore {
 }
 
 /// What tells an account's media changed, read without scanning them (the analytics
-/// service's peer cache keys on it): every sync that
-/// writes metrics (new posts included) captures anew, so the newest capture moves; media are
-/// only deleted by the prune, oldest first (`SettingsStore::prune`), so the oldest
-/// publication moves. A post inserted without metrics has no score and changes none.
+/// service's peer cache keys on it, and lists the Posts page sorted by impact from it): every
+/// sync that writes metrics (new posts included) captures anew, so the newest capture moves;
+/// a new post without metrics is the newest published (Meta lists media newest first); media
+/// are only deleted by the prune, oldest first (`SettingsStore::prune`), so the oldest
+/// publication moves.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MediaVersion {
     oldest: Option<i64>,
+    newest: Option<i64>,
     captured: Option<i64>,
 }
 
@@ -418,10 +420,11 @@ impl AnalyticsStore {
         from: i64,
         until: i64,
         filter: PostFilter<'_>,
-    ) -> Result<Vec<(i64, i64)>, StoreError> {
+    ) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+        use media::Column as C;
         Ok(filtered(accounts, from, until, filter)
             .select_only()
-            .columns([media::Column::Id, media::Column::PublishedAt])
+            .columns([C::Id, C::AccountId, C::PublishedAt])
             .into_tuple()
             .all(&self.db)
             .await?)
@@ -593,8 +596,8 @@ impl AnalyticsStore {
             .await?)
     }
 
-    /// Each account's [`MediaVersion`]: two correlated `MIN`/`MAX` subqueries per account,
-    /// each one seek at the end of an index ((account_id, published_at) and (account_id,
+    /// Each account's [`MediaVersion`]: three correlated `MIN`/`MAX` subqueries per account,
+    /// each one seek at an end of an index ((account_id, published_at) and (account_id,
     /// latest_captured_at)), where a `GROUP BY` over `media` would read every row.
     #[instrument(skip(self, accounts), err(level = "debug"))]
     pub async fn versions(
@@ -618,7 +621,15 @@ impl AnalyticsStore {
                 ),
             )
         };
-        let rows: Vec<(i64, Option<i64>, Option<i64>)> = accounts::Entity::find()
+        /// One account's row of the query below.
+        #[derive(FromQueryResult)]
+        struct Row {
+            id: i64,
+            oldest: Option<i64>,
+            newest: Option<i64>,
+            captured: Option<i64>,
+        }
+        let rows: Vec<Row> = accounts::Entity::find()
             .select_only()
             .column(accounts::Column::Id)
             .expr_as(
@@ -626,16 +637,29 @@ impl AnalyticsStore {
                 "oldest",
             )
             .expr_as(
+                of_account(Expr::col((media::Entity, C::PublishedAt)).max()),
+                "newest",
+            )
+            .expr_as(
                 of_account(Expr::col((media::Entity, C::LatestCapturedAt)).max()),
                 "captured",
             )
             .filter(accounts::Column::Id.is_in(accounts.iter().copied()))
-            .into_tuple()
+            .into_model()
             .all(&self.db)
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, oldest, captured)| (id, MediaVersion { oldest, captured }))
+            .map(|r| {
+                (
+                    r.id,
+                    MediaVersion {
+                        oldest: r.oldest,
+                        newest: r.newest,
+                        captured: r.captured,
+                    },
+                )
+            })
             .collect())
     }
 

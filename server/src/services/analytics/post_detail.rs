@@ -40,7 +40,7 @@ pub(super) async fn detail(
         let peers = reader.store.peers(&[post.account_id.0], i64::MIN).await?;
         let interactions: Vec<i64> = peers.iter().map(|p| p.counts().interactions()).collect();
         let ranked = rank(post.interactions, &interactions);
-        let since = reader.lookback_start().await?.min(published_at);
+        let since = reader.peers_since(published_at).await?;
         let window: Vec<Peer> = peers
             .into_iter()
             .filter(|p| p.published_at >= since && p.product_type == post.product_type)

@@ -2,14 +2,13 @@
 //! share (a query's scope and posts, post summaries with impact scores and hashtags).
 //! Imports no page module.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use app::dto::{AccountId, PeriodQuery, PostSummary, Reach, WorkspaceId};
 use app::error::AppError;
 use time::OffsetDateTime;
 
-use super::impact;
-use super::peers::PeerCache;
+use super::peers::{self, PeerCache, WindowPeers};
 use super::period::Period;
 use super::summary::{post_summary, set_depth, set_tags};
 use crate::clock::{unix_now, DAY};
@@ -95,7 +94,7 @@ impl Reader {
     }
 
     /// Where the lookback window starts now (unix seconds).
-    pub async fn lookback_start(&self) -> Result<i64, AppError> {
+    async fn lookback_start(&self) -> Result<i64, AppError> {
         let settings = self.settings.get().await?;
         Ok(window_start(&settings))
     }
@@ -112,30 +111,38 @@ impl Reader {
         Ok(oldest.map_or(window, |at| at.min(window)))
     }
 
-    /// Impact scores of the posts of `accounts`, by media id, from cached peer groups.
+    /// The impact peers of `accounts` with their scores, from the cached peer groups.
     ///
-    /// Peers are the lookback window's posts. Posts published before the window (possible
-    /// until the next prune deletes them) still get a score: the peer query then starts at
-    /// `earliest`, the oldest moment shown, so every scored post is among its peers.
+    /// Peers are the lookback window's posts, from the start of its first UTC day (see
+    /// [`peers::window_start`]). Posts published before the window (possible until the next
+    /// prune deletes them) still get a score: the window then starts at `earliest`, the
+    /// oldest moment shown, so every scored post is among its peers.
     pub async fn impact(
         &self,
         accounts: impl IntoIterator<Item = i64>,
         earliest: i64,
-    ) -> Result<HashMap<i64, u8>, AppError> {
+    ) -> Result<WindowPeers, AppError> {
         let accounts: Vec<i64> = accounts
             .into_iter()
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
         if accounts.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(WindowPeers::default());
         }
-        let since = self.lookback_start().await?.min(earliest);
-        let peers = self
+        let since = self.peers_since(earliest).await?;
+        Ok(self
             .peers
             .window_peers(&self.store, &accounts, since)
-            .await?;
-        Ok(impact::scores(peers.iter()))
+            .await?)
+    }
+
+    /// Where the impact peers of a post published at `earliest` or later begin: the
+    /// lookback window's first UTC day, or `earliest`'s if that is earlier.
+    pub async fn peers_since(&self, earliest: i64) -> Result<i64, AppError> {
+        Ok(peers::window_start(
+            self.lookback_start().await?.min(earliest),
+        ))
     }
 
     /// `rows` as summaries with their impact scores (peer groups of their accounts only,
@@ -153,7 +160,7 @@ impl Reader {
             .impact(posts.iter().map(|p| p.account_id.0), earliest)
             .await?;
         for p in &mut posts {
-            p.impact = scores.get(&p.id.0).copied();
+            p.impact = scores.score(p.account_id.0, p.id.0);
         }
         Ok(posts)
     }
