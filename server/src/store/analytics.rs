@@ -54,6 +54,16 @@ pub struct Totals {
     pub reach: i64,
 }
 
+/// What the Overview reads of an account's day: the columns it shows, no more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, FromQueryResult)]
+pub struct DayFigures {
+    pub account_id: i64,
+    pub date: Date,
+    pub followers: Option<i64>,
+    pub reach: Option<i64>,
+    pub views: Option<i64>,
+}
+
 /// The Posts page filters SQL applies; caption words are matched in Rust (see `posts.rs`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PostFilter<'a> {
@@ -121,12 +131,15 @@ impl AnalyticsStore {
         accounts: &[i64],
         from: Date,
         to: Date,
-    ) -> Result<Vec<account_insights::Model>, StoreError> {
+    ) -> Result<Vec<DayFigures>, StoreError> {
         use account_insights::Column as C;
         Ok(account_insights::Entity::find()
+            .select_only()
+            .columns([C::AccountId, C::Date, C::Followers, C::Reach, C::Views])
             .filter(C::AccountId.is_in(accounts.iter().copied()))
             .filter(C::Date.between(from, to))
             .order_by_asc(C::Date)
+            .into_model()
             .all(&self.db)
             .await?)
     }

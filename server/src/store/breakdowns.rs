@@ -6,7 +6,7 @@ use app::dto::{
     PROFILE_LINKS_TAPS,
 };
 use sea_orm::prelude::*;
-use sea_orm::sea_query::{Expr, OnConflict, Query, SimpleExpr};
+use sea_orm::sea_query::{CaseStatement, Expr, OnConflict, Query, SimpleExpr};
 use sea_orm::{DatabaseConnection, NotSet, QueryOrder, QuerySelect, Set};
 use time::Date;
 use tracing::instrument;
@@ -95,7 +95,12 @@ impl BreakdownStore {
         .await
     }
 
-    /// The daily captures of `accounts` from `from` to `to` of the metrics `pairs` names.
+    /// The daily captures with values of `accounts` from `from` to `to` of the metrics
+    /// `pairs` names (what Meta withheld is left out).
+    ///
+    /// Only the columns the sums need are read, the pair as its index in `pairs`: at 200
+    /// accounts × 60 days (23,600 rows) reading whole rows took 50-90 ms, most of it in
+    /// building them.
     #[instrument(skip(self, accounts), err(level = "debug"))]
     pub async fn daily_between(
         &self,
@@ -104,8 +109,45 @@ impl BreakdownStore {
         to: Date,
         pairs: &[Daily],
     ) -> Result<Vec<Capture>, StoreError> {
-        self.captures(accounts, C::Date.between(from, to), any_of(pairs))
-            .await
+        let Some(which) =
+            pairs
+                .iter()
+                .enumerate()
+                .fold(None, |case: Option<CaseStatement>, (i, pair)| {
+                    let i = i32::try_from(i).expect("a handful of pairs");
+                    Some(match case {
+                        None => Expr::case(is_pair(pair), i),
+                        Some(case) => case.case(is_pair(pair), i),
+                    })
+                })
+        else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<(i64, Date, i32, String)> = insight_breakdowns::Entity::find()
+            .select_only()
+            .columns([C::AccountId, C::Date])
+            .expr_as(which, "pair")
+            .column(C::Shares)
+            .filter(C::AccountId.is_in(accounts.iter().copied()))
+            .filter(C::Date.between(from, to))
+            .filter(any_of(pairs))
+            .filter(C::Shares.is_not_null())
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(account_id, date, pair, json)| {
+                let (metric, breakdown) = pairs.get(usize::try_from(pair).ok()?)?;
+                Some(Capture {
+                    account_id,
+                    date,
+                    metric: (*metric).to_owned(),
+                    breakdown: (*breakdown).to_owned(),
+                    shares: decode(&json),
+                })
+            })
+            .collect())
     }
 
     /// Each account's first day with values for any of the metrics `pairs` names.
@@ -183,9 +225,14 @@ pub const SOURCES: [Daily; 4] = [
 fn any_of(pairs: &[Daily]) -> SimpleExpr {
     pairs
         .iter()
-        .map(|(metric, breakdown)| C::Metric.eq(*metric).and(C::Breakdown.eq(*breakdown)))
+        .map(is_pair)
         .reduce(SimpleExpr::or)
         .unwrap_or_else(|| Expr::value(false))
+}
+
+/// Rows of the metric and breakdown `pair`.
+fn is_pair((metric, breakdown): &Daily) -> SimpleExpr {
+    C::Metric.eq(*metric).and(C::Breakdown.eq(*breakdown))
 }
 
 /// Writes captures, each with the time it was captured, inside the caller's transaction. A
@@ -233,6 +280,10 @@ fn encode(shares: &[Share]) -> String {
     serde_json::to_string(shares).expect("a list of strings and numbers serialises")
 }
 
+fn decode(json: &str) -> Result<Vec<Share>, String> {
+    serde_json::from_str(json).map_err(|e| format!("the stored values cannot be read: {e}"))
+}
+
 /// One stored capture, decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Capture {
@@ -246,8 +297,7 @@ pub struct Capture {
 impl From<insight_breakdowns::Model> for Capture {
     fn from(m: insight_breakdowns::Model) -> Self {
         let shares = match (m.shares, m.unavailable) {
-            (Some(json), _) => serde_json::from_str(&json)
-                .map_err(|e| format!("the stored values cannot be read: {e}")),
+            (Some(json), _) => decode(&json),
             (None, reason) => Err(reason.unwrap_or_default()),
         };
         Capture {

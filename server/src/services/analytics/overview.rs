@@ -2,6 +2,7 @@
 //! insights, and its best posts.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 
 use app::dto::{Coverage, DayPoint, Kpi, KpiUnit, Overview, PeriodQuery, Reach};
 use app::error::AppError;
@@ -12,9 +13,9 @@ use super::actions::Actions;
 use super::period::Period;
 use super::reader::{Reader, Scope};
 use super::sources::{Source, Sources};
-use crate::store::analytics::Totals;
+use crate::store::analytics::{DayFigures, Totals};
 use crate::store::breakdowns::{Daily, ACTIONS, SOURCES};
-use crate::store::entities::account_insights;
+use crate::store::StoreError;
 
 /// How many posts the Overview lists as the period's best.
 const TOP_POSTS: u64 = 5;
@@ -31,8 +32,37 @@ pub(super) async fn overview(
     } = reader.scope(reach, query).await?;
     let store = &reader.store;
     let previous = period.previous();
-    let base = store.followers_before(&accounts, previous.from).await?;
-    let rows = store.days(&accounts, previous.from, period.to).await?;
+    // The breakdowns are the largest read (23,600 rows of JSON at 200 accounts): on a task
+    // of its own, they are decoded on another worker thread while the rest is read.
+    let captures = tokio::spawn({
+        let (breakdowns, accounts) = (reader.breakdowns.clone(), accounts.clone());
+        let (from, to) = (previous.from, period.to);
+        let both = [ACTIONS.as_slice(), SOURCES.as_slice()].concat();
+        async move { breakdowns.daily_between(&accounts, from, to, &both).await }
+    });
+    // The reads are independent: run at once, they overlap the database's work with the
+    // decoding of earlier answers.
+    let (base, rows, current, earlier, firsts, captures, first_actions, first_sources, kept, top) =
+        tokio::try_join!(
+            app(store.followers_before(&accounts, previous.from)),
+            app(store.days(&accounts, previous.from, period.to)),
+            app(store.totals(&accounts, period.from, period.to)),
+            app(store.totals(&accounts, previous.from, previous.to)),
+            app(store.first_days(&accounts)),
+            async {
+                captures
+                    .await
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "the breakdowns' read failed");
+                        AppError::Internal
+                    })?
+                    .map_err(AppError::from)
+            },
+            first_days(reader, &accounts, &ACTIONS),
+            first_days(reader, &accounts, &SOURCES),
+            reader.posts_kept_since(&accounts),
+            app(store.top(&accounts, period.from, period.to, TOP_POSTS)),
+        )?;
     let days = Days::new(
         &base,
         &rows,
@@ -41,22 +71,12 @@ pub(super) async fn overview(
             to: period.to,
         },
     );
-    let current = store.totals(&accounts, period.from, period.to).await?;
-    let earlier = store.totals(&accounts, previous.from, previous.to).await?;
-    let firsts = store.first_days(&accounts).await?;
-    let both = [ACTIONS.as_slice(), SOURCES.as_slice()].concat();
-    let captures = reader
-        .breakdowns
-        .daily_between(&accounts, previous.from, period.to, &both)
-        .await?;
-    let first_actions = first_days(reader, &accounts, &ACTIONS).await?;
-    let first_sources = first_days(reader, &accounts, &SOURCES).await?;
     let starts = Starts {
         insights: metrics::data_start(accounts.iter().map(|a| Some(firsts.get(a)?.insights))),
         followers: metrics::data_start(accounts.iter().map(|a| firsts.get(a)?.followers)),
         // Posts published before the lookback window are pruned (unless kept); the first
         // whole day kept.
-        posts: OffsetDateTime::from_unix_timestamp(reader.posts_kept_since(&accounts).await?)
+        posts: OffsetDateTime::from_unix_timestamp(kept)
             .ok()
             .and_then(|cutoff| cutoff.date().next_day()),
         actions: metrics::data_start(accounts.iter().map(|a| first_actions.get(a).copied())),
@@ -78,9 +98,6 @@ pub(super) async fn overview(
         .into_iter()
         .map(|s| source_card(s, &sourced))
         .collect();
-    let top = store
-        .top(&accounts, period.from, period.to, TOP_POSTS)
-        .await?;
     let mut top_posts = reader.summaries(top, start).await?;
     reader.annotate(&mut top_posts).await?;
     Ok(Overview {
@@ -90,6 +107,11 @@ pub(super) async fn overview(
         days: period.dates().map(|d| days.point(d)).collect(),
         top_posts,
     })
+}
+
+/// A store's answer as the service's.
+async fn app<T>(read: impl Future<Output = Result<T, StoreError>>) -> Result<T, AppError> {
+    Ok(read.await?)
 }
 
 /// Each account's first day with values for any of `pairs`.
@@ -114,7 +136,7 @@ struct Days {
 }
 
 impl Days {
-    fn new(base: &[(i64, i64)], rows: &[account_insights::Model], span: Period) -> Days {
+    fn new(base: &[(i64, i64)], rows: &[DayFigures], span: Period) -> Days {
         let mut last: HashMap<i64, i64> = base.iter().copied().collect();
         let base = (!last.is_empty()).then(|| last.values().sum());
         let mut by_date = BTreeMap::new();
