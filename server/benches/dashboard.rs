@@ -9,7 +9,7 @@
 //! sets the timed calls per case (default 50, after 3 warm-ups). `BENCH_KEEP=1` keeps both
 //! databases afterwards and prints where they are, to look at query plans; `BENCH_DB=<url>`
 //! then times the cases again on one of them without generating anything (same day only: the
-//! periods end today).
+//! periods end today). `BENCH_SQLITE=0` leaves SQLite out.
 
 mod common;
 // Throwaway PostgreSQL databases, as the tests make them.
@@ -260,11 +260,13 @@ async fn main() {
     );
 
     let keep = env_or("BENCH_KEEP", 0) != 0;
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite = format!("sqlite://{}/bench.db?mode=rwc", dir.path().display());
-    bench("SQLite", &sqlite, &config, runs).await;
-    if keep {
-        println!("  kept: {}/bench.db", dir.keep().display());
+    if env_or("BENCH_SQLITE", 1) != 0 {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = format!("sqlite://{}/bench.db?mode=rwc", dir.path().display());
+        bench("SQLite", &sqlite, &config, runs).await;
+        if keep {
+            println!("  kept: {}/bench.db", dir.keep().display());
+        }
     }
 
     match std::env::var("INSTALYTICS_TEST_PG") {
