@@ -218,7 +218,7 @@ async fn cases(db: &sea_orm::DatabaseConnection, runs: usize) {
             .window_peers(&store, &ids, now - 365 * day)
             .await
             .unwrap();
-        format!("{} rows", rows.iter().count())
+        format!("{} rows", rows.scored().count())
     })
     .await;
     case("page(), all accounts, 30 days, #travel", runs, || async {

@@ -360,9 +360,9 @@ impl AnalyticsStore {
     /// either way), with their usernames, and how many posts pass the filter in all.
     /// [`PostSort::Impact`] is computed in Rust, so it cannot be sorted on here: newest first.
     ///
-    /// The sort and the count carry ids only and the page's rows are read after: at 200
-    /// accounts, the period's 133,000 whole rows overflowed PostgreSQL's `work_mem` in the
-    /// count's window. Without a kind or hashtag filter the count is `post_days`'s.
+    /// The sort and the count carry ids only and the page's rows are read after: PostgreSQL's
+    /// count window buffers every row it counts (at 200 accounts, 133,000 for 30 days), and
+    /// whole rows carry captions. Without a kind or hashtag filter the count is `post_days`'s.
     #[allow(clippy::too_many_arguments)]
     #[instrument(skip(self, accounts), err(level = "debug"))]
     pub async fn page(

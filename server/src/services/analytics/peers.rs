@@ -49,10 +49,6 @@ pub struct WindowPeers {
 }
 
 impl WindowPeers {
-    pub fn iter(&self) -> impl Iterator<Item = &Peer> {
-        self.by_account.values().flat_map(|a| a.peers.iter())
-    }
-
     /// Every peer with its score.
     pub fn scored(&self) -> impl Iterator<Item = (&Peer, Option<u8>)> {
         self.by_account
